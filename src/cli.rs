@@ -1,0 +1,239 @@
+//! The command line: `cargo async-lint [OPTIONS] [PATH]...`.
+
+use crate::engine::{self, Options};
+use crate::output::{self, Format};
+use crate::project;
+use crate::registry::{self, Level, Levels};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Exit codes, as ruff and other lint tools use them.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-async-lint",
+    bin_name = "cargo async-lint",
+    version,
+    about = "Static checks for async Rust: blocking calls, runtime nesting and more",
+    after_help = "With no PATH, lints every target of every workspace member that `cargo metadata` \
+                  reports.\nExit status: 0 no findings, 1 findings at warn or deny level, 2 error."
+)]
+pub struct Args {
+    /// Files or directories to lint instead of the cargo workspace.
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Lint only these workspace members.
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Lint all workspace members (the default).
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FMT", default_value = "human", value_parser = ["human", "short", "json"])]
+    pub message_format: String,
+
+    /// Coloring of human output.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+
+    /// Set a lint, a group (correctness, suspicious, pedantic) or `all` to allow.
+    #[arg(short = 'A', long = "allow", value_name = "LINT", action = ArgAction::Append)]
+    pub allow: Vec<String>,
+
+    /// Set a lint, a group or `all` to warn.
+    #[arg(short = 'W', long = "warn", value_name = "LINT", action = ArgAction::Append)]
+    pub warn: Vec<String>,
+
+    /// Set a lint, a group or `all` to deny (error).
+    #[arg(short = 'D', long = "deny", value_name = "LINT", action = ArgAction::Append)]
+    pub deny: Vec<String>,
+
+    /// Exit with 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print the table of lints and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Print the documentation of a lint and exit.
+    #[arg(long, value_name = "LINT")]
+    pub explain: Option<String>,
+
+    /// Number of worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// Entry point: returns the process exit code.
+pub fn main_with_args(mut argv: Vec<String>) -> i32 {
+    // `cargo async-lint ...` runs `cargo-async-lint async-lint ...`.
+    if argv.get(1).map(String::as_str) == Some("async-lint") {
+        argv.remove(1);
+    }
+    let cmd = Args::command();
+    let matches = match cmd.try_get_matches_from(&argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return EXIT_ERROR;
+        }
+    };
+    // Level flags in command-line order: later ones win.
+    let mut level_flags: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [("allow", Level::Allow), ("warn", Level::Warn), ("deny", Level::Deny)] {
+        if let (Some(idx), Some(vals)) = (matches.indices_of(id), matches.get_many::<String>(id)) {
+            for (i, v) in idx.zip(vals) {
+                level_flags.push((i, level, v.clone()));
+            }
+        }
+    }
+    level_flags.sort_by_key(|(i, _, _)| *i);
+    run(args, level_flags)
+}
+
+fn error(msg: &str) -> i32 {
+    eprintln!("error: {msg}");
+    EXIT_ERROR
+}
+
+fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    if args.list {
+        let _ = write!(stdout, "{}", list_table());
+        return EXIT_OK;
+    }
+    if let Some(name) = &args.explain {
+        return match registry::find(name) {
+            Some(meta) => {
+                let _ = writeln!(
+                    stdout,
+                    "{} ({} group, {} by default)\n{}\n\n{}",
+                    meta.name,
+                    meta.group.as_str(),
+                    meta.default_level,
+                    meta.summary,
+                    unindent_docs(meta.docs)
+                );
+                EXIT_OK
+            }
+            None => {
+                let hint = registry::suggest(name)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                error(&format!("no lint named `{name}`{hint}; `cargo async-lint --list` shows them all"))
+            }
+        };
+    }
+    let mut levels = Levels::default();
+    for (_, level, spec) in &level_flags {
+        if let Err(e) = levels.apply(spec, *level) {
+            return error(&e);
+        }
+    }
+    let format = Format::parse(&args.message_format).unwrap_or(Format::Human);
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ws = if args.paths.is_empty() {
+        project::from_cargo(args.manifest_path.as_deref(), &args.packages)
+    } else {
+        project::from_paths(&args.paths)
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => return error(&e.0),
+    };
+    let opts = Options { levels, jobs: args.jobs.unwrap_or(0) };
+    let report = engine::run(ws, &opts);
+
+    let mut warnings = 0usize;
+    let mut errors = 0usize;
+    let mut stderr = std::io::stderr().lock();
+    for (pkg, d) in report.diagnostics() {
+        match d.level {
+            Level::Deny => errors += 1,
+            Level::Warn => warnings += 1,
+            Level::Allow => {}
+        }
+        let res = match format {
+            Format::Human => write!(stderr, "{}\n", output::render_human(pkg, d, color)),
+            Format::Short => write!(stdout, "{}", output::short_line(pkg, d)),
+            Format::Json => writeln!(stdout, "{}", output::json_line(&report, pkg, d)),
+        };
+        if res.is_err() {
+            // Output closed (e.g. piped into `head`): stop quietly.
+            return EXIT_ERROR;
+        }
+    }
+    let unreadable: usize = report.packages.iter().map(|p| p.unreadable).sum();
+    let files: usize = report.packages.iter().map(|p| p.files_checked).sum();
+    match format {
+        Format::Json => {
+            let _ = writeln!(stdout, "{}", output::json_finished(errors == 0 && warnings == 0));
+        }
+        _ => {
+            let summary = if errors + warnings == 0 {
+                format!("no findings in {files} files")
+            } else {
+                format!(
+                    "{} error{}, {} warning{} in {files} files",
+                    errors,
+                    if errors == 1 { "" } else { "s" },
+                    warnings,
+                    if warnings == 1 { "" } else { "s" }
+                )
+            };
+            if format == Format::Human || errors + warnings > 0 {
+                let _ = writeln!(stderr, "async-lint: {summary}");
+            }
+        }
+    }
+    if unreadable > 0 {
+        return EXIT_ERROR;
+    }
+    if errors + warnings > 0 && !args.exit_zero {
+        return EXIT_FINDINGS;
+    }
+    EXIT_OK
+}
+
+/// The `--list` table (also embedded in the README, kept in sync by a test).
+pub fn list_table() -> String {
+    let mut s = String::from("| lint | group | default | what it finds |\n|---|---|---|---|\n");
+    for l in registry::all() {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            l.name,
+            l.group.as_str(),
+            l.default_level,
+            l.summary
+        ));
+    }
+    s
+}
+
+/// Doc comments arrive with one leading space per line.
+pub fn unindent_docs(docs: &str) -> String {
+    docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+}

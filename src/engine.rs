@@ -1,0 +1,274 @@
+//! The engine: parse every file of a package once (in parallel), walk it, drop the AST, then
+//! resolve crate-wide facts and run the lints.
+
+use crate::diag::Diagnostic;
+use crate::facts::CrateFacts;
+use crate::index::CrateIndex;
+use crate::kb::Kb;
+use crate::lints::{self, CrateCx};
+use crate::project::{self, Package, Workspace};
+use crate::registry::{Level, Levels, PARSE_ERROR};
+use crate::source::{Loc, SourceFile};
+use crate::walker::{self, FileInput, ModDecl};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Stack size of the worker threads: syn and the walker recurse on nested code.
+pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub levels: Levels,
+    /// Worker threads; 0 = one per core.
+    pub jobs: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { levels: Levels::default(), jobs: 0 }
+    }
+}
+
+/// The findings of one package, with the text of the files they point into.
+#[derive(Debug)]
+pub struct PackageReport {
+    pub package: Package,
+    /// Indexed by `FileId`; the text is kept only for files with diagnostics.
+    pub files: Vec<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that could not be read at all (exit code 2).
+    pub unreadable: usize,
+    pub files_checked: usize,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub root: PathBuf,
+    pub packages: Vec<PackageReport>,
+}
+
+impl Report {
+    pub fn diagnostics(&self) -> impl Iterator<Item = (&PackageReport, &Diagnostic)> {
+        self.packages.iter().flat_map(|p| p.diagnostics.iter().map(move |d| (p, d)))
+    }
+}
+
+/// Result of reading, parsing and walking one file.
+struct FileResult {
+    text: String,
+    facts: CrateFacts,
+    mods: Vec<ModDecl>,
+    diags: Vec<Diagnostic>,
+    unreadable: bool,
+}
+
+pub fn run(ws: Workspace, opts: &Options) -> Report {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .stack_size(STACK_SIZE)
+        .build()
+        .expect("thread pool");
+    let kb = Kb::builtin();
+    let root = ws.root.clone();
+    let packages = pool.install(|| {
+        ws.packages.into_iter().map(|p| lint_package(p, &root, kb, opts)).collect()
+    });
+    Report { root, packages }
+}
+
+fn display_path(path: &Path, root: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let abs = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    let rel = abs.strip_prefix(root).map(Path::to_path_buf).unwrap_or(abs);
+    rel.to_string_lossy().into_owned()
+}
+
+struct Queued {
+    path: PathBuf,
+    module: String,
+    crate_root: String,
+    is_mod_root: bool,
+}
+
+fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
+    let mut queued: Vec<Queued> = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for s in &pkg.seeds {
+        let canon = std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone());
+        if seen.insert(canon) {
+            queued.push(Queued {
+                path: s.path.clone(),
+                module: s.module.clone(),
+                crate_root: s.crate_root.clone(),
+                is_mod_root: true,
+            });
+        }
+    }
+    let mut results: Vec<FileResult> = Vec::new();
+    let mut start = 0;
+    // Waves: parse the queued files in parallel, then queue the modules they declare.
+    while start < queued.len() {
+        let wave: Vec<FileResult> = queued[start..]
+            .par_iter()
+            .enumerate()
+            .map(|(i, q)| process_file(kb, start + i, q))
+            .collect();
+        let end = queued.len();
+        if pkg.follow_mods {
+            for (i, r) in wave.iter().enumerate() {
+                let q = &queued[start + i];
+                let mut children = Vec::new();
+                for m in &r.mods {
+                    if let Some(child) = project::child_module_file(
+                        &q.path,
+                        q.is_mod_root,
+                        &m.inline_parents,
+                        &m.name,
+                        m.path_attr.as_deref(),
+                    ) {
+                        let canon = std::fs::canonicalize(&child).unwrap_or_else(|_| child.clone());
+                        if seen.insert(canon) {
+                            let mut module = q.module.clone();
+                            for p in &m.inline_parents {
+                                module = format!("{module}::{p}");
+                            }
+                            let is_mod_root = child.file_name().is_some_and(|n| n == "mod.rs");
+                            children.push(Queued {
+                                path: child,
+                                module: format!("{module}::{}", m.name),
+                                crate_root: q.crate_root.clone(),
+                                is_mod_root,
+                            });
+                        }
+                    }
+                }
+                queued.extend(children);
+            }
+        }
+        results.extend(wave);
+        start = end;
+    }
+
+    let mut facts = CrateFacts::default();
+    let mut diags = Vec::new();
+    let mut files = Vec::with_capacity(results.len());
+    let mut unreadable = 0;
+    for (r, q) in results.into_iter().zip(&queued) {
+        facts.merge(r.facts);
+        diags.extend(r.diags);
+        unreadable += usize::from(r.unreadable);
+        files.push(SourceFile { path: q.path.clone(), display: display_path(&q.path, root), text: r.text });
+    }
+    let files_checked = files.len();
+    let index = CrateIndex::new(facts, kb);
+    let cx = CrateCx { index: &index, files: &files };
+    for lint in lints::ALL {
+        if opts.levels.get(lint.meta().name) == Level::Allow {
+            continue;
+        }
+        let mut out = Vec::new();
+        lint.check_crate(&cx, &mut out);
+        diags.extend(out);
+    }
+    drop(index);
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    for mut d in diags {
+        d.level = if d.lint == PARSE_ERROR.name { Level::Deny } else { opts.levels.get(d.lint) };
+        if d.level != Level::Allow {
+            kept.push(d);
+        }
+    }
+    kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    kept.dedup();
+    // Keep the text only of files that diagnostics point into.
+    let mut used = vec![false; files.len()];
+    for d in &kept {
+        for l in &d.labels {
+            if let Some(u) = used.get_mut(l.file) {
+                *u = true;
+            }
+        }
+    }
+    for (f, u) in files.iter_mut().zip(used) {
+        if !u {
+            f.text = String::new();
+        }
+    }
+    PackageReport { package: pkg, files, diagnostics: kept, unreadable, files_checked }
+}
+
+fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
+    let bytes = match std::fs::read(&q.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let d = Diagnostic::new(PARSE_ERROR.name, file, Loc::default(), format!("cannot read file: {e}"));
+            return FileResult { text: String::new(), facts: CrateFacts::default(), mods: Vec::new(), diags: vec![d], unreadable: true };
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let loc = loc_of_offset(&text, at);
+            let d = Diagnostic::new(
+                PARSE_ERROR.name,
+                file,
+                loc,
+                format!("file is not valid UTF-8 (invalid byte at offset {at}), so it was not checked"),
+            )
+            .label("invalid UTF-8 here");
+            return FileResult { text, facts: CrateFacts::default(), mods: Vec::new(), diags: vec![d], unreadable: true };
+        }
+    };
+    let (base, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (3, rest),
+        None => (0, text.as_str()),
+    };
+    let (facts, mods, diags) = match syn::parse_file(body) {
+        Ok(ast) => {
+            let input = FileInput {
+                kb,
+                file,
+                base,
+                module: q.module.clone(),
+                crate_root: q.crate_root.clone(),
+            };
+            let out = walker::walk_file(&input, &ast);
+            drop(ast);
+            let mut diags = Vec::new();
+            if let Some(loc) = out.too_deep {
+                diags.push(
+                    Diagnostic::new(
+                        PARSE_ERROR.name,
+                        file,
+                        loc,
+                        "code nested too deeply to check; the nested part was skipped",
+                    )
+                    .label(format!("nesting deeper than {} levels starts here", walker::MAX_DEPTH)),
+                );
+            }
+            (out.facts, out.mods, diags)
+        }
+        Err(e) => {
+            let loc = Loc::of(e.span(), base);
+            let d = Diagnostic::new(PARSE_ERROR.name, file, loc, format!("could not parse file: {e}"))
+                .label(e.to_string())
+                .note("the file was not checked; fix the syntax error or exclude the file");
+            (CrateFacts::default(), Vec::new(), vec![d])
+        }
+    };
+    // Spans of this file are no longer needed; free proc-macro2's per-thread source map.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    FileResult { text, facts, mods, diags, unreadable: false }
+}
+
+/// Line/column of a byte offset.
+pub fn loc_of_offset(text: &str, offset: usize) -> Loc {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    Loc { lo: offset, hi: offset, line, col, end_line: line, end_col: col }
+}

@@ -1,0 +1,102 @@
+//! Facts the shared walker extracts from one parse of each file.
+//!
+//! The AST of a file is dropped as soon as the walker is done with it; everything a lint needs
+//! afterwards (including facts that depend on other files, such as which crate function a call
+//! reaches and what type a receiver has) is kept here and resolved at crate level by
+//! [`crate::index::CrateIndex`].
+
+use crate::source::{FileId, Loc};
+use std::collections::HashMap;
+
+/// Index of a function in [`CrateFacts::fns`].
+pub type FnId = usize;
+
+/// Evidence of a value's type, resolved lazily once the whole crate is indexed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// A canonical type path (`std::fs::File`, `mycrate::db::Pool`, `str`).
+    Path(String),
+    Tuple(Vec<Ty>),
+    /// The value returned by a call to one of these candidate canonical paths.
+    ReturnOf(Vec<String>),
+    /// The value returned by method `.1` on a receiver of type `.0`.
+    MethodRet(Box<Ty>, String),
+    /// Field `.1` of a value of type `.0`.
+    Field(Box<Ty>, String),
+    /// Element `.1` of a tuple-typed value.
+    Elem(Box<Ty>, usize),
+    Unknown,
+}
+
+/// What a call expression calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Callee {
+    /// A path call `a::b::c(..)`: candidate canonical paths, best first (several only when glob
+    /// imports leave it open).
+    Path(Vec<String>),
+    /// A method call `recv.name(..)`.
+    Method { recv: Ty, name: String },
+}
+
+/// Where code runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ctx {
+    /// Ordinary synchronous code.
+    Sync,
+    /// Code that runs as part of a future, on an executor thread.
+    Async,
+    /// Code inside a closure handed to `spawn_blocking`, `std::thread::spawn`, rayon, ...
+    Island,
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub callee: Callee,
+    pub file: FileId,
+    /// The callee's path or the method name: where diagnostics point.
+    pub loc: Loc,
+    /// The whole call expression.
+    pub expr_loc: Loc,
+    pub ctx: Ctx,
+    /// The enclosing function item (None in consts and statics).
+    pub caller: Option<FnId>,
+    /// The call is the operand of `.await`.
+    pub awaited: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    /// Canonical path: `mycrate::util::load` or `mycrate::Server::run`.
+    pub path: String,
+    /// Short display name: `load`, `Server::run`.
+    pub name: String,
+    pub is_async: bool,
+    pub file: FileId,
+    pub loc: Loc,
+    /// The declared return type (`Self` already replaced by the impl's type).
+    pub ret: Ty,
+}
+
+/// Facts of one file (ids local to the file) or, merged, of one crate.
+#[derive(Debug, Default)]
+pub struct CrateFacts {
+    pub fns: Vec<FnDef>,
+    pub calls: Vec<CallSite>,
+    /// Struct path -> field name -> declared type.
+    pub fields: HashMap<String, HashMap<String, Ty>>,
+}
+
+impl CrateFacts {
+    /// Appends the facts of one file, renumbering its function ids.
+    pub fn merge(&mut self, mut other: CrateFacts) {
+        let offset = self.fns.len();
+        self.fns.append(&mut other.fns);
+        for mut c in other.calls {
+            c.caller = c.caller.map(|id| id + offset);
+            self.calls.push(c);
+        }
+        for (k, v) in other.fields {
+            self.fields.entry(k).or_default().extend(v);
+        }
+    }
+}

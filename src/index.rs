@@ -1,0 +1,243 @@
+//! The crate index: every function of a crate, every call it makes, and resolution of calls and
+//! type evidence once all files of the crate have been walked.
+
+use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
+use crate::kb::{Kb, Returns};
+use std::collections::{HashMap, HashSet};
+
+/// What a call resolves to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Exactly one function of this crate.
+    Local(FnId),
+    /// A function outside the crate, by canonical path.
+    ExternFn(String),
+    /// A method on a receiver of a known canonical type outside the crate.
+    ExternMethod { ty: String, name: String },
+    /// A method whose receiver type is unknown.
+    UnknownMethod(String),
+    /// Several candidates, or nothing known: lints stay silent.
+    Unresolved,
+}
+
+pub struct CrateIndex<'a> {
+    pub facts: CrateFacts,
+    pub kb: &'a Kb,
+    by_path: HashMap<String, Vec<FnId>>,
+    /// Names of every method defined in the crate (for name-only matches).
+    method_names: HashMap<String, usize>,
+    /// Call-site indices per calling function.
+    calls_by_fn: Vec<Vec<usize>>,
+    /// Types declared in the crate or given methods in it.
+    local_types: HashSet<String>,
+}
+
+const MAX_RESOLVE_DEPTH: usize = 12;
+
+impl<'a> CrateIndex<'a> {
+    pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
+        let mut by_path: HashMap<String, Vec<FnId>> = HashMap::new();
+        let mut method_names: HashMap<String, usize> = HashMap::new();
+        for (id, f) in facts.fns.iter().enumerate() {
+            by_path.entry(f.path.clone()).or_default().push(id);
+            if f.name.contains("::") {
+                let short = f.path.rsplit("::").next().unwrap_or_default().to_string();
+                *method_names.entry(short).or_default() += 1;
+            }
+        }
+        let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
+        for f in &facts.fns {
+            if f.name.contains("::")
+                && let Some((parent, _)) = f.path.rsplit_once("::")
+            {
+                local_types.insert(parent.to_string());
+            }
+        }
+        let mut calls_by_fn = vec![Vec::new(); facts.fns.len()];
+        for (i, c) in facts.calls.iter().enumerate() {
+            if let Some(f) = c.caller {
+                calls_by_fn[f].push(i);
+            }
+        }
+        CrateIndex { facts, kb, by_path, method_names, calls_by_fn, local_types }
+    }
+
+    pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = &CallSite> {
+        self.calls_by_fn[f].iter().map(|&i| &self.facts.calls[i])
+    }
+
+    /// Whether the crate itself defines a method with this name.
+    pub fn defines_method(&self, name: &str) -> bool {
+        self.method_names.contains_key(name)
+    }
+
+    /// The crate functions at a canonical path.
+    pub fn fns_at(&self, path: &str) -> &[FnId] {
+        self.by_path.get(path).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Resolves what a call calls.
+    pub fn target(&self, callee: &Callee) -> Target {
+        match callee {
+            Callee::Path(cands) => {
+                let mut locals: Vec<FnId> = Vec::new();
+                for c in cands {
+                    locals.extend_from_slice(self.fns_at(c));
+                }
+                match locals.len() {
+                    1 => return Target::Local(locals[0]),
+                    0 => {}
+                    _ => return Target::Unresolved,
+                }
+                // No crate fn: the first candidate the knowledge base knows, else the first.
+                let known = cands.iter().find(|c| self.kb.blocking.function(c).is_some()
+                    || self.kb.block_on.function(c).is_some()
+                    || self.kb.returns_of_fn(c).is_some()
+                    || self.kb.is_island_fn(c));
+                match (known, cands.len()) {
+                    (Some(k), _) => Target::ExternFn(k.clone()),
+                    (None, 1) => Target::ExternFn(cands[0].clone()),
+                    _ => Target::Unresolved,
+                }
+            }
+            Callee::Method { recv, name } => match self.resolve_ty(recv, 0) {
+                Some(Ty::Path(ty)) => {
+                    let path = format!("{ty}::{name}");
+                    match self.fns_at(&path) {
+                        [one] => Target::Local(*one),
+                        [] => {
+                            if self.is_local_type(&ty) {
+                                // A trait method or an unknown one on a crate type.
+                                Target::UnknownMethod(name.clone())
+                            } else {
+                                Target::ExternMethod { ty, name: name.clone() }
+                            }
+                        }
+                        _ => Target::Unresolved,
+                    }
+                }
+                _ => Target::UnknownMethod(name.clone()),
+            },
+        }
+    }
+
+    fn is_local_type(&self, ty: &str) -> bool {
+        self.local_types.contains(ty)
+    }
+
+    /// Resolves type evidence to a canonical path or tuple, or None when it is unknown.
+    pub fn resolve_ty(&self, ty: &Ty, depth: usize) -> Option<Ty> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
+        match ty {
+            Ty::Path(p) => Some(Ty::Path(p.clone())),
+            Ty::Tuple(v) => Some(Ty::Tuple(v.clone())),
+            Ty::Unknown => None,
+            Ty::ReturnOf(cands) => {
+                let mut locals = Vec::new();
+                for c in cands {
+                    locals.extend_from_slice(self.fns_at(c));
+                }
+                if let [one] = locals.as_slice() {
+                    let f = &self.facts.fns[*one];
+                    if f.is_async {
+                        // `.await` is transparent in the walker: the awaited output is `ret`.
+                    }
+                    return self.resolve_ty(&f.ret.clone(), depth + 1);
+                }
+                if !locals.is_empty() {
+                    return None;
+                }
+                let found: Vec<&Returns> =
+                    cands.iter().filter_map(|c| self.kb.returns_of_fn(c)).collect();
+                match found.as_slice() {
+                    [r] => Some(returns_ty(r)),
+                    _ => None,
+                }
+            }
+            Ty::MethodRet(recv, name) => {
+                let Some(Ty::Path(recv)) = self.resolve_ty(recv, depth + 1) else { return None };
+                let path = format!("{recv}::{name}");
+                match self.fns_at(&path) {
+                    [one] => self.resolve_ty(&self.facts.fns[*one].ret.clone(), depth + 1),
+                    [] => self.kb.returns_of_method(&recv, name).map(returns_ty),
+                    _ => None,
+                }
+            }
+            Ty::Field(base, field) => {
+                let Some(Ty::Path(base)) = self.resolve_ty(base, depth + 1) else { return None };
+                let fty = self.facts.fields.get(&base)?.get(field)?.clone();
+                self.resolve_ty(&fty, depth + 1)
+            }
+            Ty::Elem(base, i) => match self.resolve_ty(base, depth + 1)? {
+                Ty::Tuple(v) => v.get(*i).and_then(|t| self.resolve_ty(t, depth + 1)),
+                _ => None,
+            },
+        }
+    }
+
+    /// Call sites that run in async context, in source order.
+    pub fn async_calls(&self) -> impl Iterator<Item = &CallSite> {
+        self.facts.calls.iter().filter(|c| c.ctx == Ctx::Async)
+    }
+
+    /// For every sync crate function, the first chain of calls through which it reaches an API
+    /// that `is_sink` accepts: `[helper, inner_helper, "std::fs::read"]`. Cycles are handled by
+    /// iterating to a fixpoint.
+    pub fn sync_reach(&self, is_sink: impl Fn(&Target) -> Option<String>) -> Vec<Option<Vec<String>>> {
+        let n = self.facts.fns.len();
+        let mut reach: Vec<Option<Vec<String>>> = vec![None; n];
+        // Direct sinks first.
+        let mut targets: Vec<Vec<Target>> = Vec::with_capacity(n);
+        for f in 0..n {
+            let mut ts = Vec::new();
+            if !self.facts.fns[f].is_async {
+                for c in self.calls_of(f) {
+                    if c.ctx == Ctx::Sync {
+                        ts.push(self.target(&c.callee));
+                    }
+                }
+            }
+            for t in &ts {
+                if let Some(sink) = is_sink(t) {
+                    reach[f] = Some(vec![sink]);
+                    break;
+                }
+            }
+            targets.push(ts);
+        }
+        loop {
+            let mut changed = false;
+            for f in 0..n {
+                if reach[f].is_some() {
+                    continue;
+                }
+                for t in &targets[f] {
+                    if let Target::Local(g) = t
+                        && *g != f
+                        && !self.facts.fns[*g].is_async
+                        && let Some(chain) = &reach[*g]
+                    {
+                        let mut c = vec![self.facts.fns[*g].name.clone()];
+                        c.extend(chain.iter().cloned());
+                        reach[f] = Some(c);
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        reach
+    }
+}
+
+fn returns_ty(r: &Returns) -> Ty {
+    match r {
+        Returns::One(p) => Ty::Path(p.clone()),
+        Returns::Tuple(v) => Ty::Tuple(v.iter().map(|p| Ty::Path(p.clone())).collect()),
+    }
+}

@@ -1,0 +1,276 @@
+//! The knowledge base: the data in the top-level `lints/` folder, embedded at build time.
+//!
+//! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
+//! answers and their citations live in the TOML files, never in code.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub replacement: String,
+    #[serde(default)]
+    pub fix: Option<String>,
+    pub source: String,
+    /// Set for entries added by a user's config: shown in the diagnostic.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl ApiEntry {
+    /// The replacement text with `{name}` filled in.
+    pub fn replacement_for(&self, name: &str) -> String {
+        self.replacement.replace("{name}", name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Returns {
+    One(String),
+    Tuple(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnsEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub returns: Returns,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasEntry {
+    pub from: String,
+    pub to: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IslandEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub chain_methods: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiFile {
+    #[serde(default)]
+    function: Vec<ApiEntry>,
+    #[serde(default)]
+    method: Vec<ApiEntry>,
+    #[serde(default)]
+    method_name: Vec<ApiEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypesFile {
+    #[serde(default)]
+    returns: Vec<ReturnsEntry>,
+    #[serde(default)]
+    alias: Vec<AliasEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IslandsFile {
+    #[serde(default)]
+    island: Vec<IslandEntry>,
+}
+
+/// A table of API entries answering "is this function / method in here?".
+#[derive(Debug, Default)]
+pub struct ApiTable {
+    entries: Vec<ApiEntry>,
+    by_path: HashMap<String, usize>,
+    by_method: HashMap<(String, String), usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl ApiTable {
+    fn add(&mut self, e: ApiEntry, name_only: bool) {
+        let idx = self.entries.len();
+        for p in &e.paths {
+            self.by_path.entry(p.clone()).or_insert(idx);
+        }
+        for m in &e.methods {
+            if name_only {
+                self.by_name.entry(m.clone()).or_insert(idx);
+            } else if let Some(ty) = &e.ty {
+                self.by_method.entry((ty.clone(), m.clone())).or_insert(idx);
+            }
+        }
+        self.entries.push(e);
+    }
+
+    pub fn function(&self, path: &str) -> Option<&ApiEntry> {
+        self.by_path.get(path).map(|&i| &self.entries[i])
+    }
+
+    pub fn method(&self, ty: &str, name: &str) -> Option<&ApiEntry> {
+        self.by_method.get(&(ty.to_string(), name.to_string())).map(|&i| &self.entries[i])
+    }
+
+    pub fn method_name(&self, name: &str) -> Option<&ApiEntry> {
+        self.by_name.get(name).map(|&i| &self.entries[i])
+    }
+
+    pub fn has_method_name(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[ApiEntry] {
+        &self.entries
+    }
+}
+
+/// The loaded knowledge base.
+#[derive(Debug, Default)]
+pub struct Kb {
+    pub blocking: ApiTable,
+    pub block_on: ApiTable,
+    returns_fn: HashMap<String, Returns>,
+    returns_method: HashMap<(String, String), Returns>,
+    aliases: Vec<(String, String)>,
+    island_fns: HashMap<String, ()>,
+    island_methods: HashMap<String, ()>,
+    chain_methods: HashMap<String, ()>,
+}
+
+pub const BLOCKING_TOML: &str = include_str!("../lints/blocking.toml");
+pub const BLOCK_ON_TOML: &str = include_str!("../lints/block_on.toml");
+pub const TYPES_TOML: &str = include_str!("../lints/types.toml");
+pub const ISLANDS_TOML: &str = include_str!("../lints/islands.toml");
+
+impl Kb {
+    /// The built-in knowledge base (parsed once per process).
+    pub fn builtin() -> &'static Kb {
+        static KB: OnceLock<Kb> = OnceLock::new();
+        KB.get_or_init(|| Kb::from_sources().expect("the embedded knowledge base is valid"))
+    }
+
+    /// Parses the embedded files. `tests/kb.rs` checks this succeeds.
+    pub fn from_sources() -> Result<Kb, String> {
+        let mut kb = Kb::default();
+        let blocking: ApiFile =
+            toml::from_str(BLOCKING_TOML).map_err(|e| format!("lints/blocking.toml: {e}"))?;
+        let block_on: ApiFile =
+            toml::from_str(BLOCK_ON_TOML).map_err(|e| format!("lints/block_on.toml: {e}"))?;
+        let types: TypesFile =
+            toml::from_str(TYPES_TOML).map_err(|e| format!("lints/types.toml: {e}"))?;
+        let islands: IslandsFile =
+            toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
+        for a in types.alias {
+            kb.aliases.push((a.from, a.to));
+        }
+        // Longest prefixes first so the most specific alias wins.
+        kb.aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        for e in blocking.function.into_iter().chain(blocking.method) {
+            kb.blocking.add(e, false);
+        }
+        if !blocking.method_name.is_empty() {
+            return Err("lints/blocking.toml: [[method_name]] is only allowed in block_on.toml".into());
+        }
+        for e in block_on.function.into_iter().chain(block_on.method) {
+            kb.block_on.add(e, false);
+        }
+        for e in block_on.method_name {
+            kb.block_on.add(e, true);
+        }
+        for r in types.returns {
+            for p in &r.paths {
+                kb.returns_fn.insert(p.clone(), r.returns.clone());
+            }
+            if let Some(ty) = &r.ty {
+                for m in &r.methods {
+                    kb.returns_method.insert((ty.clone(), m.clone()), r.returns.clone());
+                }
+            }
+        }
+        for i in islands.island {
+            for p in i.paths {
+                kb.island_fns.insert(p, ());
+            }
+            for m in i.methods {
+                kb.island_methods.insert(m, ());
+            }
+            for m in i.chain_methods {
+                kb.chain_methods.insert(m, ());
+            }
+        }
+        Ok(kb)
+    }
+
+    /// Folds `core::`/`alloc::` into `std::` and applies the alias table.
+    pub fn normalize(&self, path: &str) -> String {
+        let mut p = if let Some(rest) = path.strip_prefix("core::") {
+            format!("std::{rest}")
+        } else if let Some(rest) = path.strip_prefix("alloc::") {
+            format!("std::{rest}")
+        } else {
+            path.to_string()
+        };
+        for (from, to) in &self.aliases {
+            if p == *from {
+                p = to.clone();
+                break;
+            }
+            if let Some(rest) = p.strip_prefix(from.as_str())
+                && rest.starts_with("::")
+            {
+                p = format!("{to}{rest}");
+                break;
+            }
+        }
+        p
+    }
+
+    pub fn returns_of_fn(&self, path: &str) -> Option<&Returns> {
+        self.returns_fn.get(path)
+    }
+
+    pub fn returns_of_method(&self, ty: &str, method: &str) -> Option<&Returns> {
+        self.returns_method.get(&(ty.to_string(), method.to_string()))
+    }
+
+    pub fn is_island_fn(&self, path: &str) -> bool {
+        self.island_fns.contains_key(path)
+    }
+
+    pub fn is_island_method(&self, name: &str) -> bool {
+        self.island_methods.contains_key(name)
+    }
+
+    pub fn is_chain_island_method(&self, name: &str) -> bool {
+        self.chain_methods.contains_key(name)
+    }
+}

@@ -1,0 +1,18 @@
+//! cargo-async-lint: a Clippy-style static linter for async Rust, built on `syn`.
+//!
+//! The pipeline: [`project`] finds the files, [`engine`] parses each once and runs the shared
+//! [`walker`], which extracts [`facts`]; [`index`] resolves them crate-wide; each lint in
+//! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
+
+pub mod cli;
+pub mod diag;
+pub mod engine;
+pub mod facts;
+pub mod index;
+pub mod kb;
+pub mod lints;
+pub mod output;
+pub mod project;
+pub mod registry;
+pub mod source;
+pub mod walker;

@@ -1,0 +1,159 @@
+use super::{CrateCx, Lint};
+use crate::diag::{Diagnostic, Edit};
+use crate::facts::{CallSite, Callee};
+use crate::index::{CrateIndex, Target};
+use crate::kb::ApiEntry;
+use crate::registry::LintMeta;
+
+crate::declare_lint! {
+    /// ### What it does
+    /// Finds calls that block the current thread (`std::thread::sleep`, `std::fs`, `std::net`,
+    /// synchronous channel receives, thread joins, `std::process::Command::output`, blocking
+    /// HTTP and database clients, ...) inside async code: `async fn` bodies, `async` blocks and
+    /// async closures. It also follows calls into the crate's own synchronous functions and
+    /// methods: an async fn that calls `load_config()`, which reads a file with
+    /// `std::fs::read_to_string`, is reported at the call, with the chain of calls in a note.
+    ///
+    /// Code in a closure handed to `tokio::task::spawn_blocking`, `block_in_place`,
+    /// `std::thread::spawn` or `scope`, or rayon is not async context, and neither is a nested
+    /// `fn` item.
+    ///
+    /// ### Why is this bad?
+    /// An async runtime runs many tasks on a few threads and can only switch tasks at an
+    /// `.await`. A call that blocks holds its worker thread hostage: every other task scheduled
+    /// on that thread stops, timers fire late, and on a current-thread runtime (the default of
+    /// `#[tokio::test]`) the whole program stalls. Under load this shows up as latency spikes and
+    /// timeouts far from the offending call.
+    ///
+    /// ### Known problems
+    /// Without type information, a method call is only reported when the receiver's type is
+    /// evident from the code: a known constructor (`File::open`, `TcpStream::connect`,
+    /// `mpsc::channel`), a type annotation, a typed parameter or a struct field of a declared
+    /// type. A receiver of a generic type or one returned from an unknown function is not
+    /// checked. Calls through trait objects, function pointers, closures stored in variables and
+    /// macros other than the standard formatting / assertion / `tokio` ones are not followed.
+    /// A call that resolves to more than one crate function is not followed. `std::sync::Mutex`
+    /// locks are not reported here (a short critical section is fine; see `lock_across_await`).
+    /// A blocking call that is fast in practice (reading a small file at start-up) is still
+    /// reported: suppress it where the delay is acceptable.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// async fn handler() -> std::io::Result<String> {
+    ///     std::thread::sleep(std::time::Duration::from_millis(50));
+    ///     std::fs::read_to_string("config.toml")
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// async fn handler() -> std::io::Result<String> {
+    ///     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    ///     tokio::fs::read_to_string("config.toml").await
+    /// }
+    /// ```
+    /// or move the blocking work off the runtime with
+    /// `tokio::task::spawn_blocking(move || ...).await`.
+    pub BLOCKING_IN_ASYNC, blocking_in_async, suspicious, Warn,
+    "a blocking call inside async code stalls the executor thread"
+}
+
+pub struct BlockingInAsync;
+
+/// The knowledge-base entry a call target hits in the blocking table, with a display name.
+pub fn blocking_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k ApiEntry, String)> {
+    let kb = index.kb;
+    match t {
+        Target::ExternFn(p) => kb.blocking.function(p).map(|e| (e, p.clone())),
+        Target::ExternMethod { ty, name } => {
+            kb.blocking.method(ty, name).map(|e| (e, format!("{ty}::{name}")))
+        }
+        _ => None,
+    }
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+impl Lint for BlockingInAsync {
+    fn meta(&self) -> &'static LintMeta {
+        &BLOCKING_IN_ASYNC
+    }
+
+    fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
+        let index = cx.index;
+        let reach = index.sync_reach(|t| blocking_entry(index, t).map(|(_, name)| name));
+        for call in index.async_calls() {
+            let target = index.target(&call.callee);
+            if let Some((entry, name)) = blocking_entry(index, &target) {
+                out.push(direct(cx, call, entry, &name));
+            } else if let Target::Local(f) = target {
+                let def = &index.facts.fns[f];
+                if def.is_async {
+                    continue;
+                }
+                if let Some(chain) = &reach[f] {
+                    out.push(through_helper(cx, call, f, chain));
+                }
+            }
+        }
+    }
+}
+
+fn enclosing_name(index: &CrateIndex<'_>, call: &CallSite) -> String {
+    call.caller.map(|f| index.facts.fns[f].name.clone()).unwrap_or_default()
+}
+
+fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Diagnostic {
+    let short = last_segment(name);
+    let mut d = Diagnostic::new(
+        BLOCKING_IN_ASYNC.name,
+        call.file,
+        call.loc,
+        format!("blocking call to `{name}` in async code"),
+    )
+    .label("this blocks the executor thread until it returns")
+    .help(format!("use {}", entry.replacement_for(short)))
+    .item(enclosing_name(cx.index, call));
+    if let Some(reason) = &entry.reason {
+        d = d.note(format!("listed as blocking in the configuration: {reason}"));
+    }
+    // A drop-in async replacement of a plain path call that is a statement or a `let`
+    // initialiser: swap the path and append `.await`.
+    if let (Some(fix), Callee::Path(_)) = (&entry.fix, &call.callee) {
+        let fix = fix.replace("{name}", short);
+        d.fix = vec![
+            Edit { file: call.file, lo: call.loc.lo, hi: call.loc.hi, replacement: fix },
+            Edit {
+                file: call.file,
+                lo: call.expr_loc.hi,
+                hi: call.expr_loc.hi,
+                replacement: ".await".into(),
+            },
+        ];
+    }
+    d
+}
+
+fn through_helper(cx: &CrateCx<'_>, call: &CallSite, f: usize, chain: &[String]) -> Diagnostic {
+    let def = &cx.index.facts.fns[f];
+    let sink = chain.last().map(String::as_str).unwrap_or_default();
+    let mut path = vec![format!("`{}`", def.name)];
+    path.extend(chain.iter().map(|c| format!("`{c}`")));
+    Diagnostic::new(
+        BLOCKING_IN_ASYNC.name,
+        call.file,
+        call.loc,
+        format!("`{}` blocks: it calls `{sink}`", def.name),
+    )
+    .label(format!("this call reaches `{sink}`, which blocks the executor thread"))
+    .secondary(def.file, def.loc, format!("`{}` is a synchronous function", def.name))
+    .note(format!("call chain: {}", path.join(" -> ")))
+    .help(format!(
+        "make `{}` async with a non-blocking replacement, or run it with \
+         `tokio::task::spawn_blocking(move || ...).await`",
+        def.name
+    ))
+    .item(enclosing_name(cx.index, call))
+}

@@ -1,0 +1,39 @@
+//! The lints. Each is one small file that reacts to the facts of the shared walker
+//! ([`crate::index::CrateIndex`]); knowledge of APIs comes from the data in `lints/`.
+
+use crate::diag::Diagnostic;
+use crate::index::CrateIndex;
+use crate::registry::LintMeta;
+use crate::source::SourceFile;
+
+pub mod block_on_in_async;
+pub mod blocking_in_async;
+
+/// What a lint sees of a crate once all its files are indexed.
+pub struct CrateCx<'a> {
+    pub index: &'a CrateIndex<'a>,
+    pub files: &'a [SourceFile],
+}
+
+impl CrateCx<'_> {
+    /// Source text of a byte range of a file.
+    pub fn snippet(&self, file: usize, lo: usize, hi: usize) -> &str {
+        self.files.get(file).and_then(|f| f.text.get(lo..hi)).unwrap_or("")
+    }
+}
+
+/// A lint: hooks with no-op defaults; implement the ones the lint needs.
+pub trait Lint: Sync {
+    fn meta(&self) -> &'static LintMeta;
+
+    /// Called once per crate after every file has been walked.
+    fn check_crate(&self, _cx: &CrateCx<'_>, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// Every lint, in `--list` order.
+pub static ALL: &[&dyn Lint] =
+    &[&blocking_in_async::BlockingInAsync, &block_on_in_async::BlockOnInAsync];
+
+/// The metadata of every lint, in `--list` order.
+pub static ALL_META: &[&LintMeta] =
+    &[&blocking_in_async::BLOCKING_IN_ASYNC, &block_on_in_async::BLOCK_ON_IN_ASYNC];

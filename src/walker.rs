@@ -1,0 +1,1404 @@
+//! The shared walker: one pass over a parsed file that every lint builds on.
+//!
+//! It owns three pieces of knowledge no lint should re-derive:
+//! - **async context**: whether code runs in a future (`async fn`, `async` blocks and closures),
+//!   in a sync island (closures handed to `spawn_blocking`, `std::thread::spawn`, rayon, ...) or
+//!   in plain sync code (nested `fn` items reset it);
+//! - **name resolution**: paths canonicalised through `use` declarations at module and block
+//!   level, local items, locals that shadow imports, `crate::` / `self::` / `super::`;
+//! - **type evidence** for receivers (constructors, annotations, parameters, fields), recorded
+//!   lazily as [`Ty`] and resolved once the whole crate is indexed.
+//!
+//! The result is a [`CrateFacts`] for the file; the AST can be dropped right after.
+
+use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
+use crate::kb::Kb;
+use crate::source::{FileId, Loc};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use std::collections::HashMap;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem, Type, UseTree};
+
+/// How deep the walker follows nested expressions before giving up on a subtree.
+pub const MAX_DEPTH: usize = 400;
+
+/// What the walker needs to know about the file's place in its crate.
+pub struct FileInput<'a> {
+    pub kb: &'a Kb,
+    pub file: FileId,
+    /// Bytes stripped before parsing (a UTF-8 BOM), added back to every offset.
+    pub base: usize,
+    /// Canonical path of the file's module (`mycrate`, `mycrate::util::io`).
+    pub module: String,
+    /// Canonical name of the crate root (`mycrate`).
+    pub crate_root: String,
+}
+
+/// Non-inline `mod` declarations found in a file, for following the module tree.
+#[derive(Debug, Clone)]
+pub struct ModDecl {
+    /// Module path segments below the file's module (inline parents included).
+    pub inline_parents: Vec<String>,
+    pub name: String,
+    /// A `#[path = ".."]` attribute.
+    pub path_attr: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct FileOutput {
+    pub facts: CrateFacts,
+    pub mods: Vec<ModDecl>,
+    /// Set when some subtree was nested deeper than [`MAX_DEPTH`] and was skipped.
+    pub too_deep: Option<Loc>,
+}
+
+pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
+    let mut w = Walker {
+        kb: input.kb,
+        file: input.file,
+        base: input.base,
+        crate_root: input.crate_root.clone(),
+        out: FileOutput::default(),
+        mods: Vec::new(),
+        blocks: Vec::new(),
+        ctx: Ctx::Sync,
+        cur_fn: None,
+        impl_ty: None,
+        inline_parents: Vec::new(),
+        depth: 0,
+        awaited_next: false,
+    };
+    w.walk_module(&input.module, &file.items);
+    w.out
+}
+
+#[derive(Default)]
+struct Scope {
+    /// Items defined here: name -> canonical path.
+    items: HashMap<String, String>,
+    /// `use` imports: name -> raw segments as written.
+    uses: HashMap<String, Vec<String>>,
+    globs: Vec<Vec<String>>,
+    /// Local bindings (blocks only): name -> type evidence.
+    locals: HashMap<String, Ty>,
+}
+
+struct ModScope {
+    path: String,
+    scope: Scope,
+}
+
+struct Walker<'a> {
+    kb: &'a Kb,
+    file: FileId,
+    base: usize,
+    crate_root: String,
+    out: FileOutput,
+    mods: Vec<ModScope>,
+    blocks: Vec<Scope>,
+    ctx: Ctx,
+    cur_fn: Option<FnId>,
+    impl_ty: Option<String>,
+    inline_parents: Vec<String>,
+    depth: usize,
+    /// The next call recorded is the operand of `.await`.
+    awaited_next: bool,
+}
+
+/// What a path resolved to.
+enum Resolved {
+    /// A local variable (closure, binding): not an item.
+    Local(Ty),
+    /// Candidate canonical paths, best first.
+    Paths(Vec<String>),
+}
+
+const PRELUDE: &[(&str, &str)] = &[
+    ("drop", "std::mem::drop"),
+    ("Box", "std::boxed::Box"),
+    ("Vec", "std::vec::Vec"),
+    ("String", "std::string::String"),
+    ("Option", "std::option::Option"),
+    ("Some", "std::option::Option::Some"),
+    ("None", "std::option::Option::None"),
+    ("Result", "std::result::Result"),
+    ("Ok", "std::result::Result::Ok"),
+    ("Err", "std::result::Result::Err"),
+    ("ToString", "std::string::ToString"),
+    ("Iterator", "std::iter::Iterator"),
+    ("Default", "std::default::Default"),
+    ("From", "std::convert::From"),
+    ("Into", "std::convert::Into"),
+];
+
+/// Wrapper types that auto-deref to their first type argument for method calls.
+const SMART_POINTERS: &[&str] = &[
+    "std::boxed::Box",
+    "std::sync::Arc",
+    "std::rc::Rc",
+    "std::pin::Pin",
+    "std::cell::RefCell",
+];
+
+/// Macros whose arguments are ordinary Rust expressions (after an optional format string and
+/// `name = ` prefixes). Keyed by the macro's last path segment.
+const EXPR_MACROS: &[&str] = &[
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "vec",
+    "dbg",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "join",
+    "try_join",
+    "pin",
+    "matches",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "anyhow",
+    "bail",
+    "ensure",
+];
+
+/// Crates whose macros we trust to keep their arguments as plain expressions.
+const MACRO_CRATES: &[&str] =
+    &["std", "core", "alloc", "tokio", "futures", "log", "tracing", "anyhow", "futures_util"];
+
+fn path_segments(path: &syn::Path) -> Vec<String> {
+    let mut segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    if path.leading_colon.is_some() {
+        segs.insert(0, String::new());
+    }
+    segs
+}
+
+fn last_ident(path: &syn::Path) -> String {
+    path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+}
+
+impl Walker<'_> {
+    fn loc(&self, span: Span) -> Loc {
+        Loc::of(span, self.base)
+    }
+
+    fn module_path(&self) -> &str {
+        self.mods.last().map(|m| m.path.as_str()).unwrap_or("")
+    }
+
+    // ---------------------------------------------------------------- scopes and resolution
+
+    fn collect_items<'i>(
+        &self,
+        items: impl IntoIterator<Item = &'i Item>,
+        prefix: &str,
+        scope: &mut Scope,
+    ) {
+        for item in items {
+            let (name, is_use) = match item {
+                Item::Fn(f) => (Some(f.sig.ident.to_string()), false),
+                Item::Struct(s) => (Some(s.ident.to_string()), false),
+                Item::Enum(e) => (Some(e.ident.to_string()), false),
+                Item::Union(u) => (Some(u.ident.to_string()), false),
+                Item::Trait(t) => (Some(t.ident.to_string()), false),
+                Item::TraitAlias(t) => (Some(t.ident.to_string()), false),
+                Item::Type(t) => (Some(t.ident.to_string()), false),
+                Item::Mod(m) => (Some(m.ident.to_string()), false),
+                Item::Const(c) => (Some(c.ident.to_string()), false),
+                Item::Static(s) => (Some(s.ident.to_string()), false),
+                Item::Use(u) => {
+                    collect_use(&u.tree, Vec::new(), scope);
+                    (None, true)
+                }
+                Item::ExternCrate(e) => {
+                    let name = e.rename.as_ref().map(|(_, i)| i.to_string());
+                    let orig = e.ident.to_string();
+                    let orig = if orig == "self" { self.crate_root.clone() } else { orig };
+                    scope.uses.insert(name.unwrap_or_else(|| orig.clone()), vec![orig]);
+                    (None, true)
+                }
+                _ => (None, false),
+            };
+            if let (Some(name), false) = (name, is_use) {
+                scope.items.insert(name.clone(), format!("{prefix}::{name}"));
+            }
+        }
+    }
+
+    /// Resolves a path written in the current scope.
+    fn resolve(&self, segs: &[String]) -> Resolved {
+        self.resolve_depth(segs, 0)
+    }
+
+    fn resolve_depth(&self, segs: &[String], depth: usize) -> Resolved {
+        if segs.is_empty() || depth > 16 {
+            return Resolved::Paths(Vec::new());
+        }
+        let first = segs[0].as_str();
+        let rest = &segs[1..];
+        if first.is_empty() {
+            // `::std::fs::read`: an extern crate path.
+            return Resolved::Paths(vec![self.finish(rest.join("::"))]);
+        }
+        // Locals shadow everything for single-segment paths.
+        if segs.len() == 1 {
+            for b in self.blocks.iter().rev() {
+                if let Some(ty) = b.locals.get(first) {
+                    return Resolved::Local(ty.clone());
+                }
+                if b.items.contains_key(first) || b.uses.contains_key(first) {
+                    break;
+                }
+            }
+        }
+        for b in self.blocks.iter().rev() {
+            if let Some(p) = b.items.get(first) {
+                return Resolved::Paths(vec![self.join(p, rest)]);
+            }
+            if let Some(raw) = b.uses.get(first) {
+                return self.resolve_use(raw, rest, self.mods.len().saturating_sub(1), depth);
+            }
+        }
+        let mut globs = Vec::new();
+        for b in self.blocks.iter().rev() {
+            globs.extend(b.globs.iter().cloned().map(|g| (g, self.mods.len().saturating_sub(1))));
+        }
+        if let Some(r) = self.resolve_in_module(self.mods.len().saturating_sub(1), segs, depth) {
+            return r;
+        }
+        if let Some(m) = self.mods.last() {
+            globs.extend(m.scope.globs.iter().cloned().map(|g| (g, self.mods.len() - 1)));
+        }
+        if !globs.is_empty() {
+            let mut cands = Vec::new();
+            for (g, mi) in globs {
+                // `use super::*` of an inline parent module: resolve there directly.
+                let mut raw = g.clone();
+                raw.extend(segs.iter().cloned());
+                if let Resolved::Paths(p) = self.resolve_use(&raw, &[], mi, depth + 1) {
+                    cands.extend(p);
+                }
+            }
+            if let Some((_, p)) = PRELUDE.iter().find(|(n, _)| *n == first) {
+                cands.push(self.join(p, rest));
+            } else {
+                cands.push(self.finish(segs.join("::")));
+            }
+            cands.dedup();
+            return Resolved::Paths(cands);
+        }
+        if let Some((_, p)) = PRELUDE.iter().find(|(n, _)| *n == first) {
+            return Resolved::Paths(vec![self.join(p, rest)]);
+        }
+        Resolved::Paths(vec![self.finish(segs.join("::"))])
+    }
+
+    /// Resolves `segs` by the items and imports of module scope `mi` (no globs).
+    fn resolve_in_module(&self, mi: usize, segs: &[String], depth: usize) -> Option<Resolved> {
+        let m = self.mods.get(mi)?;
+        let first = segs[0].as_str();
+        let rest = &segs[1..];
+        match first {
+            "crate" | "$crate" => {
+                return Some(Resolved::Paths(vec![self.join(&self.crate_root, rest)]));
+            }
+            "self" => return Some(Resolved::Paths(vec![self.join(&m.path, rest)])),
+            "super" => {
+                let mut path = m.path.clone();
+                let mut rest = segs;
+                while rest.first().map(String::as_str) == Some("super") {
+                    if let Some(i) = path.rfind("::") {
+                        path.truncate(i);
+                    }
+                    rest = &rest[1..];
+                }
+                return Some(Resolved::Paths(vec![self.join(&path, rest)]));
+            }
+            "Self" => {
+                if let Some(t) = &self.impl_ty {
+                    return Some(Resolved::Paths(vec![self.join(t, rest)]));
+                }
+            }
+            _ => {}
+        }
+        if let Some(p) = m.scope.items.get(first) {
+            return Some(Resolved::Paths(vec![self.join(p, rest)]));
+        }
+        if let Some(raw) = m.scope.uses.get(first) {
+            return Some(self.resolve_use(raw, rest, mi, depth));
+        }
+        None
+    }
+
+    /// Resolves an import's raw path (declared in module scope `mi`), then appends `rest`.
+    fn resolve_use(&self, raw: &[String], rest: &[String], mi: usize, depth: usize) -> Resolved {
+        let mut full: Vec<String> = raw.to_vec();
+        full.extend(rest.iter().cloned());
+        if full.is_empty() {
+            return Resolved::Paths(Vec::new());
+        }
+        if full[0].is_empty() {
+            return Resolved::Paths(vec![self.finish(full[1..].join("::"))]);
+        }
+        // `use super::*` inside an inline module resolves in the parent's scope when we have it.
+        if full[0] == "super" && mi > 0 {
+            let parent = &self.mods[mi - 1];
+            let own = &self.mods[mi];
+            if own.path.rsplit_once("::").map(|(p, _)| p) == Some(parent.path.as_str())
+                && full.len() > 1
+                && let Some(r) = self.resolve_in_module(mi - 1, &full[1..], depth + 1)
+            {
+                return r;
+            }
+        }
+        // Uniform paths: an import may start with a local item or another import, but not
+        // with itself (`use tokio;` style re-imports of a crate name).
+        if let Some(m) = self.mods.get(mi) {
+            let first = full[0].as_str();
+            if matches!(first, "crate" | "$crate" | "self" | "super" | "Self") {
+                if let Some(r) = self.resolve_in_module(mi, &full, depth + 1) {
+                    return r;
+                }
+            } else if let Some(p) = m.scope.items.get(first) {
+                return Resolved::Paths(vec![self.join(p, &full[1..])]);
+            } else if let Some(raw2) = m.scope.uses.get(first)
+                && raw2.as_slice() != [first.to_string()]
+                && raw2.first().map(String::as_str) != Some(first)
+            {
+                return self.resolve_use(raw2, &full[1..], mi, depth + 1);
+            }
+        }
+        Resolved::Paths(vec![self.finish(full.join("::"))])
+    }
+
+    fn join(&self, base: &str, rest: &[String]) -> String {
+        if rest.is_empty() {
+            self.finish(base.to_string())
+        } else {
+            self.finish(format!("{base}::{}", rest.join("::")))
+        }
+    }
+
+    fn finish(&self, path: String) -> String {
+        self.kb.normalize(&path)
+    }
+
+    fn resolve_paths(&self, path: &syn::Path) -> Option<Vec<String>> {
+        match self.resolve(&path_segments(path)) {
+            Resolved::Paths(p) if !p.is_empty() => Some(p),
+            _ => None,
+        }
+    }
+
+    // ---------------------------------------------------------------- types
+
+    fn ty_of_type(&self, ty: &Type) -> Ty {
+        match ty {
+            Type::Reference(r) => self.ty_of_type(&r.elem),
+            Type::Paren(p) => self.ty_of_type(&p.elem),
+            Type::Group(g) => self.ty_of_type(&g.elem),
+            Type::Tuple(t) => Ty::Tuple(t.elems.iter().map(|e| self.ty_of_type(e)).collect()),
+            Type::Path(tp) if tp.qself.is_none() => {
+                let segs = path_segments(&tp.path);
+                if segs.len() == 1 && segs[0] == "str" {
+                    return Ty::Path("str".into());
+                }
+                let Some(paths) = self.resolve_paths(&tp.path) else { return Ty::Unknown };
+                let first = paths[0].clone();
+                if SMART_POINTERS.contains(&first.as_str())
+                    && let Some(syn::PathArguments::AngleBracketed(args)) =
+                        tp.path.segments.last().map(|s| &s.arguments)
+                    && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+                {
+                    return self.ty_of_type(inner);
+                }
+                if paths.len() == 1 { Ty::Path(first) } else { Ty::Unknown }
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// Type evidence of an expression's value (`?`, `.unwrap()`, `.expect()`, `.await` are
+    /// transparent).
+    fn ty_of_expr(&self, e: &Expr) -> Ty {
+        match e {
+            Expr::Path(p) if p.qself.is_none() => {
+                let segs = path_segments(&p.path);
+                if segs.len() == 1 && segs[0] == "self" {
+                    return self.impl_ty.clone().map(Ty::Path).unwrap_or(Ty::Unknown);
+                }
+                match self.resolve(&segs) {
+                    Resolved::Local(t) => t,
+                    Resolved::Paths(_) => Ty::Unknown,
+                }
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if p.qself.is_none() => match self.resolve(&path_segments(&p.path)) {
+                    Resolved::Paths(paths) if !paths.is_empty() => Ty::ReturnOf(paths),
+                    _ => Ty::Unknown,
+                },
+                _ => Ty::Unknown,
+            },
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                match name.as_str() {
+                    "unwrap" | "expect" | "unwrap_or_default" | "unwrap_unchecked" | "as_ref"
+                    | "as_mut" | "by_ref" | "borrow" | "borrow_mut"
+                        if m.args.len() <= 1 =>
+                    {
+                        self.ty_of_expr(&m.receiver)
+                    }
+                    "clone" => self.ty_of_expr(&m.receiver),
+                    _ => match self.ty_of_expr(&m.receiver) {
+                        Ty::Unknown => Ty::Unknown,
+                        recv => Ty::MethodRet(Box::new(recv), name),
+                    },
+                }
+            }
+            Expr::Try(t) => self.ty_of_expr(&t.expr),
+            Expr::Await(a) => self.ty_of_expr(&a.base),
+            Expr::Paren(p) => self.ty_of_expr(&p.expr),
+            Expr::Group(g) => self.ty_of_expr(&g.expr),
+            Expr::Reference(r) => self.ty_of_expr(&r.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.ty_of_expr(&u.expr),
+            Expr::Field(f) => match self.ty_of_expr(&f.base) {
+                Ty::Unknown => Ty::Unknown,
+                base => match &f.member {
+                    syn::Member::Named(n) => Ty::Field(Box::new(base), n.to_string()),
+                    syn::Member::Unnamed(i) => match base {
+                        Ty::Tuple(mut v) if (i.index as usize) < v.len() => {
+                            v.swap_remove(i.index as usize)
+                        }
+                        base => Ty::Elem(Box::new(base), i.index as usize),
+                    },
+                },
+            },
+            Expr::Struct(s) if s.qself.is_none() => match self.resolve_paths(&s.path) {
+                Some(p) if p.len() == 1 => Ty::Path(p[0].clone()),
+                _ => Ty::Unknown,
+            },
+            Expr::Cast(c) => self.ty_of_type(&c.ty),
+            Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_)) => Ty::Path("str".into()),
+            Expr::Tuple(t) => Ty::Tuple(t.elems.iter().map(|e| self.ty_of_expr(e)).collect()),
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// Binds the names in a pattern, with type evidence `ty` for the whole value.
+    fn bind_pat(&mut self, pat: &Pat, ty: Ty) {
+        match pat {
+            Pat::Ident(pi) => {
+                if let Some((_, sub)) = &pi.subpat {
+                    self.bind_pat(sub, ty.clone());
+                }
+                self.add_local(pi.ident.to_string(), ty);
+            }
+            Pat::Type(pt) => {
+                let declared = self.ty_of_type(&pt.ty);
+                let ty = if declared == Ty::Unknown { ty } else { declared };
+                self.bind_pat(&pt.pat, ty);
+            }
+            Pat::Reference(r) => self.bind_pat(&r.pat, ty),
+            Pat::Paren(p) => self.bind_pat(&p.pat, ty),
+            Pat::Tuple(t) => {
+                for (i, p) in t.elems.iter().enumerate() {
+                    let elem = match &ty {
+                        Ty::Tuple(v) => v.get(i).cloned().unwrap_or(Ty::Unknown),
+                        Ty::Unknown => Ty::Unknown,
+                        other => Ty::Elem(Box::new(other.clone()), i),
+                    };
+                    self.bind_pat(p, elem);
+                }
+            }
+            Pat::TupleStruct(ts) => {
+                // `Ok(x)` / `Some(x)` unwrap like `?`; other variants give no evidence.
+                let name = last_ident(&ts.path);
+                let inner = if matches!(name.as_str(), "Ok" | "Some") { ty } else { Ty::Unknown };
+                for p in &ts.elems {
+                    self.bind_pat(p, inner.clone());
+                }
+            }
+            Pat::Struct(ps) => {
+                for f in &ps.fields {
+                    self.bind_pat(&f.pat, Ty::Unknown);
+                }
+            }
+            Pat::Slice(s) => {
+                for p in &s.elems {
+                    self.bind_pat(p, Ty::Unknown);
+                }
+            }
+            Pat::Or(o) => {
+                for p in &o.cases {
+                    self.bind_pat(p, ty.clone());
+                }
+            }
+            Pat::Guard(g) => self.bind_pat(&g.pat, ty),
+            _ => {}
+        }
+    }
+
+    fn add_local(&mut self, name: String, ty: Ty) {
+        if let Some(b) = self.blocks.last_mut() {
+            b.locals.insert(name, ty);
+        }
+    }
+
+    // ---------------------------------------------------------------- items
+
+    fn walk_module(&mut self, path: &str, items: &[Item]) {
+        let mut scope = Scope::default();
+        self.collect_items(items, path, &mut scope);
+        self.mods.push(ModScope { path: path.to_string(), scope });
+        let saved_blocks = std::mem::take(&mut self.blocks);
+        for item in items {
+            self.walk_item(item);
+        }
+        self.blocks = saved_blocks;
+        self.mods.pop();
+    }
+
+    fn item_prefix(&self) -> String {
+        // Items inside a fn body get the fn's path as prefix, so they stay unique.
+        match self.cur_fn {
+            Some(id) => self.out.facts.fns[id].path.clone(),
+            None => self.module_path().to_string(),
+        }
+    }
+
+    fn walk_item(&mut self, item: &Item) {
+        match item {
+            Item::Fn(f) => {
+                let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
+                let name = f.sig.ident.to_string();
+                self.walk_fn(path, name, &f.sig, Some(&f.block), None);
+            }
+            Item::Impl(imp) => {
+                let self_ty = match self.ty_of_type(&imp.self_ty) {
+                    Ty::Path(p) => Some(p),
+                    _ => None,
+                };
+                let short = type_short_name(&imp.self_ty);
+                let saved = std::mem::replace(&mut self.impl_ty, self_ty.clone());
+                for ii in &imp.items {
+                    match ii {
+                        ImplItem::Fn(f) => {
+                            let base = self_ty.clone().unwrap_or_else(|| {
+                                format!("{}::<impl {short}>", self.module_path())
+                            });
+                            let path = format!("{base}::{}", f.sig.ident);
+                            let name = format!("{short}::{}", f.sig.ident);
+                            self.walk_fn(path, name, &f.sig, Some(&f.block), self_ty.clone());
+                        }
+                        ImplItem::Const(c) => self.walk_detached_expr(&c.expr),
+                        _ => {}
+                    }
+                }
+                self.impl_ty = saved;
+            }
+            Item::Trait(t) => {
+                let trait_path = format!("{}::{}", self.item_prefix(), t.ident);
+                let saved = std::mem::replace(&mut self.impl_ty, Some(trait_path.clone()));
+                for ti in &t.items {
+                    if let TraitItem::Fn(f) = ti
+                        && let Some(body) = &f.default
+                    {
+                        let path = format!("{trait_path}::{}", f.sig.ident);
+                        let name = format!("{}::{}", t.ident, f.sig.ident);
+                        self.walk_fn(path, name, &f.sig, Some(body), Some(trait_path.clone()));
+                    }
+                }
+                self.impl_ty = saved;
+            }
+            Item::Mod(m) => {
+                let path = format!("{}::{}", self.module_path(), m.ident);
+                match &m.content {
+                    Some((_, items)) => {
+                        self.inline_parents.push(m.ident.to_string());
+                        self.walk_module(&path, items);
+                        self.inline_parents.pop();
+                    }
+                    None => {
+                        let path_attr = m.attrs.iter().find_map(|a| {
+                            if !a.path().is_ident("path") {
+                                return None;
+                            }
+                            match &a.meta {
+                                syn::Meta::NameValue(nv) => match &nv.value {
+                                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => {
+                                        Some(s.value())
+                                    }
+                                    _ => None,
+                                },
+                                _ => None,
+                            }
+                        });
+                        self.out.mods.push(ModDecl {
+                            inline_parents: self.inline_parents.clone(),
+                            name: m.ident.to_string(),
+                            path_attr,
+                        });
+                    }
+                }
+            }
+            Item::Struct(s) => {
+                let path = format!("{}::{}", self.item_prefix(), s.ident);
+                let mut fields = HashMap::new();
+                for (i, f) in s.fields.iter().enumerate() {
+                    let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or(i.to_string());
+                    fields.insert(name, self.ty_of_type(&f.ty));
+                }
+                self.out.facts.fields.entry(path).or_default().extend(fields);
+            }
+            Item::Const(c) => self.walk_detached_expr(&c.expr),
+            Item::Static(s) => self.walk_detached_expr(&s.expr),
+            _ => {}
+        }
+    }
+
+    /// An expression outside any function (const / static initialisers).
+    fn walk_detached_expr(&mut self, e: &Expr) {
+        let saved_ctx = std::mem::replace(&mut self.ctx, Ctx::Sync);
+        let saved_fn = self.cur_fn.take();
+        self.blocks.push(Scope::default());
+        self.walk_expr(e);
+        self.blocks.pop();
+        self.cur_fn = saved_fn;
+        self.ctx = saved_ctx;
+    }
+
+    fn walk_fn(
+        &mut self,
+        path: String,
+        name: String,
+        sig: &syn::Signature,
+        body: Option<&syn::Block>,
+        self_ty: Option<String>,
+    ) {
+        let ret = match &sig.output {
+            syn::ReturnType::Default => Ty::Path("()".into()),
+            syn::ReturnType::Type(_, t) => self.ty_of_type(t),
+        };
+        let id = self.out.facts.fns.len();
+        self.out.facts.fns.push(FnDef {
+            path,
+            name,
+            is_async: sig.asyncness.is_some(),
+            file: self.file,
+            loc: self.loc(sig.ident.span()),
+            ret,
+        });
+        let Some(body) = body else { return };
+        let saved_ctx =
+            std::mem::replace(&mut self.ctx, if sig.asyncness.is_some() { Ctx::Async } else { Ctx::Sync });
+        let saved_fn = self.cur_fn.replace(id);
+        // A nested fn cannot see the enclosing fn's locals.
+        let saved_blocks = std::mem::take(&mut self.blocks);
+        let mut params = Scope::default();
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => {
+                    if let Some(t) = &self_ty {
+                        params.locals.insert("self".into(), Ty::Path(t.clone()));
+                    }
+                }
+                syn::FnArg::Typed(_) => {}
+            }
+        }
+        self.blocks.push(params);
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                let ty = self.ty_of_type(&pt.ty);
+                self.bind_pat(&pt.pat, ty);
+            }
+        }
+        self.walk_block(body);
+        self.blocks = saved_blocks;
+        self.cur_fn = saved_fn;
+        self.ctx = saved_ctx;
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    fn walk_block(&mut self, block: &syn::Block) {
+        let mut scope = Scope::default();
+        if block.stmts.iter().any(|s| matches!(s, Stmt::Item(_))) {
+            let prefix = self.item_prefix();
+            let items = block.stmts.iter().filter_map(|s| match s {
+                Stmt::Item(i) => Some(i),
+                _ => None,
+            });
+            self.collect_items(items, &prefix, &mut scope);
+        }
+        self.blocks.push(scope);
+        for stmt in &block.stmts {
+            self.walk_stmt(stmt);
+        }
+        self.blocks.pop();
+    }
+
+    fn walk_stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Local(local) => {
+                let ty = match &local.init {
+                    Some(init) => {
+                        self.walk_expr(&init.expr);
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.walk_expr(diverge);
+                        }
+                        self.ty_of_expr(&init.expr)
+                    }
+                    None => Ty::Unknown,
+                };
+                self.bind_pat(&local.pat, ty);
+            }
+            Stmt::Item(item) => {
+                let saved_ctx = self.ctx;
+                self.walk_item(item);
+                self.ctx = saved_ctx;
+            }
+            Stmt::Expr(e, _) => self.walk_expr(e),
+            Stmt::Macro(m) => self.walk_macro(&m.mac),
+        }
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    fn walk_expr(&mut self, e: &Expr) {
+        if self.depth >= MAX_DEPTH {
+            if self.out.too_deep.is_none() {
+                self.out.too_deep = Some(self.loc(e.span()));
+            }
+            return;
+        }
+        self.depth += 1;
+        self.walk_expr_inner(e);
+        self.depth -= 1;
+    }
+
+    fn record_call(&mut self, callee: Callee, loc: Loc, expr_loc: Loc) {
+        let awaited = std::mem::take(&mut self.awaited_next);
+        self.out.facts.calls.push(CallSite {
+            callee,
+            file: self.file,
+            loc,
+            expr_loc,
+            ctx: self.ctx,
+            caller: self.cur_fn,
+            awaited,
+        });
+    }
+
+    fn walk_in_ctx(&mut self, ctx: Ctx, f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.ctx, ctx);
+        f(self);
+        self.ctx = saved;
+    }
+
+    /// Walks an argument that runs in a sync island when it is a closure.
+    fn walk_island_arg(&mut self, arg: &Expr) {
+        match arg {
+            Expr::Closure(c) if c.asyncness.is_none() => {
+                self.walk_in_ctx(Ctx::Island, |w| w.walk_closure(c));
+            }
+            _ => self.walk_expr(arg),
+        }
+    }
+
+    fn walk_closure(&mut self, c: &syn::ExprClosure) {
+        self.blocks.push(Scope::default());
+        for input in &c.inputs {
+            self.bind_pat(input, Ty::Unknown);
+        }
+        if c.asyncness.is_some() {
+            self.walk_in_ctx(Ctx::Async, |w| w.walk_expr(&c.body));
+        } else {
+            self.walk_expr(&c.body);
+        }
+        self.blocks.pop();
+    }
+
+    /// Whether a method chain below `e` goes through a parallel-iterator adapter (rayon).
+    fn chain_is_island(&self, e: &Expr) -> bool {
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::MethodCall(m) => {
+                    if self.kb.is_chain_island_method(&m.method.to_string()) {
+                        return true;
+                    }
+                    cur = &m.receiver;
+                }
+                Expr::Paren(p) => cur = &p.expr,
+                Expr::Reference(r) => cur = &r.expr,
+                Expr::Try(t) => cur = &t.expr,
+                _ => return false,
+            }
+        }
+    }
+
+    fn walk_expr_inner(&mut self, e: &Expr) {
+        match e {
+            Expr::Call(c) => {
+                let mut island = false;
+                if let Expr::Path(p) = &*c.func
+                    && p.qself.is_none()
+                {
+                    match self.resolve(&path_segments(&p.path)) {
+                        Resolved::Paths(paths) if !paths.is_empty() => {
+                            island = paths.iter().any(|p| self.kb.is_island_fn(p));
+                            let loc = self.loc(p.path.span());
+                            let expr_loc = self.loc(c.span());
+                            self.record_call(Callee::Path(paths), loc, expr_loc);
+                        }
+                        _ => {
+                            self.awaited_next = false;
+                        }
+                    }
+                } else {
+                    self.awaited_next = false;
+                    self.walk_expr(&c.func);
+                }
+                for a in &c.args {
+                    if island { self.walk_island_arg(a) } else { self.walk_expr(a) }
+                }
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let recv = self.ty_of_expr(&m.receiver);
+                let loc = self.loc(m.method.span());
+                let expr_loc = self.loc(m.span());
+                self.record_call(Callee::Method { recv, name: name.clone() }, loc, expr_loc);
+                self.walk_expr(&m.receiver);
+                let island =
+                    self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+                for a in &m.args {
+                    if island { self.walk_island_arg(a) } else { self.walk_expr(a) }
+                }
+            }
+            Expr::Await(a) => {
+                let mut base = &*a.base;
+                while let Expr::Paren(p) = base {
+                    base = &p.expr;
+                }
+                self.awaited_next = matches!(base, Expr::Call(_) | Expr::MethodCall(_));
+                self.walk_expr(&a.base);
+                self.awaited_next = false;
+            }
+            Expr::Async(a) => {
+                self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
+            }
+            Expr::Closure(c) => self.walk_closure(c),
+            Expr::Block(b) => self.walk_block(&b.block),
+            Expr::Unsafe(u) => self.walk_block(&u.block),
+            Expr::Const(c) => self.walk_block(&c.block),
+            Expr::TryBlock(t) => self.walk_block(&t.block),
+            Expr::Loop(l) => self.walk_block(&l.body),
+            Expr::While(w) => {
+                self.blocks.push(Scope::default());
+                self.walk_expr(&w.cond);
+                self.walk_block(&w.body);
+                self.blocks.pop();
+            }
+            Expr::ForLoop(f) => {
+                self.walk_expr(&f.expr);
+                let recv = self.ty_of_expr(&f.expr);
+                if recv != Ty::Unknown {
+                    let loc = self.loc(f.expr.span());
+                    self.record_call(Callee::Method { recv, name: "into_iter".into() }, loc, loc);
+                }
+                self.blocks.push(Scope::default());
+                self.bind_pat(&f.pat, Ty::Unknown);
+                self.walk_block(&f.body);
+                self.blocks.pop();
+            }
+            Expr::If(i) => {
+                self.blocks.push(Scope::default());
+                self.walk_expr(&i.cond);
+                self.walk_block(&i.then_branch);
+                self.blocks.pop();
+                if let Some((_, els)) = &i.else_branch {
+                    self.walk_expr(els);
+                }
+            }
+            Expr::Let(l) => {
+                self.walk_expr(&l.expr);
+                let ty = self.ty_of_expr(&l.expr);
+                self.bind_pat(&l.pat, ty);
+            }
+            Expr::Match(m) => {
+                self.walk_expr(&m.expr);
+                let ty = self.ty_of_expr(&m.expr);
+                for arm in &m.arms {
+                    self.blocks.push(Scope::default());
+                    self.bind_pat(&arm.pat, ty.clone());
+                    if let Pat::Guard(g) = &arm.pat {
+                        self.walk_expr(&g.guard);
+                    }
+                    self.walk_expr(&arm.body);
+                    self.blocks.pop();
+                }
+            }
+            Expr::Macro(m) => self.walk_macro(&m.mac),
+            Expr::Array(a) => a.elems.iter().for_each(|e| self.walk_expr(e)),
+            Expr::Tuple(t) => t.elems.iter().for_each(|e| self.walk_expr(e)),
+            Expr::Assign(a) => {
+                self.walk_expr(&a.left);
+                self.walk_expr(&a.right);
+            }
+            Expr::Binary(b) => {
+                self.walk_expr(&b.left);
+                self.walk_expr(&b.right);
+            }
+            Expr::Unary(u) => self.walk_expr(&u.expr),
+            Expr::Break(b) => {
+                if let Some(e) = &b.expr {
+                    self.walk_expr(e)
+                }
+            }
+            Expr::Return(r) => {
+                if let Some(e) = &r.expr {
+                    self.walk_expr(e)
+                }
+            }
+            Expr::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    self.walk_expr(e)
+                }
+            }
+            Expr::Cast(c) => self.walk_expr(&c.expr),
+            Expr::Field(f) => self.walk_expr(&f.base),
+            Expr::Group(g) => self.walk_expr(&g.expr),
+            Expr::Paren(p) => self.walk_expr(&p.expr),
+            Expr::Index(i) => {
+                self.walk_expr(&i.expr);
+                self.walk_expr(&i.index);
+            }
+            Expr::Range(r) => {
+                if let Some(s) = &r.start {
+                    self.walk_expr(s)
+                }
+                if let Some(s) = &r.end {
+                    self.walk_expr(s)
+                }
+            }
+            Expr::Reference(r) => self.walk_expr(&r.expr),
+            Expr::RawAddr(r) => self.walk_expr(&r.expr),
+            Expr::Repeat(r) => {
+                self.walk_expr(&r.expr);
+                self.walk_expr(&r.len);
+            }
+            Expr::Struct(s) => {
+                for f in &s.fields {
+                    self.walk_expr(&f.expr);
+                }
+                if let Some(r) = &s.rest {
+                    self.walk_expr(r);
+                }
+            }
+            Expr::Try(t) => {
+                // `fut().await?` keeps the await flag on the call below `?`.
+                self.walk_expr(&t.expr)
+            }
+            _ => {}
+        }
+    }
+
+    // ---------------------------------------------------------------- macros
+
+    fn walk_macro(&mut self, mac: &syn::Macro) {
+        self.awaited_next = false;
+        let segs = path_segments(&mac.path);
+        let name = segs.last().cloned().unwrap_or_default();
+        let trusted = match segs.iter().find(|s| !s.is_empty()) {
+            Some(first) if segs.iter().filter(|s| !s.is_empty()).count() > 1 => {
+                MACRO_CRATES.contains(&first.as_str())
+            }
+            _ => {
+                // Unqualified: trusted unless the crate defines or imports its own macro of
+                // that name from elsewhere.
+                match self.resolve(&segs) {
+                    Resolved::Paths(p) => p.iter().any(|p| {
+                        p == &name
+                            || MACRO_CRATES.iter().any(|c| p.starts_with(&format!("{c}::")))
+                    }),
+                    Resolved::Local(_) => false,
+                }
+            }
+        };
+        if !trusted {
+            return;
+        }
+        if name == "select" || name == "select_biased" {
+            self.walk_select(mac.tokens.clone());
+            return;
+        }
+        if !EXPR_MACROS.contains(&name.as_str()) {
+            return;
+        }
+        for chunk in split_top_level(mac.tokens.clone()) {
+            let chunk = strip_macro_arg_prefix(chunk);
+            if chunk.is_empty() {
+                continue;
+            }
+            if let Ok(e) = syn::parse2::<Expr>(chunk) {
+                self.walk_expr(&e);
+            }
+        }
+    }
+
+    /// `tokio::select!` / `futures::select!`: branch futures, preconditions and handlers.
+    fn walk_select(&mut self, tokens: TokenStream) {
+        let parsed = (|input: ParseStream| -> syn::Result<Vec<SelectBranch>> {
+            let mut branches = Vec::new();
+            if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "biased" {
+                input.parse::<syn::Ident>()?;
+                input.parse::<syn::Token![;]>()?;
+            }
+            while !input.is_empty() {
+                if input.peek(syn::Token![else]) || input.peek(syn::Ident) && {
+                    let f = input.fork();
+                    f.parse::<syn::Ident>().map(|i| i == "default" || i == "complete").unwrap_or(false)
+                        && f.peek(syn::Token![=>])
+                } {
+                    if input.peek(syn::Token![else]) {
+                        input.parse::<syn::Token![else]>()?;
+                    } else {
+                        input.parse::<syn::Ident>()?;
+                    }
+                    input.parse::<syn::Token![=>]>()?;
+                    let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
+                    input.parse::<Option<syn::Token![,]>>()?;
+                    branches.push(SelectBranch { pat: None, fut: None, cond: None, handler });
+                    continue;
+                }
+                let pat = Pat::parse_multi_with_leading_vert(input)?;
+                input.parse::<syn::Token![=]>()?;
+                let fut: Expr = input.parse()?;
+                let mut cond = None;
+                if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+                    input.parse::<syn::Token![,]>()?;
+                    input.parse::<syn::Token![if]>()?;
+                    cond = Some(input.parse::<Expr>()?);
+                }
+                input.parse::<syn::Token![=>]>()?;
+                let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
+                input.parse::<Option<syn::Token![,]>>()?;
+                branches.push(SelectBranch { pat: Some(pat), fut: Some(fut), cond, handler });
+            }
+            Ok(branches)
+        })
+        .parse2(tokens);
+        let Ok(branches) = parsed else { return };
+        for b in &branches {
+            if let Some(f) = &b.fut {
+                self.walk_expr(f);
+            }
+            if let Some(c) = &b.cond {
+                self.walk_expr(c);
+            }
+            self.blocks.push(Scope::default());
+            if let Some(p) = &b.pat {
+                self.bind_pat(p, Ty::Unknown);
+            }
+            self.walk_expr(&b.handler);
+            self.blocks.pop();
+        }
+    }
+}
+
+struct SelectBranch {
+    pat: Option<Pat>,
+    fut: Option<Expr>,
+    cond: Option<Expr>,
+    handler: Expr,
+}
+
+/// Splits macro input at top-level `,` and `;`.
+fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => {
+                out.push(cur.drain(..).collect());
+            }
+            _ => cur.push(tt),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur.into_iter().collect());
+    }
+    out
+}
+
+/// Strips `name =`, `name:` (not `::`), `%` and `?` prefixes of format / tracing arguments.
+fn strip_macro_arg_prefix(chunk: TokenStream) -> TokenStream {
+    let tts: Vec<TokenTree> = chunk.into_iter().collect();
+    let mut start = 0;
+    // `a.b.c = expr` / `name = expr` (tracing fields), `target: expr`.
+    let mut i = 0;
+    while i < tts.len() {
+        match &tts[i] {
+            TokenTree::Ident(_) => i += 1,
+            TokenTree::Punct(p) if p.as_char() == '.' => i += 1,
+            _ => break,
+        }
+    }
+    if i > 0 && i < tts.len() {
+        if let TokenTree::Punct(p) = &tts[i] {
+            let next_is_punct = matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=' || q.as_char() == ':' || q.as_char() == '>');
+            if (p.as_char() == '=' || p.as_char() == ':') && !next_is_punct && p.spacing() == proc_macro2::Spacing::Alone {
+                start = i + 1;
+            }
+        }
+    }
+    if let Some(TokenTree::Punct(p)) = tts.get(start)
+        && (p.as_char() == '%' || p.as_char() == '?')
+    {
+        start += 1;
+    }
+    tts.into_iter().skip(start).collect()
+}
+
+fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
+    match tree {
+        UseTree::Path(p) => {
+            let mut next = prefix;
+            next.push(p.ident.to_string());
+            collect_use(&p.tree, next, scope);
+        }
+        UseTree::Name(n) => {
+            let name = n.ident.to_string();
+            if name == "self" {
+                if let Some(last) = prefix.last().cloned() {
+                    scope.uses.insert(last, prefix);
+                }
+            } else {
+                let mut full = prefix;
+                full.push(name.clone());
+                scope.uses.insert(name, full);
+            }
+        }
+        UseTree::Rename(r) => {
+            let orig = r.ident.to_string();
+            let alias = r.rename.to_string();
+            if alias == "_" {
+                return;
+            }
+            let mut full = prefix;
+            if orig != "self" {
+                full.push(orig);
+            }
+            scope.uses.insert(alias, full);
+        }
+        UseTree::Glob(_) => scope.globs.push(prefix),
+        UseTree::Group(g) => {
+            for t in &g.items {
+                collect_use(t, prefix.clone(), scope);
+            }
+        }
+    }
+}
+
+fn type_short_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(tp) => last_ident(&tp.path),
+        Type::Reference(r) => type_short_name(&r.elem),
+        _ => "_".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Callee paths (first candidate) and contexts of every path call in `src`.
+    fn calls(src: &str) -> Vec<(String, Ctx)> {
+        let kb = Kb::default();
+        let ast = syn::parse_file(src).unwrap();
+        let input = FileInput {
+            kb: &kb,
+            file: 0,
+            base: 0,
+            module: "demo".into(),
+            crate_root: "demo".into(),
+        };
+        let out = walk_file(&input, &ast);
+        out.facts
+            .calls
+            .iter()
+            .filter_map(|c| match &c.callee {
+                Callee::Path(p) => Some((p[0].clone(), c.ctx)),
+                Callee::Method { .. } => None,
+            })
+            .collect()
+    }
+
+    fn paths(src: &str) -> Vec<String> {
+        calls(src).into_iter().map(|(p, _)| p).collect()
+    }
+
+    #[test]
+    fn use_forms_resolve() {
+        let src = r#"
+            use std::thread;
+            use std::fs::read as r;
+            use std::{fs, thread::sleep as nap};
+            use std::io::{self, Read};
+            fn f() {
+                thread::sleep(d);
+                r(p);
+                fs::write(p, b);
+                nap(d);
+                io::stdin();
+                ::std::process::exit(1);
+                core::mem::drop(x);
+            }
+        "#;
+        assert_eq!(
+            paths(src),
+            [
+                "std::thread::sleep",
+                "std::fs::read",
+                "std::fs::write",
+                "std::thread::sleep",
+                "std::io::stdin",
+                "std::process::exit",
+                "std::mem::drop",
+            ]
+        );
+    }
+
+    #[test]
+    fn local_items_shadow_and_crate_paths() {
+        let src = r#"
+            mod fs { pub fn read() {} }
+            fn sleep() {}
+            mod inner {
+                use super::fs;
+                pub fn g() { fs::read(); super::sleep(); crate::sleep(); self::h(); }
+                fn h() {}
+            }
+            fn f() { fs::read(); sleep(); inner::g(); }
+        "#;
+        assert_eq!(
+            paths(src),
+            [
+                "demo::fs::read",
+                "demo::sleep",
+                "demo::sleep",
+                "demo::inner::h",
+                "demo::fs::read",
+                "demo::sleep",
+                "demo::inner::g",
+            ]
+        );
+    }
+
+    #[test]
+    fn block_level_use_and_locals_shadow_imports() {
+        let src = r#"
+            use std::thread::sleep;
+            async fn f() {
+                sleep(d);
+                {
+                    use tokio::time::sleep;
+                    sleep(d);
+                }
+                let sleep = |d| ();
+                sleep(d);
+            }
+        "#;
+        assert_eq!(paths(src), ["std::thread::sleep", "tokio::time::sleep"]);
+    }
+
+    #[test]
+    fn globs_and_super_glob() {
+        let src = r#"
+            use std::fs::*;
+            fn helper() {}
+            fn f() { read(p); helper(); }
+            mod tests {
+                use super::*;
+                fn t() { helper(); }
+            }
+        "#;
+        let p = calls(src);
+        assert_eq!(p[0].0, "std::fs::read");
+        assert_eq!(p[1].0, "demo::helper");
+        assert_eq!(p[2].0, "demo::helper");
+    }
+
+    #[test]
+    fn async_context_and_islands() {
+        let src = r#"
+            async fn a() {
+                one();
+                let c = || two();
+                tokio::task::spawn_blocking(|| three());
+                fn nested() { four(); }
+                async fn nested_async() { five(); }
+            }
+            fn s() {
+                six();
+                let fut = async { seven(); };
+                let ac = async || eight();
+            }
+        "#;
+        let kb_calls = calls(src);
+        let ctx = |name: &str| kb_calls.iter().find(|(p, _)| p.ends_with(name)).map(|(_, c)| *c);
+        assert_eq!(ctx("one"), Some(Ctx::Async));
+        assert_eq!(ctx("two"), Some(Ctx::Async));
+        // With an empty knowledge base spawn_blocking is not an island: only data decides.
+        assert_eq!(ctx("three"), Some(Ctx::Async));
+        assert_eq!(ctx("four"), Some(Ctx::Sync));
+        assert_eq!(ctx("five"), Some(Ctx::Async));
+        assert_eq!(ctx("six"), Some(Ctx::Sync));
+        assert_eq!(ctx("seven"), Some(Ctx::Async));
+        assert_eq!(ctx("eight"), Some(Ctx::Async));
+    }
+
+    #[test]
+    fn macros_with_expression_arguments_are_walked() {
+        let src = r#"
+            async fn a() {
+                println!("{}", one());
+                let v = vec![two(); 3];
+                assert_eq!(three(), 1, "msg {}", four());
+                tokio::select! {
+                    biased;
+                    x = five() => { six(x) }
+                    _ = seven(), if eight() => nine(),
+                    else => ten(),
+                }
+                tracing::info!(field = %eleven(), "text");
+                my_macro!(twelve());
+            }
+        "#;
+        let p = paths(src);
+        for name in
+            ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
+        {
+            assert!(p.iter().any(|x| x.ends_with(name)), "{name} missing from {p:?}");
+        }
+        assert!(!p.iter().any(|x| x.ends_with("twelve")), "unknown macros are not walked");
+    }
+}

@@ -1,0 +1,64 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use cargo_async_lint::engine::{self, Options, Report};
+use cargo_async_lint::project;
+use cargo_async_lint::registry::{Level, Levels};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Lints paths with every lint enabled (`-W all`), single-threaded or not.
+pub fn lint_all(paths: &[PathBuf], jobs: usize) -> Report {
+    let mut levels = Levels::default();
+    levels.apply("all", Level::Warn).unwrap();
+    let ws = project::from_paths(paths).expect("paths exist");
+    engine::run(ws, &Options { levels, jobs })
+}
+
+/// (file path, line, lint) of every diagnostic.
+pub fn findings(report: &Report) -> BTreeSet<(PathBuf, usize, String)> {
+    report
+        .diagnostics()
+        .map(|(pkg, d)| {
+            let p = d.primary();
+            (canon(&pkg.files[p.file].path), p.loc.line, d.lint.to_string())
+        })
+        .collect()
+}
+
+pub fn canon(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// `//~ lint_a, lint_b` markers of a file.
+pub fn markers(path: &Path) -> BTreeSet<(PathBuf, usize, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(pos) = line.find("//~") {
+            for lint in line[pos + 3..].split(',') {
+                let lint = lint.trim();
+                if !lint.is_empty() {
+                    out.insert((canon(path), i + 1, lint.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every `.rs` file below a directory.
+pub fn rs_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| e.into_path())
+        .collect();
+    v.sort();
+    v
+}

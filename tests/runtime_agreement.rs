@@ -1,0 +1,32 @@
+//! The linter flags exactly the functions of the runtime fixtures crate that misbehave at run
+//! time (`bad_*`, proven by that crate's own tests) and none of their fixed versions (`good_*`).
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+
+#[test]
+fn flags_exactly_the_misbehaving_functions() {
+    let src = root().join("fixtures/runtime");
+    let report = lint_all(&[src.join("src")], 0);
+    let flagged: BTreeSet<String> = report
+        .diagnostics()
+        .filter(|(_, d)| d.lint != "parse_error")
+        .map(|(_, d)| d.item.clone())
+        .collect();
+    let mut bad = BTreeSet::new();
+    let mut good = BTreeSet::new();
+    for f in rs_files(&src.join("src")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if word.starts_with("bad_") {
+                bad.insert(word.to_string());
+            } else if word.starts_with("good_") {
+                good.insert(word.to_string());
+            }
+        }
+    }
+    assert!(bad.len() >= 8 && good.len() >= 8, "bad: {bad:?} good: {good:?}");
+    assert_eq!(flagged, bad, "the linter must flag exactly the bad_* functions");
+    assert!(flagged.is_disjoint(&good));
+}
