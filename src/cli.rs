@@ -99,7 +99,11 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
     };
     // Level flags in command-line order: later ones win.
     let mut level_flags: Vec<(usize, Level, String)> = Vec::new();
-    for (id, level) in [("allow", Level::Allow), ("warn", Level::Warn), ("deny", Level::Deny)] {
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
         if let (Some(idx), Some(vals)) = (matches.indices_of(id), matches.get_many::<String>(id)) {
             for (i, v) in idx.zip(vals) {
                 level_flags.push((i, level, v.clone()));
@@ -139,7 +143,9 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
                 let hint = registry::suggest(name)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                error(&format!("no lint named `{name}`{hint}; `cargo async-lint --list` shows them all"))
+                error(&format!(
+                    "no lint named `{name}`{hint}; `cargo async-lint --list` shows them all"
+                ))
             }
         };
     }
@@ -164,7 +170,10 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         Ok(ws) => ws,
         Err(e) => return error(&e.0),
     };
-    let opts = Options { levels, jobs: args.jobs.unwrap_or(0) };
+    let opts = Options {
+        levels,
+        jobs: args.jobs.unwrap_or(0),
+    };
     let report = engine::run(ws, &opts);
 
     let mut warnings = 0usize;
@@ -177,7 +186,7 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
             Level::Allow => {}
         }
         let res = match format {
-            Format::Human => write!(stderr, "{}\n", output::render_human(pkg, d, color)),
+            Format::Human => write!(stderr, "{}", output::render_human(pkg, d, color)),
             Format::Short => write!(stdout, "{}", output::short_line(pkg, d)),
             Format::Json => writeln!(stdout, "{}", output::json_line(&report, pkg, d)),
         };
@@ -190,7 +199,11 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
     let files: usize = report.packages.iter().map(|p| p.files_checked).sum();
     match format {
         Format::Json => {
-            let _ = writeln!(stdout, "{}", output::json_finished(errors == 0 && warnings == 0));
+            let _ = writeln!(
+                stdout,
+                "{}",
+                output::json_finished(errors == 0 && warnings == 0)
+            );
         }
         _ => {
             let summary = if errors + warnings == 0 {
@@ -235,5 +248,8 @@ pub fn list_table() -> String {
 
 /// Doc comments arrive with one leading space per line.
 pub fn unindent_docs(docs: &str) -> String {
-    docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    docs.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

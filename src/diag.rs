@@ -42,7 +42,12 @@ impl Diagnostic {
             lint,
             level: Level::Warn,
             message: message.into(),
-            labels: vec![Label { file, loc, message: String::new(), primary: true }],
+            labels: vec![Label {
+                file,
+                loc,
+                message: String::new(),
+                primary: true,
+            }],
             notes: Vec::new(),
             helps: Vec::new(),
             fix: Vec::new(),
@@ -56,7 +61,12 @@ impl Diagnostic {
     }
 
     pub fn secondary(mut self, file: FileId, loc: Loc, msg: impl Into<String>) -> Self {
-        self.labels.push(Label { file, loc, message: msg.into(), primary: false });
+        self.labels.push(Label {
+            file,
+            loc,
+            message: msg.into(),
+            primary: false,
+        });
         self
     }
 

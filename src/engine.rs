@@ -17,17 +17,11 @@ use std::path::{Path, PathBuf};
 /// Stack size of the worker threads: syn and the walker recurse on nested code.
 pub const STACK_SIZE: usize = 256 * 1024 * 1024;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub levels: Levels,
     /// Worker threads; 0 = one per core.
     pub jobs: usize,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options { levels: Levels::default(), jobs: 0 }
-    }
 }
 
 /// The findings of one package, with the text of the files they point into.
@@ -50,7 +44,9 @@ pub struct Report {
 
 impl Report {
     pub fn diagnostics(&self) -> impl Iterator<Item = (&PackageReport, &Diagnostic)> {
-        self.packages.iter().flat_map(|p| p.diagnostics.iter().map(move |d| (p, d)))
+        self.packages
+            .iter()
+            .flat_map(|p| p.diagnostics.iter().map(move |d| (p, d)))
     }
 }
 
@@ -72,14 +68,21 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     let kb = Kb::builtin();
     let root = ws.root.clone();
     let packages = pool.install(|| {
-        ws.packages.into_iter().map(|p| lint_package(p, &root, kb, opts)).collect()
+        ws.packages
+            .into_iter()
+            .map(|p| lint_package(p, &root, kb, opts))
+            .collect()
     });
     Report { root, packages }
 }
 
 fn display_path(path: &Path, root: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let abs = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
     let rel = abs.strip_prefix(root).map(Path::to_path_buf).unwrap_or(abs);
     rel.to_string_lossy().into_owned()
 }
@@ -158,11 +161,18 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         facts.merge(r.facts);
         diags.extend(r.diags);
         unreadable += usize::from(r.unreadable);
-        files.push(SourceFile { path: q.path.clone(), display: display_path(&q.path, root), text: r.text });
+        files.push(SourceFile {
+            path: q.path.clone(),
+            display: display_path(&q.path, root),
+            text: r.text,
+        });
     }
     let files_checked = files.len();
     let index = CrateIndex::new(facts, kb);
-    let cx = CrateCx { index: &index, files: &files };
+    let cx = CrateCx {
+        index: &index,
+        files: &files,
+    };
     for lint in lints::ALL {
         if opts.levels.get(lint.meta().name) == Level::Allow {
             continue;
@@ -174,7 +184,11 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
     drop(index);
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
     for mut d in diags {
-        d.level = if d.lint == PARSE_ERROR.name { Level::Deny } else { opts.levels.get(d.lint) };
+        d.level = if d.lint == PARSE_ERROR.name {
+            Level::Deny
+        } else {
+            opts.levels.get(d.lint)
+        };
         if d.level != Level::Allow {
             kept.push(d);
         }
@@ -195,15 +209,32 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
             f.text = String::new();
         }
     }
-    PackageReport { package: pkg, files, diagnostics: kept, unreadable, files_checked }
+    PackageReport {
+        package: pkg,
+        files,
+        diagnostics: kept,
+        unreadable,
+        files_checked,
+    }
 }
 
 fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
     let bytes = match std::fs::read(&q.path) {
         Ok(b) => b,
         Err(e) => {
-            let d = Diagnostic::new(PARSE_ERROR.name, file, Loc::default(), format!("cannot read file: {e}"));
-            return FileResult { text: String::new(), facts: CrateFacts::default(), mods: Vec::new(), diags: vec![d], unreadable: true };
+            let d = Diagnostic::new(
+                PARSE_ERROR.name,
+                file,
+                Loc::default(),
+                format!("cannot read file: {e}"),
+            );
+            return FileResult {
+                text: String::new(),
+                facts: CrateFacts::default(),
+                mods: Vec::new(),
+                diags: vec![d],
+                unreadable: true,
+            };
         }
     };
     let text = match String::from_utf8(bytes) {
@@ -216,10 +247,18 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
                 PARSE_ERROR.name,
                 file,
                 loc,
-                format!("file is not valid UTF-8 (invalid byte at offset {at}), so it was not checked"),
+                format!(
+                    "file is not valid UTF-8 (invalid byte at offset {at}), so it was not checked"
+                ),
             )
             .label("invalid UTF-8 here");
-            return FileResult { text, facts: CrateFacts::default(), mods: Vec::new(), diags: vec![d], unreadable: true };
+            return FileResult {
+                text,
+                facts: CrateFacts::default(),
+                mods: Vec::new(),
+                diags: vec![d],
+                unreadable: true,
+            };
         }
     };
     let (base, body) = match text.strip_prefix('\u{feff}') {
@@ -246,22 +285,36 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
                         loc,
                         "code nested too deeply to check; the nested part was skipped",
                     )
-                    .label(format!("nesting deeper than {} levels starts here", walker::MAX_DEPTH)),
+                    .label(format!(
+                        "nesting deeper than {} levels starts here",
+                        walker::MAX_DEPTH
+                    )),
                 );
             }
             (out.facts, out.mods, diags)
         }
         Err(e) => {
             let loc = Loc::of(e.span(), base);
-            let d = Diagnostic::new(PARSE_ERROR.name, file, loc, format!("could not parse file: {e}"))
-                .label(e.to_string())
-                .note("the file was not checked; fix the syntax error or exclude the file");
+            let d = Diagnostic::new(
+                PARSE_ERROR.name,
+                file,
+                loc,
+                format!("could not parse file: {e}"),
+            )
+            .label(e.to_string())
+            .note("the file was not checked; fix the syntax error or exclude the file");
             (CrateFacts::default(), Vec::new(), vec![d])
         }
     };
     // Spans of this file are no longer needed; free proc-macro2's per-thread source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    FileResult { text, facts, mods, diags, unreadable: false }
+    FileResult {
+        text,
+        facts,
+        mods,
+        diags,
+        unreadable: false,
+    }
 }
 
 /// Line/column of a byte offset.
@@ -269,6 +322,18 @@ pub fn loc_of_offset(text: &str, offset: usize) -> Loc {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    Loc { lo: offset, hi: offset, line, col, end_line: line, end_col: col }
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    Loc {
+        lo: offset,
+        hi: offset,
+        line,
+        col,
+        end_line: line,
+        end_col: col,
+    }
 }

@@ -59,7 +59,14 @@ impl<'a> CrateIndex<'a> {
                 calls_by_fn[f].push(i);
             }
         }
-        CrateIndex { facts, kb, by_path, method_names, calls_by_fn, local_types }
+        CrateIndex {
+            facts,
+            kb,
+            by_path,
+            method_names,
+            calls_by_fn,
+            local_types,
+        }
     }
 
     pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = &CallSite> {
@@ -90,10 +97,12 @@ impl<'a> CrateIndex<'a> {
                     _ => return Target::Unresolved,
                 }
                 // No crate fn: the first candidate the knowledge base knows, else the first.
-                let known = cands.iter().find(|c| self.kb.blocking.function(c).is_some()
-                    || self.kb.block_on.function(c).is_some()
-                    || self.kb.returns_of_fn(c).is_some()
-                    || self.kb.is_island_fn(c));
+                let known = cands.iter().find(|c| {
+                    self.kb.blocking.function(c).is_some()
+                        || self.kb.block_on.function(c).is_some()
+                        || self.kb.returns_of_fn(c).is_some()
+                        || self.kb.is_island_fn(c)
+                });
                 match (known, cands.len()) {
                     (Some(k), _) => Target::ExternFn(k.clone()),
                     (None, 1) => Target::ExternFn(cands[0].clone()),
@@ -110,7 +119,10 @@ impl<'a> CrateIndex<'a> {
                                 // A trait method or an unknown one on a crate type.
                                 Target::UnknownMethod(name.clone())
                             } else {
-                                Target::ExternMethod { ty, name: name.clone() }
+                                Target::ExternMethod {
+                                    ty,
+                                    name: name.clone(),
+                                }
                             }
                         }
                         _ => Target::Unresolved,
@@ -149,15 +161,19 @@ impl<'a> CrateIndex<'a> {
                 if !locals.is_empty() {
                     return None;
                 }
-                let found: Vec<&Returns> =
-                    cands.iter().filter_map(|c| self.kb.returns_of_fn(c)).collect();
+                let found: Vec<&Returns> = cands
+                    .iter()
+                    .filter_map(|c| self.kb.returns_of_fn(c))
+                    .collect();
                 match found.as_slice() {
                     [r] => Some(returns_ty(r)),
                     _ => None,
                 }
             }
             Ty::MethodRet(recv, name) => {
-                let Some(Ty::Path(recv)) = self.resolve_ty(recv, depth + 1) else { return None };
+                let Some(Ty::Path(recv)) = self.resolve_ty(recv, depth + 1) else {
+                    return None;
+                };
                 let path = format!("{recv}::{name}");
                 match self.fns_at(&path) {
                     [one] => self.resolve_ty(&self.facts.fns[*one].ret.clone(), depth + 1),
@@ -166,7 +182,9 @@ impl<'a> CrateIndex<'a> {
                 }
             }
             Ty::Field(base, field) => {
-                let Some(Ty::Path(base)) = self.resolve_ty(base, depth + 1) else { return None };
+                let Some(Ty::Path(base)) = self.resolve_ty(base, depth + 1) else {
+                    return None;
+                };
                 let fty = self.facts.fields.get(&base)?.get(field)?.clone();
                 self.resolve_ty(&fty, depth + 1)
             }
@@ -185,12 +203,15 @@ impl<'a> CrateIndex<'a> {
     /// For every sync crate function, the first chain of calls through which it reaches an API
     /// that `is_sink` accepts: `[helper, inner_helper, "std::fs::read"]`. Cycles are handled by
     /// iterating to a fixpoint.
-    pub fn sync_reach(&self, is_sink: impl Fn(&Target) -> Option<String>) -> Vec<Option<Vec<String>>> {
+    pub fn sync_reach(
+        &self,
+        is_sink: impl Fn(&Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
         let n = self.facts.fns.len();
         let mut reach: Vec<Option<Vec<String>>> = vec![None; n];
         // Direct sinks first.
         let mut targets: Vec<Vec<Target>> = Vec::with_capacity(n);
-        for f in 0..n {
+        for (f, slot) in reach.iter_mut().enumerate() {
             let mut ts = Vec::new();
             if !self.facts.fns[f].is_async {
                 for c in self.calls_of(f) {
@@ -199,21 +220,16 @@ impl<'a> CrateIndex<'a> {
                     }
                 }
             }
-            for t in &ts {
-                if let Some(sink) = is_sink(t) {
-                    reach[f] = Some(vec![sink]);
-                    break;
-                }
-            }
+            *slot = ts.iter().find_map(&is_sink).map(|sink| vec![sink]);
             targets.push(ts);
         }
         loop {
             let mut changed = false;
-            for f in 0..n {
+            for (f, ts) in targets.iter().enumerate() {
                 if reach[f].is_some() {
                     continue;
                 }
-                for t in &targets[f] {
+                for t in ts {
                     if let Target::Local(g) = t
                         && *g != f
                         && !self.facts.fns[*g].is_async

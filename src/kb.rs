@@ -129,7 +129,9 @@ impl ApiTable {
     }
 
     pub fn method(&self, ty: &str, name: &str) -> Option<&ApiEntry> {
-        self.by_method.get(&(ty.to_string(), name.to_string())).map(|&i| &self.entries[i])
+        self.by_method
+            .get(&(ty.to_string(), name.to_string()))
+            .map(|&i| &self.entries[i])
     }
 
     pub fn method_name(&self, name: &str) -> Option<&ApiEntry> {
@@ -193,12 +195,15 @@ impl Kb {
             kb.aliases.push((a.from, a.to));
         }
         // Longest prefixes first so the most specific alias wins.
-        kb.aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        kb.aliases
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         for e in blocking.function.into_iter().chain(blocking.method) {
             kb.blocking.add(e, false);
         }
         if !blocking.method_name.is_empty() {
-            return Err("lints/blocking.toml: [[method_name]] is only allowed in block_on.toml".into());
+            return Err(
+                "lints/blocking.toml: [[method_name]] is only allowed in block_on.toml".into(),
+            );
         }
         for e in block_on.function.into_iter().chain(block_on.method) {
             kb.block_on.add(e, false);
@@ -212,7 +217,8 @@ impl Kb {
             }
             if let Some(ty) = &r.ty {
                 for m in &r.methods {
-                    kb.returns_method.insert((ty.clone(), m.clone()), r.returns.clone());
+                    kb.returns_method
+                        .insert((ty.clone(), m.clone()), r.returns.clone());
                 }
             }
         }
@@ -259,7 +265,8 @@ impl Kb {
     }
 
     pub fn returns_of_method(&self, ty: &str, method: &str) -> Option<&Returns> {
-        self.returns_method.get(&(ty.to_string(), method.to_string()))
+        self.returns_method
+            .get(&(ty.to_string(), method.to_string()))
     }
 
     pub fn is_island_fn(&self, path: &str) -> bool {
@@ -272,5 +279,33 @@ impl Kb {
 
     pub fn is_chain_island_method(&self, name: &str) -> bool {
         self.chain_methods.contains_key(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_knowledge_base_loads_and_cites_every_entry() {
+        let kb = Kb::from_sources().unwrap();
+        assert!(kb.blocking.len() >= 80, "{} blocking entries", kb.blocking.len());
+        assert!(kb.block_on.len() >= 20);
+        for e in kb.blocking.entries().iter().chain(kb.block_on.entries()) {
+            assert!(!e.source.trim().is_empty(), "entry without source: {e:?}");
+            assert!(!e.paths.is_empty() || !e.methods.is_empty(), "empty entry: {e:?}");
+        }
+        assert!(kb.blocking.function("std::thread::sleep").is_some());
+        assert!(kb.blocking.method("std::fs::File", "read_to_end").is_some());
+        assert!(kb.blocking.function("tokio::time::sleep").is_none());
+        assert!(kb.is_island_fn("tokio::task::spawn_blocking"));
+        assert_eq!(kb.normalize("core::mem::drop"), "std::mem::drop");
+        assert_eq!(kb.normalize("crossbeam::channel::unbounded"), "crossbeam_channel::unbounded");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let bad = "[[function]]\npaths = [\"a\"]\nreplacement = \"b\"\nsource = \"c\"\nsorce = \"typo\"\n";
+        assert!(toml::from_str::<ApiFile>(bad).is_err());
     }
 }

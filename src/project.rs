@@ -64,7 +64,13 @@ pub fn from_cargo(
 ) -> Result<Workspace, ProjectError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["metadata", "--format-version", "1", "--no-deps", "--offline"]);
+    cmd.args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]);
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
@@ -100,7 +106,11 @@ pub fn from_cargo(
         for t in p["targets"].as_array().into_iter().flatten() {
             let strs = |v: &Value| -> Vec<String> {
                 v.as_array()
-                    .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             targets.push(TargetInfo {
@@ -113,18 +123,34 @@ pub fn from_cargo(
         }
         let lib_name = targets
             .iter()
-            .find(|t| t.kind.iter().any(|k| k.contains("lib") || k == "proc-macro"))
+            .find(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| k.contains("lib") || k == "proc-macro")
+            })
             .map(|t| lib_ident(&t.name))
             .unwrap_or_else(|| lib_ident(&name));
         let mut seeds = Vec::new();
         for (i, t) in targets.iter().enumerate() {
-            let is_lib = t.kind.iter().any(|k| k.contains("lib") || k == "proc-macro");
+            let is_lib = t
+                .kind
+                .iter()
+                .any(|k| k.contains("lib") || k == "proc-macro");
             let key = if is_lib {
                 lib_name.clone()
             } else {
-                format!("{lib_name}#{}:{}", t.kind.first().map(String::as_str).unwrap_or("bin"), t.name)
+                format!(
+                    "{lib_name}#{}:{}",
+                    t.kind.first().map(String::as_str).unwrap_or("bin"),
+                    t.name
+                )
             };
-            seeds.push(Seed { path: t.src_path.clone(), module: key.clone(), crate_root: key, target: i });
+            seeds.push(Seed {
+                path: t.src_path.clone(),
+                module: key.clone(),
+                crate_root: key,
+                target: i,
+            });
         }
         // The library first, so files shared with binaries get the library's module paths.
         seeds.sort_by_key(|s| s.crate_root != lib_name);
@@ -149,7 +175,10 @@ pub fn from_cargo(
             }
         }
     }
-    Ok(Workspace { root, packages: out_pkgs })
+    Ok(Workspace {
+        root,
+        packages: out_pkgs,
+    })
 }
 
 fn is_skipped_dir(name: &str) -> bool {
@@ -164,7 +193,9 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
         let meta = std::fs::metadata(p)
             .map_err(|e| ProjectError(format!("cannot read `{}`: {e}", p.display())))?;
         if meta.is_dir() {
-            let walker = walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name();
+            let walker = walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name();
             let mut it = walker.into_iter();
             while let Some(entry) = it.next() {
                 let entry = match entry {
@@ -193,7 +224,11 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for f in files {
-        let abs = if f.is_absolute() { f.clone() } else { cwd.join(&f) };
+        let abs = if f.is_absolute() {
+            f.clone()
+        } else {
+            cwd.join(&f)
+        };
         let dir = find_manifest_dir(&abs).unwrap_or_default();
         groups.entry(dir).or_default().push(f);
     }
@@ -203,7 +238,10 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
         files.dedup();
         packages.push(package_for_files(&dir, files, &cwd));
     }
-    Ok(Workspace { root: cwd, packages })
+    Ok(Workspace {
+        root: cwd,
+        packages,
+    })
 }
 
 fn find_manifest_dir(file: &Path) -> Option<PathBuf> {
@@ -226,7 +264,10 @@ fn read_manifest(dir: &Path) -> (Option<String>, Option<String>, String) {
         return (None, None, "2021".into());
     };
     let pkg = doc.get("package").and_then(|p| p.as_table());
-    let name = pkg.and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(String::from);
+    let name = pkg
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map(String::from);
     let lib = doc
         .get("lib")
         .and_then(|l| l.get("name"))
@@ -234,7 +275,9 @@ fn read_manifest(dir: &Path) -> (Option<String>, Option<String>, String) {
         .map(String::from);
     let edition = match pkg.and_then(|p| p.get("edition")) {
         Some(toml::Value::String(s)) => s.clone(),
-        Some(toml::Value::Table(t)) if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) => {
+        Some(toml::Value::Table(t))
+            if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+        {
             workspace_edition(dir).unwrap_or_else(|| "2015".into())
         }
         _ if pkg.is_some() => "2015".into(),
@@ -268,17 +311,33 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
         read_manifest(dir)
     };
     let name = name.unwrap_or_else(|| {
-        dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "main".into())
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "main".into())
     });
-    let lib_name = lib.map(|l| lib_ident(&l)).unwrap_or_else(|| lib_ident(&name));
+    let lib_name = lib
+        .map(|l| lib_ident(&l))
+        .unwrap_or_else(|| lib_ident(&name));
     let has_lib = dir.join("src/lib.rs").is_file();
     let has_main = dir.join("src/main.rs").is_file();
     let mut seeds = Vec::new();
     for f in files {
-        let abs = if f.is_absolute() { f.clone() } else { cwd.join(&f) };
-        let rel = abs.strip_prefix(dir).map(Path::to_path_buf).unwrap_or_else(|_| abs.clone());
+        let abs = if f.is_absolute() {
+            f.clone()
+        } else {
+            cwd.join(&f)
+        };
+        let rel = abs
+            .strip_prefix(dir)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| abs.clone());
         let (module, crate_root) = module_by_location(&rel, &lib_name, has_lib, has_main);
-        seeds.push(Seed { path: f, module, crate_root, target: 0 });
+        seeds.push(Seed {
+            path: f,
+            module,
+            crate_root,
+            target: 0,
+        });
     }
     let manifest = dir.join("Cargo.toml");
     let manifest = manifest.is_file().then_some(manifest);
@@ -301,8 +360,16 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
 }
 
 /// The module path and crate root of a file, from where it sits in its package.
-pub fn module_by_location(rel: &Path, lib: &str, has_lib: bool, has_main: bool) -> (String, String) {
-    let parts: Vec<String> = rel.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+pub fn module_by_location(
+    rel: &Path,
+    lib: &str,
+    has_lib: bool,
+    has_main: bool,
+) -> (String, String) {
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
     let own_root = || {
         let key = format!("{lib}#{}", parts.join("/"));
         (key.clone(), key)
@@ -324,9 +391,16 @@ pub fn module_by_location(rel: &Path, lib: &str, has_lib: bool, has_main: bool) 
     if rest[0] == "bin" && rest.len() >= 2 {
         let bin = rest[1].trim_end_matches(".rs").to_string();
         let key = format!("{lib}#bin:{bin}");
-        let inner = if rest.len() == 2 { Vec::new() } else { strip(&rest[2..]) };
+        let inner = if rest.len() == 2 {
+            Vec::new()
+        } else {
+            strip(&rest[2..])
+        };
         let inner: Vec<String> = inner.into_iter().filter(|s| s != "main").collect();
-        let module = std::iter::once(key.clone()).chain(inner).collect::<Vec<_>>().join("::");
+        let module = std::iter::once(key.clone())
+            .chain(inner)
+            .collect::<Vec<_>>()
+            .join("::");
         return (module, key);
     }
     if rest.len() == 1 && rest[0] == "main.rs" {
@@ -336,8 +410,15 @@ pub fn module_by_location(rel: &Path, lib: &str, has_lib: bool, has_main: bool) 
     if rest.len() == 1 && rest[0] == "lib.rs" {
         return (lib.to_string(), lib.to_string());
     }
-    let root = if has_lib || !has_main { lib.to_string() } else { format!("{lib}#bin:main") };
-    let module = std::iter::once(root.clone()).chain(strip(rest)).collect::<Vec<_>>().join("::");
+    let root = if has_lib || !has_main {
+        lib.to_string()
+    } else {
+        format!("{lib}#bin:main")
+    };
+    let module = std::iter::once(root.clone())
+        .chain(strip(rest))
+        .collect::<Vec<_>>()
+        .join("::");
     (module, root)
 }
 

@@ -118,7 +118,10 @@ pub fn all() -> &'static [&'static LintMeta] {
 
 /// Looks a lint up by name (accepting `async_lint::name` and dashes for underscores).
 pub fn find(name: &str) -> Option<&'static LintMeta> {
-    let name = name.strip_prefix("async_lint::").unwrap_or(name).replace('-', "_");
+    let name = name
+        .strip_prefix("async_lint::")
+        .unwrap_or(name)
+        .replace('-', "_");
     all().iter().copied().find(|l| l.name == name)
 }
 
@@ -161,7 +164,9 @@ pub struct Levels {
 
 impl Default for Levels {
     fn default() -> Self {
-        Levels { levels: all().iter().map(|l| (l.name, l.default_level)).collect() }
+        Levels {
+            levels: all().iter().map(|l| (l.name, l.default_level)).collect(),
+        }
     }
 }
 
@@ -176,7 +181,10 @@ impl Levels {
 
     /// Applies `-A/-W/-D spec`, where spec is a lint, a group or `all`. Later calls win.
     pub fn apply(&mut self, spec: &str, level: Level) -> Result<(), String> {
-        let spec = spec.strip_prefix("async_lint::").unwrap_or(spec).replace('-', "_");
+        let spec = spec
+            .strip_prefix("async_lint::")
+            .unwrap_or(spec)
+            .replace('-', "_");
         if spec == "all" {
             for (_, l) in &mut self.levels {
                 *l = level;
@@ -199,7 +207,9 @@ impl Levels {
             }
             return Ok(());
         }
-        let hint = suggest(&spec).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        let hint = suggest(&spec)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
         Err(format!(
             "unknown lint or group `{spec}`{hint}; `cargo async-lint --list` shows them all"
         ))

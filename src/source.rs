@@ -34,7 +34,12 @@ impl Loc {
 
     /// A location covering `self` through `other`.
     pub fn to(self, other: Loc) -> Loc {
-        Loc { hi: other.hi, end_line: other.end_line, end_col: other.end_col, ..self }
+        Loc {
+            hi: other.hi,
+            end_line: other.end_line,
+            end_col: other.end_col,
+            ..self
+        }
     }
 }
 

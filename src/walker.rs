@@ -179,8 +179,17 @@ const EXPR_MACROS: &[&str] = &[
 ];
 
 /// Crates whose macros we trust to keep their arguments as plain expressions.
-const MACRO_CRATES: &[&str] =
-    &["std", "core", "alloc", "tokio", "futures", "log", "tracing", "anyhow", "futures_util"];
+const MACRO_CRATES: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "tokio",
+    "futures",
+    "log",
+    "tracing",
+    "anyhow",
+    "futures_util",
+];
 
 fn path_segments(path: &syn::Path) -> Vec<String> {
     let mut segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -191,7 +200,10 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
 }
 
 fn last_ident(path: &syn::Path) -> String {
-    path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
 }
 
 impl Walker<'_> {
@@ -230,14 +242,22 @@ impl Walker<'_> {
                 Item::ExternCrate(e) => {
                     let name = e.rename.as_ref().map(|(_, i)| i.to_string());
                     let orig = e.ident.to_string();
-                    let orig = if orig == "self" { self.crate_root.clone() } else { orig };
-                    scope.uses.insert(name.unwrap_or_else(|| orig.clone()), vec![orig]);
+                    let orig = if orig == "self" {
+                        self.crate_root.clone()
+                    } else {
+                        orig
+                    };
+                    scope
+                        .uses
+                        .insert(name.unwrap_or_else(|| orig.clone()), vec![orig]);
                     (None, true)
                 }
                 _ => (None, false),
             };
             if let (Some(name), false) = (name, is_use) {
-                scope.items.insert(name.clone(), format!("{prefix}::{name}"));
+                scope
+                    .items
+                    .insert(name.clone(), format!("{prefix}::{name}"));
             }
         }
     }
@@ -256,6 +276,10 @@ impl Walker<'_> {
         if first.is_empty() {
             // `::std::fs::read`: an extern crate path.
             return Resolved::Paths(vec![self.finish(rest.join("::"))]);
+        }
+        if segs.len() > 1 && matches!(first, "std" | "core" | "alloc") {
+            // The standard library's crates are not shadowed in practice (not even by globs).
+            return Resolved::Paths(vec![self.finish(segs.join("::"))]);
         }
         // Locals shadow everything for single-segment paths.
         if segs.len() == 1 {
@@ -278,13 +302,24 @@ impl Walker<'_> {
         }
         let mut globs = Vec::new();
         for b in self.blocks.iter().rev() {
-            globs.extend(b.globs.iter().cloned().map(|g| (g, self.mods.len().saturating_sub(1))));
+            globs.extend(
+                b.globs
+                    .iter()
+                    .cloned()
+                    .map(|g| (g, self.mods.len().saturating_sub(1))),
+            );
         }
         if let Some(r) = self.resolve_in_module(self.mods.len().saturating_sub(1), segs, depth) {
             return r;
         }
         if let Some(m) = self.mods.last() {
-            globs.extend(m.scope.globs.iter().cloned().map(|g| (g, self.mods.len() - 1)));
+            globs.extend(
+                m.scope
+                    .globs
+                    .iter()
+                    .cloned()
+                    .map(|g| (g, self.mods.len() - 1)),
+            );
         }
         if !globs.is_empty() {
             let mut cands = Vec::new();
@@ -317,9 +352,9 @@ impl Walker<'_> {
         let rest = &segs[1..];
         match first {
             "crate" | "$crate" => {
-                return Some(Resolved::Paths(vec![self.join(&self.crate_root, rest)]));
+                return Some(self.resolve_from(self.crate_root.clone(), rest, depth));
             }
-            "self" => return Some(Resolved::Paths(vec![self.join(&m.path, rest)])),
+            "self" => return Some(self.resolve_from(m.path.clone(), rest, depth)),
             "super" => {
                 let mut path = m.path.clone();
                 let mut rest = segs;
@@ -329,7 +364,7 @@ impl Walker<'_> {
                     }
                     rest = &rest[1..];
                 }
-                return Some(Resolved::Paths(vec![self.join(&path, rest)]));
+                return Some(self.resolve_from(path, rest, depth));
             }
             "Self" => {
                 if let Some(t) = &self.impl_ty {
@@ -345,6 +380,18 @@ impl Walker<'_> {
             return Some(self.resolve_use(raw, rest, mi, depth));
         }
         None
+    }
+
+    /// Resolves `rest` relative to the module at canonical path `module`: through that module's
+    /// items and imports when it is in this file, else by joining.
+    fn resolve_from(&self, module: String, rest: &[String], depth: usize) -> Resolved {
+        if !rest.is_empty()
+            && let Some(mi) = self.mods.iter().rposition(|m| m.path == module)
+            && let Some(r) = self.resolve_in_module(mi, rest, depth + 1)
+        {
+            return r;
+        }
+        Resolved::Paths(vec![self.join(&module, rest)])
     }
 
     /// Resolves an import's raw path (declared in module scope `mi`), then appends `rest`.
@@ -420,7 +467,9 @@ impl Walker<'_> {
                 if segs.len() == 1 && segs[0] == "str" {
                     return Ty::Path("str".into());
                 }
-                let Some(paths) = self.resolve_paths(&tp.path) else { return Ty::Unknown };
+                let Some(paths) = self.resolve_paths(&tp.path) else {
+                    return Ty::Unknown;
+                };
                 let first = paths[0].clone();
                 if SMART_POINTERS.contains(&first.as_str())
                     && let Some(syn::PathArguments::AngleBracketed(args)) =
@@ -429,7 +478,11 @@ impl Walker<'_> {
                 {
                     return self.ty_of_type(inner);
                 }
-                if paths.len() == 1 { Ty::Path(first) } else { Ty::Unknown }
+                if paths.len() == 1 {
+                    Ty::Path(first)
+                } else {
+                    Ty::Unknown
+                }
             }
             _ => Ty::Unknown,
         }
@@ -512,7 +565,11 @@ impl Walker<'_> {
             }
             Pat::Type(pt) => {
                 let declared = self.ty_of_type(&pt.ty);
-                let ty = if declared == Ty::Unknown { ty } else { declared };
+                let ty = if declared == Ty::Unknown {
+                    ty
+                } else {
+                    declared
+                };
                 self.bind_pat(&pt.pat, ty);
             }
             Pat::Reference(r) => self.bind_pat(&r.pat, ty),
@@ -530,7 +587,11 @@ impl Walker<'_> {
             Pat::TupleStruct(ts) => {
                 // `Ok(x)` / `Some(x)` unwrap like `?`; other variants give no evidence.
                 let name = last_ident(&ts.path);
-                let inner = if matches!(name.as_str(), "Ok" | "Some") { ty } else { Ty::Unknown };
+                let inner = if matches!(name.as_str(), "Ok" | "Some") {
+                    ty
+                } else {
+                    Ty::Unknown
+                };
                 for p in &ts.elems {
                     self.bind_pat(p, inner.clone());
                 }
@@ -566,7 +627,10 @@ impl Walker<'_> {
     fn walk_module(&mut self, path: &str, items: &[Item]) {
         let mut scope = Scope::default();
         self.collect_items(items, path, &mut scope);
-        self.mods.push(ModScope { path: path.to_string(), scope });
+        self.mods.push(ModScope {
+            path: path.to_string(),
+            scope,
+        });
         let saved_blocks = std::mem::take(&mut self.blocks);
         for item in items {
             self.walk_item(item);
@@ -615,7 +679,7 @@ impl Walker<'_> {
             }
             Item::Trait(t) => {
                 let trait_path = format!("{}::{}", self.item_prefix(), t.ident);
-                let saved = std::mem::replace(&mut self.impl_ty, Some(trait_path.clone()));
+                let saved = self.impl_ty.replace(trait_path.clone());
                 for ti in &t.items {
                     if let TraitItem::Fn(f) = ti
                         && let Some(body) = &f.default
@@ -642,9 +706,10 @@ impl Walker<'_> {
                             }
                             match &a.meta {
                                 syn::Meta::NameValue(nv) => match &nv.value {
-                                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => {
-                                        Some(s.value())
-                                    }
+                                    Expr::Lit(syn::ExprLit {
+                                        lit: syn::Lit::Str(s),
+                                        ..
+                                    }) => Some(s.value()),
                                     _ => None,
                                 },
                                 _ => None,
@@ -662,10 +727,19 @@ impl Walker<'_> {
                 let path = format!("{}::{}", self.item_prefix(), s.ident);
                 let mut fields = HashMap::new();
                 for (i, f) in s.fields.iter().enumerate() {
-                    let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or(i.to_string());
+                    let name = f
+                        .ident
+                        .as_ref()
+                        .map(|i| i.to_string())
+                        .unwrap_or(i.to_string());
                     fields.insert(name, self.ty_of_type(&f.ty));
                 }
-                self.out.facts.fields.entry(path).or_default().extend(fields);
+                self.out
+                    .facts
+                    .fields
+                    .entry(path)
+                    .or_default()
+                    .extend(fields);
             }
             Item::Const(c) => self.walk_detached_expr(&c.expr),
             Item::Static(s) => self.walk_detached_expr(&s.expr),
@@ -706,8 +780,14 @@ impl Walker<'_> {
             ret,
         });
         let Some(body) = body else { return };
-        let saved_ctx =
-            std::mem::replace(&mut self.ctx, if sig.asyncness.is_some() { Ctx::Async } else { Ctx::Sync });
+        let saved_ctx = std::mem::replace(
+            &mut self.ctx,
+            if sig.asyncness.is_some() {
+                Ctx::Async
+            } else {
+                Ctx::Sync
+            },
+        );
         let saved_fn = self.cur_fn.replace(id);
         // A nested fn cannot see the enclosing fn's locals.
         let saved_blocks = std::mem::take(&mut self.blocks);
@@ -877,7 +957,11 @@ impl Walker<'_> {
                     self.walk_expr(&c.func);
                 }
                 for a in &c.args {
-                    if island { self.walk_island_arg(a) } else { self.walk_expr(a) }
+                    if island {
+                        self.walk_island_arg(a)
+                    } else {
+                        self.walk_expr(a)
+                    }
                 }
             }
             Expr::MethodCall(m) => {
@@ -885,12 +969,22 @@ impl Walker<'_> {
                 let recv = self.ty_of_expr(&m.receiver);
                 let loc = self.loc(m.method.span());
                 let expr_loc = self.loc(m.span());
-                self.record_call(Callee::Method { recv, name: name.clone() }, loc, expr_loc);
+                self.record_call(
+                    Callee::Method {
+                        recv,
+                        name: name.clone(),
+                    },
+                    loc,
+                    expr_loc,
+                );
                 self.walk_expr(&m.receiver);
-                let island =
-                    self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+                let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
                 for a in &m.args {
-                    if island { self.walk_island_arg(a) } else { self.walk_expr(a) }
+                    if island {
+                        self.walk_island_arg(a)
+                    } else {
+                        self.walk_expr(a)
+                    }
                 }
             }
             Expr::Await(a) => {
@@ -922,7 +1016,14 @@ impl Walker<'_> {
                 let recv = self.ty_of_expr(&f.expr);
                 if recv != Ty::Unknown {
                     let loc = self.loc(f.expr.span());
-                    self.record_call(Callee::Method { recv, name: "into_iter".into() }, loc, loc);
+                    self.record_call(
+                        Callee::Method {
+                            recv,
+                            name: "into_iter".into(),
+                        },
+                        loc,
+                        loc,
+                    );
                 }
                 self.blocks.push(Scope::default());
                 self.bind_pat(&f.pat, Ty::Unknown);
@@ -1037,7 +1138,9 @@ impl Walker<'_> {
                 match self.resolve(&segs) {
                     Resolved::Paths(p) => p.iter().any(|p| {
                         p == &name
-                            || MACRO_CRATES.iter().any(|c| p.starts_with(&format!("{c}::")))
+                            || MACRO_CRATES
+                                .iter()
+                                .any(|c| p.starts_with(&format!("{c}::")))
                     }),
                     Resolved::Local(_) => false,
                 }
@@ -1073,11 +1176,15 @@ impl Walker<'_> {
                 input.parse::<syn::Token![;]>()?;
             }
             while !input.is_empty() {
-                if input.peek(syn::Token![else]) || input.peek(syn::Ident) && {
-                    let f = input.fork();
-                    f.parse::<syn::Ident>().map(|i| i == "default" || i == "complete").unwrap_or(false)
-                        && f.peek(syn::Token![=>])
-                } {
+                if input.peek(syn::Token![else])
+                    || input.peek(syn::Ident) && {
+                        let f = input.fork();
+                        f.parse::<syn::Ident>()
+                            .map(|i| i == "default" || i == "complete")
+                            .unwrap_or(false)
+                            && f.peek(syn::Token![=>])
+                    }
+                {
                     if input.peek(syn::Token![else]) {
                         input.parse::<syn::Token![else]>()?;
                     } else {
@@ -1086,7 +1193,12 @@ impl Walker<'_> {
                     input.parse::<syn::Token![=>]>()?;
                     let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
                     input.parse::<Option<syn::Token![,]>>()?;
-                    branches.push(SelectBranch { pat: None, fut: None, cond: None, handler });
+                    branches.push(SelectBranch {
+                        pat: None,
+                        fut: None,
+                        cond: None,
+                        handler,
+                    });
                     continue;
                 }
                 let pat = Pat::parse_multi_with_leading_vert(input)?;
@@ -1101,7 +1213,12 @@ impl Walker<'_> {
                 input.parse::<syn::Token![=>]>()?;
                 let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
                 input.parse::<Option<syn::Token![,]>>()?;
-                branches.push(SelectBranch { pat: Some(pat), fut: Some(fut), cond, handler });
+                branches.push(SelectBranch {
+                    pat: Some(pat),
+                    fut: Some(fut),
+                    cond,
+                    handler,
+                });
             }
             Ok(branches)
         })
@@ -1165,7 +1282,10 @@ fn strip_macro_arg_prefix(chunk: TokenStream) -> TokenStream {
     if i > 0 && i < tts.len() {
         if let TokenTree::Punct(p) = &tts[i] {
             let next_is_punct = matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=' || q.as_char() == ':' || q.as_char() == '>');
-            if (p.as_char() == '=' || p.as_char() == ':') && !next_is_punct && p.spacing() == proc_macro2::Spacing::Alone {
+            if (p.as_char() == '=' || p.as_char() == ':')
+                && !next_is_punct
+                && p.spacing() == proc_macro2::Spacing::Alone
+            {
                 start = i + 1;
             }
         }
@@ -1364,7 +1484,12 @@ mod tests {
             }
         "#;
         let kb_calls = calls(src);
-        let ctx = |name: &str| kb_calls.iter().find(|(p, _)| p.ends_with(name)).map(|(_, c)| *c);
+        let ctx = |name: &str| {
+            kb_calls
+                .iter()
+                .find(|(p, _)| p.ends_with(name))
+                .map(|(_, c)| *c)
+        };
         assert_eq!(ctx("one"), Some(Ctx::Async));
         assert_eq!(ctx("two"), Some(Ctx::Async));
         // With an empty knowledge base spawn_blocking is not an island: only data decides.
@@ -1394,11 +1519,17 @@ mod tests {
             }
         "#;
         let p = paths(src);
-        for name in
-            ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
-        {
-            assert!(p.iter().any(|x| x.ends_with(name)), "{name} missing from {p:?}");
+        for name in [
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        ] {
+            assert!(
+                p.iter().any(|x| x.ends_with(name)),
+                "{name} missing from {p:?}"
+            );
         }
-        assert!(!p.iter().any(|x| x.ends_with("twelve")), "unknown macros are not walked");
+        assert!(
+            !p.iter().any(|x| x.ends_with("twelve")),
+            "unknown macros are not walked"
+        );
     }
 }

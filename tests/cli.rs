@@ -9,7 +9,12 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    bin().args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
+    bin()
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -25,7 +30,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("async-lint-cli-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("async-lint-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for (path, text) in files {
             let p = dir.join(path);
@@ -42,27 +48,42 @@ impl Drop for Scratch {
     }
 }
 
-const BLOCKING: &str = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+const BLOCKING: &str =
+    "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
 
 #[test]
 fn list_and_explain() {
     let here = common::root();
     let o = run(&["--list"], &here);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).contains("| `blocking_in_async` | suspicious | warn |"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("| `blocking_in_async` | suspicious | warn |"),
+        "{}",
+        stdout(&o)
+    );
     assert!(stdout(&o).contains("| `block_on_in_async` | correctness | deny |"));
 
     // As cargo runs it: the subcommand name comes again as the first argument.
     let o = run(&["async-lint", "--explain", "blocking_in_async"], &here);
     assert_eq!(o.status.code(), Some(0));
     let text = stdout(&o);
-    for section in ["### What it does", "### Why is this bad?", "### Known problems", "### Example", "### Use instead"] {
+    for section in [
+        "### What it does",
+        "### Why is this bad?",
+        "### Known problems",
+        "### Example",
+        "### Use instead",
+    ] {
         assert!(text.contains(section), "missing {section} in:\n{text}");
     }
 
     let o = run(&["--explain", "blocking_in_asyn"], &here);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `blocking_in_async`?"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `blocking_in_async`?"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -74,24 +95,44 @@ fn exit_codes_and_levels() {
 
     let o = run(&[p], &here);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning: blocking call to `std::thread::sleep` in async code"));
-    assert!(stderr(&o).contains("[async_lint::blocking_in_async]"));
+    assert!(stderr(&o).contains("warning[async_lint::blocking_in_async]: blocking call to `std::thread::sleep` in async code"), "{}", stderr(&o));
 
     assert_eq!(run(&[p, "--exit-zero"], &here).status.code(), Some(0));
-    assert_eq!(run(&[p, "-A", "blocking_in_async"], &here).status.code(), Some(0));
+    assert_eq!(
+        run(&[p, "-A", "blocking_in_async"], &here).status.code(),
+        Some(0)
+    );
     assert_eq!(run(&[p, "-A", "all"], &here).status.code(), Some(0));
     assert_eq!(run(&[p, "-A", "suspicious"], &here).status.code(), Some(0));
     // Later flags win.
-    assert_eq!(run(&[p, "-A", "all", "-W", "blocking_in_async"], &here).status.code(), Some(1));
-    assert_eq!(run(&[p, "-W", "blocking_in_async", "-A", "all"], &here).status.code(), Some(0));
+    assert_eq!(
+        run(&[p, "-A", "all", "-W", "blocking_in_async"], &here)
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&[p, "-W", "blocking_in_async", "-A", "all"], &here)
+            .status
+            .code(),
+        Some(0)
+    );
 
     let o = run(&[p, "-D", "blocking_in_async"], &here);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("error: blocking call"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[async_lint::blocking_in_async]: blocking call"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = run(&[p, "-W", "blocking_in_asink"], &here);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `blocking_in_async`?"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `blocking_in_async`?"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = run(&["--no-such-flag"], &here);
     assert_eq!(o.status.code(), Some(2));
@@ -127,9 +168,17 @@ fn short_and_json_formats() {
     assert_eq!(span["column_start"], 5);
     assert_eq!(span["column_end"], 23);
     assert_eq!(span["is_primary"], true);
-    let (lo, hi) = (span["byte_start"].as_u64().unwrap() as usize, span["byte_end"].as_u64().unwrap() as usize);
+    let (lo, hi) = (
+        span["byte_start"].as_u64().unwrap() as usize,
+        span["byte_end"].as_u64().unwrap() as usize,
+    );
     assert_eq!(&BLOCKING[lo..hi], "std::thread::sleep");
-    assert!(m["rendered"].as_str().unwrap().contains("std::thread::sleep"));
+    assert!(
+        m["rendered"]
+            .as_str()
+            .unwrap()
+            .contains("std::thread::sleep")
+    );
     assert_eq!(m["children"][0]["level"], "help");
     // The fix rides on the help as a machine-applicable suggestion.
     let sugg = &m["children"][0]["spans"];
@@ -140,47 +189,90 @@ fn short_and_json_formats() {
 
     // What rust-analyzer and other cargo JSON consumers parse.
     for line in &lines {
-        let msg: cargo_metadata::Message = serde_json::from_str(line).expect("cargo_metadata parses it");
+        let msg: cargo_metadata::Message =
+            serde_json::from_str(line).expect("cargo_metadata parses it");
         if let cargo_metadata::Message::CompilerMessage(cm) = msg {
-            assert_eq!(cm.message.code.unwrap().code, "async_lint::blocking_in_async");
+            assert_eq!(
+                cm.message.code.unwrap().code,
+                "async_lint::blocking_in_async"
+            );
         }
     }
 }
 
 #[test]
 fn parse_errors_do_not_stop_the_run() {
-    let s = Scratch::new("parse", &[
-        ("bad.rs", "fn broken( {\n"),
-        ("good.rs", BLOCKING),
-        ("latin1.rs", ""),
-    ]);
+    let s = Scratch::new(
+        "parse",
+        &[
+            ("bad.rs", "fn broken( {\n"),
+            ("good.rs", BLOCKING),
+            ("latin1.rs", ""),
+        ],
+    );
     std::fs::write(s.0.join("latin1.rs"), b"fn f() { let s = \"caf\xe9\"; }\n").unwrap();
     let o = run(&[".", "--message-format", "short"], &s.0);
     let out = stdout(&o);
     assert!(out.contains("bad.rs:1:"), "{out}");
     assert!(out.contains("parse_error"), "{out}");
     assert!(out.contains("good.rs:2:5: warning: blocking call"), "{out}");
-    assert!(out.contains("latin1.rs:1:") && out.contains("not valid UTF-8"), "{out}");
+    assert!(
+        out.contains("latin1.rs:1:") && out.contains("not valid UTF-8"),
+        "{out}"
+    );
     // A file that cannot be read as text is a problem that stopped the check: exit 2.
     assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
 fn cargo_mode_follows_the_module_tree() {
-    let s = Scratch::new("cargo", &[
-        ("Cargo.toml", "[package]\nname = \"demo-crate\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"),
-        ("src/lib.rs", "mod net;\npub mod util { pub mod io; }\n"),
-        ("src/net.rs", "pub async fn serve() {\n    crate::util::io::load();\n}\n"),
-        ("src/util/io.rs", "pub fn load() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n"),
-        ("src/orphan.rs", BLOCKING),
-        ("src/bin/tool.rs", "#[tokio::main]\nasync fn main() {\n    let _ = std::fs::read(\"x\");\n}\n"),
-    ]);
+    let s = Scratch::new(
+        "cargo",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"demo-crate\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", "mod net;\npub mod util { pub mod io; }\n"),
+            (
+                "src/net.rs",
+                "pub async fn serve() {\n    crate::util::io::load();\n}\n",
+            ),
+            (
+                "src/util/io.rs",
+                "pub fn load() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+            ),
+            ("src/orphan.rs", BLOCKING),
+            (
+                "src/bin/tool.rs",
+                "#[tokio::main]\nasync fn main() {\n    let _ = std::fs::read(\"x\");\n}\n",
+            ),
+        ],
+    );
     let manifest = s.0.join("Cargo.toml");
-    let o = run(&["async-lint", "--manifest-path", manifest.to_str().unwrap(), "--message-format", "short"], &s.0);
+    let o = run(
+        &[
+            "async-lint",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--message-format",
+            "short",
+        ],
+        &s.0,
+    );
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
-    assert!(out.contains("src/net.rs:2:5: warning: `load` blocks: it calls `std::thread::sleep`"), "{out}");
-    assert!(out.contains("src/bin/tool.rs:3:13: warning: blocking call to `std::fs::read`"), "{out}");
-    assert!(!out.contains("orphan"), "a file outside the module tree is not linted: {out}");
+    assert!(
+        out.contains("src/net.rs:2:5: warning: `load` blocks: it calls `std::thread::sleep`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("src/bin/tool.rs:3:13: warning: blocking call to `std::fs::read`"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("orphan"),
+        "a file outside the module tree is not linted: {out}"
+    );
     assert_eq!(out.lines().count(), 2, "{out}");
 }

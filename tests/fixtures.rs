@@ -36,14 +36,32 @@ fn fixtures_match_markers() {
     for unit in &units {
         let report = lint_all(std::slice::from_ref(unit), 1);
         let got = findings(&report);
-        let files = if unit.is_dir() { rs_files(unit) } else { vec![unit.clone()] };
+        let files = if unit.is_dir() {
+            rs_files(unit)
+        } else {
+            vec![unit.clone()]
+        };
         let want: BTreeSet<_> = files.iter().flat_map(|f| markers(f)).collect();
         total += want.len();
         for missing in want.difference(&got) {
-            writeln!(failures, "missing: {}:{} {}", missing.0.display(), missing.1, missing.2).unwrap();
+            writeln!(
+                failures,
+                "missing: {}:{} {}",
+                missing.0.display(),
+                missing.1,
+                missing.2
+            )
+            .unwrap();
         }
         for extra in got.difference(&want) {
-            writeln!(failures, "unexpected: {}:{} {}", extra.0.display(), extra.1, extra.2).unwrap();
+            writeln!(
+                failures,
+                "unexpected: {}:{} {}",
+                extra.0.display(),
+                extra.1,
+                extra.2
+            )
+            .unwrap();
         }
     }
     assert!(failures.is_empty(), "fixture mismatches:\n{failures}");
@@ -56,5 +74,8 @@ fn blocking_fixtures_are_substantial() {
     let dir = root().join("fixtures/blocking_in_async");
     let files = rs_files(&dir);
     let positives: usize = files.iter().map(|f| markers(f).len()).sum();
-    assert!(positives >= 30, "only {positives} positive blocking_in_async cases");
+    assert!(
+        positives >= 30,
+        "only {positives} positive blocking_in_async cases"
+    );
 }

@@ -10,7 +10,6 @@ fn human_output() {
     let mut text = String::new();
     for (pkg, d) in report.diagnostics() {
         text.push_str(&output::render_human(pkg, d, false));
-        text.push('\n');
     }
     // Paths are shown relative to the working directory; make them stable.
     let text = text.replace(&common::root().display().to_string(), "<root>");

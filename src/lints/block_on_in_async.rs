@@ -57,10 +57,15 @@ fn block_on_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k ApiE
             .block_on
             .method(ty, name)
             .map(|e| (e, format!("{ty}::{name}")))
-            .or_else(|| kb.block_on.method_name(name).map(|e| (e, format!("{ty}::{name}")))),
-        Target::UnknownMethod(name) if !index.defines_method(name) => {
-            kb.block_on.method_name(name).map(|e| (e, format!(".{name}()")))
-        }
+            .or_else(|| {
+                kb.block_on
+                    .method_name(name)
+                    .map(|e| (e, format!("{ty}::{name}")))
+            }),
+        Target::UnknownMethod(name) if !index.defines_method(name) => kb
+            .block_on
+            .method_name(name)
+            .map(|e| (e, format!(".{name}()"))),
         _ => None,
     }
 }
@@ -76,7 +81,11 @@ impl Lint for BlockOnInAsync {
         for call in index.async_calls() {
             let target = index.target(&call.callee);
             if let Some((entry, name)) = block_on_entry(index, &target) {
-                let short = name.rsplit("::").next().unwrap_or(&name).trim_start_matches('.');
+                let short = name
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or(&name)
+                    .trim_start_matches('.');
                 let short = short.trim_end_matches("()");
                 out.push(
                     Diagnostic::new(
@@ -102,10 +111,17 @@ impl Lint for BlockOnInAsync {
                         BLOCK_ON_IN_ASYNC.name,
                         call.file,
                         call.loc,
-                        format!("`{}` calls `{}`, which must not run inside async code", def.name, sink),
+                        format!(
+                            "`{}` calls `{}`, which must not run inside async code",
+                            def.name, sink
+                        ),
                     )
                     .label("this call panics or deadlocks when it runs on a runtime thread")
-                    .secondary(def.file, def.loc, format!("`{}` is a synchronous function", def.name))
+                    .secondary(
+                        def.file,
+                        def.loc,
+                        format!("`{}` is a synchronous function", def.name),
+                    )
                     .note(format!("call chain: {}", path.join(" -> ")))
                     .help(format!(
                         "make `{}` async and `.await` the future, or call it through \
@@ -120,5 +136,7 @@ impl Lint for BlockOnInAsync {
 }
 
 fn enclosing(index: &CrateIndex<'_>, call: &CallSite) -> String {
-    call.caller.map(|f| index.facts.fns[f].name.clone()).unwrap_or_default()
+    call.caller
+        .map(|f| index.facts.fns[f].name.clone())
+        .unwrap_or_default()
 }

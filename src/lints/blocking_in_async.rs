@@ -65,9 +65,10 @@ pub fn blocking_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k 
     let kb = index.kb;
     match t {
         Target::ExternFn(p) => kb.blocking.function(p).map(|e| (e, p.clone())),
-        Target::ExternMethod { ty, name } => {
-            kb.blocking.method(ty, name).map(|e| (e, format!("{ty}::{name}")))
-        }
+        Target::ExternMethod { ty, name } => kb
+            .blocking
+            .method(ty, name)
+            .map(|e| (e, format!("{ty}::{name}"))),
         _ => None,
     }
 }
@@ -102,7 +103,9 @@ impl Lint for BlockingInAsync {
 }
 
 fn enclosing_name(index: &CrateIndex<'_>, call: &CallSite) -> String {
-    call.caller.map(|f| index.facts.fns[f].name.clone()).unwrap_or_default()
+    call.caller
+        .map(|f| index.facts.fns[f].name.clone())
+        .unwrap_or_default()
 }
 
 fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Diagnostic {
@@ -124,7 +127,12 @@ fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Di
     if let (Some(fix), Callee::Path(_)) = (&entry.fix, &call.callee) {
         let fix = fix.replace("{name}", short);
         d.fix = vec![
-            Edit { file: call.file, lo: call.loc.lo, hi: call.loc.hi, replacement: fix },
+            Edit {
+                file: call.file,
+                lo: call.loc.lo,
+                hi: call.loc.hi,
+                replacement: fix,
+            },
             Edit {
                 file: call.file,
                 lo: call.expr_loc.hi,
@@ -147,8 +155,14 @@ fn through_helper(cx: &CrateCx<'_>, call: &CallSite, f: usize, chain: &[String])
         call.loc,
         format!("`{}` blocks: it calls `{sink}`", def.name),
     )
-    .label(format!("this call reaches `{sink}`, which blocks the executor thread"))
-    .secondary(def.file, def.loc, format!("`{}` is a synchronous function", def.name))
+    .label(format!(
+        "this call reaches `{sink}`, which blocks the executor thread"
+    ))
+    .secondary(
+        def.file,
+        def.loc,
+        format!("`{}` is a synchronous function", def.name),
+    )
     .note(format!("call chain: {}", path.join(" -> ")))
     .help(format!(
         "make `{}` async with a non-blocking replacement, or run it with \

@@ -18,7 +18,10 @@ pub struct CrateCx<'a> {
 impl CrateCx<'_> {
     /// Source text of a byte range of a file.
     pub fn snippet(&self, file: usize, lo: usize, hi: usize) -> &str {
-        self.files.get(file).and_then(|f| f.text.get(lo..hi)).unwrap_or("")
+        self.files
+            .get(file)
+            .and_then(|f| f.text.get(lo..hi))
+            .unwrap_or("")
     }
 }
 
@@ -31,9 +34,13 @@ pub trait Lint: Sync {
 }
 
 /// Every lint, in `--list` order.
-pub static ALL: &[&dyn Lint] =
-    &[&blocking_in_async::BlockingInAsync, &block_on_in_async::BlockOnInAsync];
+pub static ALL: &[&dyn Lint] = &[
+    &blocking_in_async::BlockingInAsync,
+    &block_on_in_async::BlockOnInAsync,
+];
 
 /// The metadata of every lint, in `--list` order.
-pub static ALL_META: &[&LintMeta] =
-    &[&blocking_in_async::BLOCKING_IN_ASYNC, &block_on_in_async::BLOCK_ON_IN_ASYNC];
+pub static ALL_META: &[&LintMeta] = &[
+    &blocking_in_async::BLOCKING_IN_ASYNC,
+    &block_on_in_async::BLOCK_ON_IN_ASYNC,
+];

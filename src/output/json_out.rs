@@ -50,7 +50,12 @@ fn child(level: &str, message: &str, spans: Vec<Value>) -> Value {
     })
 }
 
-pub fn compiler_message(report: &Report, pkg: &PackageReport, d: &Diagnostic, rendered: String) -> Value {
+pub fn compiler_message(
+    report: &Report,
+    pkg: &PackageReport,
+    d: &Diagnostic,
+    rendered: String,
+) -> Value {
     let spans: Vec<Value> = d.labels.iter().map(|l| span_json(pkg, l, None)).collect();
     let mut children: Vec<Value> = d.notes.iter().map(|n| child("note", n, vec![])).collect();
     for (i, h) in d.helps.iter().enumerate() {
@@ -62,7 +67,12 @@ pub fn compiler_message(report: &Report, pkg: &PackageReport, d: &Diagnostic, re
                     let f = &pkg.files[e.file];
                     let lo = crate::engine::loc_of_offset(&f.text, e.lo);
                     let hi = crate::engine::loc_of_offset(&f.text, e.hi);
-                    let l = Label { file: e.file, loc: lo.to(hi), message: String::new(), primary: true };
+                    let l = Label {
+                        file: e.file,
+                        loc: lo.to(hi),
+                        message: String::new(),
+                        primary: true,
+                    };
                     span_json(pkg, &l, Some(&e.replacement))
                 })
                 .collect()

@@ -82,7 +82,11 @@ pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String 
         .with_labels(labels)
         .with_notes(notes);
     let config = term::Config::default();
-    let mut buf = if color { Buffer::ansi() } else { Buffer::no_color() };
+    let mut buf = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
     if term::emit_to_write_style(&mut buf, &config, &files, &cs).is_err() {
         return short_line(pkg, d);
     }

@@ -25,7 +25,11 @@ pub fn findings(report: &Report) -> BTreeSet<(PathBuf, usize, String)> {
         .diagnostics()
         .map(|(pkg, d)| {
             let p = d.primary();
-            (canon(&pkg.files[p.file].path), p.loc.line, d.lint.to_string())
+            (
+                canon(&pkg.files[p.file].path),
+                p.loc.line,
+                d.lint.to_string(),
+            )
         })
         .collect()
 }
