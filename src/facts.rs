@@ -62,6 +62,11 @@ pub struct CallSite {
     pub caller: Option<FnId>,
     /// The call is the operand of `.await`.
     pub awaited: bool,
+    /// When this call sits in a closure passed as an argument to another call (with no async
+    /// boundary in between): that call's index in [`CrateFacts::calls`].
+    pub closure_of: Option<usize>,
+    /// Some argument is a bare parameter of the enclosing fn (`spawn_blocking(f)` in a wrapper).
+    pub forwards_param: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -84,19 +89,24 @@ pub struct CrateFacts {
     pub calls: Vec<CallSite>,
     /// Struct path -> field name -> declared type.
     pub fields: HashMap<String, HashMap<String, Ty>>,
+    /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
+    pub reexports: Vec<(String, String)>,
 }
 
 impl CrateFacts {
     /// Appends the facts of one file, renumbering its function ids.
     pub fn merge(&mut self, mut other: CrateFacts) {
         let offset = self.fns.len();
+        let call_offset = self.calls.len();
         self.fns.append(&mut other.fns);
         for mut c in other.calls {
             c.caller = c.caller.map(|id| id + offset);
+            c.closure_of = c.closure_of.map(|i| i + call_offset);
             self.calls.push(c);
         }
         for (k, v) in other.fields {
             self.fields.entry(k).or_default().extend(v);
         }
+        self.reexports.append(&mut other.reexports);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
 use crate::kb::{Kb, Returns};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// What a call resolves to.
@@ -30,6 +31,14 @@ pub struct CrateIndex<'a> {
     calls_by_fn: Vec<Vec<usize>>,
     /// Types declared in the crate or given methods in it.
     local_types: HashSet<String>,
+    /// Effective context of every call: [`CallSite::ctx`], except that code in a closure
+    /// handed to one of the crate's own island wrappers (a fn that passes its parameter on to
+    /// `spawn_blocking`, directly or through another wrapper) is an island.
+    ctx: Vec<Ctx>,
+    /// Crate functions that run a closure parameter in a sync island.
+    pub island_wrappers: Vec<bool>,
+    reexports: HashMap<String, String>,
+    glob_reexports: HashMap<String, Vec<String>>,
 }
 
 const MAX_RESOLVE_DEPTH: usize = 12;
@@ -59,18 +68,114 @@ impl<'a> CrateIndex<'a> {
                 calls_by_fn[f].push(i);
             }
         }
-        CrateIndex {
+        let ctx = facts.calls.iter().map(|c| c.ctx).collect();
+        let island_wrappers = vec![false; facts.fns.len()];
+        let mut reexports = HashMap::new();
+        let mut glob_reexports: HashMap<String, Vec<String>> = HashMap::new();
+        for (from, to) in &facts.reexports {
+            match from.strip_suffix("::*") {
+                Some(module) => glob_reexports
+                    .entry(module.to_string())
+                    .or_default()
+                    .push(to.clone()),
+                None => {
+                    reexports.entry(from.clone()).or_insert_with(|| to.clone());
+                }
+            }
+        }
+        let mut index = CrateIndex {
+            reexports,
+            glob_reexports,
             facts,
             kb,
             by_path,
             method_names,
             calls_by_fn,
             local_types,
+            ctx,
+            island_wrappers,
+        };
+        index.find_island_wrappers();
+        index
+    }
+
+    /// Whether a call runs its closure arguments in a sync island. Generous on purpose (any
+    /// candidate counts, `#[cfg]` variants included): an island only ever silences.
+    fn is_island_target(&self, c: &CallSite, wrappers: &[bool]) -> bool {
+        match &c.callee {
+            Callee::Path(p) => p.iter().any(|p| {
+                self.kb.is_island_fn(p)
+                    || self.kb.is_island_fn(&self.canonical(p))
+                    || self.all_fns(p).iter().any(|&g| wrappers[g])
+            }),
+            Callee::Method { name, .. } if self.kb.is_island_method(name) => true,
+            Callee::Method { .. } => {
+                matches!(self.target(&c.callee), Target::Local(g) if wrappers[g])
+            }
         }
     }
 
-    pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = &CallSite> {
-        self.calls_by_fn[f].iter().map(|&i| &self.facts.calls[i])
+    /// Every crate function a path may name: the functions at the path itself and at each step
+    /// of the re-exports it goes through.
+    fn all_fns(&self, path: &str) -> Vec<FnId> {
+        let mut out = Vec::new();
+        let mut cur = path.to_string();
+        for _ in 0..8 {
+            if let Some(ids) = self.by_path.get(&cur) {
+                out.extend_from_slice(ids);
+            }
+            match self.follow_reexport(&cur) {
+                Some(next) if next != cur => cur = next,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    fn find_island_wrappers(&mut self) {
+        let mut wrappers = vec![false; self.facts.fns.len()];
+        loop {
+            let mut changed = false;
+            for c in &self.facts.calls {
+                if let Some(f) = c.caller
+                    && c.forwards_param
+                    && !wrappers[f]
+                    && self.is_island_target(c, &wrappers)
+                {
+                    wrappers[f] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if wrappers.iter().any(|w| *w) {
+            for i in 0..self.facts.calls.len() {
+                let mut k = self.facts.calls[i].closure_of;
+                while let Some(j) = k {
+                    let outer = &self.facts.calls[j];
+                    if self.is_island_target(outer, &wrappers) {
+                        self.ctx[i] = Ctx::Island;
+                        break;
+                    }
+                    k = outer.closure_of;
+                }
+            }
+        }
+        self.island_wrappers = wrappers;
+    }
+
+    /// The effective context of call `i` (see [`CrateIndex::ctx`]).
+    pub fn ctx_of(&self, i: usize) -> Ctx {
+        self.ctx[i]
+    }
+
+    /// The calls a function makes, with their effective context.
+    pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = (&CallSite, Ctx)> {
+        self.calls_by_fn[f]
+            .iter()
+            .map(|&i| (&self.facts.calls[i], self.ctx[i]))
     }
 
     /// Whether the crate itself defines a method with this name.
@@ -78,9 +183,50 @@ impl<'a> CrateIndex<'a> {
         self.method_names.contains_key(name)
     }
 
-    /// The crate functions at a canonical path.
+    /// The crate functions at a canonical path (after following re-exports).
     pub fn fns_at(&self, path: &str) -> &[FnId] {
-        self.by_path.get(path).map(Vec::as_slice).unwrap_or(&[])
+        self.by_path
+            .get(self.canonical(path).as_ref())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Follows `use` re-exports (`pub use self::inner::run;`, globs too) from `path` until it
+    /// names a crate function or type, or nothing more is known.
+    pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        let mut cur: Cow<'p, str> = Cow::Borrowed(path);
+        for _ in 0..8 {
+            if self.by_path.contains_key(cur.as_ref()) || self.local_types.contains(cur.as_ref()) {
+                break;
+            }
+            match self.follow_reexport(&cur) {
+                Some(next) if next != cur.as_ref() => cur = Cow::Owned(next),
+                _ => break,
+            }
+        }
+        cur
+    }
+
+    fn follow_reexport(&self, path: &str) -> Option<String> {
+        if let Some(t) = self.reexports.get(path) {
+            return Some(t.clone());
+        }
+        // A re-exported module: `pub use self::imp as sys;` then `sys::run`.
+        let mut split = path.len();
+        while let Some(i) = path[..split].rfind("::") {
+            let (prefix, suffix) = (&path[..i], &path[i..]);
+            if let Some(t) = self.reexports.get(prefix) {
+                return Some(format!("{t}{suffix}"));
+            }
+            split = i;
+        }
+        // A glob re-export: `pub use self::imp::*;`, first target that defines the name.
+        let (module, name) = path.rsplit_once("::")?;
+        let globs = self.glob_reexports.get(module)?;
+        globs
+            .iter()
+            .map(|g| format!("{g}::{name}"))
+            .find(|cand| self.by_path.contains_key(cand) || self.local_types.contains(cand))
     }
 
     /// Resolves what a call calls.
@@ -97,6 +243,10 @@ impl<'a> CrateIndex<'a> {
                     _ => return Target::Unresolved,
                 }
                 // No crate fn: the first candidate the knowledge base knows, else the first.
+                let cands: Vec<String> = cands
+                    .iter()
+                    .map(|c| self.canonical(c).into_owned())
+                    .collect();
                 let known = cands.iter().find(|c| {
                     self.kb.blocking.function(c).is_some()
                         || self.kb.block_on.function(c).is_some()
@@ -143,7 +293,7 @@ impl<'a> CrateIndex<'a> {
             return None;
         }
         match ty {
-            Ty::Path(p) => Some(Ty::Path(p.clone())),
+            Ty::Path(p) => Some(Ty::Path(self.canonical(p).into_owned())),
             Ty::Tuple(v) => Some(Ty::Tuple(v.clone())),
             Ty::Unknown => None,
             Ty::ReturnOf(cands) => {
@@ -197,7 +347,12 @@ impl<'a> CrateIndex<'a> {
 
     /// Call sites that run in async context, in source order.
     pub fn async_calls(&self) -> impl Iterator<Item = &CallSite> {
-        self.facts.calls.iter().filter(|c| c.ctx == Ctx::Async)
+        self.facts
+            .calls
+            .iter()
+            .zip(&self.ctx)
+            .filter(|(_, x)| **x == Ctx::Async)
+            .map(|(c, _)| c)
     }
 
     /// For every sync crate function, the first chain of calls through which it reaches an API
@@ -214,8 +369,8 @@ impl<'a> CrateIndex<'a> {
         for (f, slot) in reach.iter_mut().enumerate() {
             let mut ts = Vec::new();
             if !self.facts.fns[f].is_async {
-                for c in self.calls_of(f) {
-                    if c.ctx == Ctx::Sync {
+                for (c, ctx) in self.calls_of(f) {
+                    if ctx == Ctx::Sync {
                         ts.push(self.target(&c.callee));
                     }
                 }

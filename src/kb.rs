@@ -289,18 +289,28 @@ mod tests {
     #[test]
     fn embedded_knowledge_base_loads_and_cites_every_entry() {
         let kb = Kb::from_sources().unwrap();
-        assert!(kb.blocking.len() >= 80, "{} blocking entries", kb.blocking.len());
+        assert!(
+            kb.blocking.len() >= 80,
+            "{} blocking entries",
+            kb.blocking.len()
+        );
         assert!(kb.block_on.len() >= 20);
         for e in kb.blocking.entries().iter().chain(kb.block_on.entries()) {
             assert!(!e.source.trim().is_empty(), "entry without source: {e:?}");
-            assert!(!e.paths.is_empty() || !e.methods.is_empty(), "empty entry: {e:?}");
+            assert!(
+                !e.paths.is_empty() || !e.methods.is_empty(),
+                "empty entry: {e:?}"
+            );
         }
         assert!(kb.blocking.function("std::thread::sleep").is_some());
         assert!(kb.blocking.method("std::fs::File", "read_to_end").is_some());
         assert!(kb.blocking.function("tokio::time::sleep").is_none());
         assert!(kb.is_island_fn("tokio::task::spawn_blocking"));
         assert_eq!(kb.normalize("core::mem::drop"), "std::mem::drop");
-        assert_eq!(kb.normalize("crossbeam::channel::unbounded"), "crossbeam_channel::unbounded");
+        assert_eq!(
+            kb.normalize("crossbeam::channel::unbounded"),
+            "crossbeam_channel::unbounded"
+        );
     }
 
     #[test]

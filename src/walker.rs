@@ -23,6 +23,9 @@ use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem, Type, UseTree};
 /// How deep the walker follows nested expressions before giving up on a subtree.
 pub const MAX_DEPTH: usize = 400;
 
+/// How many imports resolution follows before giving up (import cycles exist in the wild).
+const MAX_RESOLVE_DEPTH: usize = 16;
+
 /// What the walker needs to know about the file's place in its crate.
 pub struct FileInput<'a> {
     pub kb: &'a Kb,
@@ -68,6 +71,8 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         inline_parents: Vec::new(),
         depth: 0,
         awaited_next: false,
+        closure_of: None,
+        params: Vec::new(),
     };
     w.walk_module(&input.module, &file.items);
     w.out
@@ -79,9 +84,23 @@ struct Scope {
     items: HashMap<String, String>,
     /// `use` imports: name -> raw segments as written.
     uses: HashMap<String, Vec<String>>,
+    /// Further imports of an already imported name (under other `#[cfg]`s): extra candidates.
+    alt_uses: HashMap<String, Vec<Vec<String>>>,
     globs: Vec<Vec<String>>,
     /// Local bindings (blocks only): name -> type evidence.
     locals: HashMap<String, Ty>,
+}
+
+impl Scope {
+    fn add_use(&mut self, name: String, raw: Vec<String>) {
+        match self.uses.get(&name) {
+            Some(existing) if *existing != raw => self.alt_uses.entry(name).or_default().push(raw),
+            Some(_) => {}
+            None => {
+                self.uses.insert(name, raw);
+            }
+        }
+    }
 }
 
 struct ModScope {
@@ -104,6 +123,10 @@ struct Walker<'a> {
     depth: usize,
     /// The next call recorded is the operand of `.await`.
     awaited_next: bool,
+    /// The call whose closure argument is being walked (reset at async boundaries and fns).
+    closure_of: Option<usize>,
+    /// Parameter names of the enclosing fn.
+    params: Vec<String>,
 }
 
 /// What a path resolved to.
@@ -132,8 +155,14 @@ const PRELUDE: &[(&str, &str)] = &[
     ("Into", "std::convert::Into"),
 ];
 
-/// Wrapper types that auto-deref to their first type argument for method calls.
+/// Wrapper types that stand for their first type argument: smart pointers auto-deref for
+/// method calls, and `Result` / `Option` are what `?` / `.unwrap()` see through (which the
+/// walker treats as transparent everywhere).
 const SMART_POINTERS: &[&str] = &[
+    "std::result::Result",
+    "std::io::Result",
+    "std::option::Option",
+    "anyhow::Result",
     "std::boxed::Box",
     "std::sync::Arc",
     "std::rc::Rc",
@@ -247,9 +276,7 @@ impl Walker<'_> {
                     } else {
                         orig
                     };
-                    scope
-                        .uses
-                        .insert(name.unwrap_or_else(|| orig.clone()), vec![orig]);
+                    scope.add_use(name.unwrap_or_else(|| orig.clone()), vec![orig]);
                     (None, true)
                 }
                 _ => (None, false),
@@ -268,7 +295,7 @@ impl Walker<'_> {
     }
 
     fn resolve_depth(&self, segs: &[String], depth: usize) -> Resolved {
-        if segs.is_empty() || depth > 16 {
+        if segs.is_empty() || depth > MAX_RESOLVE_DEPTH {
             return Resolved::Paths(Vec::new());
         }
         let first = segs[0].as_str();
@@ -297,7 +324,9 @@ impl Walker<'_> {
                 return Resolved::Paths(vec![self.join(p, rest)]);
             }
             if let Some(raw) = b.uses.get(first) {
-                return self.resolve_use(raw, rest, self.mods.len().saturating_sub(1), depth);
+                let mi = self.mods.len().saturating_sub(1);
+                let r = self.resolve_use(raw, rest, mi, depth + 1);
+                return self.with_alternatives(r, b.alt_uses.get(first), rest, mi, depth);
             }
         }
         let mut globs = Vec::new();
@@ -347,6 +376,9 @@ impl Walker<'_> {
 
     /// Resolves `segs` by the items and imports of module scope `mi` (no globs).
     fn resolve_in_module(&self, mi: usize, segs: &[String], depth: usize) -> Option<Resolved> {
+        if depth > MAX_RESOLVE_DEPTH || segs.is_empty() {
+            return None;
+        }
         let m = self.mods.get(mi)?;
         let first = segs[0].as_str();
         let rest = &segs[1..];
@@ -377,9 +409,33 @@ impl Walker<'_> {
             return Some(Resolved::Paths(vec![self.join(p, rest)]));
         }
         if let Some(raw) = m.scope.uses.get(first) {
-            return Some(self.resolve_use(raw, rest, mi, depth));
+            let r = self.resolve_use(raw, rest, mi, depth + 1);
+            return Some(self.with_alternatives(r, m.scope.alt_uses.get(first), rest, mi, depth));
         }
         None
+    }
+
+    /// Adds the candidates of alternative imports of the same name.
+    fn with_alternatives(
+        &self,
+        r: Resolved,
+        alts: Option<&Vec<Vec<String>>>,
+        rest: &[String],
+        mi: usize,
+        depth: usize,
+    ) -> Resolved {
+        match (r, alts) {
+            (Resolved::Paths(mut p), Some(alts)) => {
+                for raw in alts {
+                    if let Resolved::Paths(more) = self.resolve_use(raw, rest, mi, depth + 1) {
+                        p.extend(more);
+                    }
+                }
+                p.dedup();
+                Resolved::Paths(p)
+            }
+            (r, _) => r,
+        }
     }
 
     /// Resolves `rest` relative to the module at canonical path `module`: through that module's
@@ -398,6 +454,10 @@ impl Walker<'_> {
     fn resolve_use(&self, raw: &[String], rest: &[String], mi: usize, depth: usize) -> Resolved {
         let mut full: Vec<String> = raw.to_vec();
         full.extend(rest.iter().cloned());
+        if depth > MAX_RESOLVE_DEPTH {
+            // An import cycle (`use super::x` at a crate root, `use a as b; use b as a`).
+            return Resolved::Paths(vec![self.finish(full.join("::"))]);
+        }
         if full.is_empty() {
             return Resolved::Paths(Vec::new());
         }
@@ -625,18 +685,56 @@ impl Walker<'_> {
     // ---------------------------------------------------------------- items
 
     fn walk_module(&mut self, path: &str, items: &[Item]) {
+        // Items wrapped in item-position macros (`cfg_rt! { ... }`) are items of this module.
+        let expanded = expand_item_macros(items);
+        let all = || {
+            items.iter().enumerate().flat_map(|(i, item)| {
+                match expanded.iter().find(|(j, _)| *j == i) {
+                    Some((_, inner)) => inner.iter().collect::<Vec<_>>(),
+                    None => vec![item],
+                }
+            })
+        };
         let mut scope = Scope::default();
-        self.collect_items(items, path, &mut scope);
+        self.collect_items(all(), path, &mut scope);
         self.mods.push(ModScope {
             path: path.to_string(),
             scope,
         });
+        self.record_reexports();
         let saved_blocks = std::mem::take(&mut self.blocks);
-        for item in items {
+        for item in all() {
             self.walk_item(item);
         }
         self.blocks = saved_blocks;
         self.mods.pop();
+    }
+
+    /// Records the module's imports, resolved, so paths through re-exports (`pub use`) can be
+    /// followed crate-wide.
+    fn record_reexports(&mut self) {
+        let Some(m) = self.mods.last() else { return };
+        let mi = self.mods.len() - 1;
+        let mut out = Vec::new();
+        for (name, raw) in &m.scope.uses {
+            if let Resolved::Paths(p) = self.resolve_use(raw, &[], mi, 0)
+                && let Some(target) = p.into_iter().next()
+            {
+                let from = format!("{}::{name}", m.path);
+                if from != target {
+                    out.push((from, target));
+                }
+            }
+        }
+        for g in &m.scope.globs {
+            if let Resolved::Paths(p) = self.resolve_use(g, &[], mi, 0)
+                && let Some(target) = p.into_iter().next()
+            {
+                out.push((format!("{}::*", m.path), target));
+            }
+        }
+        out.sort();
+        self.out.facts.reexports.extend(out);
     }
 
     fn item_prefix(&self) -> String {
@@ -789,6 +887,14 @@ impl Walker<'_> {
             },
         );
         let saved_fn = self.cur_fn.replace(id);
+        let saved_closure = self.closure_of.take();
+        let mut names = Vec::new();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                pat_idents(&pt.pat, &mut names);
+            }
+        }
+        let saved_params = std::mem::replace(&mut self.params, names);
         // A nested fn cannot see the enclosing fn's locals.
         let saved_blocks = std::mem::take(&mut self.blocks);
         let mut params = Scope::default();
@@ -811,6 +917,8 @@ impl Walker<'_> {
         }
         self.walk_block(body);
         self.blocks = saved_blocks;
+        self.params = saved_params;
+        self.closure_of = saved_closure;
         self.cur_fn = saved_fn;
         self.ctx = saved_ctx;
     }
@@ -873,8 +981,22 @@ impl Walker<'_> {
         self.depth -= 1;
     }
 
-    fn record_call(&mut self, callee: Callee, loc: Loc, expr_loc: Loc) {
+    fn record_call<'e>(
+        &mut self,
+        callee: Callee,
+        loc: Loc,
+        expr_loc: Loc,
+        args: impl IntoIterator<Item = &'e Expr>,
+    ) -> usize {
         let awaited = std::mem::take(&mut self.awaited_next);
+        let forwards_param = !self.params.is_empty()
+            && args.into_iter().any(|a| match a {
+                Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .is_some_and(|i| self.params.iter().any(|n| i == n)),
+                _ => false,
+            });
         self.out.facts.calls.push(CallSite {
             callee,
             file: self.file,
@@ -883,7 +1005,27 @@ impl Walker<'_> {
             ctx: self.ctx,
             caller: self.cur_fn,
             awaited,
+            closure_of: self.closure_of,
+            forwards_param,
         });
+        self.out.facts.calls.len() - 1
+    }
+
+    /// Walks a call argument; a closure argument records which call it is passed to.
+    fn walk_arg(&mut self, call: Option<usize>, arg: &Expr, island: bool) {
+        match arg {
+            Expr::Closure(c) if c.asyncness.is_none() => {
+                let outer = self.closure_of;
+                let saved = std::mem::replace(&mut self.closure_of, call.or(outer));
+                if island {
+                    self.walk_in_ctx(Ctx::Island, |w| w.walk_closure(c));
+                } else {
+                    self.walk_closure(c);
+                }
+                self.closure_of = saved;
+            }
+            _ => self.walk_expr(arg),
+        }
     }
 
     fn walk_in_ctx(&mut self, ctx: Ctx, f: impl FnOnce(&mut Self)) {
@@ -892,23 +1034,15 @@ impl Walker<'_> {
         self.ctx = saved;
     }
 
-    /// Walks an argument that runs in a sync island when it is a closure.
-    fn walk_island_arg(&mut self, arg: &Expr) {
-        match arg {
-            Expr::Closure(c) if c.asyncness.is_none() => {
-                self.walk_in_ctx(Ctx::Island, |w| w.walk_closure(c));
-            }
-            _ => self.walk_expr(arg),
-        }
-    }
-
     fn walk_closure(&mut self, c: &syn::ExprClosure) {
         self.blocks.push(Scope::default());
         for input in &c.inputs {
             self.bind_pat(input, Ty::Unknown);
         }
         if c.asyncness.is_some() {
+            let saved = self.closure_of.take();
             self.walk_in_ctx(Ctx::Async, |w| w.walk_expr(&c.body));
+            self.closure_of = saved;
         } else {
             self.walk_expr(&c.body);
         }
@@ -938,6 +1072,7 @@ impl Walker<'_> {
         match e {
             Expr::Call(c) => {
                 let mut island = false;
+                let mut idx = None;
                 if let Expr::Path(p) = &*c.func
                     && p.qself.is_none()
                 {
@@ -946,7 +1081,8 @@ impl Walker<'_> {
                             island = paths.iter().any(|p| self.kb.is_island_fn(p));
                             let loc = self.loc(p.path.span());
                             let expr_loc = self.loc(c.span());
-                            self.record_call(Callee::Path(paths), loc, expr_loc);
+                            let callee = Callee::Path(paths);
+                            idx = Some(self.record_call(callee, loc, expr_loc, &c.args));
                         }
                         _ => {
                             self.awaited_next = false;
@@ -957,11 +1093,7 @@ impl Walker<'_> {
                     self.walk_expr(&c.func);
                 }
                 for a in &c.args {
-                    if island {
-                        self.walk_island_arg(a)
-                    } else {
-                        self.walk_expr(a)
-                    }
+                    self.walk_arg(idx, a, island);
                 }
             }
             Expr::MethodCall(m) => {
@@ -969,22 +1101,15 @@ impl Walker<'_> {
                 let recv = self.ty_of_expr(&m.receiver);
                 let loc = self.loc(m.method.span());
                 let expr_loc = self.loc(m.span());
-                self.record_call(
-                    Callee::Method {
-                        recv,
-                        name: name.clone(),
-                    },
-                    loc,
-                    expr_loc,
-                );
+                let callee = Callee::Method {
+                    recv,
+                    name: name.clone(),
+                };
+                let idx = self.record_call(callee, loc, expr_loc, &m.args);
                 self.walk_expr(&m.receiver);
                 let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
                 for a in &m.args {
-                    if island {
-                        self.walk_island_arg(a)
-                    } else {
-                        self.walk_expr(a)
-                    }
+                    self.walk_arg(Some(idx), a, island);
                 }
             }
             Expr::Await(a) => {
@@ -997,7 +1122,9 @@ impl Walker<'_> {
                 self.awaited_next = false;
             }
             Expr::Async(a) => {
+                let saved = self.closure_of.take();
                 self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
+                self.closure_of = saved;
             }
             Expr::Closure(c) => self.walk_closure(c),
             Expr::Block(b) => self.walk_block(&b.block),
@@ -1016,14 +1143,11 @@ impl Walker<'_> {
                 let recv = self.ty_of_expr(&f.expr);
                 if recv != Ty::Unknown {
                     let loc = self.loc(f.expr.span());
-                    self.record_call(
-                        Callee::Method {
-                            recv,
-                            name: "into_iter".into(),
-                        },
-                        loc,
-                        loc,
-                    );
+                    let callee = Callee::Method {
+                        recv,
+                        name: "into_iter".into(),
+                    };
+                    self.record_call(callee, loc, loc, []);
                 }
                 self.blocks.push(Scope::default());
                 self.bind_pat(&f.pat, Ty::Unknown);
@@ -1309,12 +1433,12 @@ fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
             let name = n.ident.to_string();
             if name == "self" {
                 if let Some(last) = prefix.last().cloned() {
-                    scope.uses.insert(last, prefix);
+                    scope.add_use(last, prefix);
                 }
             } else {
                 let mut full = prefix;
                 full.push(name.clone());
-                scope.uses.insert(name, full);
+                scope.add_use(name, full);
             }
         }
         UseTree::Rename(r) => {
@@ -1327,7 +1451,7 @@ fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
             if orig != "self" {
                 full.push(orig);
             }
-            scope.uses.insert(alias, full);
+            scope.add_use(alias, full);
         }
         UseTree::Glob(_) => scope.globs.push(prefix),
         UseTree::Group(g) => {
@@ -1335,6 +1459,44 @@ fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
                 collect_use(t, prefix.clone(), scope);
             }
         }
+    }
+}
+
+/// For each item-position macro invocation (not `macro_rules!`) whose body parses as items:
+/// its index and those items, with nested macros expanded the same way.
+fn expand_item_macros(items: &[Item]) -> Vec<(usize, Vec<Item>)> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Item::Macro(m) = item
+            && m.ident.is_none()
+            && let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone())
+            && !file.items.is_empty()
+        {
+            let mut inner: HashMap<usize, Vec<Item>> =
+                expand_item_macros(&file.items).into_iter().collect();
+            let mut flat = Vec::with_capacity(file.items.len());
+            for (j, it) in file.items.into_iter().enumerate() {
+                match inner.remove(&j) {
+                    Some(expansion) => flat.extend(expansion),
+                    None => flat.push(it),
+                }
+            }
+            out.push((i, flat));
+        }
+    }
+    out
+}
+
+fn pat_idents(pat: &Pat, out: &mut Vec<String>) {
+    match pat {
+        Pat::Ident(pi) => out.push(pi.ident.to_string()),
+        Pat::Type(pt) => pat_idents(&pt.pat, out),
+        Pat::Reference(r) => pat_idents(&r.pat, out),
+        Pat::Paren(p) => pat_idents(&p.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_idents(&f.pat, out)),
+        _ => {}
     }
 }
 
@@ -1448,6 +1610,17 @@ mod tests {
             }
         "#;
         assert_eq!(paths(src), ["std::thread::sleep", "tokio::time::sleep"]);
+    }
+
+    #[test]
+    fn import_cycles_terminate() {
+        let src = r#"
+            use super::helper;
+            use self::a as b;
+            use self::b as a;
+            fn f() { helper(); a(); b::c(); }
+        "#;
+        assert_eq!(paths(src).len(), 3);
     }
 
     #[test]
