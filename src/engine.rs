@@ -8,10 +8,10 @@ use crate::kb::Kb;
 use crate::lints::{self, CrateCx};
 use crate::project::{self, Package, Workspace};
 use crate::registry::{Level, Levels, PARSE_ERROR};
-use crate::source::{Loc, SourceFile};
+use crate::source::{LineIndex, Loc, SourceFile};
 use crate::walker::{self, FileInput, ModDecl};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Stack size of the worker threads: syn and the walker recurse on nested code.
@@ -193,6 +193,16 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
             kept.push(d);
         }
     }
+    // Lines and columns, only for the locations that are reported.
+    let mut line_indexes: HashMap<usize, LineIndex<'_>> = HashMap::new();
+    for d in &mut kept {
+        for l in &mut d.labels {
+            if let Some(f) = files.get(l.file) {
+                line_indexes.entry(l.file).or_insert_with(|| LineIndex::new(&f.text)).resolve(&mut l.loc);
+            }
+        }
+    }
+    drop(line_indexes);
     kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     kept.dedup();
     // Keep the text only of files that diagnostics point into.

@@ -6,7 +6,7 @@
 //! [`crate::index::CrateIndex`].
 
 use crate::source::{FileId, Loc};
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap as HashMap;
 
 /// Index of a function in [`CrateFacts::fns`].
 pub type FnId = usize;

@@ -4,7 +4,7 @@
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
 use crate::kb::{Kb, Returns};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What a call resolves to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,14 +39,16 @@ pub struct CrateIndex<'a> {
     pub island_wrappers: Vec<bool>,
     reexports: HashMap<String, String>,
     glob_reexports: HashMap<String, Vec<String>>,
+    /// The target of every call, computed once.
+    targets: Vec<Target>,
 }
 
 const MAX_RESOLVE_DEPTH: usize = 12;
 
 impl<'a> CrateIndex<'a> {
     pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
-        let mut by_path: HashMap<String, Vec<FnId>> = HashMap::new();
-        let mut method_names: HashMap<String, usize> = HashMap::new();
+        let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
+        let mut method_names: HashMap<String, usize> = HashMap::default();
         for (id, f) in facts.fns.iter().enumerate() {
             by_path.entry(f.path.clone()).or_default().push(id);
             if f.name.contains("::") {
@@ -70,8 +72,8 @@ impl<'a> CrateIndex<'a> {
         }
         let ctx = facts.calls.iter().map(|c| c.ctx).collect();
         let island_wrappers = vec![false; facts.fns.len()];
-        let mut reexports = HashMap::new();
-        let mut glob_reexports: HashMap<String, Vec<String>> = HashMap::new();
+        let mut reexports = HashMap::default();
+        let mut glob_reexports: HashMap<String, Vec<String>> = HashMap::default();
         for (from, to) in &facts.reexports {
             match from.strip_suffix("::*") {
                 Some(module) => glob_reexports
@@ -84,6 +86,7 @@ impl<'a> CrateIndex<'a> {
             }
         }
         let mut index = CrateIndex {
+            targets: Vec::new(),
             reexports,
             glob_reexports,
             facts,
@@ -95,6 +98,7 @@ impl<'a> CrateIndex<'a> {
             ctx,
             island_wrappers,
         };
+        index.targets = index.facts.calls.iter().map(|c| index.target(&c.callee)).collect();
         index.find_island_wrappers();
         index
     }
@@ -172,10 +176,14 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// The calls a function makes, with their effective context.
-    pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = (&CallSite, Ctx)> {
-        self.calls_by_fn[f]
-            .iter()
-            .map(|&i| (&self.facts.calls[i], self.ctx[i]))
+    /// The calls a function makes (by index), with their effective context.
+    pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = (usize, Ctx)> {
+        self.calls_by_fn[f].iter().map(|&i| (i, self.ctx[i]))
+    }
+
+    /// What call `i` calls (computed once per crate).
+    pub fn target_of(&self, i: usize) -> &Target {
+        &self.targets[i]
     }
 
     /// Whether the crate itself defines a method with this name.
@@ -345,14 +353,15 @@ impl<'a> CrateIndex<'a> {
         }
     }
 
-    /// Call sites that run in async context, in source order.
-    pub fn async_calls(&self) -> impl Iterator<Item = &CallSite> {
+    /// Call sites that run in async context, in source order, with their targets.
+    pub fn async_calls(&self) -> impl Iterator<Item = (&CallSite, &Target)> {
         self.facts
             .calls
             .iter()
             .zip(&self.ctx)
-            .filter(|(_, x)| **x == Ctx::Async)
-            .map(|(c, _)| c)
+            .zip(&self.targets)
+            .filter(|((_, x), _)| **x == Ctx::Async)
+            .map(|((c, _), t)| (c, t))
     }
 
     /// For every sync crate function, the first chain of calls through which it reaches an API
@@ -365,17 +374,17 @@ impl<'a> CrateIndex<'a> {
         let n = self.facts.fns.len();
         let mut reach: Vec<Option<Vec<String>>> = vec![None; n];
         // Direct sinks first.
-        let mut targets: Vec<Vec<Target>> = Vec::with_capacity(n);
+        let mut targets: Vec<Vec<&Target>> = Vec::with_capacity(n);
         for (f, slot) in reach.iter_mut().enumerate() {
             let mut ts = Vec::new();
             if !self.facts.fns[f].is_async {
-                for (c, ctx) in self.calls_of(f) {
+                for (i, ctx) in self.calls_of(f) {
                     if ctx == Ctx::Sync {
-                        ts.push(self.target(&c.callee));
+                        ts.push(&self.targets[i]);
                     }
                 }
             }
-            *slot = ts.iter().find_map(&is_sink).map(|sink| vec![sink]);
+            *slot = ts.iter().find_map(|t| is_sink(t)).map(|sink| vec![sink]);
             targets.push(ts);
         }
         loop {

@@ -4,7 +4,7 @@
 //! answers and their citations live in the TOML files, never in code.
 
 use serde::Deserialize;
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Deserialize)]

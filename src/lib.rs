@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod engine;
 pub mod facts;
+pub mod fxhash;
 pub mod index;
 pub mod kb;
 pub mod lints;

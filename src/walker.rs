@@ -15,7 +15,7 @@ use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
 use crate::kb::Kb;
 use crate::source::{FileId, Loc};
 use proc_macro2::{Span, TokenStream, TokenTree};
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap as HashMap;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem, Type, UseTree};
@@ -228,6 +228,14 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
     segs
 }
 
+fn path_start(path: &syn::Path) -> Span {
+    match (&path.leading_colon, path.segments.first()) {
+        (Some(c), _) => c.spans[0],
+        (None, Some(seg)) => seg.ident.span(),
+        (None, None) => Span::call_site(),
+    }
+}
+
 fn last_ident(path: &syn::Path) -> String {
     path.segments
         .last()
@@ -238,6 +246,13 @@ fn last_ident(path: &syn::Path) -> String {
 impl Walker<'_> {
     fn loc(&self, span: Span) -> Loc {
         Loc::of(span, self.base)
+    }
+
+    /// The location of a path, from its first to its last segment (without `Spanned`, which
+    /// would print the path into tokens first).
+    fn path_loc(&self, path: &syn::Path) -> Loc {
+        let end = path.segments.last().map(|s| s.ident.span()).unwrap_or_else(|| path_start(path));
+        Loc::between(path_start(path), end, self.base)
     }
 
     fn module_path(&self) -> &str {
@@ -823,7 +838,7 @@ impl Walker<'_> {
             }
             Item::Struct(s) => {
                 let path = format!("{}::{}", self.item_prefix(), s.ident);
-                let mut fields = HashMap::new();
+                let mut fields = HashMap::default();
                 for (i, f) in s.fields.iter().enumerate() {
                     let name = f
                         .ident
@@ -1079,8 +1094,12 @@ impl Walker<'_> {
                     match self.resolve(&path_segments(&p.path)) {
                         Resolved::Paths(paths) if !paths.is_empty() => {
                             island = paths.iter().any(|p| self.kb.is_island_fn(p));
-                            let loc = self.loc(p.path.span());
-                            let expr_loc = self.loc(c.span());
+                            let loc = self.path_loc(&p.path);
+                            let expr_loc = Loc::between(
+                                path_start(&p.path),
+                                c.paren_token.span.close(),
+                                self.base,
+                            );
                             let callee = Callee::Path(paths);
                             idx = Some(self.record_call(callee, loc, expr_loc, &c.args));
                         }
@@ -1100,7 +1119,8 @@ impl Walker<'_> {
                 let name = m.method.to_string();
                 let recv = self.ty_of_expr(&m.receiver);
                 let loc = self.loc(m.method.span());
-                let expr_loc = self.loc(m.span());
+                let expr_loc =
+                    Loc::between(m.method.span(), m.paren_token.span.close(), self.base);
                 let callee = Callee::Method {
                     recv,
                     name: name.clone(),

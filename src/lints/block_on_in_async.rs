@@ -78,9 +78,8 @@ impl Lint for BlockOnInAsync {
     fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
         let index = cx.index;
         let reach = index.sync_reach(|t| block_on_entry(index, t).map(|(_, name)| name));
-        for call in index.async_calls() {
-            let target = index.target(&call.callee);
-            if let Some((entry, name)) = block_on_entry(index, &target) {
+        for (call, target) in index.async_calls() {
+            if let Some((entry, name)) = block_on_entry(index, target) {
                 let short = name
                     .rsplit("::")
                     .next()
@@ -98,7 +97,7 @@ impl Lint for BlockOnInAsync {
                     .help(entry.replacement_for(short))
                     .item(enclosing(index, call)),
                 );
-            } else if let Target::Local(f) = target
+            } else if let Target::Local(f) = *target
                 && !index.facts.fns[f].is_async
                 && let Some(chain) = &reach[f]
             {

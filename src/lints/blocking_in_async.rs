@@ -85,11 +85,10 @@ impl Lint for BlockingInAsync {
     fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
         let index = cx.index;
         let reach = index.sync_reach(|t| blocking_entry(index, t).map(|(_, name)| name));
-        for call in index.async_calls() {
-            let target = index.target(&call.callee);
-            if let Some((entry, name)) = blocking_entry(index, &target) {
+        for (call, target) in index.async_calls() {
+            if let Some((entry, name)) = blocking_entry(index, target) {
                 out.push(direct(cx, call, entry, &name));
-            } else if let Target::Local(f) = target {
+            } else if let Target::Local(f) = *target {
                 let def = &index.facts.fns[f];
                 if def.is_async {
                     continue;
