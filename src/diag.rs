@@ -12,12 +12,11 @@ pub struct Label {
     pub primary: bool,
 }
 
-/// A machine-applicable edit.
+/// A machine-applicable edit: replace `loc` (empty for an insertion) with `replacement`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
     pub file: FileId,
-    pub lo: usize,
-    pub hi: usize,
+    pub loc: Loc,
     pub replacement: String,
 }
 

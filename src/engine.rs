@@ -76,8 +76,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     Report { root, packages }
 }
 
-fn display_path(path: &Path, root: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
+fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -95,11 +94,19 @@ struct Queued {
 }
 
 fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
+    let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let mut queued: Vec<Queued> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     for s in &pkg.seeds {
-        let canon = std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone());
-        if seen.insert(canon) {
+        // Module-tree following can reach a file twice (through symlinks or `#[path]`); given
+        // files are already distinct paths.
+        let key = if pkg.follow_mods {
+            std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone())
+        } else {
+            s.path.clone()
+        };
+        if seen.insert(key) {
             queued.push(Queued {
                 path: s.path.clone(),
                 module: s.module.clone(),
@@ -153,7 +160,9 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         start = end;
     }
 
+    let t_walk = t0.elapsed();
     let mut facts = CrateFacts::default();
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut diags = Vec::new();
     let mut files = Vec::with_capacity(results.len());
     let mut unreadable = 0;
@@ -163,12 +172,14 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         unreadable += usize::from(r.unreadable);
         files.push(SourceFile {
             path: q.path.clone(),
-            display: display_path(&q.path, root),
+            display: display_path(&q.path, root, &cwd),
             text: r.text,
         });
     }
     let files_checked = files.len();
+    let t_merge = t0.elapsed();
     let index = CrateIndex::new(facts, kb);
+    let t_index = t0.elapsed();
     let cx = CrateCx {
         index: &index,
         files: &files,
@@ -181,7 +192,18 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         lint.check_crate(&cx, &mut out);
         diags.extend(out);
     }
+    let t_lints = t0.elapsed();
     drop(index);
+    if timing {
+        eprintln!(
+            "timing {}: parse+walk {:?}, merge {:?}, index {:?}, lints {:?}",
+            pkg.name,
+            t_walk,
+            t_merge - t_walk,
+            t_index - t_merge,
+            t_lints - t_index
+        );
+    }
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
     for mut d in diags {
         d.level = if d.lint == PARSE_ERROR.name {
@@ -252,7 +274,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let loc = loc_of_offset(&text, at);
+            let loc = Loc::at_offset(&text, at);
             let d = Diagnostic::new(
                 PARSE_ERROR.name,
                 file,
@@ -271,16 +293,13 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
             };
         }
     };
-    let (base, body) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (3, rest),
-        None => (0, text.as_str()),
-    };
+    // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
+    let body = text.as_str();
     let (facts, mods, diags) = match syn::parse_file(body) {
         Ok(ast) => {
             let input = FileInput {
                 kb,
                 file,
-                base,
                 module: q.module.clone(),
                 crate_root: q.crate_root.clone(),
             };
@@ -304,7 +323,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
             (out.facts, out.mods, diags)
         }
         Err(e) => {
-            let loc = Loc::of(e.span(), base);
+            let loc = Loc::of(e.span());
             let d = Diagnostic::new(
                 PARSE_ERROR.name,
                 file,
@@ -324,26 +343,5 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
         mods,
         diags,
         unreadable: false,
-    }
-}
-
-/// Line/column of a byte offset.
-pub fn loc_of_offset(text: &str, offset: usize) -> Loc {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    Loc {
-        lo: offset,
-        hi: offset,
-        line,
-        col,
-        end_line: line,
-        end_col: col,
     }
 }

@@ -55,7 +55,8 @@ pub struct CallSite {
     pub file: FileId,
     /// The callee's path or the method name: where diagnostics point.
     pub loc: Loc,
-    /// The whole call expression.
+    /// From the callee to the closing parenthesis, for calls in async context (where fixes
+    /// append `.await`); elsewhere the same as `loc`.
     pub expr_loc: Loc,
     pub ctx: Ctx,
     /// The enclosing function item (None in consts and statics).

@@ -3,6 +3,7 @@
 
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
 use crate::kb::{Kb, Returns};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -41,12 +42,19 @@ pub struct CrateIndex<'a> {
     glob_reexports: HashMap<String, Vec<String>>,
     /// The target of every call, computed once.
     targets: Vec<Target>,
+    /// First segments of every re-exporting module's path.
+    reexport_roots: HashSet<String>,
+    /// Calls that some other call sits in a closure argument of.
+    has_children: Vec<bool>,
+    /// [`CrateIndex::canonical`] of every path callee, computed up front (None: unchanged).
+    canon_cache: HashMap<String, Option<String>>,
 }
 
 const MAX_RESOLVE_DEPTH: usize = 12;
 
 impl<'a> CrateIndex<'a> {
     pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
+        let t0 = std::time::Instant::now();
         let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
         let mut method_names: HashMap<String, usize> = HashMap::default();
         for (id, f) in facts.fns.iter().enumerate() {
@@ -85,7 +93,21 @@ impl<'a> CrateIndex<'a> {
                 }
             }
         }
+        let reexport_roots = facts
+            .reexports
+            .iter()
+            .map(|(from, _)| from.split("::").next().unwrap_or("").to_string())
+            .collect();
+        let mut has_children = vec![false; facts.calls.len()];
+        for c in &facts.calls {
+            if let Some(j) = c.closure_of {
+                has_children[j] = true;
+            }
+        }
         let mut index = CrateIndex {
+            has_children,
+            canon_cache: HashMap::default(),
+            reexport_roots,
             targets: Vec::new(),
             reexports,
             glob_reexports,
@@ -98,24 +120,56 @@ impl<'a> CrateIndex<'a> {
             ctx,
             island_wrappers,
         };
-        index.targets = index.facts.calls.iter().map(|c| index.target(&c.callee)).collect();
+        // Canonical paths of every distinct path callee, then every call's target: both in
+        // parallel, as this is the largest serial step of a crate.
+        let mut paths: Vec<&str> = index
+            .facts
+            .calls
+            .iter()
+            .filter_map(|c| match &c.callee {
+                Callee::Path(p) => Some(p.iter().map(String::as_str)),
+                Callee::Method { .. } => None,
+            })
+            .flatten()
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let cache: HashMap<String, Option<String>> = paths
+            .par_iter()
+            .map(|p| {
+                let c = index.canonical_uncached(p);
+                (p.to_string(), (c != *p).then(|| c.into_owned()))
+            })
+            .collect();
+        index.canon_cache = cache;
+        let t1 = t0.elapsed();
+        index.targets = index.facts.calls.par_iter().map(|c| index.target(&c.callee)).collect();
+        let t2 = t0.elapsed();
         index.find_island_wrappers();
+        if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
+            eprintln!("index: setup+canon {t1:?}, targets {:?}, islands {:?}", t2 - t1, t0.elapsed() - t2);
+        }
         index
     }
 
-    /// Whether a call runs its closure arguments in a sync island. Generous on purpose (any
-    /// candidate counts, `#[cfg]` variants included): an island only ever silences.
-    fn is_island_target(&self, c: &CallSite, wrappers: &[bool]) -> bool {
-        match &c.callee {
-            Callee::Path(p) => p.iter().any(|p| {
-                self.kb.is_island_fn(p)
-                    || self.kb.is_island_fn(&self.canonical(p))
-                    || self.all_fns(p).iter().any(|&g| wrappers[g])
-            }),
-            Callee::Method { name, .. } if self.kb.is_island_method(name) => true,
-            Callee::Method { .. } => {
-                matches!(self.target(&c.callee), Target::Local(g) if wrappers[g])
+    /// How call `i` may run its closure arguments in a sync island: directly (a knowledge-base
+    /// island such as `spawn_blocking`), or when one of these crate functions is an island
+    /// wrapper. Generous on purpose (any candidate counts, `#[cfg]` variants included): an
+    /// island only ever silences.
+    fn island_route(&self, i: usize) -> (bool, Vec<FnId>) {
+        match &self.facts.calls[i].callee {
+            Callee::Path(p) => {
+                let direct = p
+                    .iter()
+                    .any(|p| self.kb.is_island_fn(p) || self.kb.is_island_fn(&self.canonical(p)));
+                let fns = if direct { Vec::new() } else { p.iter().flat_map(|p| self.all_fns(p)).collect() };
+                (direct, fns)
             }
+            Callee::Method { name, .. } if self.kb.is_island_method(name) => (true, Vec::new()),
+            Callee::Method { .. } => match self.targets[i] {
+                Target::Local(g) => (false, vec![g]),
+                _ => (false, Vec::new()),
+            },
         }
     }
 
@@ -136,17 +190,27 @@ impl<'a> CrateIndex<'a> {
         out
     }
 
+    /// Finds the crate's island wrappers (functions that pass a parameter on to an island, such
+    /// as `async fn run_blocking(f: F) { spawn_blocking(f).await }`, directly or through
+    /// another wrapper), then marks code in closures handed to them as islands.
     fn find_island_wrappers(&mut self) {
+        let n = self.facts.calls.len();
+        // Calls that forward a parameter somewhere an island could be: (caller, route).
+        let forwarding: Vec<(FnId, bool, Vec<FnId>)> = (0..n)
+            .into_par_iter()
+            .filter_map(|i| {
+                let c = &self.facts.calls[i];
+                let f = c.caller.filter(|_| c.forwards_param)?;
+                let (direct, fns) = self.island_route(i);
+                (direct || !fns.is_empty()).then_some((f, direct, fns))
+            })
+            .collect();
         let mut wrappers = vec![false; self.facts.fns.len()];
         loop {
             let mut changed = false;
-            for c in &self.facts.calls {
-                if let Some(f) = c.caller
-                    && c.forwards_param
-                    && !wrappers[f]
-                    && self.is_island_target(c, &wrappers)
-                {
-                    wrappers[f] = true;
+            for (f, direct, fns) in &forwarding {
+                if !wrappers[*f] && (*direct || fns.iter().any(|g| wrappers[*g])) {
+                    wrappers[*f] = true;
                     changed = true;
                 }
             }
@@ -155,19 +219,33 @@ impl<'a> CrateIndex<'a> {
             }
         }
         if wrappers.iter().any(|w| *w) {
-            for i in 0..self.facts.calls.len() {
+            // Which calls hand their closures to an island, then each call's chain of
+            // enclosing closure-taking calls.
+            let island_call: Vec<bool> = (0..n)
+                .into_par_iter()
+                .map(|j| {
+                    self.has_closure_children(j) && {
+                        let (direct, fns) = self.island_route(j);
+                        direct || fns.iter().any(|g| wrappers[*g])
+                    }
+                })
+                .collect();
+            for i in 0..n {
                 let mut k = self.facts.calls[i].closure_of;
                 while let Some(j) = k {
-                    let outer = &self.facts.calls[j];
-                    if self.is_island_target(outer, &wrappers) {
+                    if island_call[j] {
                         self.ctx[i] = Ctx::Island;
                         break;
                     }
-                    k = outer.closure_of;
+                    k = self.facts.calls[j].closure_of;
                 }
             }
         }
         self.island_wrappers = wrappers;
+    }
+
+    fn has_closure_children(&self, j: usize) -> bool {
+        self.has_children.get(j).copied().unwrap_or(false)
     }
 
     /// The effective context of call `i` (see [`CrateIndex::ctx`]).
@@ -202,6 +280,23 @@ impl<'a> CrateIndex<'a> {
     /// Follows `use` re-exports (`pub use self::inner::run;`, globs too) from `path` until it
     /// names a crate function or type, or nothing more is known.
     pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        // Every path callee was canonicalised up front.
+        match self.canon_cache.get(path) {
+            Some(Some(c)) => return Cow::Owned(c.clone()),
+            Some(None) => return Cow::Borrowed(path),
+            None => {}
+        }
+        if self.by_path.contains_key(path) || self.local_types.contains(path) {
+            return Cow::Borrowed(path);
+        }
+        let root = path.split("::").next().unwrap_or(path);
+        if !self.reexport_roots.contains(root) {
+            return Cow::Borrowed(path);
+        }
+        self.canonical_uncached(path)
+    }
+
+    fn canonical_uncached<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let mut cur: Cow<'p, str> = Cow::Borrowed(path);
         for _ in 0..8 {
             if self.by_path.contains_key(cur.as_ref()) || self.local_types.contains(cur.as_ref()) {
@@ -216,6 +311,11 @@ impl<'a> CrateIndex<'a> {
     }
 
     fn follow_reexport(&self, path: &str) -> Option<String> {
+        // Re-exports are recorded per module of this crate: other roots (`std`) have none.
+        let root = path.split("::").next().unwrap_or(path);
+        if !self.reexport_roots.contains(root) {
+            return None;
+        }
         if let Some(t) = self.reexports.get(path) {
             return Some(t.clone());
         }
@@ -241,31 +341,33 @@ impl<'a> CrateIndex<'a> {
     pub fn target(&self, callee: &Callee) -> Target {
         match callee {
             Callee::Path(cands) => {
-                let mut locals: Vec<FnId> = Vec::new();
+                let mut local = None;
+                let mut count = 0;
                 for c in cands {
-                    locals.extend_from_slice(self.fns_at(c));
+                    let ids = self.fns_at(c);
+                    count += ids.len();
+                    local = local.or(ids.first().copied());
                 }
-                match locals.len() {
-                    1 => return Target::Local(locals[0]),
-                    0 => {}
+                match (count, local) {
+                    (1, Some(f)) => return Target::Local(f),
+                    (0, _) => {}
                     _ => return Target::Unresolved,
                 }
-                // No crate fn: the first candidate the knowledge base knows, else the first.
-                let cands: Vec<String> = cands
+                // No crate fn: the first candidate the knowledge base knows. An extern path the
+                // knowledge base does not know leads nowhere.
+                cands
                     .iter()
-                    .map(|c| self.canonical(c).into_owned())
-                    .collect();
-                let known = cands.iter().find(|c| {
-                    self.kb.blocking.function(c).is_some()
-                        || self.kb.block_on.function(c).is_some()
-                        || self.kb.returns_of_fn(c).is_some()
-                        || self.kb.is_island_fn(c)
-                });
-                match (known, cands.len()) {
-                    (Some(k), _) => Target::ExternFn(k.clone()),
-                    (None, 1) => Target::ExternFn(cands[0].clone()),
-                    _ => Target::Unresolved,
-                }
+                    .map(|c| self.canonical(c))
+                    .find(|c| self.kb.knows_function(c))
+                    .map_or(Target::Unresolved, |c| Target::ExternFn(c.into_owned()))
+            }
+            // Only a method name the crate defines or the knowledge base knows can lead
+            // anywhere: skip resolving the receiver of every other call.
+            Callee::Method { name, .. }
+                if !self.method_names.contains_key(name.as_str())
+                    && !self.kb.knows_method_name(name) =>
+            {
+                Target::UnknownMethod(name.clone())
             }
             Callee::Method { recv, name } => match self.resolve_ty(recv, 0) {
                 Some(Ty::Path(ty)) => {

@@ -4,7 +4,7 @@
 //! answers and their citations live in the TOML files, never in code.
 
 use serde::Deserialize;
-use crate::fxhash::FxHashMap as HashMap;
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +163,10 @@ pub struct Kb {
     returns_fn: HashMap<String, Returns>,
     returns_method: HashMap<(String, String), Returns>,
     aliases: Vec<(String, String)>,
+    /// First segments of alias sources, to skip the alias scan for most paths.
+    alias_roots: HashSet<String>,
+    /// Every method name any table mentions.
+    method_names: HashSet<String>,
     island_fns: HashMap<String, ()>,
     island_methods: HashMap<String, ()>,
     chain_methods: HashMap<String, ()>,
@@ -192,6 +196,7 @@ impl Kb {
         let islands: IslandsFile =
             toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
         for a in types.alias {
+            kb.alias_roots.insert(a.from.split("::").next().unwrap_or("").to_string());
             kb.aliases.push((a.from, a.to));
         }
         // Longest prefixes first so the most specific alias wins.
@@ -222,6 +227,12 @@ impl Kb {
                 }
             }
         }
+        for t in [&kb.blocking, &kb.block_on] {
+            for e in t.entries() {
+                kb.method_names.extend(e.methods.iter().cloned());
+            }
+        }
+        kb.method_names.extend(kb.returns_method.keys().map(|(_, m)| m.clone()));
         for i in islands.island {
             for p in i.paths {
                 kb.island_fns.insert(p, ());
@@ -238,12 +249,21 @@ impl Kb {
 
     /// Folds `core::`/`alloc::` into `std::` and applies the alias table.
     pub fn normalize(&self, path: &str) -> String {
+        self.normalize_owned(path.to_string())
+    }
+
+    /// [`Kb::normalize`] without copying a path that needs no change (the common case).
+    pub fn normalize_owned(&self, path: String) -> String {
+        let first = path.split("::").next().unwrap_or("");
+        if first != "core" && first != "alloc" && !self.alias_roots.contains(first) {
+            return path;
+        }
         let mut p = if let Some(rest) = path.strip_prefix("core::") {
             format!("std::{rest}")
         } else if let Some(rest) = path.strip_prefix("alloc::") {
             format!("std::{rest}")
         } else {
-            path.to_string()
+            path
         };
         for (from, to) in &self.aliases {
             if p == *from {
@@ -269,6 +289,19 @@ impl Kb {
             .get(&(ty.to_string(), method.to_string()))
     }
 
+    /// Whether any table mentions this function path.
+    pub fn knows_function(&self, path: &str) -> bool {
+        self.blocking.function(path).is_some()
+            || self.block_on.function(path).is_some()
+            || self.returns_fn.contains_key(path)
+            || self.island_fns.contains_key(path)
+    }
+
+    /// Whether any table mentions a method of this name (on any type).
+    pub fn knows_method_name(&self, name: &str) -> bool {
+        self.method_names.contains(name)
+    }
+
     pub fn is_island_fn(&self, path: &str) -> bool {
         self.island_fns.contains_key(path)
     }
@@ -279,6 +312,11 @@ impl Kb {
 
     pub fn is_chain_island_method(&self, name: &str) -> bool {
         self.chain_methods.contains_key(name)
+    }
+
+    /// [`Kb::is_chain_island_method`] for an identifier, without allocating.
+    pub fn is_chain_island_ident(&self, ident: &proc_macro2::Ident) -> bool {
+        self.chain_methods.keys().any(|m| ident == m)
     }
 }
 

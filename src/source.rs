@@ -17,27 +17,36 @@ pub struct Loc {
 }
 
 impl Loc {
-    /// The byte range of a syn / proc-macro2 span; `base` is added to offsets (a stripped BOM).
-    /// Lines and columns are filled in later by [`LineIndex::resolve`], only for locations that
-    /// end up in a diagnostic (computing them for every call site would cost more than parsing).
-    pub fn of(span: proc_macro2::Span, base: usize) -> Loc {
-        let range = span.byte_range();
-        Loc { lo: range.start + base, hi: range.end + base, ..Loc::default() }
+    /// The lines and columns of a syn / proc-macro2 span. Byte offsets are filled in later by
+    /// [`LineIndex::resolve`], only for locations that end up in a diagnostic: proc-macro2
+    /// answers line/column with a binary search, but byte offsets by counting characters, which
+    /// for every call site would cost a large share of the walk.
+    pub fn of(span: proc_macro2::Span) -> Loc {
+        Loc::between(span, span)
     }
 
     /// From the start of one span to the end of another.
-    pub fn between(start: proc_macro2::Span, end: proc_macro2::Span, base: usize) -> Loc {
-        let (a, b) = (start.byte_range(), end.byte_range());
-        Loc { lo: a.start + base, hi: b.end.max(a.start) + base, ..Loc::default() }
+    pub fn between(start: proc_macro2::Span, end: proc_macro2::Span) -> Loc {
+        let (a, b) = (start.start(), end.end());
+        Loc { lo: 0, hi: 0, line: a.line, col: a.column + 1, end_line: b.line, end_col: b.column + 1 }
     }
 
-    /// A location covering `self` through `other`.
-    pub fn to(self, other: Loc) -> Loc {
-        Loc { hi: other.hi, end_line: other.end_line, end_col: other.end_col, ..self }
+    /// An empty location at the end of `self` (an insertion point).
+    pub fn end(self) -> Loc {
+        Loc { lo: self.hi, line: self.end_line, col: self.end_col, ..self }
+    }
+
+    /// A location at a byte offset of a text.
+    pub fn at_offset(text: &str, offset: usize) -> Loc {
+        let index = LineIndex::new(text);
+        let (line, col) = index.line_col(offset);
+        Loc { lo: offset, hi: offset, line, col, end_line: line, end_col: col }
     }
 }
 
-/// Line starts of a text, to turn byte offsets into 1-based lines and char columns.
+/// Line starts of a text, to convert between byte offsets and 1-based lines and char columns
+/// (columns count chars, as rustc's do; a UTF-8 BOM is not part of line 1's columns, as syn
+/// never sees it).
 pub struct LineIndex<'t> {
     text: &'t str,
     starts: Vec<usize>,
@@ -45,24 +54,40 @@ pub struct LineIndex<'t> {
 
 impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str) -> Self {
-        let mut starts = vec![0];
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut starts = vec![bom];
         starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
         LineIndex { text, starts }
     }
 
-    /// (line, column) of a byte offset, both 1-based; columns count chars as rustc's do.
+    /// (line, column) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
+        let start = self.starts[line - 1].min(offset);
         let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
         (line, col)
     }
 
-    /// Fills in the lines and columns of a location.
+    /// Byte offset of a (line, column).
+    pub fn offset(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = self.text.get(start..).unwrap_or("");
+        match rest.char_indices().nth(col.saturating_sub(1)) {
+            Some((i, _)) => start + i,
+            None => self.text.len(),
+        }
+    }
+
+    /// Fills in the byte offsets of a location from its lines and columns.
     pub fn resolve(&self, loc: &mut Loc) {
-        (loc.line, loc.col) = self.line_col(loc.lo);
-        (loc.end_line, loc.end_col) = self.line_col(loc.hi);
+        if loc.line == 0 {
+            return;
+        }
+        loc.lo = self.offset(loc.line, loc.col);
+        loc.hi = self.offset(loc.end_line, loc.end_col).max(loc.lo);
     }
 }
 

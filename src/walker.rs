@@ -30,8 +30,6 @@ const MAX_RESOLVE_DEPTH: usize = 16;
 pub struct FileInput<'a> {
     pub kb: &'a Kb,
     pub file: FileId,
-    /// Bytes stripped before parsing (a UTF-8 BOM), added back to every offset.
-    pub base: usize,
     /// Canonical path of the file's module (`mycrate`, `mycrate::util::io`).
     pub module: String,
     /// Canonical name of the crate root (`mycrate`).
@@ -60,7 +58,6 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
     let mut w = Walker {
         kb: input.kb,
         file: input.file,
-        base: input.base,
         crate_root: input.crate_root.clone(),
         out: FileOutput::default(),
         mods: Vec::new(),
@@ -111,7 +108,6 @@ struct ModScope {
 struct Walker<'a> {
     kb: &'a Kb,
     file: FileId,
-    base: usize,
     crate_root: String,
     out: FileOutput,
     mods: Vec<ModScope>,
@@ -132,7 +128,7 @@ struct Walker<'a> {
 /// What a path resolved to.
 enum Resolved {
     /// A local variable (closure, binding): not an item.
-    Local(Ty),
+    Local,
     /// Candidate canonical paths, best first.
     Paths(Vec<String>),
 }
@@ -153,6 +149,11 @@ const PRELUDE: &[(&str, &str)] = &[
     ("Default", "std::default::Default"),
     ("From", "std::convert::From"),
     ("Into", "std::convert::Into"),
+];
+
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+    "isize", "f32", "f64",
 ];
 
 /// Wrapper types that stand for their first type argument: smart pointers auto-deref for
@@ -228,6 +229,13 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
     segs
 }
 
+/// A path whose last segment is capitalised names a tuple struct or enum variant.
+fn is_constructor_path(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| {
+        s.ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+    })
+}
+
 fn path_start(path: &syn::Path) -> Span {
     match (&path.leading_colon, path.segments.first()) {
         (Some(c), _) => c.spans[0],
@@ -245,14 +253,26 @@ fn last_ident(path: &syn::Path) -> String {
 
 impl Walker<'_> {
     fn loc(&self, span: Span) -> Loc {
-        Loc::of(span, self.base)
+        Loc::of(span)
     }
 
     /// The location of a path, from its first to its last segment (without `Spanned`, which
     /// would print the path into tokens first).
     fn path_loc(&self, path: &syn::Path) -> Loc {
-        let end = path.segments.last().map(|s| s.ident.span()).unwrap_or_else(|| path_start(path));
-        Loc::between(path_start(path), end, self.base)
+        match (&path.leading_colon, path.segments.len()) {
+            (None, 1) => self.loc(path.segments[0].ident.span()),
+            _ => {
+                let end = path.segments.last().map_or_else(|| path_start(path), |s| s.ident.span());
+                Loc::between(path_start(path), end)
+            }
+        }
+    }
+
+    /// The span of a whole call, from `start` to its closing parenthesis. Only calls in async
+    /// context need it (for fixes that append `.await`); elsewhere the callee's span stands in,
+    /// as turning spans into byte offsets is a large share of the walk's cost.
+    fn call_loc(&self, callee: Loc, start: Span, close: Span) -> Loc {
+        if self.ctx == Ctx::Async { Loc::between(start, close) } else { callee }
     }
 
     fn module_path(&self) -> &str {
@@ -326,8 +346,8 @@ impl Walker<'_> {
         // Locals shadow everything for single-segment paths.
         if segs.len() == 1 {
             for b in self.blocks.iter().rev() {
-                if let Some(ty) = b.locals.get(first) {
-                    return Resolved::Local(ty.clone());
+                if b.locals.contains_key(first) {
+                    return Resolved::Local;
                 }
                 if b.items.contains_key(first) || b.uses.contains_key(first) {
                     break;
@@ -519,7 +539,7 @@ impl Walker<'_> {
     }
 
     fn finish(&self, path: String) -> String {
-        self.kb.normalize(&path)
+        self.kb.normalize_owned(path)
     }
 
     fn resolve_paths(&self, path: &syn::Path) -> Option<Vec<String>> {
@@ -538,9 +558,13 @@ impl Walker<'_> {
             Type::Group(g) => self.ty_of_type(&g.elem),
             Type::Tuple(t) => Ty::Tuple(t.elems.iter().map(|e| self.ty_of_type(e)).collect()),
             Type::Path(tp) if tp.qself.is_none() => {
-                let segs = path_segments(&tp.path);
-                if segs.len() == 1 && segs[0] == "str" {
-                    return Ty::Path("str".into());
+                if let Some(i) = tp.path.get_ident() {
+                    if i == "str" {
+                        return Ty::Path("str".into());
+                    }
+                    if PRIMITIVES.iter().any(|p| i == p) {
+                        return Ty::Unknown;
+                    }
                 }
                 let Some(paths) = self.resolve_paths(&tp.path) else {
                     return Ty::Unknown;
@@ -567,16 +591,12 @@ impl Walker<'_> {
     /// transparent).
     fn ty_of_expr(&self, e: &Expr) -> Ty {
         match e {
-            Expr::Path(p) if p.qself.is_none() => {
-                let segs = path_segments(&p.path);
-                if segs.len() == 1 && segs[0] == "self" {
-                    return self.impl_ty.clone().map(Ty::Path).unwrap_or(Ty::Unknown);
-                }
-                match self.resolve(&segs) {
-                    Resolved::Local(t) => t,
-                    Resolved::Paths(_) => Ty::Unknown,
-                }
-            }
+            // Only locals (and `self`) carry type evidence; a path to an item does not.
+            Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+                Some(i) if i == "self" => self.impl_ty.clone().map(Ty::Path).unwrap_or(Ty::Unknown),
+                Some(i) => self.local_ty(&i.to_string()).unwrap_or(Ty::Unknown),
+                None => Ty::Unknown,
+            },
             Expr::Call(c) => match &*c.func {
                 Expr::Path(p) if p.qself.is_none() => match self.resolve(&path_segments(&p.path)) {
                     Resolved::Paths(paths) if !paths.is_empty() => Ty::ReturnOf(paths),
@@ -689,6 +709,20 @@ impl Walker<'_> {
             Pat::Guard(g) => self.bind_pat(&g.pat, ty),
             _ => {}
         }
+    }
+
+    /// The type evidence of a local binding in scope (items and imports of the same name in
+    /// a nearer block hide it).
+    fn local_ty(&self, name: &str) -> Option<Ty> {
+        for b in self.blocks.iter().rev() {
+            if let Some(ty) = b.locals.get(name) {
+                return Some(ty.clone());
+            }
+            if b.items.contains_key(name) || b.uses.contains_key(name) {
+                return None;
+            }
+        }
+        None
     }
 
     fn add_local(&mut self, name: String, ty: Ty) {
@@ -1070,7 +1104,7 @@ impl Walker<'_> {
         loop {
             match cur {
                 Expr::MethodCall(m) => {
-                    if self.kb.is_chain_island_method(&m.method.to_string()) {
+                    if self.kb.is_chain_island_ident(&m.method) {
                         return true;
                     }
                     cur = &m.receiver;
@@ -1090,16 +1124,20 @@ impl Walker<'_> {
                 let mut idx = None;
                 if let Expr::Path(p) = &*c.func
                     && p.qself.is_none()
+                    && is_constructor_path(&p.path)
+                {
+                    // `Some(x)`, `Ok(x)`, `Poll::Ready(x)`, `Wrapper(x)`: a tuple struct or
+                    // variant, not a function (by Rust's naming convention).
+                    self.awaited_next = false;
+                } else if let Expr::Path(p) = &*c.func
+                    && p.qself.is_none()
                 {
                     match self.resolve(&path_segments(&p.path)) {
                         Resolved::Paths(paths) if !paths.is_empty() => {
                             island = paths.iter().any(|p| self.kb.is_island_fn(p));
                             let loc = self.path_loc(&p.path);
-                            let expr_loc = Loc::between(
-                                path_start(&p.path),
-                                c.paren_token.span.close(),
-                                self.base,
-                            );
+                            let expr_loc =
+                                self.call_loc(loc, path_start(&p.path), c.paren_token.span.close());
                             let callee = Callee::Path(paths);
                             idx = Some(self.record_call(callee, loc, expr_loc, &c.args));
                         }
@@ -1119,8 +1157,7 @@ impl Walker<'_> {
                 let name = m.method.to_string();
                 let recv = self.ty_of_expr(&m.receiver);
                 let loc = self.loc(m.method.span());
-                let expr_loc =
-                    Loc::between(m.method.span(), m.paren_token.span.close(), self.base);
+                let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
                 let callee = Callee::Method {
                     recv,
                     name: name.clone(),
@@ -1270,6 +1307,11 @@ impl Walker<'_> {
 
     fn walk_macro(&mut self, mac: &syn::Macro) {
         self.awaited_next = false;
+        let Some(last) = mac.path.segments.last() else { return };
+        let is_select = last.ident == "select" || last.ident == "select_biased";
+        if !is_select && !EXPR_MACROS.iter().any(|m| last.ident == m) {
+            return;
+        }
         let segs = path_segments(&mac.path);
         let name = segs.last().cloned().unwrap_or_default();
         let trusted = match segs.iter().find(|s| !s.is_empty()) {
@@ -1282,27 +1324,24 @@ impl Walker<'_> {
                 match self.resolve(&segs) {
                     Resolved::Paths(p) => p.iter().any(|p| {
                         p == &name
-                            || MACRO_CRATES
-                                .iter()
-                                .any(|c| p.starts_with(&format!("{c}::")))
+                            || p.split_once("::").is_some_and(|(c, _)| MACRO_CRATES.contains(&c))
                     }),
-                    Resolved::Local(_) => false,
+                    Resolved::Local => false,
                 }
             }
         };
         if !trusted {
             return;
         }
-        if name == "select" || name == "select_biased" {
+        if is_select {
             self.walk_select(mac.tokens.clone());
-            return;
-        }
-        if !EXPR_MACROS.contains(&name.as_str()) {
             return;
         }
         for chunk in split_top_level(mac.tokens.clone()) {
             let chunk = strip_macro_arg_prefix(chunk);
-            if chunk.is_empty() {
+            // Without a delimited group there is no call, closure or block to see (a format
+            // string, `x`, `self.field`): skip parsing it.
+            if !chunk.clone().into_iter().any(|t| matches!(t, TokenTree::Group(_))) {
                 continue;
             }
             if let Ok(e) = syn::parse2::<Expr>(chunk) {
@@ -1539,7 +1578,6 @@ mod tests {
         let input = FileInput {
             kb: &kb,
             file: 0,
-            base: 0,
             module: "demo".into(),
             crate_root: "demo".into(),
         };

@@ -126,18 +126,8 @@ fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Di
     if let (Some(fix), Callee::Path(_)) = (&entry.fix, &call.callee) {
         let fix = fix.replace("{name}", short);
         d.fix = vec![
-            Edit {
-                file: call.file,
-                lo: call.loc.lo,
-                hi: call.loc.hi,
-                replacement: fix,
-            },
-            Edit {
-                file: call.file,
-                lo: call.expr_loc.hi,
-                hi: call.expr_loc.hi,
-                replacement: ".await".into(),
-            },
+            Edit { file: call.file, loc: call.loc, replacement: fix },
+            Edit { file: call.file, loc: call.expr_loc.end(), replacement: ".await".into() },
         ];
     }
     d

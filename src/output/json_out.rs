@@ -64,12 +64,9 @@ pub fn compiler_message(
             d.fix
                 .iter()
                 .map(|e| {
-                    let f = &pkg.files[e.file];
-                    let lo = crate::engine::loc_of_offset(&f.text, e.lo);
-                    let hi = crate::engine::loc_of_offset(&f.text, e.hi);
                     let l = Label {
                         file: e.file,
-                        loc: lo.to(hi),
+                        loc: e.loc,
                         message: String::new(),
                         primary: true,
                     };
