@@ -124,7 +124,13 @@ fn main() {
             }
             _ => {
                 let ws = project::from_paths(&dirs).unwrap();
-                engine::run(ws, &Options { jobs, ..Options::default() });
+                engine::run(
+                    ws,
+                    &Options {
+                        jobs,
+                        ..Options::default()
+                    },
+                );
             }
         });
         return;
@@ -139,8 +145,18 @@ fn main() {
             pool.install(|| floor(&files));
         }));
         t_lint = t_lint.min(best_of(1, || {
+            let t = Instant::now();
             let ws = project::from_paths(&dirs).unwrap();
-            let report = engine::run(ws, &Options { jobs, ..Options::default() });
+            if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
+                eprintln!("discovery {:?}", t.elapsed());
+            }
+            let report = engine::run(
+                ws,
+                &Options {
+                    jobs,
+                    ..Options::default()
+                },
+            );
             findings = report.diagnostics().count();
         }));
     }

@@ -220,7 +220,10 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
     for d in &mut kept {
         for l in &mut d.labels {
             if let Some(f) = files.get(l.file) {
-                line_indexes.entry(l.file).or_insert_with(|| LineIndex::new(&f.text)).resolve(&mut l.loc);
+                line_indexes
+                    .entry(l.file)
+                    .or_insert_with(|| LineIndex::new(&f.text))
+                    .resolve(&mut l.loc);
             }
         }
     }

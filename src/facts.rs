@@ -5,8 +5,8 @@
 //! reaches and what type a receiver has) is kept here and resolved at crate level by
 //! [`crate::index::CrateIndex`].
 
-use crate::source::{FileId, Loc};
 use crate::fxhash::FxHashMap as HashMap;
+use crate::source::{FileId, Loc};
 
 /// Index of a function in [`CrateFacts::fns`].
 pub type FnId = usize;

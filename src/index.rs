@@ -2,10 +2,10 @@
 //! type evidence once all files of the crate have been walked.
 
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::kb::{Kb, Returns};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What a call resolves to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,7 +122,8 @@ impl<'a> CrateIndex<'a> {
         };
         // Canonical paths of every distinct path callee, then every call's target: both in
         // parallel, as this is the largest serial step of a crate.
-        let mut paths: Vec<&str> = index
+        let t_setup = t0.elapsed();
+        let paths: HashSet<&str> = index
             .facts
             .calls
             .iter()
@@ -132,8 +133,7 @@ impl<'a> CrateIndex<'a> {
             })
             .flatten()
             .collect();
-        paths.sort_unstable();
-        paths.dedup();
+        let paths: Vec<&str> = paths.into_iter().collect();
         let cache: HashMap<String, Option<String>> = paths
             .par_iter()
             .map(|p| {
@@ -143,11 +143,20 @@ impl<'a> CrateIndex<'a> {
             .collect();
         index.canon_cache = cache;
         let t1 = t0.elapsed();
-        index.targets = index.facts.calls.par_iter().map(|c| index.target(&c.callee)).collect();
+        index.targets = index
+            .facts
+            .calls
+            .par_iter()
+            .map(|c| index.target(&c.callee))
+            .collect();
         let t2 = t0.elapsed();
         index.find_island_wrappers();
         if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
-            eprintln!("index: setup+canon {t1:?}, targets {:?}, islands {:?}", t2 - t1, t0.elapsed() - t2);
+            eprintln!(
+                "index: setup {t_setup:?} +canon {t1:?}, targets {:?}, islands {:?}",
+                t2 - t1,
+                t0.elapsed() - t2
+            );
         }
         index
     }
@@ -162,7 +171,11 @@ impl<'a> CrateIndex<'a> {
                 let direct = p
                     .iter()
                     .any(|p| self.kb.is_island_fn(p) || self.kb.is_island_fn(&self.canonical(p)));
-                let fns = if direct { Vec::new() } else { p.iter().flat_map(|p| self.all_fns(p)).collect() };
+                let fns = if direct {
+                    Vec::new()
+                } else {
+                    p.iter().flat_map(|p| self.all_fns(p)).collect()
+                };
                 (direct, fns)
             }
             Callee::Method { name, .. } if self.kb.is_island_method(name) => (true, Vec::new()),

@@ -3,8 +3,8 @@
 //! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
 //! answers and their citations live in the TOML files, never in code.
 
-use serde::Deserialize;
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::Deserialize;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,7 +196,8 @@ impl Kb {
         let islands: IslandsFile =
             toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
         for a in types.alias {
-            kb.alias_roots.insert(a.from.split("::").next().unwrap_or("").to_string());
+            kb.alias_roots
+                .insert(a.from.split("::").next().unwrap_or("").to_string());
             kb.aliases.push((a.from, a.to));
         }
         // Longest prefixes first so the most specific alias wins.
@@ -232,7 +233,8 @@ impl Kb {
                 kb.method_names.extend(e.methods.iter().cloned());
             }
         }
-        kb.method_names.extend(kb.returns_method.keys().map(|(_, m)| m.clone()));
+        kb.method_names
+            .extend(kb.returns_method.keys().map(|(_, m)| m.clone()));
         for i in islands.island {
             for p in i.paths {
                 kb.island_fns.insert(p, ());

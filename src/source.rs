@@ -28,19 +28,38 @@ impl Loc {
     /// From the start of one span to the end of another.
     pub fn between(start: proc_macro2::Span, end: proc_macro2::Span) -> Loc {
         let (a, b) = (start.start(), end.end());
-        Loc { lo: 0, hi: 0, line: a.line, col: a.column + 1, end_line: b.line, end_col: b.column + 1 }
+        Loc {
+            lo: 0,
+            hi: 0,
+            line: a.line,
+            col: a.column + 1,
+            end_line: b.line,
+            end_col: b.column + 1,
+        }
     }
 
     /// An empty location at the end of `self` (an insertion point).
     pub fn end(self) -> Loc {
-        Loc { lo: self.hi, line: self.end_line, col: self.end_col, ..self }
+        Loc {
+            lo: self.hi,
+            line: self.end_line,
+            col: self.end_col,
+            ..self
+        }
     }
 
     /// A location at a byte offset of a text.
     pub fn at_offset(text: &str, offset: usize) -> Loc {
         let index = LineIndex::new(text);
         let (line, col) = index.line_col(offset);
-        Loc { lo: offset, hi: offset, line, col, end_line: line, end_col: col }
+        Loc {
+            lo: offset,
+            hi: offset,
+            line,
+            col,
+            end_line: line,
+            end_col: col,
+        }
     }
 }
 
@@ -56,7 +75,12 @@ impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str) -> Self {
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let mut starts = vec![bom];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         LineIndex { text, starts }
     }
 
@@ -65,7 +89,12 @@ impl<'t> LineIndex<'t> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1].min(offset);
-        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let col = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line, col)
     }
 

@@ -12,10 +12,10 @@
 //! The result is a [`CrateFacts`] for the file; the AST can be dropped right after.
 
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
+use crate::fxhash::FxHashMap as HashMap;
 use crate::kb::Kb;
 use crate::source::{FileId, Loc};
 use proc_macro2::{Span, TokenStream, TokenTree};
-use crate::fxhash::FxHashMap as HashMap;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem, Type, UseTree};
@@ -232,7 +232,9 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
 /// A path whose last segment is capitalised names a tuple struct or enum variant.
 fn is_constructor_path(path: &syn::Path) -> bool {
     path.segments.last().is_some_and(|s| {
-        s.ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+        s.ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
     })
 }
 
@@ -262,7 +264,10 @@ impl Walker<'_> {
         match (&path.leading_colon, path.segments.len()) {
             (None, 1) => self.loc(path.segments[0].ident.span()),
             _ => {
-                let end = path.segments.last().map_or_else(|| path_start(path), |s| s.ident.span());
+                let end = path
+                    .segments
+                    .last()
+                    .map_or_else(|| path_start(path), |s| s.ident.span());
                 Loc::between(path_start(path), end)
             }
         }
@@ -272,7 +277,11 @@ impl Walker<'_> {
     /// context need it (for fixes that append `.await`); elsewhere the callee's span stands in,
     /// as turning spans into byte offsets is a large share of the walk's cost.
     fn call_loc(&self, callee: Loc, start: Span, close: Span) -> Loc {
-        if self.ctx == Ctx::Async { Loc::between(start, close) } else { callee }
+        if self.ctx == Ctx::Async {
+            Loc::between(start, close)
+        } else {
+            callee
+        }
     }
 
     fn module_path(&self) -> &str {
@@ -364,32 +373,25 @@ impl Walker<'_> {
                 return self.with_alternatives(r, b.alt_uses.get(first), rest, mi, depth);
             }
         }
-        let mut globs = Vec::new();
-        for b in self.blocks.iter().rev() {
-            globs.extend(
-                b.globs
-                    .iter()
-                    .cloned()
-                    .map(|g| (g, self.mods.len().saturating_sub(1))),
-            );
-        }
-        if let Some(r) = self.resolve_in_module(self.mods.len().saturating_sub(1), segs, depth) {
+        let mi = self.mods.len().saturating_sub(1);
+        if let Some(r) = self.resolve_in_module(mi, segs, depth) {
             return r;
         }
-        if let Some(m) = self.mods.last() {
-            globs.extend(
-                m.scope
-                    .globs
-                    .iter()
-                    .cloned()
-                    .map(|g| (g, self.mods.len() - 1)),
-            );
-        }
+        // Glob imports, innermost block first, then the module's (borrowed, not cloned: this
+        // runs for most paths).
+        let block_globs = self.blocks.iter().rev().flat_map(|b| b.globs.iter());
+        let module_globs = self
+            .mods
+            .last()
+            .into_iter()
+            .flat_map(|m| m.scope.globs.iter());
+        let globs: Vec<(&Vec<String>, usize)> =
+            block_globs.chain(module_globs).map(|g| (g, mi)).collect();
         if !globs.is_empty() {
             let mut cands = Vec::new();
             for (g, mi) in globs {
                 // `use super::*` of an inline parent module: resolve there directly.
-                let mut raw = g.clone();
+                let mut raw: Vec<String> = g.clone();
                 raw.extend(segs.iter().cloned());
                 if let Resolved::Paths(p) = self.resolve_use(&raw, &[], mi, depth + 1) {
                     cands.extend(p);
@@ -1307,7 +1309,9 @@ impl Walker<'_> {
 
     fn walk_macro(&mut self, mac: &syn::Macro) {
         self.awaited_next = false;
-        let Some(last) = mac.path.segments.last() else { return };
+        let Some(last) = mac.path.segments.last() else {
+            return;
+        };
         let is_select = last.ident == "select" || last.ident == "select_biased";
         if !is_select && !EXPR_MACROS.iter().any(|m| last.ident == m) {
             return;
@@ -1324,7 +1328,8 @@ impl Walker<'_> {
                 match self.resolve(&segs) {
                     Resolved::Paths(p) => p.iter().any(|p| {
                         p == &name
-                            || p.split_once("::").is_some_and(|(c, _)| MACRO_CRATES.contains(&c))
+                            || p.split_once("::")
+                                .is_some_and(|(c, _)| MACRO_CRATES.contains(&c))
                     }),
                     Resolved::Local => false,
                 }
@@ -1341,7 +1346,11 @@ impl Walker<'_> {
             let chunk = strip_macro_arg_prefix(chunk);
             // Without a delimited group there is no call, closure or block to see (a format
             // string, `x`, `self.field`): skip parsing it.
-            if !chunk.clone().into_iter().any(|t| matches!(t, TokenTree::Group(_))) {
+            if !chunk
+                .clone()
+                .into_iter()
+                .any(|t| matches!(t, TokenTree::Group(_)))
+            {
                 continue;
             }
             if let Ok(e) = syn::parse2::<Expr>(chunk) {

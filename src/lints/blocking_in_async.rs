@@ -126,8 +126,16 @@ fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Di
     if let (Some(fix), Callee::Path(_)) = (&entry.fix, &call.callee) {
         let fix = fix.replace("{name}", short);
         d.fix = vec![
-            Edit { file: call.file, loc: call.loc, replacement: fix },
-            Edit { file: call.file, loc: call.expr_loc.end(), replacement: ".await".into() },
+            Edit {
+                file: call.file,
+                loc: call.loc,
+                replacement: fix,
+            },
+            Edit {
+                file: call.file,
+                loc: call.expr_loc.end(),
+                replacement: ".await".into(),
+            },
         ];
     }
     d
