@@ -115,6 +115,7 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
             });
         }
     }
+    let edition: u16 = pkg.edition.parse().unwrap_or(2015);
     let mut results: Vec<FileResult> = Vec::new();
     let mut start = 0;
     // Waves: parse the queued files in parallel, then queue the modules they declare.
@@ -122,7 +123,7 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         let wave: Vec<FileResult> = queued[start..]
             .par_iter()
             .enumerate()
-            .map(|(i, q)| process_file(kb, start + i, q))
+            .map(|(i, q)| process_file(kb, start + i, q, edition))
             .collect();
         let end = queued.len();
         if pkg.follow_mods {
@@ -253,7 +254,7 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
     }
 }
 
-fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
+fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
     let bytes = match std::fs::read(&q.path) {
         Ok(b) => b,
         Err(e) => {
@@ -305,6 +306,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued) -> FileResult {
                 file,
                 module: q.module.clone(),
                 crate_root: q.crate_root.clone(),
+                edition,
             };
             let out = walker::walk_file(&input, &ast);
             drop(ast);

@@ -25,6 +25,9 @@ pub enum Ty {
     Field(Box<Ty>, String),
     /// Element `.1` of a tuple-typed value.
     Elem(Box<Ty>, usize),
+    /// A smart pointer (`std::rc::Rc`, `std::sync::Arc`, `std::boxed::Box`, `std::pin::Pin`)
+    /// around a value: methods the pointer lacks are looked up on the inner value.
+    Wrap(String, Box<Ty>),
     Unknown,
 }
 
@@ -83,6 +86,22 @@ pub struct FnDef {
     pub ret: Ty,
 }
 
+/// A value that is alive across at least one `.await` of the async body that created it.
+#[derive(Clone, Debug)]
+pub struct HeldValue {
+    /// Type evidence of the value and of everything wrapped with it (a tuple, `Some(..)`, an
+    /// array or struct literal holds each of its parts).
+    pub tys: Vec<Ty>,
+    pub file: FileId,
+    /// Where the value is created: the call that produces it, or the `let` initialiser.
+    pub loc: Loc,
+    /// The `.await`s it is alive across (at least one).
+    pub awaits: Vec<Loc>,
+    pub caller: Option<FnId>,
+    /// The binding's name, when it is bound (`None` for a temporary).
+    pub name: Option<String>,
+}
+
 /// Facts of one file (ids local to the file) or, merged, of one crate.
 #[derive(Debug, Default)]
 pub struct CrateFacts {
@@ -92,6 +111,8 @@ pub struct CrateFacts {
     pub fields: HashMap<String, HashMap<String, Ty>>,
     /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
     pub reexports: Vec<(String, String)>,
+    /// Values alive across an `.await` (resolved to types by the lints).
+    pub held: Vec<HeldValue>,
 }
 
 impl CrateFacts {
@@ -109,5 +130,9 @@ impl CrateFacts {
             self.fields.entry(k).or_default().extend(v);
         }
         self.reexports.append(&mut other.reexports);
+        for mut h in other.held {
+            h.caller = h.caller.map(|id| id + offset);
+            self.held.push(h);
+        }
     }
 }

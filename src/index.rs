@@ -382,7 +382,10 @@ impl<'a> CrateIndex<'a> {
             {
                 Target::UnknownMethod(name.clone())
             }
-            Callee::Method { recv, name } => match self.resolve_ty(recv, 0) {
+            Callee::Method { recv, name } => match self
+                .resolve_ty(recv, 0)
+                .and_then(|t| self.method_owner(t, name))
+            {
                 Some(Ty::Path(ty)) => {
                     let path = format!("{ty}::{name}");
                     match self.fns_at(&path) {
@@ -408,6 +411,27 @@ impl<'a> CrateIndex<'a> {
 
     fn is_local_type(&self, ty: &str) -> bool {
         self.local_types.contains(ty)
+    }
+
+    /// The type a method call on a value of type `ty` reaches: the type itself, or, through
+    /// smart pointers (`Arc<Mutex<T>>`), the first wrapped type that has such a method.
+    fn method_owner(&self, mut ty: Ty, name: &str) -> Option<Ty> {
+        for _ in 0..4 {
+            match ty {
+                Ty::Wrap(outer, inner) => {
+                    let knows = !self.fns_at(&format!("{outer}::{name}")).is_empty()
+                        || self.kb.returns_of_method(&outer, name).is_some()
+                        || self.kb.blocking.method(&outer, name).is_some()
+                        || self.kb.block_on.method(&outer, name).is_some();
+                    if knows {
+                        return Some(Ty::Path(outer));
+                    }
+                    ty = *inner;
+                }
+                other => return Some(other),
+            }
+        }
+        None
     }
 
     /// Resolves type evidence to a canonical path or tuple, or None when it is unknown.
@@ -444,7 +468,10 @@ impl<'a> CrateIndex<'a> {
                 }
             }
             Ty::MethodRet(recv, name) => {
-                let Some(Ty::Path(recv)) = self.resolve_ty(recv, depth + 1) else {
+                let Some(Ty::Path(recv)) = self
+                    .resolve_ty(recv, depth + 1)
+                    .and_then(|t| self.method_owner(t, name))
+                else {
                     return None;
                 };
                 let path = format!("{recv}::{name}");
@@ -454,8 +481,15 @@ impl<'a> CrateIndex<'a> {
                     _ => None,
                 }
             }
+            Ty::Wrap(outer, inner) => Some(Ty::Wrap(
+                outer.clone(),
+                Box::new(self.resolve_ty(inner, depth + 1).unwrap_or(Ty::Unknown)),
+            )),
             Ty::Field(base, field) => {
-                let Some(Ty::Path(base)) = self.resolve_ty(base, depth + 1) else {
+                let Some(Ty::Path(base)) = self
+                    .resolve_ty(base, depth + 1)
+                    .and_then(|t| self.method_owner(t, ""))
+                else {
                     return None;
                 };
                 let fty = self.facts.fields.get(&base)?.get(field)?.clone();

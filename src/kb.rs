@@ -92,6 +92,27 @@ struct TypesFile {
     alias: Vec<AliasEntry>,
 }
 
+/// A family of types that must not live across an `.await`, and the lint that reports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldEntry {
+    pub lint: String,
+    pub types: Vec<String>,
+    /// A noun phrase for messages: "a `std::sync::MutexGuard`".
+    pub what: String,
+    pub help: String,
+    pub source: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeldFile {
+    #[serde(default)]
+    held: Vec<HeldEntry>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IslandsFile {
@@ -167,6 +188,12 @@ pub struct Kb {
     alias_roots: HashSet<String>,
     /// Every method name any table mentions.
     method_names: HashSet<String>,
+    held: Vec<HeldEntry>,
+    held_by_type: HashMap<String, usize>,
+    /// Method names and function paths that may produce a held type (or a smart pointer to
+    /// one), so the walker only tracks calls that can matter.
+    held_producer_methods: HashSet<String>,
+    held_producer_fns: HashSet<String>,
     island_fns: HashMap<String, ()>,
     island_methods: HashMap<String, ()>,
     chain_methods: HashMap<String, ()>,
@@ -176,6 +203,7 @@ pub const BLOCKING_TOML: &str = include_str!("../lints/blocking.toml");
 pub const BLOCK_ON_TOML: &str = include_str!("../lints/block_on.toml");
 pub const TYPES_TOML: &str = include_str!("../lints/types.toml");
 pub const ISLANDS_TOML: &str = include_str!("../lints/islands.toml");
+pub const HELD_TOML: &str = include_str!("../lints/held.toml");
 
 impl Kb {
     /// The built-in knowledge base (parsed once per process).
@@ -195,6 +223,14 @@ impl Kb {
             toml::from_str(TYPES_TOML).map_err(|e| format!("lints/types.toml: {e}"))?;
         let islands: IslandsFile =
             toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
+        let held: HeldFile =
+            toml::from_str(HELD_TOML).map_err(|e| format!("lints/held.toml: {e}"))?;
+        for h in held.held {
+            for t in &h.types {
+                kb.held_by_type.insert(t.clone(), kb.held.len());
+            }
+            kb.held.push(h);
+        }
         for a in types.alias {
             kb.alias_roots
                 .insert(a.from.split("::").next().unwrap_or("").to_string());
@@ -289,6 +325,25 @@ impl Kb {
     pub fn returns_of_method(&self, ty: &str, method: &str) -> Option<&Returns> {
         self.returns_method
             .get(&(ty.to_string(), method.to_string()))
+    }
+
+    /// The held-across-await entry of a canonical type, if it is one.
+    pub fn held(&self, ty: &str) -> Option<&HeldEntry> {
+        self.held_by_type.get(ty).map(|&i| &self.held[i])
+    }
+
+    pub fn held_entries(&self) -> &[HeldEntry] {
+        &self.held
+    }
+
+    /// Whether a method of this name may return a held type (the walker's pre-filter).
+    pub fn may_produce_held_method(&self, name: &str) -> bool {
+        self.held_producer_methods.contains(name)
+    }
+
+    /// Whether a function path may return a held type.
+    pub fn may_produce_held_fn(&self, path: &str) -> bool {
+        self.held_producer_fns.contains(path)
     }
 
     /// Whether any table mentions this function path.

@@ -12,6 +12,7 @@ pub mod fxhash;
 pub mod index;
 pub mod kb;
 pub mod lints;
+pub mod liveness;
 pub mod output;
 pub mod project;
 pub mod registry;

@@ -14,10 +14,12 @@
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
 use crate::fxhash::FxHashMap as HashMap;
 use crate::kb::Kb;
+use crate::liveness::Liveness;
 use crate::source::{FileId, Loc};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
+use syn::visit::Visit;
 use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem, Type, UseTree};
 
 /// How deep the walker follows nested expressions before giving up on a subtree.
@@ -34,6 +36,8 @@ pub struct FileInput<'a> {
     pub module: String,
     /// Canonical name of the crate root (`mycrate`).
     pub crate_root: String,
+    /// The crate's edition (2015, 2018, 2021, 2024): temporary scopes depend on it.
+    pub edition: u16,
 }
 
 /// Non-inline `mod` declarations found in a file, for following the module tree.
@@ -70,8 +74,13 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         awaited_next: false,
         closure_of: None,
         params: Vec::new(),
+        live: Liveness::default(),
+        edition: input.edition,
+        cur_stmt: 0,
+        bound: Vec::new(),
     };
     w.walk_module(&input.module, &file.items);
+    w.out.facts.held = std::mem::take(&mut w.live.out);
     w.out
 }
 
@@ -123,6 +132,13 @@ struct Walker<'a> {
     closure_of: Option<usize>,
     /// Parameter names of the enclosing fn.
     params: Vec<String>,
+    /// Values alive at each `.await` (see [`crate::liveness`]).
+    live: Liveness,
+    edition: u16,
+    /// The statement being walked (temporaries die at its end).
+    cur_stmt: usize,
+    /// Expressions whose values flow into the binding being initialised (not temporaries).
+    bound: Vec<*const Expr>,
 }
 
 /// What a path resolved to.
@@ -156,19 +172,22 @@ const PRIMITIVES: &[&str] = &[
     "isize", "f32", "f64",
 ];
 
-/// Wrapper types that stand for their first type argument: smart pointers auto-deref for
-/// method calls, and `Result` / `Option` are what `?` / `.unwrap()` see through (which the
-/// walker treats as transparent everywhere).
-const SMART_POINTERS: &[&str] = &[
+/// Types that stand for their first type argument: `Result` / `Option` are what `?` and
+/// `.unwrap()` see through (which the walker treats as transparent everywhere).
+const TRANSPARENT: &[&str] = &[
     "std::result::Result",
     "std::io::Result",
     "std::option::Option",
     "anyhow::Result",
+];
+
+/// Smart pointers: kept as [`Ty::Wrap`] (an `Rc` matters in itself) and looked through for
+/// methods they lack.
+const POINTERS: &[&str] = &[
     "std::boxed::Box",
     "std::sync::Arc",
     "std::rc::Rc",
     "std::pin::Pin",
-    "std::cell::RefCell",
 ];
 
 /// Macros whose arguments are ordinary Rust expressions (after an optional format string and
@@ -227,6 +246,105 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
         segs.insert(0, String::new());
     }
     segs
+}
+
+/// Names used in an expression (single-segment paths, and identifiers inside macro calls).
+#[derive(Default)]
+struct IdentCollector(Vec<String>);
+
+impl<'ast> Visit<'ast> for IdentCollector {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(i) = p.path.get_ident() {
+            self.0.push(i.to_string());
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        fn scan(ts: TokenStream, out: &mut Vec<String>) {
+            for t in ts {
+                match t {
+                    TokenTree::Ident(i) => out.push(i.to_string()),
+                    TokenTree::Group(g) => scan(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        scan(m.tokens.clone(), &mut self.0);
+    }
+
+    // Nested items are not part of the body.
+    fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// Whether a condition is (or chains) an `if let` / `while let`.
+fn has_let(e: &Expr) -> bool {
+    match e {
+        Expr::Let(_) => true,
+        Expr::Binary(b) => has_let(&b.left) || has_let(&b.right),
+        Expr::Paren(p) => has_let(&p.expr),
+        _ => false,
+    }
+}
+
+/// Whether a pattern binds any name.
+fn pat_binds(p: &Pat) -> bool {
+    let mut names = Vec::new();
+    pat_idents(p, &mut names);
+    !names.is_empty()
+}
+
+/// The expressions whose values end up in a binding initialised with `e`: through `?`,
+/// `.await`, `.unwrap()`-like calls, and into tuples, arrays, struct literals and `Some(..)`.
+fn binding_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Paren(p) => binding_leaves(&p.expr, out),
+        Expr::Group(g) => binding_leaves(&g.expr, out),
+        Expr::Try(t) => binding_leaves(&t.expr, out),
+        Expr::Await(a) => binding_leaves(&a.base, out),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "unwrap" | "expect" | "unwrap_or_else" | "unwrap_or_default" | "unwrap_unchecked"
+            ) =>
+        {
+            binding_leaves(&m.receiver, out)
+        }
+        Expr::Tuple(t) => t.elems.iter().for_each(|e| binding_leaves(e, out)),
+        Expr::Array(a) => a.elems.iter().for_each(|e| binding_leaves(e, out)),
+        Expr::Struct(s) => s.fields.iter().for_each(|f| binding_leaves(&f.expr, out)),
+        Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if is_constructor_path(&p.path)) => {
+            c.args.iter().for_each(|e| binding_leaves(e, out))
+        }
+        _ => out.push(e),
+    }
+}
+
+/// Whether control never continues after an expression (`return`, `break`, `continue`,
+/// `panic!`), so a branch ending in it does not reach the code after the branches.
+fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Block(b) => block_diverges(&b.block),
+        Expr::Macro(m) => is_panic_macro(&m.mac),
+        _ => false,
+    }
+}
+
+fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(Stmt::Expr(e, _)) => diverges(e),
+        Some(Stmt::Macro(m)) => is_panic_macro(&m.mac),
+        _ => false,
+    }
+}
+
+fn is_panic_macro(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        s.ident == "panic"
+            || s.ident == "unreachable"
+            || s.ident == "todo"
+            || s.ident == "unimplemented"
+    })
 }
 
 /// A path whose last segment is capitalised names a tuple struct or enum variant.
@@ -572,12 +690,20 @@ impl Walker<'_> {
                     return Ty::Unknown;
                 };
                 let first = paths[0].clone();
-                if SMART_POINTERS.contains(&first.as_str())
-                    && let Some(syn::PathArguments::AngleBracketed(args)) =
-                        tp.path.segments.last().map(|s| &s.arguments)
-                    && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
-                {
-                    return self.ty_of_type(inner);
+                let inner = match tp.path.segments.last().map(|s| &s.arguments) {
+                    Some(syn::PathArguments::AngleBracketed(args)) => match args.args.first() {
+                        Some(syn::GenericArgument::Type(inner)) => Some(inner),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(inner) = inner {
+                    if TRANSPARENT.contains(&first.as_str()) {
+                        return self.ty_of_type(inner);
+                    }
+                    if POINTERS.contains(&first.as_str()) {
+                        return Ty::Wrap(first, Box::new(self.ty_of_type(inner)));
+                    }
                 }
                 if paths.len() == 1 {
                     Ty::Path(first)
@@ -600,12 +726,32 @@ impl Walker<'_> {
                 None => Ty::Unknown,
             },
             Expr::Call(c) => match &*c.func {
+                // `Some(x)`, `Ok(x)`: what `?` / `.unwrap()` would see.
+                Expr::Path(p) if is_constructor_path(&p.path) => {
+                    let last = p.path.segments.last().map(|s| s.ident.to_string());
+                    match (last.as_deref(), c.args.first()) {
+                        (Some("Some" | "Ok" | "Err"), Some(a)) => self.ty_of_expr(a),
+                        _ => Ty::Unknown,
+                    }
+                }
                 Expr::Path(p) if p.qself.is_none() => match self.resolve(&path_segments(&p.path)) {
-                    Resolved::Paths(paths) if !paths.is_empty() => Ty::ReturnOf(paths),
+                    Resolved::Paths(paths) if !paths.is_empty() => {
+                        // `Arc::new(x)`, `Rc::new(x)`, `Box::pin(x)`: a pointer to `x`'s type;
+                        // `Rc::clone(&x)`: `x`'s type.
+                        let (owner, func) = paths[0].rsplit_once("::").unwrap_or(("", ""));
+                        match (POINTERS.contains(&owner), func, c.args.first()) {
+                            (true, "new" | "pin" | "from", Some(a)) => {
+                                Ty::Wrap(owner.to_string(), Box::new(self.ty_of_expr(a)))
+                            }
+                            (true, "clone", Some(a)) => self.ty_of_expr(a),
+                            _ => Ty::ReturnOf(paths),
+                        }
+                    }
                     _ => Ty::Unknown,
                 },
                 _ => Ty::Unknown,
             },
+            Expr::Array(a) => a.elems.first().map_or(Ty::Unknown, |e| self.ty_of_expr(e)),
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 match name.as_str() {
@@ -966,7 +1112,16 @@ impl Walker<'_> {
                 self.bind_pat(&pt.pat, ty);
             }
         }
+        // A nested fn's body is not part of the enclosing async body.
+        let saved_frames = self.live.suspend();
+        if sig.asyncness.is_some() {
+            self.live.enter_frame();
+        }
         self.walk_block(body);
+        if sig.asyncness.is_some() {
+            self.live.exit_frame(self.file, Some(id));
+        }
+        self.live.resume(saved_frames);
         self.blocks = saved_blocks;
         self.params = saved_params;
         self.closure_of = saved_closure;
@@ -987,18 +1142,39 @@ impl Walker<'_> {
             self.collect_items(items, &prefix, &mut scope);
         }
         self.blocks.push(scope);
+        self.live.enter_block();
         for stmt in &block.stmts {
             self.walk_stmt(stmt);
         }
+        self.live.exit_block(self.file, self.cur_fn);
         self.blocks.pop();
     }
 
     fn walk_stmt(&mut self, stmt: &Stmt) {
+        let stmt_id = self.live.new_stmt();
+        let saved_stmt = std::mem::replace(&mut self.cur_stmt, stmt_id);
+        self.walk_stmt_inner(stmt);
+        self.cur_stmt = saved_stmt;
+        self.live.end_stmt(stmt_id, self.file, self.cur_fn);
+    }
+
+    fn walk_stmt_inner(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Local(local) => {
+                let mut leaves = Vec::new();
+                let wild = matches!(local.pat, Pat::Wild(_));
                 let ty = match &local.init {
                     Some(init) => {
+                        // What the pattern binds is not a temporary (`let _ = x` binds nothing).
+                        if !wild {
+                            binding_leaves(&init.expr, &mut leaves);
+                        }
+                        let saved = std::mem::replace(
+                            &mut self.bound,
+                            leaves.iter().map(|e| *e as *const Expr).collect(),
+                        );
                         self.walk_expr(&init.expr);
+                        self.bound = saved;
                         if let Some((_, diverge)) = &init.diverge {
                             self.walk_expr(diverge);
                         }
@@ -1006,6 +1182,9 @@ impl Walker<'_> {
                     }
                     None => Ty::Unknown,
                 };
+                if self.live.active() {
+                    self.bind_live(&local.pat, &leaves);
+                }
                 self.bind_pat(&local.pat, ty);
             }
             Stmt::Item(item) => {
@@ -1015,6 +1194,84 @@ impl Walker<'_> {
             }
             Stmt::Expr(e, _) => self.walk_expr(e),
             Stmt::Macro(m) => self.walk_macro(&m.mac),
+        }
+    }
+
+    /// Registers the names a pattern binds as live values holding what `leaves` produce.
+    fn bind_live(&mut self, pat: &Pat, leaves: &[&Expr]) {
+        let mut names = Vec::new();
+        pat_idents(pat, &mut names);
+        if names.is_empty() {
+            return;
+        }
+        let mut tys = Vec::new();
+        let mut loc = None;
+        for leaf in leaves {
+            // `let y = x;` moves a live value into the new binding.
+            if let Expr::Path(p) = leaf
+                && let Some(i) = p.path.get_ident()
+                && let Some((moved, at)) = self.live.lookup(&i.to_string())
+            {
+                self.live.kill(&i.to_string());
+                tys.extend(moved);
+                loc.get_or_insert(at);
+                continue;
+            }
+            let ty = self.ty_of_expr(leaf);
+            if ty != Ty::Unknown {
+                tys.push(ty);
+                loc.get_or_insert_with(|| self.expr_loc(leaf));
+            }
+        }
+        if let Pat::Type(pt) = pat {
+            let declared = self.ty_of_type(&pt.ty);
+            if declared != Ty::Unknown {
+                tys.push(declared);
+                loc.get_or_insert_with(|| self.loc(pt.colon_token.span));
+            }
+        }
+        for name in names {
+            match loc {
+                Some(at) if !tys.is_empty() => self.live.bind(name, tys.clone(), at),
+                _ => self.live.shadow(&name),
+            }
+        }
+    }
+
+    /// Where a value-producing expression points: a call's callee, else its first token.
+    fn expr_loc(&self, e: &Expr) -> Loc {
+        match e {
+            Expr::MethodCall(m) => self.loc(m.method.span()),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => self.path_loc(&p.path),
+                _ => self.loc(c.paren_token.span.open()),
+            },
+            Expr::Path(p) => self.path_loc(&p.path),
+            Expr::Macro(m) => self.path_loc(&m.mac.path),
+            _ => Loc::default(),
+        }
+    }
+
+    /// Notes a call that may produce a held value as a temporary of the current statement
+    /// (unless it flows into the binding being initialised).
+    fn maybe_temp(&mut self, e: &Expr, produces: bool) {
+        if produces && !self.bound.contains(&(e as *const Expr)) {
+            let ty = self.ty_of_expr(e);
+            if ty != Ty::Unknown {
+                let loc = self.expr_loc(e);
+                self.live.temp(ty, loc, self.cur_stmt);
+            }
+        }
+    }
+
+    /// Arguments passed by value (`drop(g)`, `consume(g)`) move a live value away.
+    fn move_args<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) {
+        for a in args {
+            if let Expr::Path(p) = a
+                && let Some(i) = p.path.get_ident()
+            {
+                self.live.kill(&i.to_string());
+            }
         }
     }
 
@@ -1092,12 +1349,78 @@ impl Walker<'_> {
         }
         if c.asyncness.is_some() {
             let saved = self.closure_of.take();
+            let captured = self.capture_into_async(|v| v.visit_expr(&c.body), c.capture.is_some());
+            self.live.enter_frame();
+            self.live.enter_block();
+            for (tys, loc, name) in captured {
+                self.live.bind(name, tys, loc);
+            }
             self.walk_in_ctx(Ctx::Async, |w| w.walk_expr(&c.body));
+            self.live.exit_block(self.file, self.cur_fn);
+            self.live.exit_frame(self.file, self.cur_fn);
             self.closure_of = saved;
         } else {
+            if c.capture.is_some() && self.live.active() {
+                // A `move` closure takes the values it names.
+                let mut names = IdentCollector::default();
+                names.visit_expr(&c.body);
+                self.live.capture(&names.0, true);
+            }
+            // A sync closure cannot await: what it binds is not part of the async body.
+            let frames = self.live.suspend();
             self.walk_expr(&c.body);
+            self.live.resume(frames);
         }
         self.blocks.pop();
+    }
+
+    /// The live values of the enclosing async body that a nested async block or closure
+    /// names: they are captured into it (and, with `move`, leave the enclosing body).
+    fn capture_into_async(
+        &mut self,
+        visit: impl FnOnce(&mut IdentCollector),
+        by_move: bool,
+    ) -> Vec<(Vec<Ty>, Loc, String)> {
+        if !self.live.active() {
+            return Vec::new();
+        }
+        let mut names = IdentCollector::default();
+        visit(&mut names);
+        self.live.capture(&names.0, by_move)
+    }
+
+    fn walk_if(&mut self, i: &syn::ExprIf) {
+        // A plain condition is a terminating scope; `if let` scrutinee temporaries live
+        // through the then-branch, and through `else` too before edition 2024.
+        let is_let = has_let(&i.cond);
+        let cond_stmt = self.live.new_stmt();
+        let saved_stmt = std::mem::replace(&mut self.cur_stmt, cond_stmt);
+        self.blocks.push(Scope::default());
+        self.live.enter_block();
+        self.walk_expr(&i.cond);
+        self.cur_stmt = saved_stmt;
+        if !is_let {
+            self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+        }
+        let alive = self.live.alive();
+        self.walk_block(&i.then_branch);
+        self.live.exit_block(self.file, self.cur_fn);
+        self.blocks.pop();
+        let then_killed = self
+            .live
+            .branch_reset(&alive, block_diverges(&i.then_branch));
+        if is_let && self.edition >= 2024 {
+            self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+        }
+        let else_killed = match &i.else_branch {
+            Some((_, els)) => {
+                self.walk_expr(els);
+                self.live.branch_reset(&alive, diverges(els))
+            }
+            None => self.live.branch_reset(&alive, false),
+        };
+        self.live.branch_merge(&[then_killed, else_killed]);
+        self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
     }
 
     /// Whether a method chain below `e` goes through a parallel-iterator adapter (rayon).
@@ -1154,6 +1477,20 @@ impl Walker<'_> {
                 for a in &c.args {
                     self.walk_arg(idx, a, island);
                 }
+                if self.live.active() {
+                    self.move_args(&c.args);
+                    let produces = match &*c.func {
+                        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+                            let f = s.ident.to_string();
+                            matches!(f.as_str(), "new" | "clone" | "downgrade" | "current")
+                                && self.resolve_paths(&p.path).is_some_and(|ps| {
+                                    ps.iter().any(|p| self.kb.may_produce_held_fn(p))
+                                })
+                        }),
+                        _ => false,
+                    };
+                    self.maybe_temp(e, produces);
+                }
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
@@ -1170,6 +1507,10 @@ impl Walker<'_> {
                 for a in &m.args {
                     self.walk_arg(Some(idx), a, island);
                 }
+                if self.live.active() {
+                    self.move_args(&m.args);
+                    self.maybe_temp(e, self.kb.may_produce_held_method(&name));
+                }
             }
             Expr::Await(a) => {
                 let mut base = &*a.base;
@@ -1179,10 +1520,23 @@ impl Walker<'_> {
                 self.awaited_next = matches!(base, Expr::Call(_) | Expr::MethodCall(_));
                 self.walk_expr(&a.base);
                 self.awaited_next = false;
+                if self.live.active() {
+                    let loc = Loc::between(a.dot_token.span, a.await_token.span);
+                    self.live.on_await(loc);
+                }
             }
             Expr::Async(a) => {
                 let saved = self.closure_of.take();
+                let captured =
+                    self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
+                self.live.enter_frame();
+                self.live.enter_block();
+                for (tys, loc, name) in captured {
+                    self.live.bind(name, tys, loc);
+                }
                 self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
+                self.live.exit_block(self.file, self.cur_fn);
+                self.live.exit_frame(self.file, self.cur_fn);
                 self.closure_of = saved;
             }
             Expr::Closure(c) => self.walk_closure(c),
@@ -1192,10 +1546,22 @@ impl Walker<'_> {
             Expr::TryBlock(t) => self.walk_block(&t.block),
             Expr::Loop(l) => self.walk_block(&l.body),
             Expr::While(w) => {
+                // `while cond`: the condition is a terminating scope; `while let` scrutinee
+                // temporaries live through the body.
+                let is_let = has_let(&w.cond);
+                let cond_stmt = self.live.new_stmt();
+                let saved_stmt = std::mem::replace(&mut self.cur_stmt, cond_stmt);
                 self.blocks.push(Scope::default());
+                self.live.enter_block();
                 self.walk_expr(&w.cond);
+                self.cur_stmt = saved_stmt;
+                if !is_let {
+                    self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+                }
                 self.walk_block(&w.body);
+                self.live.exit_block(self.file, self.cur_fn);
                 self.blocks.pop();
+                self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
             }
             Expr::ForLoop(f) => {
                 self.walk_expr(&f.expr);
@@ -1213,32 +1579,56 @@ impl Walker<'_> {
                 self.walk_block(&f.body);
                 self.blocks.pop();
             }
-            Expr::If(i) => {
-                self.blocks.push(Scope::default());
-                self.walk_expr(&i.cond);
-                self.walk_block(&i.then_branch);
-                self.blocks.pop();
-                if let Some((_, els)) = &i.else_branch {
-                    self.walk_expr(els);
-                }
-            }
+            Expr::If(i) => self.walk_if(i),
             Expr::Let(l) => {
+                let mut leaves = Vec::new();
+                if pat_binds(&l.pat) {
+                    binding_leaves(&l.expr, &mut leaves);
+                }
+                let saved = std::mem::replace(
+                    &mut self.bound,
+                    leaves.iter().map(|e| *e as *const Expr).collect(),
+                );
                 self.walk_expr(&l.expr);
+                self.bound = saved;
+                if self.live.active() {
+                    self.bind_live(&l.pat, &leaves);
+                }
                 let ty = self.ty_of_expr(&l.expr);
                 self.bind_pat(&l.pat, ty);
             }
             Expr::Match(m) => {
+                // Scrutinee temporaries live to the end of the enclosing statement; what an
+                // arm's pattern binds lives in that arm.
+                let mut leaves = Vec::new();
+                if m.arms.iter().any(|a| pat_binds(&a.pat)) {
+                    binding_leaves(&m.expr, &mut leaves);
+                }
+                let saved = std::mem::replace(
+                    &mut self.bound,
+                    leaves.iter().map(|e| *e as *const Expr).collect(),
+                );
                 self.walk_expr(&m.expr);
+                self.bound = saved;
                 let ty = self.ty_of_expr(&m.expr);
+                let alive = self.live.alive();
+                let mut killed = Vec::with_capacity(m.arms.len());
                 for arm in &m.arms {
                     self.blocks.push(Scope::default());
+                    self.live.enter_block();
+                    if self.live.active() {
+                        self.bind_live(&arm.pat, &leaves);
+                    }
                     self.bind_pat(&arm.pat, ty.clone());
                     if let Pat::Guard(g) = &arm.pat {
                         self.walk_expr(&g.guard);
                     }
                     self.walk_expr(&arm.body);
+                    self.live.exit_block(self.file, self.cur_fn);
                     self.blocks.pop();
+                    killed.push(self.live.branch_reset(&alive, diverges(&arm.body)));
                 }
+                self.live.branch_merge(&killed);
             }
             Expr::Macro(m) => self.walk_macro(&m.mac),
             Expr::Array(a) => a.elems.iter().for_each(|e| self.walk_expr(e)),
@@ -1254,12 +1644,14 @@ impl Walker<'_> {
             Expr::Unary(u) => self.walk_expr(&u.expr),
             Expr::Break(b) => {
                 if let Some(e) = &b.expr {
-                    self.walk_expr(e)
+                    self.walk_expr(e);
+                    self.move_args(std::iter::once(&**e));
                 }
             }
             Expr::Return(r) => {
                 if let Some(e) = &r.expr {
-                    self.walk_expr(e)
+                    self.walk_expr(e);
+                    self.move_args(std::iter::once(&**e));
                 }
             }
             Expr::Yield(y) => {
@@ -1338,8 +1730,15 @@ impl Walker<'_> {
         if !trusted {
             return;
         }
+        let awaits = is_select || name == "join" || name == "try_join";
         if is_select {
             self.walk_select(mac.tokens.clone());
+        }
+        if awaits && self.live.active() {
+            // `select!` / `join!` await their futures.
+            self.live.on_await(self.path_loc(&mac.path));
+        }
+        if is_select {
             return;
         }
         for chunk in split_top_level(mac.tokens.clone()) {
@@ -1589,6 +1988,7 @@ mod tests {
             file: 0,
             module: "demo".into(),
             crate_root: "demo".into(),
+            edition: 2021,
         };
         let out = walk_file(&input, &ast);
         out.facts

@@ -8,6 +8,11 @@ use crate::source::SourceFile;
 
 pub mod block_on_in_async;
 pub mod blocking_in_async;
+mod held;
+pub mod lock_across_await;
+pub mod non_send_across_await;
+pub mod refcell_across_await;
+pub mod span_guard_across_await;
 
 /// What a lint sees of a crate once all its files are indexed.
 pub struct CrateCx<'a> {
@@ -37,10 +42,18 @@ pub trait Lint: Sync {
 pub static ALL: &[&dyn Lint] = &[
     &blocking_in_async::BlockingInAsync,
     &block_on_in_async::BlockOnInAsync,
+    &lock_across_await::LockAcrossAwait,
+    &refcell_across_await::RefcellAcrossAwait,
+    &non_send_across_await::NonSendAcrossAwait,
+    &span_guard_across_await::SpanGuardAcrossAwait,
 ];
 
 /// The metadata of every lint, in `--list` order.
 pub static ALL_META: &[&LintMeta] = &[
     &blocking_in_async::BLOCKING_IN_ASYNC,
     &block_on_in_async::BLOCK_ON_IN_ASYNC,
+    &lock_across_await::LOCK_ACROSS_AWAIT,
+    &refcell_across_await::REFCELL_ACROSS_AWAIT,
+    &non_send_across_await::NON_SEND_ACROSS_AWAIT,
+    &span_guard_across_await::SPAN_GUARD_ACROSS_AWAIT,
 ];

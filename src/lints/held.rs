@@ -1,0 +1,93 @@
+//! Shared by the four held-across-await lints: turns the walker's [`HeldValue`] facts into
+//! diagnostics for the knowledge-base family (`lints/held.toml`) that a lint owns.
+
+use super::CrateCx;
+use crate::diag::Diagnostic;
+use crate::facts::{HeldValue, Ty};
+use crate::index::CrateIndex;
+use crate::kb::HeldEntry;
+
+/// At most this many `.await`s get a label of their own; the rest are counted in a note.
+const MAX_AWAIT_LABELS: usize = 4;
+
+/// The held-type entry of one resolved type: a path, a smart pointer or its pointee, or any
+/// element of a tuple.
+fn entry_of<'k>(index: &'k CrateIndex<'_>, ty: &Ty, lint: &str) -> Option<&'k HeldEntry> {
+    let kb = index.kb;
+    let hit = |p: &str| kb.held(p).filter(|e| e.lint == lint);
+    match ty {
+        Ty::Path(p) => hit(p),
+        Ty::Wrap(outer, inner) => hit(outer).or_else(|| entry_of(index, inner, lint)),
+        Ty::Tuple(v) => v.iter().find_map(|t| {
+            index
+                .resolve_ty(t, 0)
+                .and_then(|t| entry_of(index, &t, lint))
+        }),
+        _ => None,
+    }
+}
+
+fn held_entry<'k>(index: &'k CrateIndex<'_>, v: &HeldValue, lint: &str) -> Option<&'k HeldEntry> {
+    v.tys.iter().find_map(|t| {
+        index
+            .resolve_ty(t, 0)
+            .and_then(|t| entry_of(index, &t, lint))
+    })
+}
+
+/// Reports every value of the crate that holds a `lint` family type across an `.await`.
+pub fn check(
+    cx: &CrateCx<'_>,
+    lint: &'static str,
+    extra_note: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let index = cx.index;
+    for v in &index.facts.held {
+        let Some(entry) = held_entry(index, v, lint) else {
+            continue;
+        };
+        let subject = match &v.name {
+            Some(n) if !n.starts_with('_') || n.len() > 1 => format!("`{n}`, {}", entry.what),
+            _ => entry.what.clone(),
+        };
+        let count = v.awaits.len();
+        let mut d = Diagnostic::new(
+            lint,
+            v.file,
+            v.loc,
+            format!(
+                "{} is held across {}",
+                subject,
+                if count == 1 {
+                    "an `.await`"
+                } else {
+                    "`.await`s"
+                }
+            ),
+        )
+        .label("created here, and still alive at the `.await` below")
+        .help(entry.help.clone())
+        .item(
+            v.caller
+                .map(|f| index.facts.fns[f].name.clone())
+                .unwrap_or_default(),
+        );
+        for a in v.awaits.iter().take(MAX_AWAIT_LABELS) {
+            d = d.secondary(v.file, *a, "the task may suspend here while it is held");
+        }
+        if count > MAX_AWAIT_LABELS {
+            d = d.note(format!(
+                "held across {} more `.await`s",
+                count - MAX_AWAIT_LABELS
+            ));
+        }
+        if let Some(n) = extra_note {
+            d = d.note(n);
+        }
+        if let Some(reason) = &entry.reason {
+            d = d.note(format!("listed in the configuration: {reason}"));
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,56 @@
+use super::{CrateCx, Lint};
+use crate::diag::Diagnostic;
+use crate::registry::LintMeta;
+
+crate::declare_lint! {
+    /// ### What it does
+    /// Finds an `Rc`, `rc::Weak` or other `!Send` value (not a guard; those have their own
+    /// lints) alive across an `.await`: created in the async body by `Rc::new`, `Rc::clone`,
+    /// `.clone()` of a known `Rc`, `Rc::downgrade`, or bound with a `let` typed `Rc<..>`.
+    ///
+    /// ### Why is this bad?
+    /// A future that holds a `!Send` value at an `.await` is itself `!Send`: `tokio::spawn`
+    /// and every multi-threaded executor reject it, with an error that points at the spawn
+    /// call, not at the value. Ending the value's life before the `.await`, or using `Arc`,
+    /// keeps the future `Send`.
+    ///
+    /// ### Known problems
+    /// A value that is only a parameter of the async fn is not reported: such a fn is clearly
+    /// meant for a local executor (`spawn_local`, `LocalSet`). A future that is never spawned
+    /// onto a multi-threaded executor is fine with an `Rc`; suppress the lint there. Raw
+    /// pointers and other `!Send` types are only recognised when listed in the configuration.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// async fn run() {
+    ///     let shared = Rc::new(State::default());
+    ///     tick().await;
+    ///     shared.report();
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// async fn run() {
+    ///     let shared = Arc::new(State::default());
+    ///     tick().await;
+    ///     shared.report();
+    /// }
+    /// ```
+    pub NON_SEND_ACROSS_AWAIT, non_send_across_await, suspicious, Warn,
+    "an `Rc` or other !Send value alive across an `.await` makes the future !Send"
+}
+
+pub struct NonSendAcrossAwait;
+
+impl Lint for NonSendAcrossAwait {
+    fn meta(&self) -> &'static LintMeta {
+        &NON_SEND_ACROSS_AWAIT
+    }
+
+    fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
+        let note = "the future is not `Send` while it holds this value, so `tokio::spawn` \
+                    rejects it";
+        super::held::check(cx, NON_SEND_ACROSS_AWAIT.name, Some(note), out);
+    }
+}

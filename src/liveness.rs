@@ -1,0 +1,287 @@
+//! Which values are alive at each `.await`: the held-value analysis of the shared walker.
+//!
+//! The walker drives it while it walks an async body (`async fn`, `async` block or closure):
+//! values enter as `let` bindings (with the type evidence of what they are bound to) or as
+//! temporaries of calls that may produce a guard; they die at the end of their block or
+//! statement, when moved (`drop(x)`, passed by value, returned, captured by a `move` closure or
+//! an `async move` block), or on every branch of an `if` / `match`. Every `.await` is noted on
+//! each value alive in the same async body. A value that was alive across at least one `.await`
+//! becomes a [`HeldValue`] fact; the lints decide from its resolved type whether it matters.
+//!
+//! Rules follow rustc's temporary scopes (knowledge base §3.2): temporaries live to the end of
+//! their statement; `if` / `while` conditions are terminating scopes; `match`, `if let`,
+//! `while let` and `for` scrutinee temporaries live for the whole construct (but edition 2024
+//! drops `if let` temporaries before the `else` block); shadowing does not end a value's life;
+//! `let _ = x` drops at once while `let _x = x` holds.
+
+use crate::facts::{FnId, HeldValue, Ty};
+use crate::source::{FileId, Loc};
+
+#[derive(Debug)]
+struct LiveVal {
+    id: usize,
+    /// The binding name while it still refers to this value (`None` for temporaries and
+    /// after shadowing).
+    name: Option<String>,
+    tys: Vec<Ty>,
+    loc: Loc,
+    awaits: Vec<Loc>,
+    /// Block depth the value belongs to: it dies when that block ends.
+    depth: usize,
+    /// For temporaries: the statement at whose end it dies.
+    stmt: Option<usize>,
+    dead: bool,
+}
+
+#[derive(Debug, Default)]
+struct Frame {
+    live: Vec<LiveVal>,
+}
+
+/// The analysis state of one file's walk.
+#[derive(Debug, Default)]
+pub struct Liveness {
+    frames: Vec<Frame>,
+    next_id: usize,
+    depth: usize,
+    next_stmt: usize,
+    pub out: Vec<HeldValue>,
+}
+
+/// Async bodies set aside by [`Liveness::suspend`].
+#[derive(Debug)]
+pub struct FrameSet(Vec<Frame>);
+
+/// The set of values killed along one branch, for merging branches.
+#[derive(Debug, Clone)]
+pub struct Killed(Vec<usize>);
+
+impl Liveness {
+    /// Whether an async body is being walked (nothing is tracked in sync code).
+    pub fn active(&self) -> bool {
+        !self.frames.is_empty()
+    }
+
+    /// Sets the async bodies aside while a nested sync body (a fn item, a sync closure) is
+    /// walked: nothing in it belongs to them.
+    pub fn suspend(&mut self) -> FrameSet {
+        FrameSet(std::mem::take(&mut self.frames))
+    }
+
+    pub fn resume(&mut self, saved: FrameSet) {
+        self.frames = saved.0;
+    }
+
+    pub fn enter_frame(&mut self) {
+        self.frames.push(Frame::default());
+    }
+
+    /// Ends an async body: every value still alive in it dies.
+    pub fn exit_frame(&mut self, file: FileId, caller: Option<FnId>) {
+        if let Some(frame) = self.frames.pop() {
+            for v in frame.live {
+                Self::finish(&mut self.out, v, file, caller);
+            }
+        }
+    }
+
+    fn finish(out: &mut Vec<HeldValue>, v: LiveVal, file: FileId, caller: Option<FnId>) {
+        if !v.awaits.is_empty() && !v.tys.is_empty() {
+            out.push(HeldValue {
+                tys: v.tys,
+                file,
+                loc: v.loc,
+                awaits: v.awaits,
+                caller,
+                name: v.name,
+            });
+        }
+    }
+
+    pub fn enter_block(&mut self) {
+        self.depth += 1;
+    }
+
+    /// Ends a block: values bound in it die.
+    pub fn exit_block(&mut self, file: FileId, caller: Option<FnId>) {
+        let depth = self.depth;
+        self.depth -= 1;
+        if let Some(frame) = self.frames.last_mut() {
+            let (gone, keep): (Vec<_>, Vec<_>) = frame
+                .live
+                .drain(..)
+                .partition(|v| v.depth >= depth && v.stmt.is_none());
+            frame.live = keep;
+            for v in gone {
+                Self::finish(&mut self.out, v, file, caller);
+            }
+        }
+    }
+
+    /// A fresh statement id (temporaries created under it die at [`Liveness::end_stmt`]).
+    pub fn new_stmt(&mut self) -> usize {
+        self.next_stmt += 1;
+        self.next_stmt
+    }
+
+    pub fn end_stmt(&mut self, stmt: usize, file: FileId, caller: Option<FnId>) {
+        if let Some(frame) = self.frames.last_mut() {
+            let (gone, keep): (Vec<_>, Vec<_>) =
+                frame.live.drain(..).partition(|v| v.stmt == Some(stmt));
+            frame.live = keep;
+            for v in gone {
+                Self::finish(&mut self.out, v, file, caller);
+            }
+        }
+    }
+
+    /// A temporary produced by a call, alive until the end of statement `stmt`.
+    pub fn temp(&mut self, ty: Ty, loc: Loc, stmt: usize) {
+        let id = self.next_id;
+        let depth = self.depth;
+        if let Some(frame) = self.frames.last_mut() {
+            self.next_id += 1;
+            frame.live.push(LiveVal {
+                id,
+                name: None,
+                tys: vec![ty],
+                loc,
+                awaits: Vec::new(),
+                depth,
+                stmt: Some(stmt),
+                dead: false,
+            });
+        }
+    }
+
+    /// A new binding `name` (shadowing any earlier value of that name, which stays alive).
+    pub fn bind(&mut self, name: String, tys: Vec<Ty>, loc: Loc) {
+        self.shadow(&name);
+        let id = self.next_id;
+        let depth = self.depth;
+        if let Some(frame) = self.frames.last_mut() {
+            self.next_id += 1;
+            frame.live.push(LiveVal {
+                id,
+                name: Some(name),
+                tys,
+                loc,
+                awaits: Vec::new(),
+                depth,
+                stmt: None,
+                dead: false,
+            });
+        }
+    }
+
+    /// A binding of a name that holds nothing tracked: earlier values of the name are no
+    /// longer reachable by it.
+    pub fn shadow(&mut self, name: &str) {
+        if let Some(frame) = self.frames.last_mut() {
+            for v in frame
+                .live
+                .iter_mut()
+                .filter(|v| v.name.as_deref() == Some(name))
+            {
+                v.name = None;
+            }
+        }
+    }
+
+    /// The type evidence and creation site of the live value a name refers to.
+    pub fn lookup(&self, name: &str) -> Option<(Vec<Ty>, Loc)> {
+        let frame = self.frames.last()?;
+        frame
+            .live
+            .iter()
+            .rev()
+            .find(|v| !v.dead && v.name.as_deref() == Some(name))
+            .map(|v| (v.tys.clone(), v.loc))
+    }
+
+    /// The value a name refers to is moved away (dropped, passed by value, returned).
+    pub fn kill(&mut self, name: &str) -> bool {
+        if let Some(frame) = self.frames.last_mut()
+            && let Some(v) = frame
+                .live
+                .iter_mut()
+                .rev()
+                .find(|v| !v.dead && v.name.as_deref() == Some(name))
+        {
+            v.dead = true;
+            return true;
+        }
+        false
+    }
+
+    /// An `.await` (or an implicitly awaiting macro) in the current async body.
+    pub fn on_await(&mut self, loc: Loc) {
+        if let Some(frame) = self.frames.last_mut() {
+            for v in frame.live.iter_mut().filter(|v| !v.dead) {
+                if v.awaits.last() != Some(&loc) {
+                    v.awaits.push(loc);
+                }
+            }
+        }
+    }
+
+    /// Values of the enclosing body referred to by `names`, for capture by a nested async
+    /// block: (type evidence, creation site, name). With `by_move` they die in the enclosing
+    /// body.
+    pub fn capture(&mut self, names: &[String], by_move: bool) -> Vec<(Vec<Ty>, Loc, String)> {
+        let mut out = Vec::new();
+        if let Some(frame) = self.frames.last_mut() {
+            for name in names {
+                if let Some(v) = frame
+                    .live
+                    .iter_mut()
+                    .rev()
+                    .find(|v| !v.dead && v.name.as_deref() == Some(name))
+                {
+                    out.push((v.tys.clone(), v.loc, name.clone()));
+                    if by_move {
+                        v.dead = true;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Ids of the values alive now (before walking branches).
+    pub fn alive(&self) -> Vec<usize> {
+        self.frames
+            .last()
+            .map(|f| f.live.iter().filter(|v| !v.dead).map(|v| v.id).collect())
+            .unwrap_or_default()
+    }
+
+    /// Restores `alive` to alive (the state before a branch) and returns what the previous
+    /// branch killed.
+    pub fn branch_reset(&mut self, alive: &[usize], diverged: bool) -> Killed {
+        let mut killed = Vec::new();
+        if let Some(frame) = self.frames.last_mut() {
+            for v in frame.live.iter_mut().filter(|v| alive.contains(&v.id)) {
+                if v.dead || diverged {
+                    killed.push(v.id);
+                }
+                v.dead = false;
+            }
+        }
+        Killed(killed)
+    }
+
+    /// After all branches: a value is dead only if every branch killed it.
+    pub fn branch_merge(&mut self, branches: &[Killed]) {
+        if branches.is_empty() {
+            return;
+        }
+        if let Some(frame) = self.frames.last_mut() {
+            for v in frame.live.iter_mut() {
+                if branches.iter().all(|k| k.0.contains(&v.id)) {
+                    v.dead = true;
+                }
+            }
+        }
+    }
+}
