@@ -271,6 +271,24 @@ impl Kb {
         }
         kb.method_names
             .extend(kb.returns_method.keys().map(|(_, m)| m.clone()));
+        let produces_held = |r: &Returns| match r {
+            Returns::One(t) => kb.held_by_type.contains_key(t),
+            Returns::Tuple(v) => v.iter().any(|t| kb.held_by_type.contains_key(t)),
+        };
+        let methods: Vec<String> = kb
+            .returns_method
+            .iter()
+            .filter(|(_, r)| produces_held(r))
+            .map(|((_, m), _)| m.clone())
+            .collect();
+        let fns: Vec<String> = kb
+            .returns_fn
+            .iter()
+            .filter(|(_, r)| produces_held(r))
+            .map(|(p, _)| p.clone())
+            .collect();
+        kb.held_producer_methods.extend(methods);
+        kb.held_producer_fns.extend(fns);
         for i in islands.island {
             for p in i.paths {
                 kb.island_fns.insert(p, ());

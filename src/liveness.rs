@@ -48,6 +48,15 @@ pub struct Liveness {
     pub out: Vec<HeldValue>,
 }
 
+/// One value a binding holds: its type evidence, where it was created and the `.await`s it
+/// was already held across.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub tys: Vec<Ty>,
+    pub loc: Loc,
+    pub awaits: Vec<Loc>,
+}
+
 /// Async bodies set aside by [`Liveness::suspend`].
 #[derive(Debug)]
 pub struct FrameSet(Vec<Frame>);
@@ -154,23 +163,26 @@ impl Liveness {
         }
     }
 
-    /// A new binding `name` (shadowing any earlier value of that name, which stays alive).
-    pub fn bind(&mut self, name: String, tys: Vec<Ty>, loc: Loc) {
+    /// A new binding `name` holding `parts` (one tracked value each: type evidence and where
+    /// it was created). Earlier values of that name stay alive, unreachable by the name.
+    pub fn bind(&mut self, name: String, parts: Vec<Part>) {
         self.shadow(&name);
-        let id = self.next_id;
         let depth = self.depth;
-        if let Some(frame) = self.frames.last_mut() {
-            self.next_id += 1;
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        for Part { tys, loc, awaits } in parts {
             frame.live.push(LiveVal {
-                id,
-                name: Some(name),
+                id: self.next_id,
+                name: Some(name.clone()),
                 tys,
                 loc,
-                awaits: Vec::new(),
+                awaits,
                 depth,
                 stmt: None,
                 dead: false,
             });
+            self.next_id += 1;
         }
     }
 
@@ -188,30 +200,43 @@ impl Liveness {
         }
     }
 
-    /// The type evidence and creation site of the live value a name refers to.
-    pub fn lookup(&self, name: &str) -> Option<(Vec<Ty>, Loc)> {
-        let frame = self.frames.last()?;
+    /// The values a name refers to are moved into a new binding: returns them and ends them
+    /// here (the `.await`s they were held across so far go along, so a value moved from one
+    /// binding to another is still one finding).
+    pub fn take(&mut self, name: &str) -> Vec<Part> {
+        let Some(frame) = self.frames.last_mut() else {
+            return Vec::new();
+        };
         frame
             .live
-            .iter()
-            .rev()
-            .find(|v| !v.dead && v.name.as_deref() == Some(name))
-            .map(|v| (v.tys.clone(), v.loc))
+            .iter_mut()
+            .filter(|v| !v.dead && v.name.as_deref() == Some(name))
+            .map(|v| {
+                v.dead = true;
+                Part {
+                    tys: v.tys.clone(),
+                    loc: v.loc,
+                    awaits: std::mem::take(&mut v.awaits),
+                }
+            })
+            .collect()
     }
 
-    /// The value a name refers to is moved away (dropped, passed by value, returned).
+    /// The values a name refers to are moved away (dropped, passed by value, returned).
     pub fn kill(&mut self, name: &str) -> bool {
-        if let Some(frame) = self.frames.last_mut()
-            && let Some(v) = frame
-                .live
-                .iter_mut()
-                .rev()
-                .find(|v| !v.dead && v.name.as_deref() == Some(name))
+        let Some(frame) = self.frames.last_mut() else {
+            return false;
+        };
+        let mut any = false;
+        for v in frame
+            .live
+            .iter_mut()
+            .filter(|v| !v.dead && v.name.as_deref() == Some(name))
         {
             v.dead = true;
-            return true;
+            any = true;
         }
-        false
+        any
     }
 
     /// An `.await` (or an implicitly awaiting macro) in the current async body.
@@ -226,23 +251,33 @@ impl Liveness {
     }
 
     /// Values of the enclosing body referred to by `names`, for capture by a nested async
-    /// block: (type evidence, creation site, name). With `by_move` they die in the enclosing
-    /// body.
-    pub fn capture(&mut self, names: &[String], by_move: bool) -> Vec<(Vec<Ty>, Loc, String)> {
+    /// block: (name, parts). With `by_move` they die in the enclosing body.
+    pub fn capture(&mut self, names: &[String], by_move: bool) -> Vec<(String, Vec<Part>)> {
         let mut out = Vec::new();
-        if let Some(frame) = self.frames.last_mut() {
-            for name in names {
-                if let Some(v) = frame
-                    .live
-                    .iter_mut()
-                    .rev()
-                    .find(|v| !v.dead && v.name.as_deref() == Some(name))
-                {
-                    out.push((v.tys.clone(), v.loc, name.clone()));
-                    if by_move {
-                        v.dead = true;
-                    }
+        let Some(frame) = self.frames.last_mut() else {
+            return out;
+        };
+        for name in names {
+            if out.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let mut parts = Vec::new();
+            for v in frame
+                .live
+                .iter_mut()
+                .filter(|v| !v.dead && v.name.as_deref() == Some(name))
+            {
+                parts.push(Part {
+                    tys: v.tys.clone(),
+                    loc: v.loc,
+                    awaits: Vec::new(),
+                });
+                if by_move {
+                    v.dead = true;
                 }
+            }
+            if !parts.is_empty() {
+                out.push((name.clone(), parts));
             }
         }
         out

@@ -14,7 +14,7 @@
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
 use crate::fxhash::FxHashMap as HashMap;
 use crate::kb::Kb;
-use crate::liveness::Liveness;
+use crate::liveness::{Liveness, Part};
 use crate::source::{FileId, Loc};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
@@ -167,6 +167,9 @@ const PRELUDE: &[(&str, &str)] = &[
     ("Into", "std::convert::Into"),
 ];
 
+/// Methods that take a guard by value and end it (`EnteredSpan::exit`).
+const CONSUMING_METHODS: &[&str] = &["exit", "into_inner"];
+
 const PRIMITIVES: &[&str] = &[
     "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
     "isize", "f32", "f64",
@@ -276,6 +279,20 @@ impl<'ast> Visit<'ast> for IdentCollector {
     fn visit_item(&mut self, _: &'ast Item) {}
 }
 
+/// The span of the first name a pattern binds.
+fn pat_ident_span(p: &Pat) -> Option<Span> {
+    match p {
+        Pat::Ident(pi) => Some(pi.ident.span()),
+        Pat::Type(pt) => pat_ident_span(&pt.pat),
+        Pat::Reference(r) => pat_ident_span(&r.pat),
+        Pat::Paren(x) => pat_ident_span(&x.pat),
+        Pat::Tuple(t) => t.elems.iter().find_map(pat_ident_span),
+        Pat::TupleStruct(t) => t.elems.iter().find_map(pat_ident_span),
+        Pat::Struct(s) => s.fields.iter().find_map(|f| pat_ident_span(&f.pat)),
+        _ => None,
+    }
+}
+
 /// Whether a condition is (or chains) an `if let` / `while let`.
 fn has_let(e: &Expr) -> bool {
     match e {
@@ -315,7 +332,22 @@ fn binding_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if is_constructor_path(&p.path)) => {
             c.args.iter().for_each(|e| binding_leaves(e, out))
         }
+        // `let r = &mut *m.lock().unwrap();`: the temporary behind the reference lives as long
+        // as the binding (temporary lifetime extension).
+        Expr::Reference(r) => extended_leaves(&r.expr, out),
         _ => out.push(e),
+    }
+}
+
+/// The temporaries a `&place` initialiser extends: calls at the root of the place.
+fn extended_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => extended_leaves(&u.expr, out),
+        Expr::Field(f) => extended_leaves(&f.base, out),
+        Expr::Index(i) => extended_leaves(&i.expr, out),
+        Expr::Paren(p) => extended_leaves(&p.expr, out),
+        Expr::MethodCall(_) | Expr::Call(_) => binding_leaves(e, out),
+        _ => {}
     }
 }
 
@@ -756,7 +788,7 @@ impl Walker<'_> {
                 let name = m.method.to_string();
                 match name.as_str() {
                     "unwrap" | "expect" | "unwrap_or_default" | "unwrap_unchecked" | "as_ref"
-                    | "as_mut" | "by_ref" | "borrow" | "borrow_mut"
+                    | "as_mut" | "by_ref"
                         if m.args.len() <= 1 =>
                     {
                         self.ty_of_expr(&m.receiver)
@@ -773,7 +805,19 @@ impl Walker<'_> {
             Expr::Paren(p) => self.ty_of_expr(&p.expr),
             Expr::Group(g) => self.ty_of_expr(&g.expr),
             Expr::Reference(r) => self.ty_of_expr(&r.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.ty_of_expr(&u.expr),
+            // `*guard` is the guarded value, not the guard: no evidence.
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Ty::Unknown,
+            // The tracing span macros make a `Span`.
+            Expr::Macro(m)
+                if m.mac.path.segments.last().is_some_and(|s| {
+                    s.ident == "span"
+                        || ["trace", "debug", "info", "warn", "error"]
+                            .iter()
+                            .any(|l| s.ident == format!("{l}_span"))
+                }) =>
+            {
+                Ty::Path("tracing::span::Span".into())
+            }
             Expr::Field(f) => match self.ty_of_expr(&f.base) {
                 Ty::Unknown => Ty::Unknown,
                 base => match &f.member {
@@ -1143,8 +1187,15 @@ impl Walker<'_> {
         }
         self.blocks.push(scope);
         self.live.enter_block();
-        for stmt in &block.stmts {
-            self.walk_stmt(stmt);
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            // Before edition 2024 a block's tail expression keeps its temporaries until the end
+            // of the statement enclosing the block.
+            if i + 1 == n && self.edition < 2024 && matches!(stmt, Stmt::Expr(_, None)) {
+                self.walk_stmt_inner(stmt);
+            } else {
+                self.walk_stmt(stmt);
+            }
         }
         self.live.exit_block(self.file, self.cur_fn);
         self.blocks.pop();
@@ -1173,8 +1224,18 @@ impl Walker<'_> {
                             &mut self.bound,
                             leaves.iter().map(|e| *e as *const Expr).collect(),
                         );
+                        // `let .. else` drops the initializer's temporaries before `else` runs.
+                        let sub = init.diverge.as_ref().map(|_| self.live.new_stmt());
+                        let outer = self.cur_stmt;
+                        if let Some(sub) = sub {
+                            self.cur_stmt = sub;
+                        }
                         self.walk_expr(&init.expr);
                         self.bound = saved;
+                        self.cur_stmt = outer;
+                        if let Some(sub) = sub {
+                            self.live.end_stmt(sub, self.file, self.cur_fn);
+                        }
                         if let Some((_, diverge)) = &init.diverge {
                             self.walk_expr(diverge);
                         }
@@ -1204,37 +1265,53 @@ impl Walker<'_> {
         if names.is_empty() {
             return;
         }
-        let mut tys = Vec::new();
-        let mut loc = None;
+        let at_pat = pat_ident_span(pat).map(|s| self.loc(s)).unwrap_or_default();
+        // One part per value the binding holds (two guards in an array are two findings).
+        let mut parts: Vec<Part> = Vec::new();
         for leaf in leaves {
             // `let y = x;` moves a live value into the new binding.
             if let Expr::Path(p) = leaf
                 && let Some(i) = p.path.get_ident()
-                && let Some((moved, at)) = self.live.lookup(&i.to_string())
             {
-                self.live.kill(&i.to_string());
-                tys.extend(moved);
-                loc.get_or_insert(at);
-                continue;
+                let moved = self.live.take(&i.to_string());
+                if !moved.is_empty() {
+                    parts.extend(moved);
+                    continue;
+                }
             }
             let ty = self.ty_of_expr(leaf);
             if ty != Ty::Unknown {
-                tys.push(ty);
-                loc.get_or_insert_with(|| self.expr_loc(leaf));
+                let loc = self.expr_loc(leaf);
+                let loc = if loc.line > 0 { loc } else { at_pat };
+                parts.push(Part {
+                    tys: vec![ty],
+                    loc,
+                    awaits: Vec::new(),
+                });
             }
         }
         if let Pat::Type(pt) = pat {
             let declared = self.ty_of_type(&pt.ty);
             if declared != Ty::Unknown {
-                tys.push(declared);
-                loc.get_or_insert_with(|| self.loc(pt.colon_token.span));
+                match parts.first_mut() {
+                    Some(part) => part.tys.push(declared),
+                    None => {
+                        let loc = leaves
+                            .first()
+                            .map(|l| self.expr_loc(l))
+                            .filter(|l| l.line > 0);
+                        let loc = loc.unwrap_or(at_pat);
+                        parts.push(Part {
+                            tys: vec![declared],
+                            loc,
+                            awaits: Vec::new(),
+                        });
+                    }
+                }
             }
         }
         for name in names {
-            match loc {
-                Some(at) if !tys.is_empty() => self.live.bind(name, tys.clone(), at),
-                _ => self.live.shadow(&name),
-            }
+            self.live.bind(name, parts.clone());
         }
     }
 
@@ -1352,8 +1429,8 @@ impl Walker<'_> {
             let captured = self.capture_into_async(|v| v.visit_expr(&c.body), c.capture.is_some());
             self.live.enter_frame();
             self.live.enter_block();
-            for (tys, loc, name) in captured {
-                self.live.bind(name, tys, loc);
+            for (name, parts) in captured {
+                self.live.bind(name, parts);
             }
             self.walk_in_ctx(Ctx::Async, |w| w.walk_expr(&c.body));
             self.live.exit_block(self.file, self.cur_fn);
@@ -1380,7 +1457,7 @@ impl Walker<'_> {
         &mut self,
         visit: impl FnOnce(&mut IdentCollector),
         by_move: bool,
-    ) -> Vec<(Vec<Ty>, Loc, String)> {
+    ) -> Vec<(String, Vec<Part>)> {
         if !self.live.active() {
             return Vec::new();
         }
@@ -1509,6 +1586,9 @@ impl Walker<'_> {
                 }
                 if self.live.active() {
                     self.move_args(&m.args);
+                    if CONSUMING_METHODS.contains(&name.as_str()) {
+                        self.move_args(std::iter::once(&*m.receiver));
+                    }
                     self.maybe_temp(e, self.kb.may_produce_held_method(&name));
                 }
             }
@@ -1531,8 +1611,8 @@ impl Walker<'_> {
                     self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
                 self.live.enter_frame();
                 self.live.enter_block();
-                for (tys, loc, name) in captured {
-                    self.live.bind(name, tys, loc);
+                for (name, parts) in captured {
+                    self.live.bind(name, parts);
                 }
                 self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
                 self.live.exit_block(self.file, self.cur_fn);
@@ -2171,5 +2251,47 @@ mod tests {
             !p.iter().any(|x| x.ends_with("twelve")),
             "unknown macros are not walked"
         );
+    }
+}
+
+#[cfg(test)]
+mod held_tests {
+    use super::*;
+
+    /// (binding name or "tmp", number of awaits) of every held value in `src`.
+    fn held(src: &str) -> Vec<(String, usize)> {
+        let kb = Kb::builtin();
+        let ast = syn::parse_file(src).unwrap();
+        let input = FileInput {
+            kb,
+            file: 0,
+            module: "demo".into(),
+            crate_root: "demo".into(),
+            edition: 2021,
+        };
+        let out = walk_file(&input, &ast);
+        out.facts
+            .held
+            .iter()
+            .map(|h| {
+                (
+                    h.name.clone().unwrap_or_else(|| "tmp".into()),
+                    h.awaits.len(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn temporaries_live_to_the_end_of_their_statement() {
+        let src = r#"
+            async fn c(m: &std::sync::Mutex<Vec<u32>>) {
+                m.lock().unwrap().push(f().await);
+                let n = m.lock().unwrap().len();
+                g().await;
+            }
+        "#;
+        // `n` is recorded too (its type is resolved, and dismissed, at crate level).
+        assert_eq!(held(src), [("tmp".to_string(), 1), ("n".to_string(), 1)]);
     }
 }
