@@ -467,6 +467,15 @@ impl<'a> CrateIndex<'a> {
                     _ => None,
                 }
             }
+            Ty::MethodRet(recv, name) if name == "clone" => {
+                // A clone has the receiver's type, except for a guard or a borrow, which is
+                // not `Clone`: auto-deref clones what it guards.
+                let t = self.resolve_ty(recv, depth + 1)?;
+                match &t {
+                    Ty::Path(p) if self.kb.held(p).is_some_and(|e| e.lint != "non_send_across_await") => None,
+                    _ => Some(t),
+                }
+            }
             Ty::MethodRet(recv, name) => {
                 let Some(Ty::Path(recv)) = self
                     .resolve_ty(recv, depth + 1)

@@ -793,7 +793,8 @@ impl Walker<'_> {
                     {
                         self.ty_of_expr(&m.receiver)
                     }
-                    "clone" => self.ty_of_expr(&m.receiver),
+                    // `rc.clone()` is an `Rc`, but `guard.clone()` clones the guarded value: decided
+                    // once the receiver's type is known (see `CrateIndex::resolve_ty`).
                     _ => match self.ty_of_expr(&m.receiver) {
                         Ty::Unknown => Ty::Unknown,
                         recv => Ty::MethodRet(Box::new(recv), name),
