@@ -185,14 +185,17 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         index: &index,
         files: &files,
     };
-    for lint in lints::ALL {
-        if opts.levels.get(lint.meta().name) == Level::Allow {
-            continue;
-        }
-        let mut out = Vec::new();
-        lint.check_crate(&cx, &mut out);
-        diags.extend(out);
-    }
+    // Lints are independent: run them side by side (the output is sorted afterwards).
+    let found: Vec<Diagnostic> = lints::ALL
+        .par_iter()
+        .filter(|lint| opts.levels.get(lint.meta().name) != Level::Allow)
+        .flat_map_iter(|lint| {
+            let mut out = Vec::new();
+            lint.check_crate(&cx, &mut out);
+            out
+        })
+        .collect();
+    diags.extend(found);
     let t_lints = t0.elapsed();
     drop(index);
     if timing {

@@ -55,29 +55,38 @@ const MAX_RESOLVE_DEPTH: usize = 12;
 impl<'a> CrateIndex<'a> {
     pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
         let t0 = std::time::Instant::now();
-        let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
-        let mut method_names: HashMap<String, usize> = HashMap::default();
-        for (id, f) in facts.fns.iter().enumerate() {
-            by_path.entry(f.path.clone()).or_default().push(id);
-            if f.name.contains("::") {
-                let short = f.path.rsplit("::").next().unwrap_or_default().to_string();
-                *method_names.entry(short).or_default() += 1;
-            }
-        }
-        let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
-        for f in &facts.fns {
-            if f.name.contains("::")
-                && let Some((parent, _)) = f.path.rsplit_once("::")
-            {
-                local_types.insert(parent.to_string());
-            }
-        }
-        let mut calls_by_fn = vec![Vec::new(); facts.fns.len()];
-        for (i, c) in facts.calls.iter().enumerate() {
-            if let Some(f) = c.caller {
-                calls_by_fn[f].push(i);
-            }
-        }
+        // The maps over functions and those over calls are independent: build them in
+        // parallel.
+        let ((by_path, method_names, local_types), (calls_by_fn, has_children)) = rayon::join(
+            || {
+                let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
+                let mut method_names: HashMap<String, usize> = HashMap::default();
+                let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
+                for (id, f) in facts.fns.iter().enumerate() {
+                    by_path.entry(f.path.clone()).or_default().push(id);
+                    if f.name.contains("::")
+                        && let Some((parent, short)) = f.path.rsplit_once("::")
+                    {
+                        *method_names.entry(short.to_string()).or_default() += 1;
+                        local_types.insert(parent.to_string());
+                    }
+                }
+                (by_path, method_names, local_types)
+            },
+            || {
+                let mut calls_by_fn = vec![Vec::new(); facts.fns.len()];
+                let mut has_children = vec![false; facts.calls.len()];
+                for (i, c) in facts.calls.iter().enumerate() {
+                    if let Some(f) = c.caller {
+                        calls_by_fn[f].push(i);
+                    }
+                    if let Some(j) = c.closure_of {
+                        has_children[j] = true;
+                    }
+                }
+                (calls_by_fn, has_children)
+            },
+        );
         let ctx = facts.calls.iter().map(|c| c.ctx).collect();
         let island_wrappers = vec![false; facts.fns.len()];
         let mut reexports = HashMap::default();
@@ -98,12 +107,6 @@ impl<'a> CrateIndex<'a> {
             .iter()
             .map(|(from, _)| from.split("::").next().unwrap_or("").to_string())
             .collect();
-        let mut has_children = vec![false; facts.calls.len()];
-        for c in &facts.calls {
-            if let Some(j) = c.closure_of {
-                has_children[j] = true;
-            }
-        }
         let mut index = CrateIndex {
             has_children,
             canon_cache: HashMap::default(),
@@ -126,9 +129,9 @@ impl<'a> CrateIndex<'a> {
         let paths: HashSet<&str> = index
             .facts
             .calls
-            .iter()
+            .par_iter()
             .filter_map(|c| match &c.callee {
-                Callee::Path(p) => Some(p.iter().map(String::as_str)),
+                Callee::Path(p) => Some(p.iter().map(String::as_str).collect::<Vec<_>>()),
                 Callee::Method { .. } => None,
             })
             .flatten()

@@ -115,14 +115,23 @@ impl Liveness {
     pub fn exit_block(&mut self, file: FileId, caller: Option<FnId>) {
         let depth = self.depth;
         self.depth -= 1;
-        if let Some(frame) = self.frames.last_mut() {
-            let (gone, keep): (Vec<_>, Vec<_>) = frame
-                .live
-                .drain(..)
-                .partition(|v| v.depth >= depth && v.stmt.is_none());
-            frame.live = keep;
-            for v in gone {
+        self.remove_where(file, caller, |v| v.depth >= depth && v.stmt.is_none());
+    }
+
+    /// Removes (and reports, when held across an await) the values matching `gone`, without
+    /// allocating when there are none (the common case: this runs for every statement).
+    fn remove_where(&mut self, file: FileId, caller: Option<FnId>, gone: impl Fn(&LiveVal) -> bool) {
+        let Some(frame) = self.frames.last_mut() else { return };
+        if !frame.live.iter().any(&gone) {
+            return;
+        }
+        let mut i = 0;
+        while i < frame.live.len() {
+            if gone(&frame.live[i]) {
+                let v = frame.live.remove(i);
                 Self::finish(&mut self.out, v, file, caller);
+            } else {
+                i += 1;
             }
         }
     }
@@ -134,14 +143,7 @@ impl Liveness {
     }
 
     pub fn end_stmt(&mut self, stmt: usize, file: FileId, caller: Option<FnId>) {
-        if let Some(frame) = self.frames.last_mut() {
-            let (gone, keep): (Vec<_>, Vec<_>) =
-                frame.live.drain(..).partition(|v| v.stmt == Some(stmt));
-            frame.live = keep;
-            for v in gone {
-                Self::finish(&mut self.out, v, file, caller);
-            }
-        }
+        self.remove_where(file, caller, |v| v.stmt == Some(stmt));
     }
 
     /// A temporary produced by a call, alive until the end of statement `stmt`.
