@@ -84,6 +84,42 @@ pub struct FnDef {
     pub loc: Loc,
     /// The declared return type (`Self` already replaced by the impl's type).
     pub ret: Ty,
+    /// `async fn`, or declared to return a future (`impl Future`, `Pin<Box<dyn Future>>`,
+    /// `BoxFuture`, `LocalBoxFuture`).
+    pub returns_future: bool,
+}
+
+/// How a value was thrown away.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DropKind {
+    /// An expression statement `value;`.
+    Statement,
+    /// `let _ = value;`
+    LetUnderscore,
+    /// `drop(value)` / `std::mem::drop(value)`.
+    Drop,
+    /// `let name = value;` and `name` is never used again.
+    UnusedBinding(String),
+}
+
+/// What was thrown away.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dropped {
+    /// The value of call `.0` (an index into [`CrateFacts::calls`]).
+    Call(usize),
+    /// An `async` block or closure's future.
+    AsyncBlock,
+}
+
+/// A value created and thrown away without being used (the lints decide from what produced it
+/// whether that matters: a future that never runs, a task handle that detaches).
+#[derive(Clone, Debug)]
+pub struct DroppedValue {
+    pub what: Dropped,
+    pub kind: DropKind,
+    pub file: FileId,
+    pub loc: Loc,
+    pub caller: Option<FnId>,
 }
 
 /// A value that is alive across at least one `.await` of the async body that created it.
@@ -113,6 +149,8 @@ pub struct CrateFacts {
     pub reexports: Vec<(String, String)>,
     /// Values alive across an `.await` (resolved to types by the lints).
     pub held: Vec<HeldValue>,
+    /// Values thrown away unused.
+    pub dropped: Vec<DroppedValue>,
 }
 
 impl CrateFacts {
@@ -130,6 +168,13 @@ impl CrateFacts {
             self.fields.entry(k).or_default().extend(v);
         }
         self.reexports.append(&mut other.reexports);
+        for mut d in other.dropped {
+            d.caller = d.caller.map(|id| id + offset);
+            if let Dropped::Call(i) = &mut d.what {
+                *i += call_offset;
+            }
+            self.dropped.push(d);
+        }
         for mut h in other.held {
             h.caller = h.caller.map(|id| id + offset);
             self.held.push(h);

@@ -26,8 +26,8 @@ pub struct CrateIndex<'a> {
     pub facts: CrateFacts,
     pub kb: &'a Kb,
     by_path: HashMap<String, Vec<FnId>>,
-    /// Names of every method defined in the crate (for name-only matches).
-    method_names: HashMap<String, usize>,
+    /// Every method defined in the crate, by name (for name-only matches).
+    method_names: HashMap<String, Vec<FnId>>,
     /// Call-site indices per calling function.
     calls_by_fn: Vec<Vec<usize>>,
     /// Types declared in the crate or given methods in it.
@@ -60,14 +60,14 @@ impl<'a> CrateIndex<'a> {
         let ((by_path, method_names, local_types), (calls_by_fn, has_children)) = rayon::join(
             || {
                 let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
-                let mut method_names: HashMap<String, usize> = HashMap::default();
+                let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
                 let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
                 for (id, f) in facts.fns.iter().enumerate() {
                     by_path.entry(f.path.clone()).or_default().push(id);
                     if f.name.contains("::")
                         && let Some((parent, short)) = f.path.rsplit_once("::")
                     {
-                        *method_names.entry(short.to_string()).or_default() += 1;
+                        method_names.entry(short.to_string()).or_default().push(id);
                         local_types.insert(parent.to_string());
                     }
                 }
@@ -280,6 +280,14 @@ impl<'a> CrateIndex<'a> {
         &self.targets[i]
     }
 
+    /// The crate's methods of this name (in any impl or trait).
+    pub fn methods_named(&self, name: &str) -> &[FnId] {
+        self.method_names
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     /// Whether the crate itself defines a method with this name.
     pub fn defines_method(&self, name: &str) -> bool {
         self.method_names.contains_key(name)
@@ -475,7 +483,14 @@ impl<'a> CrateIndex<'a> {
                 // not `Clone`: auto-deref clones what it guards.
                 let t = self.resolve_ty(recv, depth + 1)?;
                 match &t {
-                    Ty::Path(p) if self.kb.held(p).is_some_and(|e| e.lint != "non_send_across_await") => None,
+                    Ty::Path(p)
+                        if self
+                            .kb
+                            .held(p)
+                            .is_some_and(|e| e.lint != "non_send_across_await") =>
+                    {
+                        None
+                    }
                     _ => Some(t),
                 }
             }

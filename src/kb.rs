@@ -113,6 +113,33 @@ struct HeldFile {
     held: Vec<HeldEntry>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FutureEntry {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    ty: Option<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+    source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FuturesFile {
+    #[serde(default)]
+    future_fn: Vec<FutureEntry>,
+    #[serde(default)]
+    future_method: Vec<FutureEntry>,
+    #[serde(default)]
+    future_method_name: Vec<FutureEntry>,
+    #[serde(default)]
+    spawn: Vec<FutureEntry>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IslandsFile {
@@ -194,6 +221,12 @@ pub struct Kb {
     /// one), so the walker only tracks calls that can matter.
     held_producer_methods: HashSet<String>,
     held_producer_fns: HashSet<String>,
+    future_fns: HashSet<String>,
+    future_methods: HashSet<(String, String)>,
+    future_method_names: HashSet<String>,
+    spawn_fns: HashSet<String>,
+    /// (receiver type, method) pairs that spawn a detached task.
+    spawn_methods: HashSet<(String, String)>,
     island_fns: HashMap<String, ()>,
     island_methods: HashMap<String, ()>,
     chain_methods: HashMap<String, ()>,
@@ -204,6 +237,7 @@ pub const BLOCK_ON_TOML: &str = include_str!("../lints/block_on.toml");
 pub const TYPES_TOML: &str = include_str!("../lints/types.toml");
 pub const ISLANDS_TOML: &str = include_str!("../lints/islands.toml");
 pub const HELD_TOML: &str = include_str!("../lints/held.toml");
+pub const FUTURES_TOML: &str = include_str!("../lints/futures.toml");
 
 impl Kb {
     /// The built-in knowledge base (parsed once per process).
@@ -225,6 +259,39 @@ impl Kb {
             toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
         let held: HeldFile =
             toml::from_str(HELD_TOML).map_err(|e| format!("lints/held.toml: {e}"))?;
+        let futures: FuturesFile =
+            toml::from_str(FUTURES_TOML).map_err(|e| format!("lints/futures.toml: {e}"))?;
+        let all = futures.future_fn.iter().chain(&futures.future_method);
+        let all = all.chain(&futures.future_method_name).chain(&futures.spawn);
+        if let Some(f) = all.into_iter().find(|f| f.source.trim().is_empty()) {
+            return Err(format!(
+                "lints/futures.toml: an entry has no `source`: {f:?}"
+            ));
+        }
+        for f in futures.future_fn {
+            kb.future_fns.extend(f.paths);
+        }
+        for f in futures.future_method {
+            let ty =
+                f.ty.ok_or("lints/futures.toml: [[future_method]] needs a `type`")?;
+            for m in f.methods {
+                kb.method_names.insert(m.clone());
+                kb.future_methods.insert((ty.clone(), m));
+            }
+        }
+        for f in futures.future_method_name {
+            kb.method_names.extend(f.methods.iter().cloned());
+            kb.future_method_names.extend(f.methods);
+        }
+        for f in futures.spawn {
+            kb.spawn_fns.extend(f.paths);
+            for t in &f.types {
+                for m in &f.methods {
+                    kb.method_names.insert(m.clone());
+                    kb.spawn_methods.insert((t.clone(), m.clone()));
+                }
+            }
+        }
         for h in held.held {
             for t in &h.types {
                 kb.held_by_type.insert(t.clone(), kb.held.len());
@@ -364,9 +431,37 @@ impl Kb {
         self.held_producer_fns.contains(path)
     }
 
+    /// Whether calling this function path returns a future.
+    pub fn is_future_fn(&self, path: &str) -> bool {
+        self.future_fns.contains(path)
+    }
+
+    /// Whether this method on this receiver type returns a future.
+    pub fn is_future_method(&self, ty: &str, name: &str) -> bool {
+        self.future_methods
+            .contains(&(ty.to_string(), name.to_string()))
+    }
+
+    /// Whether a method of this name returns a future on any receiver.
+    pub fn is_future_method_name(&self, name: &str) -> bool {
+        self.future_method_names.contains(name)
+    }
+
+    /// Whether this function spawns a task that a dropped handle detaches.
+    pub fn is_spawn_fn(&self, path: &str) -> bool {
+        self.spawn_fns.contains(path)
+    }
+
+    pub fn is_spawn_method(&self, ty: &str, name: &str) -> bool {
+        self.spawn_methods
+            .contains(&(ty.to_string(), name.to_string()))
+    }
+
     /// Whether any table mentions this function path.
     pub fn knows_function(&self, path: &str) -> bool {
-        self.blocking.function(path).is_some()
+        self.future_fns.contains(path)
+            || self.spawn_fns.contains(path)
+            || self.blocking.function(path).is_some()
             || self.block_on.function(path).is_some()
             || self.returns_fn.contains_key(path)
             || self.island_fns.contains_key(path)

@@ -120,8 +120,15 @@ impl Liveness {
 
     /// Removes (and reports, when held across an await) the values matching `gone`, without
     /// allocating when there are none (the common case: this runs for every statement).
-    fn remove_where(&mut self, file: FileId, caller: Option<FnId>, gone: impl Fn(&LiveVal) -> bool) {
-        let Some(frame) = self.frames.last_mut() else { return };
+    fn remove_where(
+        &mut self,
+        file: FileId,
+        caller: Option<FnId>,
+        gone: impl Fn(&LiveVal) -> bool,
+    ) {
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
         if !frame.live.iter().any(&gone) {
             return;
         }

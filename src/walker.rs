@@ -11,7 +11,9 @@
 //!
 //! The result is a [`CrateFacts`] for the file; the AST can be dropped right after.
 
-use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
+use crate::facts::{
+    CallSite, Callee, CrateFacts, Ctx, DropKind, Dropped, DroppedValue, FnDef, FnId, Ty,
+};
 use crate::fxhash::FxHashMap as HashMap;
 use crate::kb::Kb;
 use crate::liveness::{Liveness, Part};
@@ -78,6 +80,8 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         edition: input.edition,
         cur_stmt: 0,
         bound: Vec::new(),
+        drop_watch: Vec::new(),
+        unused: Vec::new(),
     };
     w.walk_module(&input.module, &file.items);
     w.out.facts.held = std::mem::take(&mut w.live.out);
@@ -139,6 +143,11 @@ struct Walker<'a> {
     cur_stmt: usize,
     /// Expressions whose values flow into the binding being initialised (not temporaries).
     bound: Vec<*const Expr>,
+    /// Expressions whose value is thrown away (a statement, `let _ =`, `drop(..)`), noted when
+    /// the walk reaches them.
+    drop_watch: Vec<(*const Expr, DropKind)>,
+    /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
+    unused: Vec<Vec<(String, DroppedValue)>>,
 }
 
 /// What a path resolved to.
@@ -277,6 +286,40 @@ impl<'ast> Visit<'ast> for IdentCollector {
 
     // Nested items are not part of the body.
     fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// Whether a declared return type is a future: `impl Future<..>`, `Pin<Box<dyn Future<..>>>`,
+/// `BoxFuture<..>` or `LocalBoxFuture<..>`.
+fn returns_future(ret: &syn::ReturnType) -> bool {
+    fn is_future(ty: &Type) -> bool {
+        let bounds_future = |b: &syn::punctuated::Punctuated<
+            syn::TypeParamBound,
+            syn::Token![+],
+        >| {
+            b.iter().any(|b| {
+                matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+            })
+        };
+        match ty {
+            Type::ImplTrait(t) => bounds_future(&t.bounds),
+            Type::TraitObject(t) => bounds_future(&t.bounds),
+            Type::Paren(p) => is_future(&p.elem),
+            Type::Group(g) => is_future(&g.elem),
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+                if s.ident == "BoxFuture" || s.ident == "LocalBoxFuture" {
+                    return true;
+                }
+                (s.ident == "Pin" || s.ident == "Box")
+                    && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                        if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if is_future(t))))
+            }),
+            _ => false,
+        }
+    }
+    match ret {
+        syn::ReturnType::Default => false,
+        syn::ReturnType::Type(_, t) => is_future(t),
+    }
 }
 
 /// The span of the first name a pattern binds.
@@ -1118,6 +1161,7 @@ impl Walker<'_> {
             file: self.file,
             loc: self.loc(sig.ident.span()),
             ret,
+            returns_future: sig.asyncness.is_some() || returns_future(&sig.output),
         });
         let Some(body) = body else { return };
         let saved_ctx = std::mem::replace(
@@ -1188,6 +1232,7 @@ impl Walker<'_> {
         }
         self.blocks.push(scope);
         self.live.enter_block();
+        self.unused.push(Vec::new());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             // Before edition 2024 a block's tail expression keeps its temporaries until the end
@@ -1199,15 +1244,104 @@ impl Walker<'_> {
             }
         }
         self.live.exit_block(self.file, self.cur_fn);
+        if let Some(unused) = self.unused.pop() {
+            self.out
+                .facts
+                .dropped
+                .extend(unused.into_iter().map(|(_, d)| d));
+        }
         self.blocks.pop();
     }
 
+    /// Notes that the value of `e` is thrown away, for the dropped-value facts: the call it
+    /// evaluates to is recorded when the walk reaches it.
+    fn watch_dropped(&mut self, e: &Expr, kind: DropKind) {
+        match e {
+            Expr::Paren(p) => self.watch_dropped(&p.expr, kind),
+            Expr::Group(g) => self.watch_dropped(&g.expr, kind),
+            // `Box::pin(fut());`: the inner future is what never runs.
+            Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "pin")) =>
+            {
+                self.watch_dropped(&c.args[0], kind)
+            }
+            // The value of an `if` / `match` statement is its branches' tail values.
+            Expr::If(i) if kind == DropKind::Statement => {
+                if let Some(Stmt::Expr(t, None)) = i.then_branch.stmts.last() {
+                    self.watch_dropped(t, kind.clone());
+                }
+                if let Some((_, els)) = &i.else_branch {
+                    self.watch_dropped(els, kind);
+                }
+            }
+            Expr::Block(b) if kind == DropKind::Statement => {
+                if let Some(Stmt::Expr(t, None)) = b.block.stmts.last() {
+                    self.watch_dropped(t, kind);
+                }
+            }
+            Expr::Match(m) if kind == DropKind::Statement => {
+                for arm in &m.arms {
+                    self.watch_dropped(&arm.body, kind.clone());
+                }
+            }
+            Expr::Call(_) | Expr::MethodCall(_) => self.drop_watch.push((e as *const Expr, kind)),
+            Expr::Async(a) => {
+                let loc = self.loc(a.async_token.span);
+                self.dropped(Dropped::AsyncBlock, kind, loc);
+            }
+            _ => {}
+        }
+    }
+
+    /// Records a dropped-value fact (an unused binding waits until its block ends).
+    fn dropped(&mut self, what: Dropped, kind: DropKind, loc: Loc) {
+        let fact = DroppedValue {
+            what,
+            kind,
+            file: self.file,
+            loc,
+            caller: self.cur_fn,
+        };
+        match &fact.kind {
+            DropKind::UnusedBinding(name) => {
+                let name = name.clone();
+                if let Some(b) = self.unused.last_mut() {
+                    b.push((name, fact));
+                }
+            }
+            _ => self.out.facts.dropped.push(fact),
+        }
+    }
+
+    /// A call just recorded as `idx`: if its value is watched as thrown away, note it.
+    fn check_dropped_call(&mut self, e: &Expr, idx: usize, loc: Loc) {
+        if let Some(pos) = self
+            .drop_watch
+            .iter()
+            .position(|(p, _)| *p == e as *const Expr)
+        {
+            let (_, kind) = self.drop_watch.swap_remove(pos);
+            self.dropped(Dropped::Call(idx), kind, loc);
+        }
+    }
+
+    /// A use of a name: a binding waiting to be reported as unused is used after all.
+    fn note_use(&mut self, name: &str) {
+        for b in self.unused.iter_mut() {
+            b.retain(|(n, _)| n != name);
+        }
+    }
+
     fn walk_stmt(&mut self, stmt: &Stmt) {
+        let watched = self.drop_watch.len();
         let stmt_id = self.live.new_stmt();
         let saved_stmt = std::mem::replace(&mut self.cur_stmt, stmt_id);
         self.walk_stmt_inner(stmt);
         self.cur_stmt = saved_stmt;
         self.live.end_stmt(stmt_id, self.file, self.cur_fn);
+        // A watched expression the walk never recorded as a call (a closure call): forget it.
+        self.drop_watch.truncate(watched);
     }
 
     fn walk_stmt_inner(&mut self, stmt: &Stmt) {
@@ -1225,6 +1359,14 @@ impl Walker<'_> {
                             &mut self.bound,
                             leaves.iter().map(|e| *e as *const Expr).collect(),
                         );
+                        if wild {
+                            self.watch_dropped(&init.expr, DropKind::LetUnderscore);
+                        } else if init.diverge.is_none()
+                            && let Pat::Ident(pi) = &local.pat
+                        {
+                            let name = pi.ident.to_string();
+                            self.watch_dropped(&init.expr, DropKind::UnusedBinding(name));
+                        }
                         // `let .. else` drops the initializer's temporaries before `else` runs.
                         let sub = init.diverge.as_ref().map(|_| self.live.new_stmt());
                         let outer = self.cur_stmt;
@@ -1254,7 +1396,12 @@ impl Walker<'_> {
                 self.walk_item(item);
                 self.ctx = saved_ctx;
             }
-            Stmt::Expr(e, _) => self.walk_expr(e),
+            Stmt::Expr(e, semi) => {
+                if semi.is_some() {
+                    self.watch_dropped(e, DropKind::Statement);
+                }
+                self.walk_expr(e);
+            }
             Stmt::Macro(m) => self.walk_macro(&m.mac),
         }
     }
@@ -1541,8 +1688,16 @@ impl Walker<'_> {
                             let loc = self.path_loc(&p.path);
                             let expr_loc =
                                 self.call_loc(loc, path_start(&p.path), c.paren_token.span.close());
+                            let is_drop = paths.iter().any(|p| p == "std::mem::drop");
                             let callee = Callee::Path(paths);
-                            idx = Some(self.record_call(callee, loc, expr_loc, &c.args));
+                            let i = self.record_call(callee, loc, expr_loc, &c.args);
+                            idx = Some(i);
+                            if !self.drop_watch.is_empty() {
+                                self.check_dropped_call(e, i, loc);
+                            }
+                            if is_drop && let Some(arg) = c.args.first() {
+                                self.watch_dropped(arg, DropKind::Drop);
+                            }
                         }
                         _ => {
                             self.awaited_next = false;
@@ -1580,6 +1735,9 @@ impl Walker<'_> {
                     name: name.clone(),
                 };
                 let idx = self.record_call(callee, loc, expr_loc, &m.args);
+                if !self.drop_watch.is_empty() {
+                    self.check_dropped_call(e, idx, loc);
+                }
                 self.walk_expr(&m.receiver);
                 let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
                 for a in &m.args {
@@ -1774,6 +1932,13 @@ impl Walker<'_> {
                 // `fut().await?` keeps the await flag on the call below `?`.
                 self.walk_expr(&t.expr)
             }
+            Expr::Path(p) => {
+                if self.unused.iter().any(|b| !b.is_empty())
+                    && let Some(i) = p.path.get_ident()
+                {
+                    self.note_use(&i.to_string());
+                }
+            }
             _ => {}
         }
     }
@@ -1782,6 +1947,13 @@ impl Walker<'_> {
 
     fn walk_macro(&mut self, mac: &syn::Macro) {
         self.awaited_next = false;
+        if self.unused.iter().any(|b| !b.is_empty()) {
+            let mut names = IdentCollector::default();
+            names.visit_macro(mac);
+            for n in names.0 {
+                self.note_use(&n);
+            }
+        }
         let Some(last) = mac.path.segments.last() else {
             return;
         };

@@ -8,11 +8,13 @@ use crate::source::SourceFile;
 
 pub mod block_on_in_async;
 pub mod blocking_in_async;
+pub mod detached_spawn;
 mod held;
 pub mod lock_across_await;
 pub mod non_send_across_await;
 pub mod refcell_across_await;
 pub mod span_guard_across_await;
+pub mod unawaited_future;
 
 /// What a lint sees of a crate once all its files are indexed.
 pub struct CrateCx<'a> {
@@ -46,6 +48,8 @@ pub static ALL: &[&dyn Lint] = &[
     &refcell_across_await::RefcellAcrossAwait,
     &non_send_across_await::NonSendAcrossAwait,
     &span_guard_across_await::SpanGuardAcrossAwait,
+    &unawaited_future::UnawaitedFuture,
+    &detached_spawn::DetachedSpawn,
 ];
 
 /// The metadata of every lint, in `--list` order.
@@ -56,4 +60,6 @@ pub static ALL_META: &[&LintMeta] = &[
     &refcell_across_await::REFCELL_ACROSS_AWAIT,
     &non_send_across_await::NON_SEND_ACROSS_AWAIT,
     &span_guard_across_await::SPAN_GUARD_ACROSS_AWAIT,
+    &unawaited_future::UNAWAITED_FUTURE,
+    &detached_spawn::DETACHED_SPAWN,
 ];
