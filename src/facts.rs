@@ -138,6 +138,27 @@ pub struct HeldValue {
     pub name: Option<String>,
 }
 
+/// One branch of a `select!`.
+#[derive(Clone, Debug)]
+pub struct SelectBranchFact {
+    /// The call that creates the branch future (an index into [`CrateFacts::calls`]); `None`
+    /// when the future is not a call (`&mut fut`, a variable).
+    pub call: Option<usize>,
+    pub loc: Loc,
+}
+
+/// A `tokio::select!` / `futures::select!` invocation.
+#[derive(Clone, Debug)]
+pub struct SelectFact {
+    pub file: FileId,
+    /// The macro's path.
+    pub loc: Loc,
+    pub branches: Vec<SelectBranchFact>,
+    /// Inside a loop of the enclosing function (so a dropped future is recreated each time).
+    pub in_loop: bool,
+    pub caller: Option<FnId>,
+}
+
 /// Facts of one file (ids local to the file) or, merged, of one crate.
 #[derive(Debug, Default)]
 pub struct CrateFacts {
@@ -151,6 +172,7 @@ pub struct CrateFacts {
     pub held: Vec<HeldValue>,
     /// Values thrown away unused.
     pub dropped: Vec<DroppedValue>,
+    pub selects: Vec<SelectFact>,
 }
 
 impl CrateFacts {
@@ -174,6 +196,13 @@ impl CrateFacts {
                 *i += call_offset;
             }
             self.dropped.push(d);
+        }
+        for mut sel in other.selects {
+            sel.caller = sel.caller.map(|id| id + offset);
+            for b in &mut sel.branches {
+                b.call = b.call.map(|i| i + call_offset);
+            }
+            self.selects.push(sel);
         }
         for mut h in other.held {
             h.caller = h.caller.map(|id| id + offset);

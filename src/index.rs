@@ -547,20 +547,41 @@ impl<'a> CrateIndex<'a> {
         &self,
         is_sink: impl Fn(&Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
+        self.reach(false, |_, ctx| ctx == Ctx::Sync, |_, t| is_sink(t))
+    }
+
+    /// For every async crate function, the first chain of awaited calls through which it
+    /// reaches an operation that `is_sink` accepts (for cancel safety: a function whose future
+    /// awaits `read_exact` loses the same progress when dropped).
+    pub fn async_reach(
+        &self,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
+        self.reach(true, |c, ctx| ctx == Ctx::Async && c.awaited, is_sink)
+    }
+
+    fn reach(
+        &self,
+        async_fns: bool,
+        follows: impl Fn(&CallSite, Ctx) -> bool,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
         let n = self.facts.fns.len();
         let mut reach: Vec<Option<Vec<String>>> = vec![None; n];
         // Direct sinks first.
         let mut targets: Vec<Vec<&Target>> = Vec::with_capacity(n);
         for (f, slot) in reach.iter_mut().enumerate() {
             let mut ts = Vec::new();
-            if !self.facts.fns[f].is_async {
+            if self.facts.fns[f].is_async == async_fns {
                 for (i, ctx) in self.calls_of(f) {
-                    if ctx == Ctx::Sync {
+                    if follows(&self.facts.calls[i], ctx) {
+                        if slot.is_none() {
+                            *slot = is_sink(i, &self.targets[i]).map(|sink| vec![sink]);
+                        }
                         ts.push(&self.targets[i]);
                     }
                 }
             }
-            *slot = ts.iter().find_map(|t| is_sink(t)).map(|sink| vec![sink]);
             targets.push(ts);
         }
         loop {
@@ -572,7 +593,7 @@ impl<'a> CrateIndex<'a> {
                 for t in ts {
                     if let Target::Local(g) = t
                         && *g != f
-                        && !self.facts.fns[*g].is_async
+                        && self.facts.fns[*g].is_async == async_fns
                         && let Some(chain) = &reach[*g]
                     {
                         let mut c = vec![self.facts.fns[*g].name.clone()];

@@ -140,6 +140,40 @@ struct FuturesFile {
     spawn: Vec<FutureEntry>,
 }
 
+/// A family of operations that lose progress when their future is dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelEntry {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub lost: Option<String>,
+    #[serde(default)]
+    pub fix: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelFile {
+    #[serde(default)]
+    not_cancel_safe: Vec<CancelEntry>,
+    #[serde(default)]
+    not_cancel_safe_fn: Vec<CancelEntry>,
+    #[serde(default)]
+    cancel_safe: Vec<CancelEntry>,
+    #[serde(default)]
+    queue_only: Vec<CancelEntry>,
+    #[serde(default)]
+    cancel_safe_method: Vec<CancelEntry>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IslandsFile {
@@ -227,6 +261,12 @@ pub struct Kb {
     spawn_fns: HashSet<String>,
     /// (receiver type, method) pairs that spawn a detached task.
     spawn_methods: HashSet<(String, String)>,
+    cancel: Vec<CancelEntry>,
+    /// Method name -> index into `cancel` of its not-cancel-safe family.
+    not_cancel_safe_methods: HashMap<String, usize>,
+    not_cancel_safe_fns: HashMap<String, usize>,
+    /// (type, method) pairs documented cancel-safe although the name is not in general.
+    cancel_safe_methods: HashSet<(String, String)>,
     island_fns: HashMap<String, ()>,
     island_methods: HashMap<String, ()>,
     chain_methods: HashMap<String, ()>,
@@ -238,6 +278,7 @@ pub const TYPES_TOML: &str = include_str!("../lints/types.toml");
 pub const ISLANDS_TOML: &str = include_str!("../lints/islands.toml");
 pub const HELD_TOML: &str = include_str!("../lints/held.toml");
 pub const FUTURES_TOML: &str = include_str!("../lints/futures.toml");
+pub const CANCEL_TOML: &str = include_str!("../lints/cancel.toml");
 
 impl Kb {
     /// The built-in knowledge base (parsed once per process).
@@ -259,6 +300,36 @@ impl Kb {
             toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
         let held: HeldFile =
             toml::from_str(HELD_TOML).map_err(|e| format!("lints/held.toml: {e}"))?;
+        let cancel: CancelFile =
+            toml::from_str(CANCEL_TOML).map_err(|e| format!("lints/cancel.toml: {e}"))?;
+        for e in cancel
+            .not_cancel_safe
+            .into_iter()
+            .chain(cancel.not_cancel_safe_fn)
+        {
+            if e.source.trim().is_empty() || e.lost.is_none() || e.fix.is_none() {
+                return Err(format!(
+                    "lints/cancel.toml: an entry lacks source, lost or fix: {e:?}"
+                ));
+            }
+            let i = kb.cancel.len();
+            for m in &e.methods {
+                kb.not_cancel_safe_methods.entry(m.clone()).or_insert(i);
+            }
+            for p in &e.paths {
+                kb.not_cancel_safe_fns.entry(p.clone()).or_insert(i);
+            }
+            kb.cancel.push(e);
+        }
+        for e in cancel.cancel_safe_method {
+            if let Some(ty) = &e.ty {
+                for m in &e.methods {
+                    kb.cancel_safe_methods.insert((ty.clone(), m.clone()));
+                }
+            }
+        }
+        // `cancel_safe` and `queue_only` document what is never reported; nothing to index.
+        let _ = (cancel.cancel_safe, cancel.queue_only);
         let futures: FuturesFile =
             toml::from_str(FUTURES_TOML).map_err(|e| format!("lints/futures.toml: {e}"))?;
         let all = futures.future_fn.iter().chain(&futures.future_method);
@@ -431,6 +502,25 @@ impl Kb {
         self.held_producer_fns.contains(path)
     }
 
+    /// The not-cancel-safe family of a method, unless the receiver type is documented as
+    /// cancel-safe for it (`UdpSocket::send`).
+    pub fn not_cancel_safe_method(&self, ty: Option<&str>, name: &str) -> Option<&CancelEntry> {
+        if let Some(ty) = ty
+            && self
+                .cancel_safe_methods
+                .contains(&(ty.to_string(), name.to_string()))
+        {
+            return None;
+        }
+        self.not_cancel_safe_methods
+            .get(name)
+            .map(|&i| &self.cancel[i])
+    }
+
+    pub fn not_cancel_safe_fn(&self, path: &str) -> Option<&CancelEntry> {
+        self.not_cancel_safe_fns.get(path).map(|&i| &self.cancel[i])
+    }
+
     /// Whether calling this function path returns a future.
     pub fn is_future_fn(&self, path: &str) -> bool {
         self.future_fns.contains(path)
@@ -460,6 +550,7 @@ impl Kb {
     /// Whether any table mentions this function path.
     pub fn knows_function(&self, path: &str) -> bool {
         self.future_fns.contains(path)
+            || self.not_cancel_safe_fns.contains_key(path)
             || self.spawn_fns.contains(path)
             || self.blocking.function(path).is_some()
             || self.block_on.function(path).is_some()

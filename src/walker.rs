@@ -12,7 +12,8 @@
 //! The result is a [`CrateFacts`] for the file; the AST can be dropped right after.
 
 use crate::facts::{
-    CallSite, Callee, CrateFacts, Ctx, DropKind, Dropped, DroppedValue, FnDef, FnId, Ty,
+    CallSite, Callee, CrateFacts, Ctx, DropKind, Dropped, DroppedValue, FnDef, FnId,
+    SelectBranchFact, SelectFact, Ty,
 };
 use crate::fxhash::FxHashMap as HashMap;
 use crate::kb::Kb;
@@ -82,6 +83,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         bound: Vec::new(),
         drop_watch: Vec::new(),
         unused: Vec::new(),
+        loops: 0,
     };
     w.walk_module(&input.module, &file.items);
     w.out.facts.held = std::mem::take(&mut w.live.out);
@@ -148,6 +150,8 @@ struct Walker<'a> {
     drop_watch: Vec<(*const Expr, DropKind)>,
     /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
     unused: Vec<Vec<(String, DroppedValue)>>,
+    /// Loops around the current point in the current function.
+    loops: usize,
 }
 
 /// What a path resolved to.
@@ -175,6 +179,9 @@ const PRELUDE: &[(&str, &str)] = &[
     ("From", "std::convert::From"),
     ("Into", "std::convert::Into"),
 ];
+
+/// The type evidence of a local bound to an async closure (calling it makes a future).
+const ASYNC_CLOSURE: &str = "{async closure}";
 
 /// Methods that take a guard by value and end it (`EnteredSpan::exit`).
 const CONSUMING_METHODS: &[&str] = &["exit", "into_inner"];
@@ -780,7 +787,8 @@ impl Walker<'_> {
                         return Ty::Wrap(first, Box::new(self.ty_of_type(inner)));
                     }
                 }
-                if paths.len() == 1 {
+                // A single unresolved name (a generic parameter such as `M`) is no evidence.
+                if paths.len() == 1 && first.contains("::") {
                     Ty::Path(first)
                 } else {
                     Ty::Unknown
@@ -827,6 +835,7 @@ impl Walker<'_> {
                 _ => Ty::Unknown,
             },
             Expr::Array(a) => a.elems.first().map_or(Ty::Unknown, |e| self.ty_of_expr(e)),
+            Expr::Closure(c) if c.asyncness.is_some() => Ty::Path(ASYNC_CLOSURE.into()),
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 match name.as_str() {
@@ -1181,6 +1190,7 @@ impl Walker<'_> {
             }
         }
         let saved_params = std::mem::replace(&mut self.params, names);
+        let saved_loops = std::mem::take(&mut self.loops);
         // A nested fn cannot see the enclosing fn's locals.
         let saved_blocks = std::mem::take(&mut self.blocks);
         let mut params = Scope::default();
@@ -1211,6 +1221,7 @@ impl Walker<'_> {
             self.live.exit_frame(self.file, Some(id));
         }
         self.live.resume(saved_frames);
+        self.loops = saved_loops;
         self.blocks = saved_blocks;
         self.params = saved_params;
         self.closure_of = saved_closure;
@@ -1701,6 +1712,20 @@ impl Walker<'_> {
                         }
                         _ => {
                             self.awaited_next = false;
+                            // Calling a local async closure makes a future.
+                            if !self.drop_watch.is_empty()
+                                && let Some(i) = p.path.get_ident()
+                                && self.local_ty(&i.to_string())
+                                    == Some(Ty::Path(ASYNC_CLOSURE.into()))
+                                && let Some(pos) = self
+                                    .drop_watch
+                                    .iter()
+                                    .position(|(x, _)| *x == e as *const Expr)
+                            {
+                                let (_, kind) = self.drop_watch.swap_remove(pos);
+                                let loc = self.path_loc(&p.path);
+                                self.dropped(Dropped::AsyncBlock, kind, loc);
+                            }
                         }
                     }
                 } else {
@@ -1783,7 +1808,11 @@ impl Walker<'_> {
             Expr::Unsafe(u) => self.walk_block(&u.block),
             Expr::Const(c) => self.walk_block(&c.block),
             Expr::TryBlock(t) => self.walk_block(&t.block),
-            Expr::Loop(l) => self.walk_block(&l.body),
+            Expr::Loop(l) => {
+                self.loops += 1;
+                self.walk_block(&l.body);
+                self.loops -= 1;
+            }
             Expr::While(w) => {
                 // `while cond`: the condition is a terminating scope; `while let` scrutinee
                 // temporaries live through the body.
@@ -1797,7 +1826,9 @@ impl Walker<'_> {
                 if !is_let {
                     self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
                 }
+                self.loops += 1;
                 self.walk_block(&w.body);
+                self.loops -= 1;
                 self.live.exit_block(self.file, self.cur_fn);
                 self.blocks.pop();
                 self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
@@ -1815,7 +1846,9 @@ impl Walker<'_> {
                 }
                 self.blocks.push(Scope::default());
                 self.bind_pat(&f.pat, Ty::Unknown);
+                self.loops += 1;
                 self.walk_block(&f.body);
+                self.loops -= 1;
                 self.blocks.pop();
             }
             Expr::If(i) => self.walk_if(i),
@@ -1985,7 +2018,8 @@ impl Walker<'_> {
         }
         let awaits = is_select || name == "join" || name == "try_join";
         if is_select {
-            self.walk_select(mac.tokens.clone());
+            let at = self.path_loc(&mac.path);
+            self.walk_select(mac.tokens.clone(), at);
         }
         if awaits && self.live.active() {
             // `select!` / `join!` await their futures.
@@ -2012,7 +2046,7 @@ impl Walker<'_> {
     }
 
     /// `tokio::select!` / `futures::select!`: branch futures, preconditions and handlers.
-    fn walk_select(&mut self, tokens: TokenStream) {
+    fn walk_select(&mut self, tokens: TokenStream, at: Loc) {
         let parsed = (|input: ParseStream| -> syn::Result<Vec<SelectBranch>> {
             let mut branches = Vec::new();
             if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "biased" {
@@ -2068,9 +2102,30 @@ impl Walker<'_> {
         })
         .parse2(tokens);
         let Ok(branches) = parsed else { return };
+        let mut facts = Vec::new();
         for b in &branches {
             if let Some(f) = &b.fut {
+                // The branch future's own call is the first one the walk records for it (the
+                // walker records a call before its receiver and arguments), after any `.fuse()`.
+                let mut peeled = f;
+                let mut layers = 0;
+                loop {
+                    match peeled {
+                        Expr::Paren(p) => peeled = &p.expr,
+                        Expr::MethodCall(m) if m.method == "fuse" || m.method == "boxed" => {
+                            layers += 1;
+                            peeled = &m.receiver;
+                        }
+                        _ => break,
+                    }
+                }
+                let before = self.out.facts.calls.len();
                 self.walk_expr(f);
+                let is_call = matches!(peeled, Expr::Call(_) | Expr::MethodCall(_));
+                let call = (is_call && self.out.facts.calls.len() > before + layers)
+                    .then_some(before + layers);
+                let loc = call.map(|i| self.out.facts.calls[i].loc).unwrap_or(at);
+                facts.push(SelectBranchFact { call, loc });
             }
             if let Some(c) = &b.cond {
                 self.walk_expr(c);
@@ -2082,6 +2137,13 @@ impl Walker<'_> {
             self.walk_expr(&b.handler);
             self.blocks.pop();
         }
+        self.out.facts.selects.push(SelectFact {
+            file: self.file,
+            loc: at,
+            branches: facts,
+            in_loop: self.loops > 0,
+            caller: self.cur_fn,
+        });
     }
 }
 

@@ -13,6 +13,7 @@ mod held;
 pub mod lock_across_await;
 pub mod non_send_across_await;
 pub mod refcell_across_await;
+pub mod select_cancel_unsafe;
 pub mod span_guard_across_await;
 pub mod unawaited_future;
 
@@ -49,6 +50,7 @@ pub static ALL: &[&dyn Lint] = &[
     &non_send_across_await::NonSendAcrossAwait,
     &span_guard_across_await::SpanGuardAcrossAwait,
     &unawaited_future::UnawaitedFuture,
+    &select_cancel_unsafe::SelectCancelUnsafe,
     &detached_spawn::DetachedSpawn,
 ];
 
@@ -61,5 +63,6 @@ pub static ALL_META: &[&LintMeta] = &[
     &non_send_across_await::NON_SEND_ACROSS_AWAIT,
     &span_guard_across_await::SPAN_GUARD_ACROSS_AWAIT,
     &unawaited_future::UNAWAITED_FUTURE,
+    &select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
     &detached_spawn::DETACHED_SPAWN,
 ];
