@@ -265,6 +265,8 @@ pub struct Kb {
     /// Method name -> index into `cancel` of its not-cancel-safe family.
     not_cancel_safe_methods: HashMap<String, usize>,
     not_cancel_safe_fns: HashMap<String, usize>,
+    /// (type, method) -> not-cancel-safe family, for names that are fine on other types.
+    not_cancel_safe_typed: HashMap<(String, String), usize>,
     /// (type, method) pairs documented cancel-safe although the name is not in general.
     cancel_safe_methods: HashSet<(String, String)>,
     island_fns: HashMap<String, ()>,
@@ -314,7 +316,14 @@ impl Kb {
             }
             let i = kb.cancel.len();
             for m in &e.methods {
-                kb.not_cancel_safe_methods.entry(m.clone()).or_insert(i);
+                match &e.ty {
+                    Some(ty) => {
+                        kb.not_cancel_safe_typed.insert((ty.clone(), m.clone()), i);
+                    }
+                    None => {
+                        kb.not_cancel_safe_methods.entry(m.clone()).or_insert(i);
+                    }
+                }
             }
             for p in &e.paths {
                 kb.not_cancel_safe_fns.entry(p.clone()).or_insert(i);
@@ -505,12 +514,14 @@ impl Kb {
     /// The not-cancel-safe family of a method, unless the receiver type is documented as
     /// cancel-safe for it (`UdpSocket::send`).
     pub fn not_cancel_safe_method(&self, ty: Option<&str>, name: &str) -> Option<&CancelEntry> {
-        if let Some(ty) = ty
-            && self
-                .cancel_safe_methods
-                .contains(&(ty.to_string(), name.to_string()))
-        {
-            return None;
+        if let Some(ty) = ty {
+            let key = (ty.to_string(), name.to_string());
+            if let Some(&i) = self.not_cancel_safe_typed.get(&key) {
+                return Some(&self.cancel[i]);
+            }
+            if self.cancel_safe_methods.contains(&key) {
+                return None;
+            }
         }
         self.not_cancel_safe_methods
             .get(name)
@@ -616,5 +627,25 @@ mod tests {
     fn unknown_keys_are_rejected() {
         let bad = "[[function]]\npaths = [\"a\"]\nreplacement = \"b\"\nsource = \"c\"\nsorce = \"typo\"\n";
         assert!(toml::from_str::<ApiFile>(bad).is_err());
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use super::*;
+
+    #[test]
+    fn barrier_wait_is_keyed_by_type() {
+        let kb = Kb::from_sources().unwrap();
+        assert!(
+            kb.not_cancel_safe_method(Some("tokio::sync::Barrier"), "wait")
+                .is_some()
+        );
+        assert!(kb.not_cancel_safe_method(None, "wait").is_none());
+        assert!(kb.not_cancel_safe_method(None, "read_exact").is_some());
+        assert!(
+            kb.not_cancel_safe_method(Some("tokio::net::UdpSocket"), "send")
+                .is_none()
+        );
     }
 }
