@@ -1330,7 +1330,7 @@ impl Walker<'_> {
         if let Some(pos) = self
             .drop_watch
             .iter()
-            .position(|(p, _)| *p == e as *const Expr)
+            .position(|(p, _)| std::ptr::eq(*p, e))
         {
             let (_, kind) = self.drop_watch.swap_remove(pos);
             self.dropped(Dropped::Call(idx), kind, loc);
@@ -1720,7 +1720,7 @@ impl Walker<'_> {
                                 && let Some(pos) = self
                                     .drop_watch
                                     .iter()
-                                    .position(|(x, _)| *x == e as *const Expr)
+                                    .position(|(x, _)| std::ptr::eq(*x, e))
                             {
                                 let (_, kind) = self.drop_watch.swap_remove(pos);
                                 let loc = self.path_loc(&p.path);
