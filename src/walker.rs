@@ -295,6 +295,15 @@ impl<'ast> Visit<'ast> for IdentCollector {
     fn visit_item(&mut self, _: &'ast Item) {}
 }
 
+/// `#[tokio::main]`, `#[tokio::test]`, `#[async_std::main]`, `#[actix_web::main]`, ...: an
+/// attribute macro that runs the async body on a runtime, making the fn sync for its callers.
+fn is_runtime_entry(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        segs.len() >= 2 && matches!(segs.last().map(String::as_str), Some("main" | "test"))
+    })
+}
+
 /// Whether a declared return type is a future: `impl Future<..>`, `Pin<Box<dyn Future<..>>>`,
 /// `BoxFuture<..>` or `LocalBoxFuture<..>`.
 fn returns_future(ret: &syn::ReturnType) -> bool {
@@ -1044,7 +1053,8 @@ impl Walker<'_> {
             Item::Fn(f) => {
                 let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
                 let name = f.sig.ident.to_string();
-                self.walk_fn(path, name, &f.sig, Some(&f.block), None);
+                let entry = is_runtime_entry(&f.attrs);
+                self.walk_fn(path, name, &f.sig, Some(&f.block), None, entry);
             }
             Item::Impl(imp) => {
                 let self_ty = match self.ty_of_type(&imp.self_ty) {
@@ -1061,7 +1071,9 @@ impl Walker<'_> {
                             });
                             let path = format!("{base}::{}", f.sig.ident);
                             let name = format!("{short}::{}", f.sig.ident);
-                            self.walk_fn(path, name, &f.sig, Some(&f.block), self_ty.clone());
+                            let entry = is_runtime_entry(&f.attrs);
+                            let body = Some(&f.block);
+                            self.walk_fn(path, name, &f.sig, body, self_ty.clone(), entry);
                         }
                         ImplItem::Const(c) => self.walk_detached_expr(&c.expr),
                         _ => {}
@@ -1078,7 +1090,8 @@ impl Walker<'_> {
                     {
                         let path = format!("{trait_path}::{}", f.sig.ident);
                         let name = format!("{}::{}", t.ident, f.sig.ident);
-                        self.walk_fn(path, name, &f.sig, Some(body), Some(trait_path.clone()));
+                        let trait_ty = Some(trait_path.clone());
+                        self.walk_fn(path, name, &f.sig, Some(body), trait_ty, false);
                     }
                 }
                 self.impl_ty = saved;
@@ -1157,6 +1170,7 @@ impl Walker<'_> {
         sig: &syn::Signature,
         body: Option<&syn::Block>,
         self_ty: Option<String>,
+        runtime_entry: bool,
     ) {
         let ret = match &sig.output {
             syn::ReturnType::Default => Ty::Path("()".into()),
@@ -1170,7 +1184,9 @@ impl Walker<'_> {
             file: self.file,
             loc: self.loc(sig.ident.span()),
             ret,
-            returns_future: sig.asyncness.is_some() || returns_future(&sig.output),
+            // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs
+            // the body on a runtime: calling it returns no future.
+            returns_future: !runtime_entry && (sig.asyncness.is_some() || returns_future(&sig.output)),
         });
         let Some(body) = body else { return };
         let saved_ctx = std::mem::replace(
