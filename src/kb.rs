@@ -138,6 +138,8 @@ struct FuturesFile {
     future_method_name: Vec<FutureEntry>,
     #[serde(default)]
     spawn: Vec<FutureEntry>,
+    #[serde(default)]
+    common_sync_names: Vec<FutureEntry>,
 }
 
 /// A family of operations that lose progress when their future is dropped.
@@ -259,6 +261,8 @@ pub struct Kb {
     future_methods: HashSet<(String, String)>,
     future_method_names: HashSet<String>,
     spawn_fns: HashSet<String>,
+    /// Method names std or most libraries define as sync (see `lints/futures.toml`).
+    common_sync_names: HashSet<String>,
     /// (receiver type, method) pairs that spawn a detached task.
     spawn_methods: HashSet<(String, String)>,
     cancel: Vec<CancelEntry>,
@@ -343,6 +347,7 @@ impl Kb {
             toml::from_str(FUTURES_TOML).map_err(|e| format!("lints/futures.toml: {e}"))?;
         let all = futures.future_fn.iter().chain(&futures.future_method);
         let all = all.chain(&futures.future_method_name).chain(&futures.spawn);
+        let all = all.chain(&futures.common_sync_names);
         if let Some(f) = all.into_iter().find(|f| f.source.trim().is_empty()) {
             return Err(format!(
                 "lints/futures.toml: an entry has no `source`: {f:?}"
@@ -362,6 +367,9 @@ impl Kb {
         for f in futures.future_method_name {
             kb.method_names.extend(f.methods.iter().cloned());
             kb.future_method_names.extend(f.methods);
+        }
+        for f in futures.common_sync_names {
+            kb.common_sync_names.extend(f.methods);
         }
         for f in futures.spawn {
             kb.spawn_fns.extend(f.paths);
@@ -541,6 +549,11 @@ impl Kb {
     pub fn is_future_method(&self, ty: &str, name: &str) -> bool {
         self.future_methods
             .contains(&(ty.to_string(), name.to_string()))
+    }
+
+    /// Whether std or most libraries define a sync method of this name.
+    pub fn is_common_sync_name(&self, name: &str) -> bool {
+        self.common_sync_names.contains(name)
     }
 
     /// Whether a method of this name returns a future on any receiver.

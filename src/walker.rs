@@ -299,7 +299,12 @@ impl<'ast> Visit<'ast> for IdentCollector {
 /// attribute macro that runs the async body on a runtime, making the fn sync for its callers.
 fn is_runtime_entry(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = a
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         segs.len() >= 2 && matches!(segs.last().map(String::as_str), Some("main" | "test"))
     })
 }
@@ -1186,7 +1191,8 @@ impl Walker<'_> {
             ret,
             // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs
             // the body on a runtime: calling it returns no future.
-            returns_future: !runtime_entry && (sig.asyncness.is_some() || returns_future(&sig.output)),
+            returns_future: !runtime_entry
+                && (sig.asyncness.is_some() || returns_future(&sig.output)),
         });
         let Some(body) = body else { return };
         let saved_ctx = std::mem::replace(

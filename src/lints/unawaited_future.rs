@@ -51,30 +51,6 @@ crate::declare_lint! {
 
 pub struct UnawaitedFuture;
 
-/// Method names that std or common traits define as synchronous: a crate's async method of
-/// the same name is not enough evidence when the receiver's type is unknown.
-const COMMON_SYNC_NAMES: &[&str] = &[
-    // Defined by std types and traits (Vec, String, slices, str, maps, Option, Result,
-    // Iterator, io::Read / Write, fs::File, ...) or near-universal in libraries.
-    "send", "recv", "read", "write", "lock", "next", "flush", "close", "get", "get_mut", "insert",
-    "remove", "push", "pop", "clear", "len", "is_empty", "run", "call", "start", "stop", "open",
-    "connect", "wait", "join", "poll", "map", "then", "and_then", "clone", "take", "set", "update",
-    "load", "store", "finish", "build", "handle", "process", "execute", "apply", "spawn", "init",
-    "reset", "drop", "with", "from", "into", "new", "default", "set_len", "truncate", "extend",
-    "reserve", "resize", "sort", "dedup", "retain", "drain", "split_off", "append", "iter",
-    "iter_mut", "into_iter", "contains", "contains_key", "starts_with", "ends_with", "find",
-    "position", "split", "trim", "parse", "to_string", "to_vec", "to_owned", "as_str",
-    "as_bytes", "as_ref", "as_mut", "entry", "keys", "values", "swap", "fill", "copy_from_slice",
-    "write_all", "write_fmt", "read_exact", "read_to_end", "read_to_string", "read_line", "seek",
-    "sync_all", "sync_data", "metadata", "set_permissions", "try_clone", "copy", "rename",
-    "shutdown", "accept", "bind", "listen", "peek", "flush_all", "send_to", "recv_from", "collect",
-    "filter", "fold", "count", "sum", "min", "max", "zip", "chain", "rev", "skip", "last",
-    "first", "nth", "unwrap", "expect", "ok", "err", "cmp", "eq", "hash", "fmt", "borrow",
-    "borrow_mut", "replace", "upgrade", "downgrade", "into_inner", "get_ref", "notify",
-    "subscribe", "register", "check", "validate", "render", "encode", "decode", "serialize",
-    "deserialize", "commit", "rollback", "save", "delete", "query", "fetch", "request", "respond",
-];
-
 /// Whether a call's value is a future, and how to name it in messages.
 pub fn future_of(index: &CrateIndex<'_>, call: usize) -> Option<String> {
     let kb = index.kb;
@@ -90,7 +66,7 @@ pub fn future_of(index: &CrateIndex<'_>, call: usize) -> Option<String> {
         Target::UnknownMethod(name) => {
             let methods = index.methods_named(name);
             let crate_async = !methods.is_empty()
-                && !COMMON_SYNC_NAMES.contains(&name.as_str())
+                && !kb.is_common_sync_name(name)
                 && methods.iter().all(|&f| index.facts.fns[f].returns_future);
             (crate_async || kb.is_future_method_name(name)).then(|| format!("`.{name}()`"))
         }
