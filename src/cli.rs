@@ -39,7 +39,7 @@ pub struct Args {
     pub workspace: bool,
 
     /// Output format.
-    #[arg(long, value_name = "FMT", default_value = "human", value_parser = ["human", "short", "json"])]
+    #[arg(long, value_name = "FMT", default_value = "human", value_parser = ["human", "short", "json", "sarif", "github"])]
     pub message_format: String,
 
     /// Coloring of human output.
@@ -189,6 +189,8 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
             Format::Human => write!(stderr, "{}", output::render_human(pkg, d, color)),
             Format::Short => write!(stdout, "{}", output::short_line(pkg, d)),
             Format::Json => writeln!(stdout, "{}", output::json_line(&report, pkg, d)),
+            Format::Github => write!(stdout, "{}", output::github_line(pkg, d)),
+            Format::Sarif => Ok(()),
         };
         if res.is_err() {
             // Output closed (e.g. piped into `head`): stop quietly.
@@ -203,6 +205,14 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
                 stdout,
                 "{}",
                 output::json_finished(errors == 0 && warnings == 0)
+            );
+        }
+        Format::Sarif => {
+            let log = output::sarif::log(&report);
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&log).unwrap_or_default()
             );
         }
         _ => {

@@ -11,12 +11,15 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 mod json_out;
+pub mod sarif;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
     Short,
     Json,
+    Sarif,
+    Github,
 }
 
 impl Format {
@@ -25,9 +28,67 @@ impl Format {
             "human" => Some(Format::Human),
             "short" => Some(Format::Short),
             "json" => Some(Format::Json),
+            "sarif" => Some(Format::Sarif),
+            "github" => Some(Format::Github),
             _ => None,
         }
     }
+}
+
+/// A fingerprint of a finding that survives unrelated line moves: the lint, the file, the
+/// enclosing item and the text of the primary line (whitespace-trimmed), not the line number.
+/// Used by SARIF `partialFingerprints` and by baselines.
+pub fn fingerprint(pkg: &PackageReport, d: &Diagnostic) -> String {
+    let p = d.primary();
+    let f = &pkg.files[p.file];
+    let line = f
+        .text
+        .lines()
+        .nth(p.loc.line.saturating_sub(1))
+        .unwrap_or("")
+        .trim();
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        d.lint,
+        f.display.replace('\\', "/"),
+        d.item,
+        line
+    );
+    // FNV-1a, 64 bits: stable across releases and platforms (unlike std's hasher).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A GitHub Actions workflow command: `::warning file=..,line=..::message`.
+pub fn github_line(pkg: &PackageReport, d: &Diagnostic) -> String {
+    fn data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn prop(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let p = d.primary();
+    let mut msg = d.message.clone();
+    for h in &d.helps {
+        msg.push_str(&format!("\nhelp: {h}"));
+    }
+    format!(
+        "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        level_word(d.level),
+        prop(&pkg.files[p.file].display.replace('\\', "/")),
+        p.loc.line,
+        p.loc.col,
+        p.loc.end_line,
+        p.loc.end_col,
+        prop(&format!("async_lint::{}", d.lint)),
+        data(&msg)
+    )
 }
 
 fn severity(level: Level) -> Severity {
