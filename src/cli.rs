@@ -2,8 +2,8 @@
 
 use crate::engine::{self, Options};
 use crate::output::{self, Format};
-use crate::project;
 use crate::registry::{self, Level, Levels};
+use crate::{config, project};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -58,6 +58,11 @@ pub struct Args {
     #[arg(short = 'D', long = "deny", value_name = "LINT", action = ArgAction::Append)]
     pub deny: Vec<String>,
 
+    /// Report findings even where `// async-lint: allow(..)` or a clippy `#[allow]` suppresses
+    /// them (an audit of what is suppressed).
+    #[arg(long)]
+    pub ignore_suppressions: bool,
+
     /// Exit with 0 even when there are findings.
     #[arg(long)]
     pub exit_zero: bool,
@@ -69,6 +74,11 @@ pub struct Args {
     /// Print the documentation of a lint and exit.
     #[arg(long, value_name = "LINT")]
     pub explain: Option<String>,
+
+    /// Configuration file (default: async-lint.toml, .async-lint.toml or Cargo.toml metadata
+    /// found from the workspace root upwards).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
@@ -150,8 +160,9 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         };
     }
     let mut levels = Levels::default();
+    // Validate command-line levels before anything else (a typo is an error, exit 2).
     for (_, level, spec) in &level_flags {
-        if let Err(e) = levels.apply(spec, *level) {
+        if let Err(e) = Levels::default().apply(spec, *level) {
             return error(&e);
         }
     }
@@ -170,9 +181,29 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         Ok(ws) => ws,
         Err(e) => return error(&e.0),
     };
+    // Configuration: levels from the file first, then the command line's (later wins).
+    let loaded = match &args.config {
+        Some(p) => config::load(p),
+        None => config::discover(&ws.root),
+    };
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => return error(&e.0),
+    };
+    loaded.apply_levels(&mut levels);
+    for (_, level, spec) in &level_flags {
+        let _ = levels.apply(spec, *level);
+    }
+    let kb = match loaded.knowledge_base() {
+        Ok(kb) => kb.map(std::sync::Arc::new),
+        Err(e) => return error(&e.0),
+    };
     let opts = Options {
         levels,
         jobs: args.jobs.unwrap_or(0),
+        kb,
+        config: loaded,
+        ignore_suppressions: args.ignore_suppressions,
     };
     let report = engine::run(ws, &opts);
 

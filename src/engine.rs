@@ -5,10 +5,12 @@ use crate::diag::Diagnostic;
 use crate::facts::CrateFacts;
 use crate::index::CrateIndex;
 use crate::kb::Kb;
+use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::lints::{self, CrateCx};
 use crate::project::{self, Package, Workspace};
 use crate::registry::{Level, Levels, PARSE_ERROR};
 use crate::source::{LineIndex, Loc, SourceFile};
+use crate::suppress;
 use crate::walker::{self, FileInput, ModDecl};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -22,6 +24,12 @@ pub struct Options {
     pub levels: Levels,
     /// Worker threads; 0 = one per core.
     pub jobs: usize,
+    /// The knowledge base with a configuration's additions (None: the built-in one).
+    pub kb: Option<std::sync::Arc<Kb>>,
+    /// The configuration (exclude globs).
+    pub config: crate::config::Loaded,
+    /// Report findings even where a comment or clippy `#[allow]` suppresses them.
+    pub ignore_suppressions: bool,
 }
 
 /// The findings of one package, with the text of the files they point into.
@@ -57,6 +65,8 @@ struct FileResult {
     mods: Vec<ModDecl>,
     diags: Vec<Diagnostic>,
     unreadable: bool,
+    items: Vec<(usize, usize)>,
+    clippy_allows: Vec<(usize, usize, &'static str)>,
 }
 
 pub fn run(ws: Workspace, opts: &Options) -> Report {
@@ -65,7 +75,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         .stack_size(STACK_SIZE)
         .build()
         .expect("thread pool");
-    let kb = Kb::builtin();
+    let kb = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let root = ws.root.clone();
     let packages = pool.install(|| {
         ws.packages
@@ -106,7 +116,7 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
         } else {
             s.path.clone()
         };
-        if seen.insert(key) {
+        if !opts.config.excluded(&s.path) && seen.insert(key) {
             queued.push(Queued {
                 path: s.path.clone(),
                 module: s.module.clone(),
@@ -139,7 +149,7 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
                         m.path_attr.as_deref(),
                     ) {
                         let canon = std::fs::canonicalize(&child).unwrap_or_else(|_| child.clone());
-                        if seen.insert(canon) {
+                        if !opts.config.excluded(&child) && seen.insert(canon) {
                             let mut module = q.module.clone();
                             for p in &m.inline_parents {
                                 module = format!("{module}::{p}");
@@ -163,11 +173,15 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
 
     let t_walk = t0.elapsed();
     let mut facts = CrateFacts::default();
+    let mut file_items = Vec::with_capacity(results.len());
+    let mut file_allows = Vec::with_capacity(results.len());
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut diags = Vec::new();
     let mut files = Vec::with_capacity(results.len());
     let mut unreadable = 0;
     for (r, q) in results.into_iter().zip(&queued) {
+        file_items.push(r.items);
+        file_allows.push(r.clippy_allows);
         facts.merge(r.facts);
         diags.extend(r.diags);
         unreadable += usize::from(r.unreadable);
@@ -207,6 +221,39 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
             t_index - t_merge,
             t_lints - t_index
         );
+    }
+    // Inline suppressions and clippy allows, then `unused_suppression`.
+    let mut sups = Vec::new();
+    for (id, f) in files.iter().enumerate() {
+        sups.extend(suppress::scan(id, &f.text, &file_items[id]));
+        for &(first, last, lint) in &file_allows[id] {
+            sups.push(suppress::Suppression {
+                file: id,
+                loc: Loc::default(),
+                lints: vec![lint.to_string()],
+                scope: suppress::Scope::Lines(first, last),
+                used: vec![false],
+                from_clippy: true,
+            });
+        }
+    }
+    if !sups.is_empty() && !opts.ignore_suppressions {
+        let (parse_errors, mut rest): (Vec<_>, Vec<_>) =
+            diags.into_iter().partition(|d| d.lint == PARSE_ERROR.name);
+        suppress::apply(&mut rest, &mut sups);
+        if opts.levels.get(UNUSED_SUPPRESSION.name) != Level::Allow {
+            rest.extend(suppress::unused(&sups, |l| opts.levels.get(l)));
+        }
+        diags = parse_errors;
+        diags.extend(rest);
+    }
+    // Changed files: the whole crate was analysed, only their findings are reported.
+    if let Some(only) = &pkg.report_only {
+        let canon: Vec<PathBuf> = files
+            .iter()
+            .map(|f| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()))
+            .collect();
+        diags.retain(|d| only.contains(&canon[d.primary().file]));
     }
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
     for mut d in diags {
@@ -273,6 +320,8 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
                 mods: Vec::new(),
                 diags: vec![d],
                 unreadable: true,
+                items: Vec::new(),
+                clippy_allows: Vec::new(),
             };
         }
     };
@@ -297,12 +346,14 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
                 mods: Vec::new(),
                 diags: vec![d],
                 unreadable: true,
+                items: Vec::new(),
+                clippy_allows: Vec::new(),
             };
         }
     };
     // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
     let body = text.as_str();
-    let (facts, mods, diags) = match syn::parse_file(body) {
+    let (facts, mods, diags, items, clippy_allows) = match syn::parse_file(body) {
         Ok(ast) => {
             let input = FileInput {
                 kb,
@@ -328,7 +379,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
                     )),
                 );
             }
-            (out.facts, out.mods, diags)
+            (out.facts, out.mods, diags, out.items, out.clippy_allows)
         }
         Err(e) => {
             let loc = Loc::of(e.span());
@@ -340,7 +391,13 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
             )
             .label(e.to_string())
             .note("the file was not checked; fix the syntax error or exclude the file");
-            (CrateFacts::default(), Vec::new(), vec![d])
+            (
+                CrateFacts::default(),
+                Vec::new(),
+                vec![d],
+                Vec::new(),
+                Vec::new(),
+            )
         }
     };
     // Spans of this file are no longer needed; free proc-macro2's per-thread source map.
@@ -351,5 +408,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
         mods,
         diags,
         unreadable: false,
+        items,
+        clippy_allows,
     }
 }

@@ -500,6 +500,50 @@ impl Kb {
             .get(&(ty.to_string(), method.to_string()))
     }
 
+    /// Adds a blocking API (from a user's configuration).
+    pub fn add_blocking(&mut self, e: ApiEntry) {
+        self.method_names.extend(e.methods.iter().cloned());
+        self.blocking.add(e, false);
+    }
+
+    /// Adds a non-cancel-safe family (from a user's configuration).
+    pub fn add_not_cancel_safe(&mut self, e: CancelEntry) {
+        let i = self.cancel.len();
+        for m in &e.methods {
+            match &e.ty {
+                Some(ty) => {
+                    self.not_cancel_safe_typed
+                        .insert((ty.clone(), m.clone()), i);
+                }
+                None => {
+                    self.not_cancel_safe_methods.insert(m.clone(), i);
+                }
+            }
+        }
+        for p in &e.paths {
+            self.not_cancel_safe_fns.insert(p.clone(), i);
+        }
+        self.cancel.push(e);
+    }
+
+    /// Adds types that must not live across an `.await` (from a user's configuration).
+    pub fn add_held(&mut self, e: HeldEntry) {
+        for t in &e.types {
+            self.held_by_type.insert(t.clone(), self.held.len());
+        }
+        self.held.push(e);
+    }
+
+    /// Adds island functions (from a user's configuration).
+    pub fn add_island(&mut self, e: IslandEntry) {
+        for p in e.paths {
+            self.island_fns.insert(p, ());
+        }
+        for m in e.methods {
+            self.island_methods.insert(m, ());
+        }
+    }
+
     /// The held-across-await entry of a canonical type, if it is one.
     pub fn held(&self, ty: &str) -> Option<&HeldEntry> {
         self.held_by_type.get(ty).map(|&i| &self.held[i])

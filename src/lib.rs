@@ -5,6 +5,7 @@
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod facts;
@@ -17,4 +18,5 @@ pub mod output;
 pub mod project;
 pub mod registry;
 pub mod source;
+pub mod suppress;
 pub mod walker;

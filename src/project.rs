@@ -2,7 +2,7 @@
 //! on the command line, grouped by package (nearest `Cargo.toml`) because analysis is crate-wide.
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -40,6 +40,9 @@ pub struct Package {
     pub seeds: Vec<Seed>,
     /// Follow `mod` declarations from the seeds (cargo mode) or lint only the seeds.
     pub follow_mods: bool,
+    /// When files were given inside a package (as pre-commit passes them): report only
+    /// findings in these files (canonical paths), while the whole crate is analysed.
+    pub report_only: Option<HashSet<PathBuf>>,
 }
 
 #[derive(Debug)]
@@ -163,6 +166,7 @@ pub fn from_cargo(
             targets,
             seeds,
             follow_mods: true,
+            report_only: None,
         });
     }
     if !packages.is_empty() {
@@ -188,7 +192,7 @@ fn is_skipped_dir(name: &str) -> bool {
 /// Collects `.rs` files below the given paths (skipping `target/` and hidden directories) and
 /// groups them by package.
 pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
-    let mut files: Vec<PathBuf> = Vec::new();
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| ProjectError(format!("cannot read `{}`: {e}", p.display())))?;
@@ -214,34 +218,145 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
                     continue;
                 }
                 if name.ends_with(".rs") {
-                    files.push(entry.into_path());
+                    files.push((entry.into_path(), false));
                 }
             }
         } else {
-            files.push(p.clone());
+            files.push((p.clone(), true));
         }
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    // Files by package (nearest manifest, looked up once per directory); `true` when every
+    // path of the package was given as a file.
+    let mut groups: BTreeMap<PathBuf, (Vec<PathBuf>, bool)> = BTreeMap::new();
+    let mut manifest_of: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    for (f, explicit) in files {
+        let abs = if f.is_absolute() {
+            f.clone()
+        } else {
+            cwd.join(&f)
+        };
+        let parent = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = manifest_of
+            .entry(parent)
+            .or_insert_with(|| find_manifest_dir(&abs).unwrap_or_default())
+            .clone();
+        let g = groups.entry(dir).or_insert_with(|| (Vec::new(), true));
+        g.0.push(f);
+        g.1 &= explicit;
+    }
+    let mut packages = Vec::new();
+    for (dir, (mut files, explicit)) in groups {
+        files.sort();
+        files.dedup();
+        let has_manifest = !dir.as_os_str().is_empty() && dir.join("Cargo.toml").is_file();
+        // Files in cargo's target locations are part of the crate: analyse all of it. Other
+        // files (fixtures, scripts) belong to no target and are linted on their own.
+        let in_targets = files.iter().any(|f| {
+            let abs = if f.is_absolute() {
+                f.clone()
+            } else {
+                cwd.join(f)
+            };
+            abs.strip_prefix(&dir).is_ok_and(|rel| {
+                let first = rel
+                    .components()
+                    .next()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned());
+                matches!(
+                    first.as_deref(),
+                    Some("src" | "tests" | "examples" | "benches" | "build.rs")
+                )
+            })
+        });
+        if explicit && has_manifest && in_targets {
+            packages.push(package_for_changed_files(&dir, files, &cwd));
+        } else {
+            packages.push(package_for_files(&dir, files, &cwd));
+        }
+    }
+    Ok(Workspace {
+        root: cwd,
+        packages,
+    })
+}
+
+/// Files given one by one (a pre-commit hook's changed files): the whole crate is analysed,
+/// from its targets' roots found by cargo's layout conventions, so calls into other files'
+/// helpers resolve; only findings in the given files are reported.
+fn package_for_changed_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
+    let report_only: HashSet<PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    let mut pkg = package_for_files(dir, Vec::new(), cwd);
+    let lib = pkg.targets[0].name.clone();
+    let mut roots: Vec<(PathBuf, String)> = Vec::new();
+    if dir.join("src/lib.rs").is_file() {
+        roots.push((dir.join("src/lib.rs"), lib.clone()));
+    }
+    if dir.join("src/main.rs").is_file() {
+        roots.push((dir.join("src/main.rs"), format!("{lib}#bin:main")));
+    }
+    let listed = |sub: &str, kind: &str, roots: &mut Vec<(PathBuf, String)>| {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if p.extension().is_some_and(|e| e == "rs") {
+                roots.push((p.clone(), format!("{lib}#{kind}:{name}")));
+            } else if p.join("main.rs").is_file() {
+                roots.push((p.join("main.rs"), format!("{lib}#{kind}:{name}")));
+            }
+        }
+    };
+    listed("src/bin", "bin", &mut roots);
+    listed("tests", "test", &mut roots);
+    listed("examples", "example", &mut roots);
+    listed("benches", "bench", &mut roots);
+    if dir.join("build.rs").is_file() {
+        roots.push((dir.join("build.rs"), format!("{lib}#build")));
+    }
+    let mut seeds: Vec<Seed> = roots
+        .into_iter()
+        .map(|(path, key)| Seed {
+            path,
+            module: key.clone(),
+            crate_root: key,
+            target: 0,
+        })
+        .collect();
+    // Given files the module tree does not reach are linted on their own.
+    let has_lib = dir.join("src/lib.rs").is_file();
+    let has_main = dir.join("src/main.rs").is_file();
     for f in files {
         let abs = if f.is_absolute() {
             f.clone()
         } else {
             cwd.join(&f)
         };
-        let dir = find_manifest_dir(&abs).unwrap_or_default();
-        groups.entry(dir).or_default().push(f);
+        let rel = abs
+            .strip_prefix(dir)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| abs.clone());
+        let (module, crate_root) = module_by_location(&rel, &lib, has_lib, has_main);
+        seeds.push(Seed {
+            path: f,
+            module,
+            crate_root,
+            target: 0,
+        });
     }
-    let mut packages = Vec::new();
-    for (dir, mut files) in groups {
-        files.sort();
-        files.dedup();
-        packages.push(package_for_files(&dir, files, &cwd));
-    }
-    Ok(Workspace {
-        root: cwd,
-        packages,
-    })
+    pkg.seeds = seeds;
+    pkg.follow_mods = true;
+    pkg.report_only = Some(report_only);
+    pkg
 }
 
 fn find_manifest_dir(file: &Path) -> Option<PathBuf> {
@@ -356,6 +471,7 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
         }],
         seeds,
         follow_mods: false,
+        report_only: None,
     }
 }
 

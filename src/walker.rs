@@ -55,6 +55,11 @@ pub struct ModDecl {
 
 #[derive(Debug, Default)]
 pub struct FileOutput {
+    /// (first, last) lines of the file's fns, impls, mods and traits (suppression scopes).
+    pub items: Vec<(usize, usize)>,
+    /// Items with `#[allow(clippy::..)]` for lints with an equivalent of ours:
+    /// (first line, last line, our lint).
+    pub clippy_allows: Vec<(usize, usize, &'static str)>,
     pub facts: CrateFacts,
     pub mods: Vec<ModDecl>,
     /// Set when some subtree was nested deeper than [`MAX_DEPTH`] and was skipped.
@@ -1053,15 +1058,48 @@ impl Walker<'_> {
         }
     }
 
+    /// Notes an item's line range, and the clippy allows on it that stand for our lints.
+    fn note_item(&mut self, attrs: &[syn::Attribute], start: Span, end: Span) {
+        let (first, last) = (start.start().line, end.end().line);
+        self.out.items.push((first, last));
+        for a in attrs.iter().filter(|a| a.path().is_ident("allow")) {
+            let _ = a.parse_nested_meta(|m| {
+                let segs: Vec<String> = m
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if segs.len() == 2
+                    && segs[0] == "clippy"
+                    && let Some(ours) = crate::suppress::clippy_equivalent(&segs[1])
+                {
+                    self.out.clippy_allows.push((first, last, ours));
+                }
+                Ok(())
+            });
+        }
+    }
+
     fn walk_item(&mut self, item: &Item) {
         match item {
             Item::Fn(f) => {
+                self.note_item(
+                    &f.attrs,
+                    f.sig.fn_token.span,
+                    f.block.brace_token.span.close(),
+                );
                 let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
                 let name = f.sig.ident.to_string();
                 let entry = is_runtime_entry(&f.attrs);
                 self.walk_fn(path, name, &f.sig, Some(&f.block), None, entry);
             }
             Item::Impl(imp) => {
+                self.note_item(
+                    &imp.attrs,
+                    imp.impl_token.span,
+                    imp.brace_token.span.close(),
+                );
                 let self_ty = match self.ty_of_type(&imp.self_ty) {
                     Ty::Path(p) => Some(p),
                     _ => None,
@@ -1071,6 +1109,11 @@ impl Walker<'_> {
                 for ii in &imp.items {
                     match ii {
                         ImplItem::Fn(f) => {
+                            self.note_item(
+                                &f.attrs,
+                                f.sig.fn_token.span,
+                                f.block.brace_token.span.close(),
+                            );
                             let base = self_ty.clone().unwrap_or_else(|| {
                                 format!("{}::<impl {short}>", self.module_path())
                             });
@@ -1087,6 +1130,7 @@ impl Walker<'_> {
                 self.impl_ty = saved;
             }
             Item::Trait(t) => {
+                self.note_item(&t.attrs, t.trait_token.span, t.brace_token.span.close());
                 let trait_path = format!("{}::{}", self.item_prefix(), t.ident);
                 let saved = self.impl_ty.replace(trait_path.clone());
                 for ti in &t.items {
@@ -1102,6 +1146,9 @@ impl Walker<'_> {
                 self.impl_ty = saved;
             }
             Item::Mod(m) => {
+                if let Some((brace, _)) = &m.content {
+                    self.note_item(&m.attrs, m.mod_token.span, brace.span.close());
+                }
                 let path = format!("{}::{}", self.module_path(), m.ident);
                 match &m.content {
                     Some((_, items)) => {

@@ -16,6 +16,7 @@ pub mod refcell_across_await;
 pub mod select_cancel_unsafe;
 pub mod span_guard_across_await;
 pub mod unawaited_future;
+pub mod unused_suppression;
 
 /// What a lint sees of a crate once all its files are indexed.
 pub struct CrateCx<'a> {
@@ -52,6 +53,7 @@ pub static ALL: &[&dyn Lint] = &[
     &unawaited_future::UnawaitedFuture,
     &select_cancel_unsafe::SelectCancelUnsafe,
     &detached_spawn::DetachedSpawn,
+    &unused_suppression::UnusedSuppression,
 ];
 
 /// The metadata of every lint, in `--list` order.
@@ -65,4 +67,5 @@ pub static ALL_META: &[&LintMeta] = &[
     &unawaited_future::UNAWAITED_FUTURE,
     &select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
     &detached_spawn::DETACHED_SPAWN,
+    &unused_suppression::UNUSED_SUPPRESSION,
 ];

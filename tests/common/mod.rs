@@ -13,10 +13,24 @@ pub fn root() -> PathBuf {
 
 /// Lints paths with every lint enabled (`-W all`), single-threaded or not.
 pub fn lint_all(paths: &[PathBuf], jobs: usize) -> Report {
+    lint_with(paths, jobs, false)
+}
+
+/// As [`lint_all`], optionally ignoring suppressions (the runtime fixtures carry clippy
+/// `#[allow]`s on their deliberate bugs, which would also silence ours).
+pub fn lint_with(paths: &[PathBuf], jobs: usize, ignore_suppressions: bool) -> Report {
     let mut levels = Levels::default();
     levels.apply("all", Level::Warn).unwrap();
     let ws = project::from_paths(paths).expect("paths exist");
-    engine::run(ws, &Options { levels, jobs })
+    engine::run(
+        ws,
+        &Options {
+            levels,
+            jobs,
+            ignore_suppressions,
+            ..Options::default()
+        },
+    )
 }
 
 /// (file path, line, lint) of every diagnostic.

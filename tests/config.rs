@@ -1,0 +1,246 @@
+//! Configuration files, knowledge-base additions, exclusion and changed-files mode.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("async-lint-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const BLOCKING: &str =
+    "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+
+#[test]
+fn levels_from_file_and_command_line_override() {
+    let s = Scratch::new(
+        "levels",
+        &[
+            ("a.rs", BLOCKING),
+            (
+                "async-lint.toml",
+                "[lints]\nblocking_in_async = \"allow\"\n",
+            ),
+        ],
+    );
+    assert_eq!(run(&["a.rs"], &s.0).status.code(), Some(0));
+    // Command-line levels override the file.
+    assert_eq!(
+        run(&["a.rs", "-W", "blocking_in_async"], &s.0)
+            .status
+            .code(),
+        Some(1)
+    );
+    // Group names, and Cargo's table form with a priority.
+    std::fs::write(
+        s.0.join("async-lint.toml"),
+        "[lints]\nsuspicious = { level = \"deny\", priority = -1 }\n",
+    )
+    .unwrap();
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("error[async_lint::blocking_in_async]"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn invalid_configuration_is_an_error_naming_the_line() {
+    let s = Scratch::new(
+        "invalid",
+        &[
+            ("a.rs", BLOCKING),
+            (
+                "async-lint.toml",
+                "exclude = []\n[lints]\nblocking_in_asink = \"allow\"\n",
+            ),
+        ],
+    );
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+    let text = out(&o);
+    assert!(text.contains("async-lint.toml:3"), "{text}");
+    assert!(text.contains("did you mean `blocking_in_async`?"), "{text}");
+
+    std::fs::write(
+        s.0.join("async-lint.toml"),
+        "[lints]\nblocking_in_async = \"maybe\"\n",
+    )
+    .unwrap();
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("async-lint.toml:2"), "{}", out(&o));
+
+    std::fs::write(s.0.join("async-lint.toml"), "[lints\n").unwrap();
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("async-lint.toml:1:"), "{}", out(&o));
+
+    std::fs::write(s.0.join("async-lint.toml"), "unknown_key = 1\n").unwrap();
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("unknown_key"), "{}", out(&o));
+
+    // `--config` names the file to use.
+    let o = run(&["a.rs", "--config", "missing.toml"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn exclude_globs_and_cargo_metadata() {
+    let s = Scratch::new(
+        "exclude",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.async-lint]\nexclude = [\"gen/**\"]\n",
+            ),
+            ("gen/a.rs", BLOCKING),
+            ("other/b.rs", BLOCKING),
+        ],
+    );
+    let o = run(&[".", "--message-format", "short"], &s.0);
+    let text = out(&o);
+    assert!(text.contains("other/b.rs:2:5"), "{text}");
+    assert!(!text.contains("gen/a.rs"), "{text}");
+}
+
+#[test]
+fn knowledge_base_additions_with_reasons() {
+    let config = r#"
+[[blocking]]
+paths = ["legacy::fetch_sync"]
+replacement = "legacy::fetch(..).await"
+reason = "our old HTTP helper waits on a socket"
+
+[[islands]]
+paths = ["pool::run_blocking"]
+reason = "runs the closure on our blocking pool"
+
+[[held]]
+lint = "non_send_across_await"
+types = ["legacy::Handle"]
+reason = "wraps a raw pointer"
+
+[[not_cancel_safe]]
+methods = ["recv_frame"]
+reason = "reads a frame in several steps"
+"#;
+    let src = r#"
+async fn tick() {}
+pub async fn a() {
+    legacy::fetch_sync();
+    pool::run_blocking(|| std::fs::read("x"));
+}
+pub async fn b() {
+    let h: legacy::Handle = legacy::open();
+    tick().await;
+    h.close();
+}
+pub async fn c(conn: &mut Conn, other: &mut Conn) {
+    tokio::select! {
+        f = conn.recv_frame() => drop(f),
+        _ = other.closed() => {}
+    }
+}
+"#;
+    let s = Scratch::new("kb", &[("a.rs", src), ("async-lint.toml", config)]);
+    let o = run(&["a.rs"], &s.0);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("blocking call to `legacy::fetch_sync`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "listed as blocking in the configuration: our old HTTP helper waits on a socket"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("std::fs::read"),
+        "the island silences it: {text}"
+    );
+    assert!(text.contains("non_send_across_await"), "{text}");
+    assert!(
+        text.contains("listed in the configuration: wraps a raw pointer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`recv_frame` is not cancel-safe")
+            || text.contains("recv_frame` is not cancel-safe"),
+        "{text}"
+    );
+}
+
+#[test]
+fn changed_files_use_the_whole_crate() {
+    let s = Scratch::new(
+        "changed",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", "mod net;\nmod util;\n"),
+            (
+                "src/util.rs",
+                "pub fn load() -> String {\n    std::fs::read_to_string(\"x\").unwrap()\n}\n",
+            ),
+            (
+                "src/net.rs",
+                "pub async fn serve() {\n    let _c = crate::util::load();\n}\n",
+            ),
+        ],
+    );
+    // Only net.rs is given, but the finding needs util.rs's helper.
+    let o = run(&["src/net.rs", "--message-format", "short"], &s.0);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "src/net.rs:2:14: warning: `load` blocks: it calls `std::fs::read_to_string`"
+        ),
+        "{text}"
+    );
+    // util.rs alone has no finding of its own (the blocking call there is in sync code).
+    let o = run(&["src/util.rs", "--message-format", "short"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
