@@ -3,7 +3,7 @@
 use crate::engine::{self, Options};
 use crate::output::{self, Format};
 use crate::registry::{self, Level, Levels};
-use crate::{config, project};
+use crate::{baseline, config, fix, project};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -62,6 +62,23 @@ pub struct Args {
     /// them (an audit of what is suppressed).
     #[arg(long)]
     pub ignore_suppressions: bool,
+
+    /// Apply machine-applicable fixes (atomically; a file that would not parse afterwards, or
+    /// that changed since it was read, is left alone).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: print a unified diff of the fixes and write nothing.
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
+
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in a baseline file (and exit 0).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Exit with 0 even when there are findings.
     #[arg(long)]
@@ -205,7 +222,63 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         config: loaded,
         ignore_suppressions: args.ignore_suppressions,
     };
-    let report = engine::run(ws, &opts);
+    let mut report = engine::run(ws, &opts);
+
+    if let Some(path) = &args.baseline {
+        match baseline::filter(&mut report, path) {
+            Ok(n) if n > 0 => eprintln!(
+                "async-lint: {n} known findings hidden by the baseline {}",
+                path.display()
+            ),
+            Ok(_) => {}
+            Err(e) => return error(&e),
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        return match baseline::write(&report, path) {
+            Ok(n) => {
+                eprintln!(
+                    "async-lint: wrote {n} findings to the baseline {}",
+                    path.display()
+                );
+                EXIT_OK
+            }
+            Err(e) => error(&e),
+        };
+    }
+    if args.fix {
+        let outcomes = fix::apply(&report, args.diff);
+        let mut fixed_files = std::collections::HashSet::new();
+        for o in &outcomes {
+            match o {
+                fix::Outcome::Fixed { path, edits, diff } => {
+                    if args.diff {
+                        let _ = write!(stdout, "{diff}");
+                    } else {
+                        eprintln!(
+                            "async-lint: fixed {edits} finding{} in {}",
+                            if *edits == 1 { "" } else { "s" },
+                            path.display()
+                        );
+                        fixed_files.insert(path.clone());
+                    }
+                }
+                fix::Outcome::Skipped { path, why } => {
+                    eprintln!("warning: not fixing {}: {why}", path.display());
+                }
+            }
+        }
+        // What was fixed is no longer a finding.
+        for pkg in &mut report.packages {
+            let files: Vec<bool> = pkg
+                .files
+                .iter()
+                .map(|f| fixed_files.contains(&f.path))
+                .collect();
+            pkg.diagnostics
+                .retain(|d| d.fix.is_empty() || !files[d.fix[0].file]);
+        }
+    }
 
     let mut warnings = 0usize;
     let mut errors = 0usize;

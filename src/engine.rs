@@ -266,15 +266,16 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
             kept.push(d);
         }
     }
-    // Lines and columns, only for the locations that are reported.
+    // Byte offsets, only for the locations that are reported (labels and fixes).
     let mut line_indexes: HashMap<usize, LineIndex<'_>> = HashMap::new();
     for d in &mut kept {
-        for l in &mut d.labels {
-            if let Some(f) = files.get(l.file) {
+        let labels = d.labels.iter_mut().map(|l| (l.file, &mut l.loc));
+        for (file, loc) in labels.chain(d.fix.iter_mut().map(|e| (e.file, &mut e.loc))) {
+            if let Some(f) = files.get(file) {
                 line_indexes
-                    .entry(l.file)
+                    .entry(file)
                     .or_insert_with(|| LineIndex::new(&f.text))
-                    .resolve(&mut l.loc);
+                    .resolve(loc);
             }
         }
     }

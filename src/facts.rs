@@ -71,6 +71,8 @@ pub struct CallSite {
     pub closure_of: Option<usize>,
     /// Some argument is a bare parameter of the enclosing fn (`spawn_blocking(f)` in a wrapper).
     pub forwards_param: bool,
+    /// Inside a sync closure (where `.await` cannot be written, so no fix may add one).
+    pub in_sync_closure: bool,
 }
 
 #[derive(Clone, Debug)]

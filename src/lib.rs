@@ -4,11 +4,13 @@
 //! [`walker`], which extracts [`facts`]; [`index`] resolves them crate-wide; each lint in
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod facts;
+pub mod fix;
 pub mod fxhash;
 pub mod index;
 pub mod kb;

@@ -89,6 +89,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         drop_watch: Vec::new(),
         unused: Vec::new(),
         loops: 0,
+        sync_closures: 0,
     };
     w.walk_module(&input.module, &file.items);
     w.out.facts.held = std::mem::take(&mut w.live.out);
@@ -157,6 +158,8 @@ struct Walker<'a> {
     unused: Vec<Vec<(String, DroppedValue)>>,
     /// Loops around the current point in the current function.
     loops: usize,
+    /// Sync closures around the current point in the current async body.
+    sync_closures: usize,
 }
 
 /// What a path resolved to.
@@ -1260,6 +1263,7 @@ impl Walker<'_> {
         }
         let saved_params = std::mem::replace(&mut self.params, names);
         let saved_loops = std::mem::take(&mut self.loops);
+        let saved_sc = std::mem::take(&mut self.sync_closures);
         // A nested fn cannot see the enclosing fn's locals.
         let saved_blocks = std::mem::take(&mut self.blocks);
         let mut params = Scope::default();
@@ -1291,6 +1295,7 @@ impl Walker<'_> {
         }
         self.live.resume(saved_frames);
         self.loops = saved_loops;
+        self.sync_closures = saved_sc;
         self.blocks = saved_blocks;
         self.params = saved_params;
         self.closure_of = saved_closure;
@@ -1620,6 +1625,7 @@ impl Walker<'_> {
             awaited,
             closure_of: self.closure_of,
             forwards_param,
+            in_sync_closure: self.sync_closures > 0,
         });
         self.out.facts.calls.len() - 1
     }
@@ -1660,7 +1666,9 @@ impl Walker<'_> {
             for (name, parts) in captured {
                 self.live.bind(name, parts);
             }
+            let saved_sc = std::mem::take(&mut self.sync_closures);
             self.walk_in_ctx(Ctx::Async, |w| w.walk_expr(&c.body));
+            self.sync_closures = saved_sc;
             self.live.exit_block(self.file, self.cur_fn);
             self.live.exit_frame(self.file, self.cur_fn);
             self.closure_of = saved;
@@ -1673,7 +1681,9 @@ impl Walker<'_> {
             }
             // A sync closure cannot await: what it binds is not part of the async body.
             let frames = self.live.suspend();
+            self.sync_closures += 1;
             self.walk_expr(&c.body);
+            self.sync_closures -= 1;
             self.live.resume(frames);
         }
         self.blocks.pop();
@@ -1867,7 +1877,9 @@ impl Walker<'_> {
                 for (name, parts) in captured {
                     self.live.bind(name, parts);
                 }
+                let saved_sc = std::mem::take(&mut self.sync_closures);
                 self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
+                self.sync_closures = saved_sc;
                 self.live.exit_block(self.file, self.cur_fn);
                 self.live.exit_frame(self.file, self.cur_fn);
                 self.closure_of = saved;

@@ -276,3 +276,39 @@ fn cargo_mode_follows_the_module_tree() {
     );
     assert_eq!(out.lines().count(), 2, "{out}");
 }
+
+/// rust-analyzer's `check.overrideCommand = ["cargo", "async-lint", "--message-format", "json"]`:
+/// cargo runs `cargo-async-lint async-lint --message-format json` in the workspace, and every
+/// line must parse as a cargo message.
+#[test]
+fn rust_analyzer_override_command() {
+    let s = Scratch::new(
+        "ra",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"ra-demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", BLOCKING),
+        ],
+    );
+    let o = run(&["async-lint", "--message-format", "json"], &s.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let mut messages = 0;
+    let mut finished = false;
+    for msg in cargo_metadata::Message::parse_stream(o.stdout.as_slice()) {
+        match msg.expect("a cargo JSON message") {
+            cargo_metadata::Message::CompilerMessage(cm) => {
+                messages += 1;
+                let span = &cm.message.spans[0];
+                assert_eq!(span.file_name, "src/lib.rs");
+                assert_eq!(span.line_start, 2);
+                assert!(cm.message.rendered.unwrap().contains("blocking_in_async"));
+            }
+            cargo_metadata::Message::BuildFinished(f) => finished = !f.success,
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+    assert_eq!(messages, 1);
+    assert!(finished, "a build-finished line ends the stream");
+}

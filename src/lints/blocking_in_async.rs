@@ -123,7 +123,7 @@ fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Di
     }
     // A drop-in async replacement of a plain path call that is a statement or a `let`
     // initialiser: swap the path and append `.await`.
-    if let (Some(fix), Callee::Path(_)) = (&entry.fix, &call.callee) {
+    if let (Some(fix), Callee::Path(_), false) = (&entry.fix, &call.callee, call.in_sync_closure) {
         let fix = fix.replace("{name}", short);
         d.fix = vec![
             Edit {

@@ -1,0 +1,145 @@
+//! `--fix` (atomic, re-parsed, idempotent, `--diff` writes nothing) and baselines.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("async-lint-fix-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+const SRC: &str = "use std::time::Duration;\r\n\r\nasync fn f() -> std::io::Result<String> {\r\n    std::thread::sleep(Duration::from_millis(5));\r\n    let s = std::fs::read_to_string(\"x\")?;\r\n    let lens: Vec<usize> = [\"a\"].iter().map(|p| std::fs::read(p).map(|b| b.len()).unwrap_or(0)).collect();\r\n    Ok(format!(\"{s}{lens:?}\"))\r\n}\r\n";
+
+#[test]
+fn fix_diff_then_fix_then_nothing_left() {
+    let dir = scratch("fix", &[("a.rs", SRC)]);
+    let path = dir.join("a.rs");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+
+    // --diff shows the change and writes nothing.
+    let o = run(&["a.rs", "--fix", "--diff"], &dir);
+    let diff = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        diff.contains("-    std::thread::sleep(Duration::from_millis(5));\r\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+    tokio::time::sleep(Duration::from_millis(5)).await;\r\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+    let s = tokio::fs::read_to_string(\"x\").await?;\r\n"),
+        "{diff}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), SRC);
+
+    // --fix writes, keeps line endings and permissions; the call inside a sync closure (where
+    // `.await` is impossible) is reported but not rewritten.
+    let o = run(&["a.rs", "--fix"], &dir);
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        fixed.contains("    tokio::time::sleep(Duration::from_millis(5)).await;\r\n"),
+        "{fixed}"
+    );
+    assert!(fixed.contains("std::fs::read(p)"), "{fixed}");
+    assert_eq!(fixed.matches("\r\n").count(), SRC.matches("\r\n").count());
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the closure's blocking call remains"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+    assert!(syn::parse_file(&fixed).is_ok());
+
+    // A second run finds nothing left to fix.
+    let o = run(&["a.rs", "--fix", "--diff"], &dir);
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), fixed);
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn baseline_hides_known_findings_and_survives_line_moves() {
+    let src = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let dir = scratch("baseline", &[("a.rs", src)]);
+    let o = run(&["a.rs", "--write-baseline", "base.json"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("base.json")).unwrap()).unwrap();
+    assert_eq!(base["findings"].as_array().unwrap().len(), 1);
+
+    assert_eq!(
+        run(&["a.rs", "--baseline", "base.json"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    // Lines move: still known.
+    std::fs::write(dir.join("a.rs"), format!("// header\n\n{src}")).unwrap();
+    assert_eq!(
+        run(&["a.rs", "--baseline", "base.json"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    // A new finding is reported.
+    std::fs::write(
+        dir.join("a.rs"),
+        format!("{src}async fn g() {{\n    std::fs::read(\"x\");\n}}\n"),
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "a.rs",
+            "--baseline",
+            "base.json",
+            "--message-format",
+            "short",
+        ],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("std::fs::read"), "{out}");
+    // A broken baseline is an error.
+    std::fs::write(dir.join("bad.json"), "{").unwrap();
+    assert_eq!(
+        run(&["a.rs", "--baseline", "bad.json"], &dir).status.code(),
+        Some(2)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
