@@ -305,6 +305,93 @@ fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageRe
     }
 }
 
+/// Deepest bracket nesting accepted before parsing (real code stays far below it).
+pub const MAX_NESTING: usize = 1_000;
+
+/// Where bracket nesting first passes [`MAX_NESTING`], skipping strings, chars and comments
+/// (a lexer-lite scan: cheap, and errs on the side of parsing).
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some((i, depth));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut nest = 0usize;
+                while i + 1 < b.len() {
+                    if b[i] == b'/' && b[i + 1] == b'*' {
+                        nest += 1;
+                        i += 1;
+                    } else if b[i] == b'*' && b[i + 1] == b'/' {
+                        nest -= 1;
+                        i += 1;
+                        if nest == 0 {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'#' | b'"'))
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) =>
+            {
+                let mut j = i + 1;
+                let mut hashes = 0;
+                while b.get(j) == Some(&b'#') {
+                    hashes += 1;
+                    j += 1;
+                }
+                if b.get(j) == Some(&b'"') {
+                    let close: Vec<u8> = std::iter::once(b'"')
+                        .chain(std::iter::repeat_n(b'#', hashes))
+                        .collect();
+                    let rest = &b[j + 1..];
+                    let end = rest
+                        .windows(close.len())
+                        .position(|w| w == close.as_slice());
+                    i = j + 1 + end.map_or(rest.len(), |e| e + close.len()) - 1;
+                } else {
+                    i = j - 1;
+                }
+            }
+            b'\'' => {
+                // A char literal ('x', '\n', '\u{..}') or a lifetime ('a): skip a char literal only.
+                if b.get(i + 2) == Some(&b'\'') {
+                    i += 2;
+                } else if b.get(i + 1) == Some(&b'\\') {
+                    while i + 1 < b.len() && b[i + 1] != b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
     let bytes = match std::fs::read(&q.path) {
         Ok(b) => b,
@@ -354,6 +441,27 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
     };
     // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
     let body = text.as_str();
+    // syn parses nested code recursively: refuse absurd nesting before it can exhaust the stack.
+    if let Some((depth_at, depth)) = too_deep(body) {
+        let loc = Loc::at_offset(&text, depth_at);
+        let d = Diagnostic::new(
+            PARSE_ERROR.name,
+            file,
+            loc,
+            format!("brackets nested {depth} levels deep (more than {MAX_NESTING}): the file was not checked"),
+        )
+        .label("nesting passes the limit here")
+        .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");
+        return FileResult {
+            text,
+            facts: CrateFacts::default(),
+            mods: Vec::new(),
+            diags: vec![d],
+            unreadable: false,
+            items: Vec::new(),
+            clippy_allows: Vec::new(),
+        };
+    }
     let (facts, mods, diags, items, clippy_allows) = match syn::parse_file(body) {
         Ok(ast) => {
             let input = FileInput {

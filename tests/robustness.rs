@@ -1,0 +1,86 @@
+//! Parallel output equals single-threaded output; odd inputs never crash the run.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn parallel_and_single_threaded_output_are_identical() {
+    let fixtures = root().join("fixtures");
+    let render = |jobs: usize| {
+        let report = lint_all(std::slice::from_ref(&fixtures), jobs);
+        report
+            .diagnostics()
+            .map(|(pkg, d)| cargo_async_lint::output::render_human(pkg, d, false))
+            .collect::<Vec<_>>()
+    };
+    let one = render(1);
+    assert!(one.len() > 100, "expected many findings, got {}", one.len());
+    for jobs in [2, 4] {
+        assert_eq!(render(jobs), one, "output with {jobs} threads differs");
+    }
+}
+
+fn lint_dir(dir: &Path) -> (String, Option<i32>) {
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args([".", "--message-format", "short"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!text.contains("panicked"), "{text}");
+    (text, o.status.code())
+}
+
+#[test]
+fn hostile_files_are_reported_or_linted_and_the_run_goes_on() {
+    let dir = std::env::temp_dir().join(format!("async-lint-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let blocking =
+        "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    std::fs::write(dir.join("empty.rs"), "").unwrap();
+    std::fs::write(dir.join("bom.rs"), format!("\u{feff}{blocking}")).unwrap();
+    std::fs::write(dir.join("crlf.rs"), blocking.replace('\n', "\r\n")).unwrap();
+    // 100 000 nested parentheses and blocks: parsed on a large stack, the walk bounded.
+    let deep = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    std::fs::write(dir.join("deep_parens.rs"), deep).unwrap();
+    let blocks = format!("fn g() {}{}\n", "{ ".repeat(100_000), "}".repeat(100_000));
+    std::fs::write(dir.join("deep_blocks.rs"), blocks).unwrap();
+    // A very long line.
+    std::fs::write(
+        dir.join("long.rs"),
+        format!("const S: &str = \"{}\";\n{blocking}", "x".repeat(2_000_000)),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
+    std::fs::write(dir.join("good.rs"), blocking).unwrap();
+
+    let (out, code) = lint_dir(&dir);
+    for f in ["bom.rs", "crlf.rs", "good.rs"] {
+        assert!(
+            out.contains(&format!("{f}:2:5: warning: blocking call")),
+            "{f} not linted: {out}"
+        );
+    }
+    assert!(out.contains("long.rs:3:5: warning: blocking call"), "{out}");
+    // The BOM does not shift columns, and CRLF does not shift lines.
+    assert!(out.contains("bom.rs:2:5:"), "{out}");
+    assert!(!out.contains("empty.rs"), "{out}");
+    assert!(
+        out.contains("deep_parens.rs") && out.contains("deep_blocks.rs"),
+        "deeply nested files are named: {out}"
+    );
+    assert_eq!(code, Some(1), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
