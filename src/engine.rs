@@ -77,9 +77,10 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         .expect("thread pool");
     let kb = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let root = ws.root.clone();
+    // Packages are independent: lint them side by side too (the order of results is kept).
     let packages = pool.install(|| {
         ws.packages
-            .into_iter()
+            .into_par_iter()
             .map(|p| lint_package(p, &root, kb, opts))
             .collect()
     });
