@@ -333,26 +333,7 @@ fn package_for_changed_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Pac
         })
         .collect();
     // Given files the module tree does not reach are linted on their own.
-    let has_lib = dir.join("src/lib.rs").is_file();
-    let has_main = dir.join("src/main.rs").is_file();
-    for f in files {
-        let abs = if f.is_absolute() {
-            f.clone()
-        } else {
-            cwd.join(&f)
-        };
-        let rel = abs
-            .strip_prefix(dir)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|_| abs.clone());
-        let (module, crate_root) = module_by_location(&rel, &lib, has_lib, has_main);
-        seeds.push(Seed {
-            path: f,
-            module,
-            crate_root,
-            target: 0,
-        });
-    }
+    seeds.extend(seeds_by_location(dir, files, &lib, cwd));
     pkg.seeds = seeds;
     pkg.follow_mods = true;
     pkg.report_only = Some(report_only);
@@ -433,27 +414,7 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
     let lib_name = lib
         .map(|l| lib_ident(&l))
         .unwrap_or_else(|| lib_ident(&name));
-    let has_lib = dir.join("src/lib.rs").is_file();
-    let has_main = dir.join("src/main.rs").is_file();
-    let mut seeds = Vec::new();
-    for f in files {
-        let abs = if f.is_absolute() {
-            f.clone()
-        } else {
-            cwd.join(&f)
-        };
-        let rel = abs
-            .strip_prefix(dir)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|_| abs.clone());
-        let (module, crate_root) = module_by_location(&rel, &lib_name, has_lib, has_main);
-        seeds.push(Seed {
-            path: f,
-            module,
-            crate_root,
-            target: 0,
-        });
-    }
+    let seeds = seeds_by_location(dir, files, &lib_name, cwd);
     let manifest = dir.join("Cargo.toml");
     let manifest = manifest.is_file().then_some(manifest);
     Package {
@@ -473,6 +434,33 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
         follow_mods: false,
         report_only: None,
     }
+}
+
+/// Seeds for files whose module paths come from where they sit in their package.
+fn seeds_by_location(dir: &Path, files: Vec<PathBuf>, lib: &str, cwd: &Path) -> Vec<Seed> {
+    let has_lib = dir.join("src/lib.rs").is_file();
+    let has_main = dir.join("src/main.rs").is_file();
+    files
+        .into_iter()
+        .map(|f| {
+            let abs = if f.is_absolute() {
+                f.clone()
+            } else {
+                cwd.join(&f)
+            };
+            let rel = abs
+                .strip_prefix(dir)
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| abs.clone());
+            let (module, crate_root) = module_by_location(&rel, lib, has_lib, has_main);
+            Seed {
+                path: f,
+                module,
+                crate_root,
+                target: 0,
+            }
+        })
+        .collect()
 }
 
 /// The module path and crate root of a file, from where it sits in its package.

@@ -1704,19 +1704,27 @@ impl Walker<'_> {
         self.live.capture(&names.0, by_move)
     }
 
-    fn walk_if(&mut self, i: &syn::ExprIf) {
-        // A plain condition is a terminating scope; `if let` scrutinee temporaries live
-        // through the then-branch, and through `else` too before edition 2024.
-        let is_let = has_let(&i.cond);
+    /// Walks an `if` / `while` condition in a scope of its own: a plain condition is a
+    /// terminating scope (its temporaries die here); an `if let` / `while let` scrutinee's live
+    /// on, under the returned statement id.
+    fn walk_condition(&mut self, cond: &Expr) -> (usize, bool) {
+        let is_let = has_let(cond);
         let cond_stmt = self.live.new_stmt();
         let saved_stmt = std::mem::replace(&mut self.cur_stmt, cond_stmt);
         self.blocks.push(Scope::default());
         self.live.enter_block();
-        self.walk_expr(&i.cond);
+        self.walk_expr(cond);
         self.cur_stmt = saved_stmt;
         if !is_let {
             self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
         }
+        (cond_stmt, is_let)
+    }
+
+    fn walk_if(&mut self, i: &syn::ExprIf) {
+        // A plain condition is a terminating scope; `if let` scrutinee temporaries live
+        // through the then-branch, and through `else` too before edition 2024.
+        let (cond_stmt, is_let) = self.walk_condition(&i.cond);
         let alive = self.live.alive();
         self.walk_block(&i.then_branch);
         self.live.exit_block(self.file, self.cur_fn);
@@ -1897,16 +1905,7 @@ impl Walker<'_> {
             Expr::While(w) => {
                 // `while cond`: the condition is a terminating scope; `while let` scrutinee
                 // temporaries live through the body.
-                let is_let = has_let(&w.cond);
-                let cond_stmt = self.live.new_stmt();
-                let saved_stmt = std::mem::replace(&mut self.cur_stmt, cond_stmt);
-                self.blocks.push(Scope::default());
-                self.live.enter_block();
-                self.walk_expr(&w.cond);
-                self.cur_stmt = saved_stmt;
-                if !is_let {
-                    self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
-                }
+                let (cond_stmt, _) = self.walk_condition(&w.cond);
                 self.loops += 1;
                 self.walk_block(&w.body);
                 self.loops -= 1;

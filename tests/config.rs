@@ -1,37 +1,12 @@
 //! Configuration files, knowledge-base additions, exclusion and changed-files mode.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("async-lint-config-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (path, text) in files {
-            let p = dir.join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::Scratch;
+use std::path::Path;
+use std::process::Output;
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+    common::run_bin(args, cwd)
 }
 
 fn out(o: &Output) -> String {
