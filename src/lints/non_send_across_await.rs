@@ -19,6 +19,9 @@ crate::declare_lint! {
     /// meant for a local executor (`spawn_local`, `LocalSet`). A future that is never spawned
     /// onto a multi-threaded executor is fine with an `Rc`; suppress the lint there. Raw
     /// pointers and other `!Send` types are only recognised when listed in the configuration.
+    /// `drop(rc)` before the `.await` ends the value's life here (as at run time), but rustc
+    /// 1.95's `Send` analysis still counts an `Rc` used before the `drop` as held: end its
+    /// scope with a block (`{ let rc = ..; .. }`) to satisfy the compiler too.
     ///
     /// ### Example
     /// ```rust,ignore
