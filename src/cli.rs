@@ -97,6 +97,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Do not reuse or store results in the cache (`target/async-lint-cache/`); by default a
+    /// package whose files, configuration and tool version are unchanged is not linted again.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -221,6 +226,7 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         kb,
         config: loaded,
         ignore_suppressions: args.ignore_suppressions,
+        cache: !args.no_cache,
     };
     let mut report = engine::run(ws, &opts);
 

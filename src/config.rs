@@ -223,6 +223,11 @@ fn toml_error(path: &Path, e: &toml::de::Error) -> ConfigError {
 }
 
 impl Loaded {
+    /// The text of the configuration file (empty without one).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// `path:line` of the first line mentioning `needle`, for errors found after parsing.
     fn at(&self, needle: &str) -> String {
         let path = self

@@ -2,9 +2,10 @@
 
 use crate::registry::Level;
 use crate::source::{FileId, Loc};
+use serde::{Deserialize, Serialize};
 
 /// A label on a span: the primary one says what is wrong, secondary ones add context.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     pub file: FileId,
     pub loc: Loc,
@@ -13,16 +14,20 @@ pub struct Label {
 }
 
 /// A machine-applicable edit: replace `loc` (empty for an insertion) with `replacement`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edit {
     pub file: FileId,
     pub loc: Loc,
     pub replacement: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
-    pub lint: &'static str,
+    #[serde(
+        serialize_with = "lint_name::serialize",
+        deserialize_with = "lint_name::deserialize"
+    )]
+    pub lint: LintName,
     pub level: Level,
     pub message: String,
     /// The first label is the primary one.
@@ -92,5 +97,29 @@ impl Diagnostic {
     pub fn sort_key(&self) -> (FileId, usize, usize, &'static str, &str) {
         let p = self.primary();
         (p.file, p.loc.line, p.loc.col, self.lint, &self.message)
+    }
+}
+
+/// A lint's name. An alias, so that serde's derive does not take the field for a string borrowed
+/// from the input (which would make `Diagnostic` deserializable only from `'static` data).
+pub type LintName = &'static str;
+
+/// A lint name as a string (for the result cache), read back as the registry's `&'static str`.
+mod lint_name {
+    use crate::registry::{self, PARSE_ERROR};
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let name = String::deserialize(d)?;
+        if name == PARSE_ERROR.name {
+            return Ok(PARSE_ERROR.name);
+        }
+        registry::find(&name)
+            .map(|m| m.name)
+            .ok_or_else(|| D::Error::custom(format!("unknown lint `{name}`")))
     }
 }

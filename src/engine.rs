@@ -30,6 +30,9 @@ pub struct Options {
     pub config: crate::config::Loaded,
     /// Report findings even where a comment or clippy `#[allow]` suppresses them.
     pub ignore_suppressions: bool,
+    /// Reuse (and store) results of packages whose files, configuration and tool version are
+    /// unchanged, under `target/async-lint-cache/` (see [`crate::cache`]).
+    pub cache: bool,
 }
 
 /// The findings of one package, with the text of the files they point into.
@@ -75,13 +78,13 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         .stack_size(STACK_SIZE)
         .build()
         .expect("thread pool");
-    let kb = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let root = ws.root.clone();
+    let target_dir = ws.target_dir.as_deref();
     // Packages are independent: lint them side by side too (the order of results is kept).
     let packages = pool.install(|| {
         ws.packages
             .into_par_iter()
-            .map(|p| lint_package(p, &root, kb, opts))
+            .map(|p| lint_package(p, &root, target_dir, opts))
             .collect()
     });
     Report { root, packages }
@@ -104,7 +107,33 @@ struct Queued {
     is_mod_root: bool,
 }
 
-fn lint_package(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
+/// Lints one package, through the result cache when it is enabled. A cache problem (unreadable,
+/// corrupt or unwritable) is a miss: it never changes the results.
+fn lint_package(
+    pkg: Package,
+    root: &Path,
+    target_dir: Option<&Path>,
+    opts: &Options,
+) -> PackageReport {
+    // The built-in knowledge base is parsed on first use: a run served from the cache skips it.
+    let kb = || opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+    let entry = if opts.cache {
+        crate::cache::Entry::open(&pkg, root, target_dir, opts)
+    } else {
+        None
+    };
+    let Some(entry) = entry else {
+        return lint_package_uncached(pkg, root, kb(), opts);
+    };
+    if let Some(cached) = entry.load() {
+        return cached.into_report(pkg);
+    }
+    let report = lint_package_uncached(pkg, root, kb(), opts);
+    entry.store(&report, root, target_dir, opts);
+    report
+}
+
+fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
     let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let mut queued: Vec<Queued> = Vec::new();

@@ -5,6 +5,7 @@
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diag;

@@ -50,6 +50,9 @@ pub struct Workspace {
     /// Diagnostics show paths relative to this directory.
     pub root: PathBuf,
     pub packages: Vec<Package>,
+    /// Cargo's target directory (`cargo metadata`'s `target_directory`; None for paths), where
+    /// the result cache is kept.
+    pub target_dir: Option<PathBuf>,
 }
 
 /// A problem that stops the tool from checking what it was asked to (exit code 2).
@@ -179,9 +182,11 @@ pub fn from_cargo(
             }
         }
     }
+    let target_dir = meta["target_directory"].as_str().map(PathBuf::from);
     Ok(Workspace {
         root,
         packages: out_pkgs,
+        target_dir,
     })
 }
 
@@ -278,6 +283,7 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
     Ok(Workspace {
         root: cwd,
         packages,
+        target_dir: None,
     })
 }
 

@@ -6,7 +6,19 @@ use std::path::PathBuf;
 pub type FileId = usize;
 
 /// A source location: byte range plus 1-based line and column (columns count chars, as rustc's).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Loc {
     pub lo: usize,
     pub hi: usize,

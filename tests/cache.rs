@@ -1,0 +1,251 @@
+//! The result cache: a warm run gives exactly the cold run's output, any change to a crate's
+//! files or to the configuration invalidates it, `--no-cache` writes nothing, and a corrupt
+//! entry is ignored.
+
+mod common;
+
+use common::Scratch;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const MANIFEST: &str =
+    "[package]\nname = \"cached\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+
+const LIB: &str = "mod helpers;\n\npub async fn handler() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n    helpers::quiet();\n}\n";
+
+const HELPERS: &str = "pub fn quiet() {}\n";
+
+fn package(name: &str) -> Scratch {
+    let s = Scratch::new(
+        name,
+        &[
+            ("Cargo.toml", MANIFEST),
+            ("src/lib.rs", LIB),
+            ("src/helpers.rs", HELPERS),
+            ("src/orphan.rs", "pub fn not_in_the_module_tree() {}\n"),
+        ],
+    );
+    std::fs::create_dir(s.0.join("target")).unwrap();
+    s
+}
+
+/// Runs the binary in cargo mode (no paths) in `dir`, with cargo's target directory there.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .output()
+        .unwrap()
+}
+
+fn cache_dir(dir: &Path) -> PathBuf {
+    dir.join("target/async-lint-cache")
+}
+
+fn entries(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(cache_dir(dir))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn same(a: &Output, b: &Output) {
+    assert_eq!(
+        a.status.code(),
+        b.status.code(),
+        "{}\n---\n{}",
+        text(a),
+        text(b)
+    );
+    assert_eq!(a.stdout, b.stdout, "{}\n---\n{}", text(a), text(b));
+    assert_eq!(a.stderr, b.stderr, "{}\n---\n{}", text(a), text(b));
+}
+
+/// Runs once and returns the output and the entry that run added (None: no new entry).
+fn run_tracked(dir: &Path, args: &[&str]) -> (Output, Option<String>) {
+    let before = entries(dir);
+    let o = run(dir, args);
+    let new = entries(dir).difference(&before).next().cloned();
+    (o, new)
+}
+
+fn findings(o: &Output) -> usize {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-message\""))
+        .count()
+}
+
+#[test]
+fn warm_run_gives_the_cold_output() {
+    let s = package("cache-warm");
+    for format in ["json", "human", "sarif"] {
+        let args = ["--message-format", format];
+        let _ = std::fs::remove_dir_all(cache_dir(&s.0));
+        let (cold, new) = run_tracked(&s.0, &args);
+        assert_eq!(cold.status.code(), Some(1), "{}", text(&cold));
+        assert!(
+            new.is_some(),
+            "the cold run stores an entry: {}",
+            text(&cold)
+        );
+        let (warm, new) = run_tracked(&s.0, &args);
+        assert!(new.is_none(), "the warm run reuses the entry");
+        same(&cold, &warm);
+        // The entry is really used: the output comes from it.
+        let entry = cache_dir(&s.0).join(entries(&s.0).into_iter().next().unwrap());
+        let json = std::fs::read_to_string(&entry).unwrap();
+        assert!(json.contains("blocking call"), "{json}");
+        std::fs::write(&entry, json.replace("blocking call", "BLOCKING CALL")).unwrap();
+        let o = run(&s.0, &args);
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.contains("BLOCKING CALL"), "{}", text(&o));
+    }
+}
+
+#[test]
+fn any_change_invalidates() {
+    let s = package("cache-invalidate");
+    let args = ["--message-format", "json"];
+    let (o, new) = run_tracked(&s.0, &args);
+    assert!(new.is_some());
+    assert_eq!(findings(&o), 1, "{}", text(&o));
+
+    // A new blocking call in a module file appears.
+    std::fs::write(
+        s.0.join("src/helpers.rs"),
+        "pub async fn slow() { std::thread::sleep(std::time::Duration::from_millis(5)); }\npub fn quiet() {}\n",
+    )
+    .unwrap();
+    let (o, new) = run_tracked(&s.0, &args);
+    assert!(new.is_some());
+    assert_eq!(findings(&o), 2, "{}", text(&o));
+
+    // A file outside the module tree: a new entry, same findings.
+    std::fs::write(s.0.join("src/orphan.rs"), "pub fn changed() {}\n").unwrap();
+    let (o2, new) = run_tracked(&s.0, &args);
+    assert!(
+        new.is_some(),
+        "editing a file outside the module tree invalidates"
+    );
+    same(&o, &o2);
+
+    // Cargo.toml.
+    std::fs::write(s.0.join("Cargo.toml"), format!("{MANIFEST}\n# a comment\n")).unwrap();
+    let (o2, new) = run_tracked(&s.0, &args);
+    assert!(new.is_some(), "editing Cargo.toml invalidates");
+    same(&o, &o2);
+
+    // The configuration: the findings disappear, then come back.
+    std::fs::write(
+        s.0.join("async-lint.toml"),
+        "[lints]\nblocking_in_async = \"allow\"\n",
+    )
+    .unwrap();
+    let (o, new) = run_tracked(&s.0, &args);
+    assert!(new.is_some());
+    assert_eq!(findings(&o), 0, "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0));
+    std::fs::write(
+        s.0.join("async-lint.toml"),
+        "[lints]\nblocking_in_async = \"deny\"\n",
+    )
+    .unwrap();
+    let o = run(&s.0, &args);
+    assert_eq!(findings(&o), 2, "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"level\":\"error\""));
+
+    // Command-line levels are part of the key too.
+    let o = run(
+        &s.0,
+        &["--message-format", "json", "-A", "blocking_in_async"],
+    );
+    assert_eq!(findings(&o), 0, "{}", text(&o));
+
+    // Removing the calls makes the findings disappear.
+    std::fs::write(
+        s.0.join("src/lib.rs"),
+        "mod helpers;\npub async fn handler() {}\n",
+    )
+    .unwrap();
+    std::fs::write(s.0.join("src/helpers.rs"), HELPERS).unwrap();
+    let o = run(&s.0, &args);
+    assert_eq!(findings(&o), 0, "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0));
+
+    // Only a few entries per package are kept.
+    assert!(entries(&s.0).len() <= 4, "{:?}", entries(&s.0));
+}
+
+#[test]
+fn no_cache_writes_nothing() {
+    let s = package("cache-off");
+    std::fs::remove_dir(s.0.join("target")).unwrap();
+    let o = run(&s.0, &["--no-cache"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!s.0.join("target").exists());
+    std::fs::create_dir(s.0.join("target")).unwrap();
+    let o = run(&s.0, &["--no-cache"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!cache_dir(&s.0).exists());
+    // Linting paths outside any package writes nothing either.
+    let loose = Scratch::new("cache-loose", &[("a.rs", LIB)]);
+    let o = common::run_bin(&["a.rs"], &loose.0);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let names: Vec<_> = std::fs::read_dir(&loose.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("a.rs")]);
+}
+
+#[test]
+fn corrupt_entries_are_ignored() {
+    let s = package("cache-corrupt");
+    let args = ["--message-format", "json"];
+    let fresh = run(&s.0, &["--message-format", "json", "--no-cache"]);
+    let (o, new) = run_tracked(&s.0, &args);
+    same(&fresh, &o);
+    let entry = cache_dir(&s.0).join(new.unwrap());
+    let json = std::fs::read_to_string(&entry).unwrap();
+    let corruptions = [
+        String::new(),
+        "not json".to_string(),
+        json[..json.len() / 2].to_string(),
+        json.replace("blocking_in_async", "no_such_lint"),
+        json.replace("\"file\":0", "\"file\":99"),
+    ];
+    for bad in corruptions {
+        std::fs::write(&entry, &bad).unwrap();
+        let o = run(&s.0, &args);
+        same(&fresh, &o);
+    }
+    // An entry whose recorded file contents no longer match is not used either.
+    std::fs::write(&entry, json.replace("\"hash\":", "\"hash\":1")).unwrap();
+    same(&fresh, &run(&s.0, &args));
+    // Paths mode keeps its entries under the package's target/ as well.
+    let o = run(&s.0, &["--message-format", "json", "src"]);
+    let warm = run(&s.0, &["--message-format", "json", "src"]);
+    same(&o, &warm);
+    assert_eq!(findings(&o), 1, "{}", text(&o));
+}
