@@ -423,13 +423,26 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
 }
 
 fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
-    let bytes = match std::fs::read(&q.path) {
+    // A FIFO or device given by name (or reached through `mod`) would block a read forever.
+    let regular = std::fs::metadata(&q.path).map(|m| m.is_file());
+    let bytes = match regular {
+        Ok(false) => Err(std::io::Error::other("not a regular file")),
+        _ => std::fs::read(&q.path),
+    };
+    let bytes = match bytes {
         Ok(b) => b,
         Err(e) => {
+            let start = Loc {
+                line: 1,
+                col: 1,
+                end_line: 1,
+                end_col: 1,
+                ..Loc::default()
+            };
             let d = Diagnostic::new(
                 PARSE_ERROR.name,
                 file,
-                Loc::default(),
+                start,
                 format!("cannot read file: {e}"),
             );
             return FileResult {

@@ -223,7 +223,17 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
                     continue;
                 }
                 if name.ends_with(".rs") {
-                    files.push((entry.into_path(), false));
+                    // Only regular files: reading a FIFO or a device named `x.rs` would block.
+                    if entry.file_type().is_file()
+                        || std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
+                    {
+                        files.push((entry.into_path(), false));
+                    } else {
+                        eprintln!(
+                            "warning: skipping {}: not a regular file",
+                            entry.path().display()
+                        );
+                    }
                 }
             }
         } else {

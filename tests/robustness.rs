@@ -84,3 +84,92 @@ fn hostile_files_are_reported_or_linted_and_the_run_goes_on() {
     assert_eq!(code, Some(1), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A FIFO named like a source file is skipped, not read (a read would block forever).
+#[cfg(unix)]
+#[test]
+fn fifos_do_not_hang_the_run() {
+    let dir = std::env::temp_dir().join(format!("async-lint-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = Command::new("mkfifo").arg(dir.join("pipe.rs")).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipping: mkfifo not available");
+        return;
+    }
+    std::fs::write(
+        dir.join("a.rs"),
+        "async fn f() {\n    std::thread::sleep(d);\n}\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args([".", "--message-format", "short"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the run hung on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("a.rs:2:5"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pipe.rs: not a regular file"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--fix` killed while it writes leaves every file either as it was or fully fixed. The
+/// writer is slowed down (`ASYNC_LINT_FIX_DELAY_MS`, between writing the temporary file and
+/// renaming it) so that kills land in the middle of the writes.
+#[test]
+fn killing_fix_never_leaves_a_half_written_file() {
+    let dir = std::env::temp_dir().join(format!("async-lint-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let old = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+    let new = old.replace(
+        "std::thread::sleep(std::time::Duration::from_millis(1));",
+        "tokio::time::sleep(std::time::Duration::from_millis(1)).await;",
+    );
+    let n = 12;
+    let mut partial = 0;
+    for kill_after_ms in [450u64, 650, 850] {
+        for i in 0..n {
+            std::fs::write(dir.join(format!("f{i:02}.rs")), old).unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args([".", "--fix", "-j", "1", "--no-cache"])
+            .env("ASYNC_LINT_FIX_DELAY_MS", "100")
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(kill_after_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut fixed = 0;
+        for i in 0..n {
+            let text = std::fs::read_to_string(dir.join(format!("f{i:02}.rs"))).unwrap();
+            assert!(
+                text == old || text == new,
+                "f{i:02}.rs is neither the old nor the new file: {text:?}"
+            );
+            fixed += usize::from(text == new);
+        }
+        eprintln!("killed after {kill_after_ms} ms: {fixed}/{n} files fixed");
+        partial += usize::from(fixed > 0 && fixed < n);
+    }
+    // The write phase takes about 1.2 s: the kills must have landed inside it.
+    assert!(
+        partial >= 1,
+        "no kill landed while files were being written"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
