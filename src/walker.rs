@@ -2326,11 +2326,20 @@ fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
 
 /// For each item-position macro invocation (not `macro_rules!`) whose body parses as items:
 /// its index and those items, with nested macros expanded the same way.
+/// Whether a macro body has, at its top level, a keyword that starts an item the walker uses
+/// (a cheap test before parsing the body as items).
+fn has_item_keyword(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|t| {
+        matches!(&t, TokenTree::Ident(i) if ["fn", "mod", "use", "impl", "struct", "enum", "trait", "static", "const", "type", "union", "extern"].iter().any(|k| i == k))
+    })
+}
+
 fn expand_item_macros(items: &[Item]) -> Vec<(usize, Vec<Item>)> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if let Item::Macro(m) = item
             && m.ident.is_none()
+            && has_item_keyword(&m.mac.tokens)
             && let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone())
             && !file.items.is_empty()
         {
