@@ -7,9 +7,7 @@
 //! and the number of files with `ASYNC_LINT_PROPTEST_SEED` and `ASYNC_LINT_PROPTEST_CASES`.
 
 mod common;
-use cargo_async_lint::engine::{self, Options, Report};
-use cargo_async_lint::project;
-use cargo_async_lint::registry::{Level, Levels};
+use cargo_async_lint::engine::Report;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -762,27 +760,13 @@ fn write_crates(dir: &Path, crates: &[GenCrate]) -> Vec<PathBuf> {
     dirs
 }
 
-fn lint(paths: &[PathBuf], jobs: usize) -> Report {
-    let mut levels = Levels::default();
-    levels.apply("all", Level::Warn).unwrap();
-    let ws = project::from_paths(paths).expect("paths exist");
-    engine::run(
-        ws,
-        &Options {
-            levels,
-            jobs,
-            ..Options::default()
-        },
-    )
-}
-
 /// Lints on another thread: Err(message) on a panic, and a test failure on a hang.
 fn lint_guarded(paths: &[PathBuf], jobs: usize) -> Result<Report, String> {
     let (tx, rx) = mpsc::channel();
     let n = paths.len();
     let paths = paths.to_vec();
     std::thread::spawn(move || {
-        let r = std::panic::catch_unwind(|| lint(&paths, jobs)).map_err(|e| {
+        let r = std::panic::catch_unwind(|| lint_all(&paths, jobs)).map_err(|e| {
             e.downcast_ref::<String>()
                 .cloned()
                 .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
