@@ -31,6 +31,9 @@ pub const MAX_DEPTH: usize = 400;
 /// How many imports resolution follows before giving up (import cycles exist in the wild).
 const MAX_RESOLVE_DEPTH: usize = 16;
 
+/// How many steps one path's resolution may take in all (alternatives branch).
+const MAX_RESOLVE_STEPS: usize = 512;
+
 /// What the walker needs to know about the file's place in its crate.
 pub struct FileInput<'a> {
     pub kb: &'a Kb,
@@ -83,6 +86,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         closure_of: None,
         params: Vec::new(),
         live: Liveness::default(),
+        resolve_steps: std::cell::Cell::new(0),
         edition: input.edition,
         cur_stmt: 0,
         bound: Vec::new(),
@@ -112,7 +116,12 @@ struct Scope {
 impl Scope {
     fn add_use(&mut self, name: String, raw: Vec<String>) {
         match self.uses.get(&name) {
-            Some(existing) if *existing != raw => self.alt_uses.entry(name).or_default().push(raw),
+            Some(existing) if *existing != raw => {
+                let alts = self.alt_uses.entry(name).or_default();
+                if !alts.contains(&raw) {
+                    alts.push(raw);
+                }
+            }
             Some(_) => {}
             None => {
                 self.uses.insert(name, raw);
@@ -146,6 +155,8 @@ struct Walker<'a> {
     params: Vec<String>,
     /// Values alive at each `.await` (see [`crate::liveness`]).
     live: Liveness,
+    /// Steps taken by the current path resolution (see [`Walker::step`]).
+    resolve_steps: std::cell::Cell<usize>,
     edition: u16,
     /// The statement being walked (temporaries die at its end).
     cur_stmt: usize,
@@ -557,7 +568,16 @@ impl Walker<'_> {
 
     /// Resolves a path written in the current scope.
     fn resolve(&self, segs: &[String]) -> Resolved {
+        self.resolve_steps.set(0);
         self.resolve_depth(segs, 0)
+    }
+
+    /// Counts a resolution step; false once a path has taken too many (import cycles with
+    /// several alternatives per name grow exponentially: found by fuzzing).
+    fn step(&self) -> bool {
+        let n = self.resolve_steps.get() + 1;
+        self.resolve_steps.set(n);
+        n <= MAX_RESOLVE_STEPS
     }
 
     fn resolve_depth(&self, segs: &[String], depth: usize) -> Resolved {
@@ -635,7 +655,7 @@ impl Walker<'_> {
 
     /// Resolves `segs` by the items and imports of module scope `mi` (no globs).
     fn resolve_in_module(&self, mi: usize, segs: &[String], depth: usize) -> Option<Resolved> {
-        if depth > MAX_RESOLVE_DEPTH || segs.is_empty() {
+        if depth > MAX_RESOLVE_DEPTH || segs.is_empty() || !self.step() {
             return None;
         }
         let m = self.mods.get(mi)?;
@@ -713,7 +733,7 @@ impl Walker<'_> {
     fn resolve_use(&self, raw: &[String], rest: &[String], mi: usize, depth: usize) -> Resolved {
         let mut full: Vec<String> = raw.to_vec();
         full.extend(rest.iter().cloned());
-        if depth > MAX_RESOLVE_DEPTH {
+        if depth > MAX_RESOLVE_DEPTH || !self.step() {
             // An import cycle (`use super::x` at a crate root, `use a as b; use b as a`).
             return Resolved::Paths(vec![self.finish(full.join("::"))]);
         }

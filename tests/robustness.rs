@@ -173,3 +173,37 @@ fn killing_fix_never_leaves_a_half_written_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Found by fuzzing (tests/data/fuzz-regressions/lint_structured-timeout-71d598f6): repeated and
+/// self-referential imports made path resolution branch exponentially; it must stay bounded.
+#[test]
+fn import_cycles_with_many_alternatives_resolve_quickly() {
+    let mut src = String::from("use tokio::spawn as h;\n");
+    for _ in 0..30 {
+        src.push_str("use futures::future::join as s;\n");
+    }
+    src.push_str("use std::io::Read as s;\nuse self::h as m;\n");
+    for i in 0..50 {
+        src.push_str(&format!(
+            "use self::h;\nuse self::m as h{i};\nuse self::h{i} as m;\n"
+        ));
+    }
+    src.push_str("async fn f() {\n    h(async {});\n    m(async {});\n    s(a, b);\n    std::thread::sleep(d);\n}\n");
+    let dir = std::env::temp_dir().join(format!("async-lint-imports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.rs"), &src).unwrap();
+    let start = std::time::Instant::now();
+    let (out, code) = lint_dir(&dir);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("blocking call to `std::thread::sleep`"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
