@@ -72,6 +72,21 @@ struct FileResult {
     clippy_allows: Vec<(usize, usize, &'static str)>,
 }
 
+impl FileResult {
+    /// A file that was not walked: one diagnostic says why.
+    fn unchecked(text: String, d: Diagnostic, unreadable: bool) -> FileResult {
+        FileResult {
+            text,
+            facts: CrateFacts::default(),
+            mods: Vec::new(),
+            diags: vec![d],
+            unreadable,
+            items: Vec::new(),
+            clippy_allows: Vec::new(),
+        }
+    }
+}
+
 pub fn run(ws: Workspace, opts: &Options) -> Report {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
@@ -445,15 +460,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
                 start,
                 format!("cannot read file: {e}"),
             );
-            return FileResult {
-                text: String::new(),
-                facts: CrateFacts::default(),
-                mods: Vec::new(),
-                diags: vec![d],
-                unreadable: true,
-                items: Vec::new(),
-                clippy_allows: Vec::new(),
-            };
+            return FileResult::unchecked(String::new(), d, true);
         }
     };
     let text = match String::from_utf8(bytes) {
@@ -471,15 +478,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
                 ),
             )
             .label("invalid UTF-8 here");
-            return FileResult {
-                text,
-                facts: CrateFacts::default(),
-                mods: Vec::new(),
-                diags: vec![d],
-                unreadable: true,
-                items: Vec::new(),
-                clippy_allows: Vec::new(),
-            };
+            return FileResult::unchecked(text, d, true);
         }
     };
     // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
@@ -495,15 +494,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
         )
         .label("nesting passes the limit here")
         .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");
-        return FileResult {
-            text,
-            facts: CrateFacts::default(),
-            mods: Vec::new(),
-            diags: vec![d],
-            unreadable: false,
-            items: Vec::new(),
-            clippy_allows: Vec::new(),
-        };
+        return FileResult::unchecked(text, d, false);
     }
     let (facts, mods, diags, items, clippy_allows) = match syn::parse_file(body) {
         Ok(ast) => {
