@@ -263,12 +263,6 @@ impl<'a> CrateIndex<'a> {
     fn has_closure_children(&self, j: usize) -> bool {
         self.has_children.get(j).copied().unwrap_or(false)
     }
-
-    /// The effective context of call `i` (see [`CrateIndex::ctx`]).
-    pub fn ctx_of(&self, i: usize) -> Ctx {
-        self.ctx[i]
-    }
-
     /// The calls a function makes, with their effective context.
     /// The calls a function makes (by index), with their effective context.
     pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = (usize, Ctx)> {

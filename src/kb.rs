@@ -221,11 +221,6 @@ impl ApiTable {
     pub fn method_name(&self, name: &str) -> Option<&ApiEntry> {
         self.by_name.get(name).map(|&i| &self.entries[i])
     }
-
-    pub fn has_method_name(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -548,11 +543,6 @@ impl Kb {
     pub fn held(&self, ty: &str) -> Option<&HeldEntry> {
         self.held_by_type.get(ty).map(|&i| &self.held[i])
     }
-
-    pub fn held_entries(&self) -> &[HeldEntry] {
-        &self.held
-    }
-
     /// Whether a method of this name may return a held type (the walker's pre-filter).
     pub fn may_produce_held_method(&self, name: &str) -> bool {
         self.held_producer_methods.contains(name)
@@ -639,11 +629,8 @@ impl Kb {
         self.island_methods.contains_key(name)
     }
 
-    pub fn is_chain_island_method(&self, name: &str) -> bool {
-        self.chain_methods.contains_key(name)
-    }
-
-    /// [`Kb::is_chain_island_method`] for an identifier, without allocating.
+    /// Whether a method name starts a chain island (looked up by identifier,
+    /// without allocating a `String`).
     pub fn is_chain_island_ident(&self, ident: &proc_macro2::Ident) -> bool {
         self.chain_methods.keys().any(|m| ident == m)
     }

@@ -24,16 +24,6 @@ pub struct CrateCx<'a> {
     pub files: &'a [SourceFile],
 }
 
-impl CrateCx<'_> {
-    /// Source text of a byte range of a file.
-    pub fn snippet(&self, file: usize, lo: usize, hi: usize) -> &str {
-        self.files
-            .get(file)
-            .and_then(|f| f.text.get(lo..hi))
-            .unwrap_or("")
-    }
-}
-
 /// A lint: hooks with no-op defaults; implement the ones the lint needs.
 pub trait Lint: Sync {
     fn meta(&self) -> &'static LintMeta;
