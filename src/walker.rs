@@ -2403,19 +2403,23 @@ fn type_short_name(ty: &Type) -> String {
 mod tests {
     use super::*;
 
-    /// Callee paths (first candidate) and contexts of every path call in `src`.
-    fn calls(src: &str) -> Vec<(String, Ctx)> {
-        let kb = Kb::default();
+    /// Walks `src` as the root file of a crate named `demo`.
+    pub(super) fn walk_src(kb: &Kb, src: &str) -> FileOutput {
         let ast = syn::parse_file(src).unwrap();
         let input = FileInput {
-            kb: &kb,
+            kb,
             file: 0,
             module: "demo".into(),
             crate_root: "demo".into(),
             edition: 2021,
         };
-        let out = walk_file(&input, &ast);
-        out.facts
+        walk_file(&input, &ast)
+    }
+
+    /// Callee paths (first candidate) and contexts of every path call in `src`.
+    fn calls(src: &str) -> Vec<(String, Ctx)> {
+        walk_src(&Kb::default(), src)
+            .facts
             .calls
             .iter()
             .filter_map(|c| match &c.callee {
@@ -2604,17 +2608,8 @@ mod held_tests {
 
     /// (binding name or "tmp", number of awaits) of every held value in `src`.
     fn held(src: &str) -> Vec<(String, usize)> {
-        let kb = Kb::builtin();
-        let ast = syn::parse_file(src).unwrap();
-        let input = FileInput {
-            kb,
-            file: 0,
-            module: "demo".into(),
-            crate_root: "demo".into(),
-            edition: 2021,
-        };
-        let out = walk_file(&input, &ast);
-        out.facts
+        super::tests::walk_src(Kb::builtin(), src)
+            .facts
             .held
             .iter()
             .map(|h| {
