@@ -80,6 +80,40 @@ pub struct Config {
     pub held: Vec<ExtraHeld>,
     #[serde(default)]
     pub islands: Vec<ExtraIsland>,
+    /// Files larger than this are reported and not checked: bytes, or a string such as
+    /// `"20MiB"` / `"500KB"`. Default [`DEFAULT_MAX_FILE_SIZE`].
+    #[serde(default, rename = "max-file-size")]
+    pub max_file_size: Option<toml::Value>,
+}
+
+/// The largest file checked unless `max-file-size` says otherwise: 10 MiB, four times the largest
+/// hand-written or generated source file seen in cargo's source cache (encoding_rs' 2.6 MB
+/// data table). Parsing needs roughly 100 bytes of memory per byte of source.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// `1048576`, `"10MiB"`, `"500 KB"`, `"2GB"`: a size in bytes.
+pub fn parse_size(v: &toml::Value) -> Option<u64> {
+    match v {
+        toml::Value::Integer(n) => u64::try_from(*n).ok(),
+        toml::Value::String(s) => {
+            let s = s.trim();
+            let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+            let (num, unit) = s.split_at(split);
+            let n: u64 = num.parse().ok()?;
+            let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+                "" | "b" => 1,
+                "kb" => 1000,
+                "kib" => 1 << 10,
+                "mb" => 1_000_000,
+                "mib" => 1 << 20,
+                "gb" => 1_000_000_000,
+                "gib" => 1 << 30,
+                _ => return None,
+            };
+            n.checked_mul(mult)
+        }
+        _ => None,
+    }
 }
 
 /// `name = "warn"` or `name = { level = "warn", priority = -1 }` (Cargo's two spellings).
@@ -263,6 +297,14 @@ impl Loaded {
                 )));
             }
         }
+        if let Some(v) = &self.config.max_file_size
+            && parse_size(v).is_none()
+        {
+            return Err(ConfigError(format!(
+                "{}: `max-file-size = {v}`: expected a number of bytes or a size such as \"20MiB\" or \"500KB\"",
+                self.at("max-file-size")
+            )));
+        }
         for g in &self.config.exclude {
             if g.is_empty() {
                 return Err(ConfigError(format!(
@@ -289,6 +331,15 @@ impl Loaded {
                 let _ = levels.apply(name, level);
             }
         }
+    }
+
+    /// The largest file to check, in bytes.
+    pub fn max_file_size(&self) -> u64 {
+        self.config
+            .max_file_size
+            .as_ref()
+            .and_then(parse_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE)
     }
 
     /// Whether a file is excluded by the `exclude` globs.

@@ -61,6 +61,27 @@ impl Report {
     }
 }
 
+/// `ASYNC_LINT_READ_DELAY_MS`: a pause before each file is read, so that tests can change the
+/// file system between discovery and reading (a file deleted while the run is under way).
+fn test_read_delay() -> Option<std::time::Duration> {
+    static DELAY: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("ASYNC_LINT_READ_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(std::time::Duration::from_millis)
+    })
+}
+
+/// `50.0 MiB`-style sizes for messages (binary units, as `max-file-size` defaults to 10 MiB).
+fn human_size(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} bytes"),
+        1024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
+        _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
+    }
+}
+
 /// Result of reading, parsing and walking one file.
 struct FileResult {
     text: String,
@@ -76,11 +97,20 @@ impl FileResult {
     /// A file that was not walked: one diagnostic says why.
     fn unchecked(text: String, d: Diagnostic, unreadable: bool) -> FileResult {
         FileResult {
+            diags: vec![d],
+            unreadable,
+            ..FileResult::empty(text)
+        }
+    }
+
+    /// A file with nothing to report.
+    fn empty(text: String) -> FileResult {
+        FileResult {
             text,
             facts: CrateFacts::default(),
             mods: Vec::new(),
-            diags: vec![d],
-            unreadable,
+            diags: Vec::new(),
+            unreadable: false,
             items: Vec::new(),
             clippy_allows: Vec::new(),
         }
@@ -171,6 +201,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         }
     }
     let edition: u16 = pkg.edition.parse().unwrap_or(2015);
+    let max_size = opts.config.max_file_size();
     let mut results: Vec<FileResult> = Vec::new();
     let mut start = 0;
     // Waves: parse the queued files in parallel, then queue the modules they declare.
@@ -178,7 +209,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         let wave: Vec<FileResult> = queued[start..]
             .par_iter()
             .enumerate()
-            .map(|(i, q)| process_file(kb, start + i, q, edition))
+            .map(|(i, q)| process_file(kb, start + i, q, edition, max_size))
             .collect();
         let end = queued.len();
         if pkg.follow_mods {
@@ -437,27 +468,56 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16) -> FileResult {
+fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -> FileResult {
+    let at_start = Loc {
+        line: 1,
+        col: 1,
+        end_line: 1,
+        end_col: 1,
+        ..Loc::default()
+    };
     // A FIFO or device given by name (or reached through `mod`) would block a read forever.
-    let regular = std::fs::metadata(&q.path).map(|m| m.is_file());
-    let bytes = match regular {
+    let meta = std::fs::metadata(&q.path);
+    if let Ok(m) = &meta
+        && m.is_file()
+        && m.len() > max_size
+    {
+        let d = Diagnostic::new(
+            PARSE_ERROR.name,
+            file,
+            at_start,
+            format!(
+                "file is {}, larger than `max-file-size` ({}): it was not checked",
+                human_size(m.len()),
+                human_size(max_size)
+            ),
+        )
+        .help("exclude the file (`exclude` in async-lint.toml) or raise `max-file-size`");
+        return FileResult::unchecked(String::new(), d, false);
+    }
+    if let Some(delay) = test_read_delay() {
+        std::thread::sleep(delay);
+    }
+    let bytes = match meta.map(|m| m.is_file()) {
         Ok(false) => Err(std::io::Error::other("not a regular file")),
         _ => std::fs::read(&q.path),
     };
     let bytes = match bytes {
         Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Deleted since the files were listed (a branch switch, a generated file): there
+            // is nothing left to check, which is not a failure of the run.
+            eprintln!(
+                "warning: {} was removed while the run was under way; not checked",
+                q.path.display()
+            );
+            return FileResult::empty(String::new());
+        }
         Err(e) => {
-            let start = Loc {
-                line: 1,
-                col: 1,
-                end_line: 1,
-                end_col: 1,
-                ..Loc::default()
-            };
             let d = Diagnostic::new(
                 PARSE_ERROR.name,
                 file,
-                start,
+                at_start,
                 format!("cannot read file: {e}"),
             );
             return FileResult::unchecked(String::new(), d, true);

@@ -207,3 +207,157 @@ fn import_cycles_with_many_alternatives_resolve_quickly() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file deleted between listing and reading is named on stderr and skipped; the other files
+/// are linted and the exit code is the one their findings give (not 2). The read is delayed
+/// (`ASYNC_LINT_READ_DELAY_MS`) so that the deletion lands inside the run.
+#[test]
+fn a_file_deleted_during_the_run_is_named_and_skipped() {
+    let dir = std::env::temp_dir().join(format!("async-lint-vanish-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let blocking = "async fn f() {\n    std::thread::sleep(d);\n}\n";
+    for f in ["a.rs", "b.rs", "c.rs"] {
+        std::fs::write(dir.join(f), blocking).unwrap();
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args([".", "--message-format", "short", "-j", "1", "--no-cache"])
+        .env("ASYNC_LINT_READ_DELAY_MS", "1000")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Listing takes milliseconds; the first read starts after a second.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    std::fs::remove_file(dir.join("b.rs")).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("b.rs was removed while the run was under way"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("a.rs:2:5") && stdout.contains("c.rs:2:5"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("b.rs"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file the user may not read is reported by name with the OS error, the other files are
+/// linted, and the exit code is 2 (the run could not check everything it was asked to). As
+/// root, permissions do not apply, so the tool runs as `nobody`.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_named_and_the_run_exits_2() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = std::env::temp_dir().join(format!("async-lint-unreadable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let blocking = "async fn f() {\n    std::thread::sleep(d);\n}\n";
+    for f in ["a.rs", "secret.rs"] {
+        std::fs::write(dir.join(f), blocking).unwrap();
+        std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(
+        dir.join("secret.rs"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+    cmd.args([".", "--message-format", "short", "--no-cache"])
+        .current_dir(&dir);
+    if root {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = match cmd.output() {
+        Ok(o) => o,
+        Err(e) if root => {
+            // The binary lives where `nobody` may not go (a home directory).
+            eprintln!("skipping: cannot run the tool as nobody: {e}");
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stdout.contains("secret.rs:1:1: error: cannot read file: Permission denied"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("a.rs:2:5: warning: blocking call"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A 50 MB generated file is reported as too large and not parsed (parsing needs about 100
+/// bytes of memory per byte of source); `max-file-size` sets the limit.
+#[test]
+fn huge_files_are_reported_not_parsed() {
+    let dir = std::env::temp_dir().join(format!("async-lint-huge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let unit = "pub async fn f(x: u32) -> u32 {\n    std::thread::sleep(d);\n    x\n}\n";
+    let big = unit.repeat(50 * 1024 * 1024 / unit.len() + 1);
+    std::fs::write(dir.join("generated.rs"), &big).unwrap();
+    drop(big);
+    std::fs::write(dir.join("small.rs"), unit).unwrap();
+    let start = std::time::Instant::now();
+    let (out, code) = lint_dir(&dir);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        out.contains(
+            "generated.rs:1:1: error: file is 50.0 MiB, larger than `max-file-size` (10.0 MiB): it was not checked"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("small.rs:2:5: warning: blocking call"),
+        "{out}"
+    );
+    assert_eq!(code, Some(1), "{out}");
+    std::fs::remove_file(dir.join("generated.rs")).unwrap();
+
+    // A lower limit from the configuration, and a clear error for a bad value.
+    std::fs::write(dir.join("async-lint.toml"), "max-file-size = \"50B\"\n").unwrap();
+    let (out, code) = lint_dir(&dir);
+    let expected = format!(
+        "small.rs:1:1: error: file is {} bytes, larger than `max-file-size` (50 bytes)",
+        unit.len()
+    );
+    assert!(out.contains(&expected), "{out}");
+    assert_eq!(code, Some(1), "{out}");
+    std::fs::write(
+        dir.join("async-lint.toml"),
+        "max-file-size = \"ten megs\"\n",
+    )
+    .unwrap();
+    let (out, code) = lint_dir(&dir);
+    assert!(
+        out.contains(
+            "async-lint.toml:1: `max-file-size = \"ten megs\"`: expected a number of bytes"
+        ),
+        "{out}"
+    );
+    assert_eq!(code, Some(2), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
