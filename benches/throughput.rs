@@ -3,7 +3,14 @@
 //!
 //! `cargo bench --bench throughput` measures the tokio crate's sources (from the corpus in
 //! `corpus/Cargo.toml`, fetched into cargo's source cache). `ASYNC_LINT_BENCH=all` measures every
-//! package of the corpus; `ASYNC_LINT_BENCH_JOBS=N` sets the thread count (default: all cores).
+//! package of the corpus, `ASYNC_LINT_BENCH=generated` a generated workspace (written once under
+//! `target/bench-workspace/`); `ASYNC_LINT_BENCH_JOBS=N` sets the thread count (default: all
+//! cores).
+//!
+//! Two measurements: in-process (the engine against syn parsing the same files on the same
+//! thread pool, interleaved, best of N) and whole-process (the `cargo-async-lint` binary against
+//! a floor process that lists, reads and parses the same files), the latter with peak RSS from
+//! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
 
 use cargo_async_lint::engine::{self, Options};
 use cargo_async_lint::project;
@@ -78,6 +85,119 @@ fn floor(files: &[PathBuf]) -> usize {
         .sum()
 }
 
+/// A deterministic workspace of `crates` crates with `files` module files each, in the shapes
+/// real async code has (imports, impls with async methods, sync helpers, macros, `select!`).
+fn generated_workspace(crates: usize, files: usize) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "target/bench-workspace/v3-{crates}x{files}"
+    ));
+    if root.join("done").exists() {
+        return root;
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    let members: Vec<String> = (0..crates).map(|c| format!("\"crate{c}\"")).collect();
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[workspace]\nmembers = [{}]\n", members.join(", ")),
+    )
+    .unwrap();
+    for c in 0..crates {
+        let dir = root.join(format!("crate{c}"));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"crate{c}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        let mut lib = String::from("//! Generated.\n");
+        for f in 0..files {
+            lib.push_str(&format!("pub mod m{f};\n"));
+            std::fs::write(dir.join(format!("src/m{f}.rs")), generated_module(c, f)).unwrap();
+        }
+        std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    }
+    std::fs::write(root.join("done"), "").unwrap();
+    root
+}
+
+fn generated_module(c: usize, f: usize) -> String {
+    let mut s = String::from(
+        "use std::collections::HashMap;\nuse std::sync::{Arc, Mutex};\nuse std::time::Duration;\nuse tokio::sync::mpsc;\n\n",
+    );
+    for i in 0..6 {
+        let n = c * 1000 + f * 20 + i;
+        // One finding per crate (a sync helper reading a file, called from async code).
+        let first_call = if f == 0 && i == 0 {
+            "self.load_config(\"app.toml\").map_or(0, |t| t.len() as u64)"
+        } else {
+            "0u64"
+        };
+        s.push_str(&format!(
+            r#"/// State number {n}.
+#[derive(Debug, Clone, Default)]
+pub struct State{i} {{
+    pub name: String,
+    pub counts: HashMap<String, u64>,
+    shared: Arc<Mutex<Vec<u8>>>,
+}}
+
+impl State{i} {{
+    pub fn new(name: &str) -> Self {{
+        Self {{ name: name.to_string(), ..Default::default() }}
+    }}
+
+    /// Reads the configuration (a sync helper).
+    fn load_config(&self, path: &str) -> std::io::Result<String> {{
+        let text = std::fs::read_to_string(path)?;
+        Ok(format!("{{}}:{{}}", self.name, text.len()))
+    }}
+
+    pub async fn handle(&mut self, mut rx: mpsc::Receiver<u64>, key: String) -> Result<u64, String> {{
+        let mut total = {first_call};
+        while let Some(v) = rx.recv().await {{
+            total = total.wrapping_add(v * {n});
+            *self.counts.entry(key.clone()).or_insert(0) += 1;
+            if total % 7 == 3 {{
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }}
+        }}
+        {{
+            let mut g = self.shared.lock().unwrap();
+            g.push((total % 251) as u8);
+        }}
+        let cfg = tokio::task::spawn_blocking(move || std::fs::read("cfg.toml")).await;
+        match cfg {{
+            Ok(Ok(bytes)) if !bytes.is_empty() => println!("{{}} bytes for {{}}", bytes.len(), key),
+            Ok(Err(e)) => return Err(e.to_string()),
+            _ => {{}}
+        }}
+        tokio::select! {{
+            _ = tokio::time::sleep(Duration::from_millis(5)) => {{}}
+            v = async {{ total + 1 }} => total = v,
+        }}
+        let items: Vec<u64> = (0..total % 10).map(|x| x * 2).filter(|x| x % 3 != 0).collect();
+        assert!(items.len() < 100, "too many items: {{}}", items.len());
+        Ok(items.iter().sum::<u64>() + self.counts.len() as u64)
+    }}
+}}
+
+pub fn helper{i}(values: &[u64]) -> Option<u64> {{
+    let mut best = None;
+    for (i, v) in values.iter().enumerate() {{
+        if best.map_or(true, |b| *v > b) && i % 2 == 0 {{
+            best = Some(*v);
+        }}
+    }}
+    best
+}}
+
+"#
+        ));
+    }
+    s
+}
+
 fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
     (0..n)
         .map(|_| {
@@ -103,12 +223,18 @@ fn main() {
                 .map(|n| n.get())
                 .unwrap_or(1)
         });
-    let pkgs = corpus_packages();
-    let dirs: Vec<PathBuf> = pkgs
-        .iter()
-        .filter(|(name, _)| set == "all" || *name == set)
-        .map(|(_, d)| d.clone())
-        .collect();
+    let dirs: Vec<PathBuf> = if let Ok(d) = std::env::var("ASYNC_LINT_BENCH_DIRS") {
+        // A child process of this benchmark: the parent found the directories.
+        d.lines().map(PathBuf::from).collect()
+    } else if set == "generated" {
+        vec![generated_workspace(60, 40)]
+    } else {
+        corpus_packages()
+            .iter()
+            .filter(|(name, _)| set == "all" || *name == set)
+            .map(|(_, d)| d.clone())
+            .collect()
+    };
     assert!(!dirs.is_empty(), "no corpus package named {set}");
     let files = rs_files(&dirs);
     let bytes: u64 = files
@@ -139,7 +265,37 @@ fn main() {
         });
         return;
     }
-    let runs = if set == "all" { 3 } else { 15 };
+    let runs = if set == "tokio" { 15 } else { 3 };
+    // Whole processes first, while this process is small: a child's peak RSS (from wait4)
+    // includes the memory of its parent at the spawn.
+    // SAFETY: a zeroed rusage is valid; getrusage fills it.
+    let mut own: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut own) };
+    // The binary against a process that lists, reads and parses the same files.
+    let dir_list: String = dirs
+        .iter()
+        .map(|d| format!("{}\n", d.display()))
+        .collect();
+    let floor_cmd = || {
+        let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+        c.arg("--bench")
+            .env("ASYNC_LINT_BENCH_ONLY", "floor")
+            .env("ASYNC_LINT_BENCH_DIRS", &dir_list)
+            .env("ASYNC_LINT_BENCH_JOBS", jobs.to_string());
+        c
+    };
+    let lint_cmd = |dirs: &[PathBuf]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+        c.args(dirs)
+            .args(["--no-cache", "--message-format", "json", "-j"])
+            .arg(jobs.to_string());
+        c
+    };
+    let (mut p_floor, mut p_lint) = ((Duration::MAX, 0), (Duration::MAX, 0));
+    for _ in 0..runs.min(5) {
+        p_floor = best(p_floor, measured(&mut floor_cmd()));
+        p_lint = best(p_lint, measured(&mut lint_cmd(&dirs)));
+    }
     // Interleaved, so that drift in the machine's speed hits both sides alike; best of each.
     let mut t_floor = Duration::MAX;
     let mut t_lint = Duration::MAX;
@@ -175,7 +331,7 @@ fn main() {
         );
     };
     println!(
-        "set: {set} ({} packages, {} files, {mb:.1} MB), {jobs} threads, best of {runs}",
+        "set: {set} ({} directories, {} files, {mb:.1} MB), {jobs} threads, best of {runs}",
         dirs.len(),
         files.len()
     );
@@ -185,4 +341,70 @@ fn main() {
         "ratio lint/floor: {:.2}x  ({findings} findings)",
         t_lint.as_secs_f64() / t_floor.as_secs_f64()
     );
+
+    let report_p = |name: &str, (t, rss): (Duration, u64)| {
+        let s = t.as_secs_f64();
+        println!(
+            "{name:>6}: {:>8.1} ms  {:>8.0} files/s  {:>6.1} MB/s  peak RSS {:>6.1} MB",
+            s * 1e3,
+            files.len() as f64 / s,
+            mb / s,
+            rss as f64 / 1024.0
+        );
+    };
+    println!(
+        "whole process, best of {} (peak RSS includes this benchmark's {:.1} MB at the spawn):",
+        runs.min(5),
+        own.ru_maxrss as f64 / 1024.0
+    );
+    report_p("floor", p_floor);
+    report_p("lint", p_lint);
+    println!(
+        "ratio lint/floor: {:.2}x wall, {:.2}x peak RSS",
+        p_lint.0.as_secs_f64() / p_floor.0.as_secs_f64(),
+        p_lint.1 as f64 / p_floor.1 as f64
+    );
+    if set == "all" {
+        // The single largest package (by bytes of Rust), linted alone.
+        let largest = dirs
+            .iter()
+            .max_by_key(|d| {
+                rs_files(std::slice::from_ref(d))
+                    .iter()
+                    .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+                    .sum::<u64>()
+            })
+            .unwrap();
+        let mut one = (Duration::MAX, 0);
+        for _ in 0..3 {
+            one = best(one, measured(&mut lint_cmd(std::slice::from_ref(largest))));
+        }
+        println!(
+            "largest package {}: {:.1} ms, peak RSS {:.1} MB; whole set / largest package peak RSS: {:.2}x",
+            largest.file_name().unwrap().to_string_lossy(),
+            one.0.as_secs_f64() * 1e3,
+            one.1 as f64 / 1024.0,
+            p_lint.1 as f64 / one.1 as f64
+        );
+    }
+}
+
+/// Shortest wall time; peak RSS of that run's kind (the largest seen).
+fn best(a: (Duration, u64), b: (Duration, u64)) -> (Duration, u64) {
+    (a.0.min(b.0), a.1.max(b.1))
+}
+
+/// Runs a process to completion: wall time and peak RSS in KiB (from `wait4`).
+fn measured(cmd: &mut std::process::Command) -> (Duration, u64) {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let t = Instant::now();
+    let child = cmd.spawn().expect("spawn");
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is valid; wait4 fills it for the child we just spawned.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
+    let wall = t.elapsed();
+    assert_eq!(r, child.id() as libc::pid_t, "wait4 failed");
+    (wall, ru.ru_maxrss as u64)
 }
