@@ -384,26 +384,50 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
 /// Deepest bracket nesting accepted before parsing (real code stays far below it).
 pub const MAX_NESTING: usize = 1_000;
 
-/// Where bracket nesting first passes [`MAX_NESTING`], skipping strings, chars and comments
-/// (a lexer-lite scan: cheap, and errs on the side of parsing).
-fn too_deep(text: &str) -> Option<(usize, usize)> {
+/// What a lexer-lite scan of a file finds before it is parsed.
+#[derive(Debug, Default, PartialEq)]
+struct Prescan {
+    /// Where bracket nesting first passes [`MAX_NESTING`], and the depth there.
+    too_deep: Option<(usize, usize)>,
+    /// Offsets of the byte that makes a comment a doc comment (the third `/` of `///`, the `!`
+    /// of `//!`, the second `*` of `/**`, the `!` of `/*!`).
+    doc_markers: Vec<usize>,
+}
+
+/// One pass over the bytes, skipping strings, chars and comments (cheap, and errs on the side
+/// of parsing): the nesting depth and the doc comments.
+fn prescan(text: &str) -> Prescan {
     let b = text.as_bytes();
+    let mut out = Prescan::default();
     let (mut i, mut depth) = (0, 0usize);
     while i < b.len() {
         match b[i] {
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Some((i, depth));
+                    out.too_deep = Some((i, depth));
+                    return out;
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b'/' if b.get(i + 1) == Some(&b'/') => {
+                match (b.get(i + 2), b.get(i + 3)) {
+                    (Some(b'!'), _) => out.doc_markers.push(i + 2),
+                    (Some(b'/'), next) if next != Some(&b'/') => out.doc_markers.push(i + 2),
+                    _ => {}
+                }
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
+                match (b.get(i + 2), b.get(i + 3)) {
+                    (Some(b'!'), _) => out.doc_markers.push(i + 2),
+                    (Some(b'*'), Some(next)) if *next != b'*' && *next != b'/' => {
+                        out.doc_markers.push(i + 2)
+                    }
+                    _ => {}
+                }
                 let mut nest = 0usize;
                 while i + 1 < b.len() {
                     if b[i] == b'/' && b[i + 1] == b'*' {
@@ -465,7 +489,7 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
         }
         i += 1;
     }
-    None
+    out
 }
 
 fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -> FileResult {
@@ -543,8 +567,9 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
     };
     // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
     let body = text.as_str();
+    let scan = prescan(body);
     // syn parses nested code recursively: refuse absurd nesting before it can exhaust the stack.
-    if let Some((depth_at, depth)) = too_deep(body) {
+    if let Some((depth_at, depth)) = scan.too_deep {
         let loc = Loc::at_offset(&text, depth_at);
         let d = Diagnostic::new(
             PARSE_ERROR.name,
@@ -556,7 +581,22 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
         .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");
         return FileResult::unchecked(text, d, false);
     }
-    let (facts, mods, diags, items, clippy_allows) = match syn::parse_file(body) {
+    // Doc comments become `#[doc = "..."]` attributes that proc-macro2 escapes and syn unescapes
+    // again (a tenth of the parse time of well-documented code), and no lint reads them: they
+    // are parsed as plain comments, which keeps every line and column. Should that ever not
+    // parse, the file as written is parsed instead.
+    let parsed = if scan.doc_markers.is_empty() {
+        syn::parse_file(body)
+    } else {
+        let mut bytes = body.as_bytes().to_vec();
+        for &m in &scan.doc_markers {
+            bytes[m] = b' ';
+        }
+        // Only ASCII bytes were replaced by an ASCII space.
+        let plain = String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8 valid");
+        syn::parse_file(&plain).or_else(|_| syn::parse_file(body))
+    };
+    let (facts, mods, diags, items, clippy_allows) = match parsed {
         Ok(ast) => {
             let input = FileInput {
                 kb,
@@ -613,5 +653,50 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
         unreadable: false,
         items,
         clippy_allows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn markers(src: &str) -> Vec<&str> {
+        prescan(src)
+            .doc_markers
+            .iter()
+            .map(|&m| &src[m - 2..m + 1])
+            .collect()
+    }
+
+    #[test]
+    fn prescan_finds_doc_comments_only() {
+        let src = "//! inner\n/// outer\n//// plain\n// plain\n/** block */\n/*! inner block */\n\
+                   /*** plain */\n/**/\nfn f() { let s = \"/// not a comment\"; let r = r#\"//! raw\"#; \
+                   let c = '/'; let q = '\"'; } /// after code\n";
+        assert_eq!(
+            markers(src),
+            ["//!", "///", "/**", "/*!", "///"],
+            "{:?}",
+            prescan(src)
+        );
+        // Lifetimes are not char literals; a doc comment after one is still found.
+        assert_eq!(markers("fn f<'a>(x: &'a str) {} /// d\n"), ["///"]);
+        // Nested block comments end at their own close.
+        assert_eq!(markers("/* a /* b */ /** c */ */ /** d */"), ["/**"]);
+    }
+
+    #[test]
+    fn prescan_stops_at_the_nesting_limit() {
+        let deep = format!(
+            "{}{}",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(
+            prescan(&deep).too_deep,
+            Some((MAX_NESTING, MAX_NESTING + 1))
+        );
+        let quoted = format!("\"{}\"", "(".repeat(MAX_NESTING + 1));
+        assert_eq!(prescan(&quoted).too_deep, None);
     }
 }
