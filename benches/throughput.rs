@@ -88,9 +88,8 @@ fn floor(files: &[PathBuf]) -> usize {
 /// A deterministic workspace of `crates` crates with `files` module files each, in the shapes
 /// real async code has (imports, impls with async methods, sync helpers, macros, `select!`).
 fn generated_workspace(crates: usize, files: usize) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "target/bench-workspace/v3-{crates}x{files}"
-    ));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("target/bench-workspace/v3-{crates}x{files}"));
     if root.join("done").exists() {
         return root;
     }
@@ -272,10 +271,7 @@ fn main() {
     let mut own: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut own) };
     // The binary against a process that lists, reads and parses the same files.
-    let dir_list: String = dirs
-        .iter()
-        .map(|d| format!("{}\n", d.display()))
-        .collect();
+    let dir_list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
     let floor_cmd = || {
         let mut c = std::process::Command::new(std::env::current_exe().unwrap());
         c.arg("--bench")
@@ -395,6 +391,7 @@ fn best(a: (Duration, u64), b: (Duration, u64)) -> (Duration, u64) {
 }
 
 /// Runs a process to completion: wall time and peak RSS in KiB (from `wait4`).
+#[allow(clippy::zombie_processes, reason = "the child is reaped by wait4")]
 fn measured(cmd: &mut std::process::Command) -> (Duration, u64) {
     cmd.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
