@@ -105,7 +105,7 @@ impl<'a> CrateIndex<'a> {
         let reexport_roots = facts
             .reexports
             .iter()
-            .map(|(from, _)| from.split("::").next().unwrap_or("").to_string())
+            .map(|(from, _)| crate::kb::first_segment(from).to_string())
             .collect();
         let mut index = CrateIndex {
             has_children,
@@ -307,7 +307,7 @@ impl<'a> CrateIndex<'a> {
         if self.by_path.contains_key(path) || self.local_types.contains(path) {
             return Cow::Borrowed(path);
         }
-        let root = path.split("::").next().unwrap_or(path);
+        let root = crate::kb::first_segment(path);
         if !self.reexport_roots.contains(root) {
             return Cow::Borrowed(path);
         }
@@ -330,7 +330,7 @@ impl<'a> CrateIndex<'a> {
 
     fn follow_reexport(&self, path: &str) -> Option<String> {
         // Re-exports are recorded per module of this crate: other roots (`std`) have none.
-        let root = path.split("::").next().unwrap_or(path);
+        let root = crate::kb::first_segment(path);
         if !self.reexport_roots.contains(root) {
             return None;
         }
@@ -339,7 +339,7 @@ impl<'a> CrateIndex<'a> {
         }
         // A re-exported module: `pub use self::imp as sys;` then `sys::run`.
         let mut split = path.len();
-        while let Some(i) = path[..split].rfind("::") {
+        while let Some(i) = path[..split].rfind(':').and_then(|j| j.checked_sub(1)) {
             let (prefix, suffix) = (&path[..i], &path[i..]);
             if let Some(t) = self.reexports.get(prefix) {
                 return Some(format!("{t}{suffix}"));
@@ -347,7 +347,7 @@ impl<'a> CrateIndex<'a> {
             split = i;
         }
         // A glob re-export: `pub use self::imp::*;`, first target that defines the name.
-        let (module, name) = path.rsplit_once("::")?;
+        let (module, name) = crate::kb::split_last_segment(path)?;
         let globs = self.glob_reexports.get(module)?;
         globs
             .iter()

@@ -7,6 +7,17 @@ use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
+/// The first segment of a `::` path (a char search: no substring searcher on hot paths).
+pub fn first_segment(path: &str) -> &str {
+    path.find(':').map_or(path, |i| &path[..i])
+}
+
+/// `("a::b", "c")` for `a::b::c`; None for a single segment.
+pub fn split_last_segment(path: &str) -> Option<(&str, &str)> {
+    let i = path.rfind(':')?;
+    Some((path.get(..i.checked_sub(1)?)?, &path[i + 1..]))
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiEntry {
@@ -382,8 +393,7 @@ impl Kb {
             kb.held.push(h);
         }
         for a in types.alias {
-            kb.alias_roots
-                .insert(a.from.split("::").next().unwrap_or("").to_string());
+            kb.alias_roots.insert(first_segment(&a.from).to_string());
             kb.aliases.push((a.from, a.to));
         }
         // Longest prefixes first so the most specific alias wins.
@@ -460,7 +470,7 @@ impl Kb {
 
     /// [`Kb::normalize`] without copying a path that needs no change (the common case).
     pub fn normalize_owned(&self, path: String) -> String {
-        let first = path.split("::").next().unwrap_or("");
+        let first = first_segment(&path);
         if first != "core" && first != "alloc" && !self.alias_roots.contains(first) {
             return path;
         }
@@ -691,5 +701,22 @@ mod cancel_tests {
             kb.not_cancel_safe_method(Some("tokio::net::UdpSocket"), "send")
                 .is_none()
         );
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn segments() {
+        assert_eq!(first_segment("std::fs::read"), "std");
+        assert_eq!(first_segment("sleep"), "sleep");
+        assert_eq!(
+            split_last_segment("std::fs::read"),
+            Some(("std::fs", "read"))
+        );
+        assert_eq!(split_last_segment("a::b"), Some(("a", "b")));
+        assert_eq!(split_last_segment("read"), None);
     }
 }
