@@ -22,12 +22,46 @@ fn parallel_and_single_threaded_output_are_identical() {
     }
 }
 
-fn lint_dir(dir: &Path) -> (String, Option<i32>) {
-    let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args([".", "--message-format", "short"])
+/// An empty directory of this test process.
+fn fresh_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("async-lint-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The tool on every file of `dir`, short output, no cache, output captured.
+fn tool(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+    c.args([".", "--message-format", "short", "--no-cache"])
         .current_dir(dir)
-        .output()
-        .unwrap();
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+/// Stdout and stderr of a finished run, which must not have panicked.
+fn streams(out: &std::process::Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (stdout, stderr)
+}
+
+/// [`lint_dir`], which must finish within `secs` seconds.
+fn lint_dir_within(dir: &Path, secs: u64) -> (String, Option<i32>) {
+    let start = std::time::Instant::now();
+    let res = lint_dir(dir);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(secs),
+        "took {:?}",
+        start.elapsed()
+    );
+    res
+}
+
+fn lint_dir(dir: &Path) -> (String, Option<i32>) {
+    let o = tool(dir).output().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -39,9 +73,7 @@ fn lint_dir(dir: &Path) -> (String, Option<i32>) {
 
 #[test]
 fn hostile_files_are_reported_or_linted_and_the_run_goes_on() {
-    let dir = std::env::temp_dir().join(format!("async-lint-hostile-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("hostile");
     let blocking =
         "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
     std::fs::write(dir.join("empty.rs"), "").unwrap();
@@ -89,9 +121,7 @@ fn hostile_files_are_reported_or_linted_and_the_run_goes_on() {
 #[cfg(unix)]
 #[test]
 fn fifos_do_not_hang_the_run() {
-    let dir = std::env::temp_dir().join(format!("async-lint-fifo-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("fifo");
     let made = Command::new("mkfifo").arg(dir.join("pipe.rs")).status();
     if !made.is_ok_and(|s| s.success()) {
         eprintln!("skipping: mkfifo not available");
@@ -102,13 +132,7 @@ fn fifos_do_not_hang_the_run() {
         "async fn f() {\n    std::thread::sleep(d);\n}\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args([".", "--message-format", "short"])
-        .current_dir(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = tool(&dir).spawn().unwrap();
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > std::time::Duration::from_secs(30) {
@@ -129,9 +153,7 @@ fn fifos_do_not_hang_the_run() {
 /// renaming it) so that kills land in the middle of the writes.
 #[test]
 fn killing_fix_never_leaves_a_half_written_file() {
-    let dir = std::env::temp_dir().join(format!("async-lint-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("kill");
     let old = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
     let new = old.replace(
         "std::thread::sleep(std::time::Duration::from_millis(1));",
@@ -189,17 +211,9 @@ fn import_cycles_with_many_alternatives_resolve_quickly() {
         ));
     }
     src.push_str("async fn f() {\n    h(async {});\n    m(async {});\n    s(a, b);\n    std::thread::sleep(d);\n}\n");
-    let dir = std::env::temp_dir().join(format!("async-lint-imports-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("imports");
     std::fs::write(dir.join("a.rs"), &src).unwrap();
-    let start = std::time::Instant::now();
-    let (out, code) = lint_dir(&dir);
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(20),
-        "took {:?}",
-        start.elapsed()
-    );
+    let (out, code) = lint_dir_within(&dir, 20);
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("blocking call to `std::thread::sleep`"),
@@ -213,28 +227,21 @@ fn import_cycles_with_many_alternatives_resolve_quickly() {
 /// (`ASYNC_LINT_READ_DELAY_MS`) so that the deletion lands inside the run.
 #[test]
 fn a_file_deleted_during_the_run_is_named_and_skipped() {
-    let dir = std::env::temp_dir().join(format!("async-lint-vanish-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("vanish");
     let blocking = "async fn f() {\n    std::thread::sleep(d);\n}\n";
     for f in ["a.rs", "b.rs", "c.rs"] {
         std::fs::write(dir.join(f), blocking).unwrap();
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args([".", "--message-format", "short", "-j", "1", "--no-cache"])
+    let child = tool(&dir)
+        .args(["-j", "1"])
         .env("ASYNC_LINT_READ_DELAY_MS", "1000")
-        .current_dir(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     // Listing takes milliseconds; the first read starts after a second.
     std::thread::sleep(std::time::Duration::from_millis(400));
     std::fs::remove_file(dir.join("b.rs")).unwrap();
     let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (stdout, stderr) = streams(&out);
     assert!(
         stderr.contains("b.rs was removed while the run was under way"),
         "{stderr}"
@@ -256,9 +263,7 @@ fn a_file_deleted_during_the_run_is_named_and_skipped() {
 fn an_unreadable_file_is_named_and_the_run_exits_2() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let dir = std::env::temp_dir().join(format!("async-lint-unreadable-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("unreadable");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let blocking = "async fn f() {\n    std::thread::sleep(d);\n}\n";
     for f in ["a.rs", "secret.rs"] {
@@ -274,9 +279,7 @@ fn an_unreadable_file_is_named_and_the_run_exits_2() {
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
-    cmd.args([".", "--message-format", "short", "--no-cache"])
-        .current_dir(&dir);
+    let mut cmd = tool(&dir);
     if root {
         cmd.uid(65534).gid(65534);
     }
@@ -290,9 +293,7 @@ fn an_unreadable_file_is_named_and_the_run_exits_2() {
         }
         Err(e) => panic!("{e}"),
     };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (stdout, stderr) = streams(&out);
     assert!(
         stdout.contains("secret.rs:1:1: error: cannot read file: Permission denied"),
         "{stdout}{stderr}"
@@ -309,21 +310,13 @@ fn an_unreadable_file_is_named_and_the_run_exits_2() {
 /// bytes of memory per byte of source); `max-file-size` sets the limit.
 #[test]
 fn huge_files_are_reported_not_parsed() {
-    let dir = std::env::temp_dir().join(format!("async-lint-huge-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("huge");
     let unit = "pub async fn f(x: u32) -> u32 {\n    std::thread::sleep(d);\n    x\n}\n";
     let big = unit.repeat(50 * 1024 * 1024 / unit.len() + 1);
     std::fs::write(dir.join("generated.rs"), &big).unwrap();
     drop(big);
     std::fs::write(dir.join("small.rs"), unit).unwrap();
-    let start = std::time::Instant::now();
-    let (out, code) = lint_dir(&dir);
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(20),
-        "took {:?}",
-        start.elapsed()
-    );
+    let (out, code) = lint_dir_within(&dir, 20);
     assert!(
         out.contains(
             "generated.rs:1:1: error: file is 50.0 MiB, larger than `max-file-size` (10.0 MiB): it was not checked"
