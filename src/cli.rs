@@ -195,7 +195,11 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let ws = if args.paths.is_empty() {
-        project::from_cargo(args.manifest_path.as_deref(), &args.packages)
+        project::from_cargo(
+            args.manifest_path.as_deref(),
+            &args.packages,
+            !args.no_cache,
+        )
     } else {
         project::from_paths(&args.paths)
     };

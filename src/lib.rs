@@ -17,6 +17,7 @@ pub mod index;
 pub mod kb;
 pub mod lints;
 pub mod liveness;
+pub mod metadata_cache;
 pub mod output;
 pub mod project;
 pub mod registry;

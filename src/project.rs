@@ -63,33 +63,37 @@ fn lib_ident(name: &str) -> String {
     name.replace('-', "_")
 }
 
-/// Runs `cargo metadata` and returns the workspace members to lint.
+/// Runs `cargo metadata` (or reuses its cached answer, with `cache`) and returns the workspace
+/// members to lint.
 pub fn from_cargo(
     manifest_path: Option<&Path>,
     packages: &[String],
+    cache: bool,
 ) -> Result<Workspace, ProjectError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args([
-        "metadata",
-        "--format-version",
-        "1",
-        "--no-deps",
-        "--offline",
-    ]);
-    if let Some(m) = manifest_path {
-        cmd.arg("--manifest-path").arg(m);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| ProjectError(format!("could not run `cargo metadata`: {e}")))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let msg = stderr.trim().trim_start_matches("error: ");
-        return Err(ProjectError(format!("`cargo metadata` failed: {msg}")));
-    }
-    let meta: Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| ProjectError(format!("could not read `cargo metadata` output: {e}")))?;
+    let start = if cache {
+        crate::metadata_cache::Start::new(manifest_path)
+    } else {
+        None
+    };
+    let meta: Value = match start.as_ref().and_then(|s| s.load()) {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            ProjectError(format!(
+                "could not read cached `cargo metadata` output: {e}"
+            ))
+        })?,
+        None => {
+            let before = start.as_ref().map(|s| s.stamp_ancestors());
+            let started = std::time::SystemTime::now();
+            let bytes = cargo_metadata(manifest_path)?;
+            let meta = serde_json::from_slice(&bytes).map_err(|e| {
+                ProjectError(format!("could not read `cargo metadata` output: {e}"))
+            })?;
+            if let (Some(s), Some(before)) = (&start, before) {
+                s.store(&bytes, &meta, before, started);
+            }
+            meta
+        }
+    };
     let root = PathBuf::from(meta["workspace_root"].as_str().unwrap_or("."));
     let members: Vec<&str> = meta["workspace_members"]
         .as_array()
@@ -188,6 +192,31 @@ pub fn from_cargo(
         packages: out_pkgs,
         target_dir,
     })
+}
+
+/// `cargo metadata --no-deps` output.
+fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, ProjectError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]);
+    if let Some(m) = manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| ProjectError(format!("could not run `cargo metadata`: {e}")))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let msg = stderr.trim().trim_start_matches("error: ");
+        return Err(ProjectError(format!("`cargo metadata` failed: {msg}")));
+    }
+    Ok(out.stdout)
 }
 
 fn is_skipped_dir(name: &str) -> bool {

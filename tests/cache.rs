@@ -249,3 +249,102 @@ fn corrupt_entries_are_ignored() {
     same(&o, &warm);
     assert_eq!(findings(&o), 1, "{}", text(&o));
 }
+
+/// Sets the modification time of everything below `dir` (and `dir`) an hour back, children
+/// first, so that the metadata cache's guard against same-tick changes does not apply.
+#[cfg(unix)]
+fn age(dir: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .collect();
+    paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in paths {
+        std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
+    }
+}
+
+/// `cargo metadata` runs once for an unchanged workspace; a new target, or an edited manifest,
+/// is seen by the very next run.
+#[cfg(unix)]
+#[test]
+fn cargo_metadata_is_reused_until_the_workspace_changes() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = package("metacache");
+    // A cargo that counts its calls (outside the package: a new file there changes its time).
+    let log = std::env::temp_dir().join(format!("async-lint-cargo-calls-{}", std::process::id()));
+    let wrapper = log.with_extension("sh");
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho call >> '{}'\nexec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let calls = || {
+        std::fs::read_to_string(&log)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    let lint = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["--message-format", "short"])
+            .current_dir(&s.0)
+            .env("CARGO", &wrapper)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .unwrap()
+    };
+    age(&s.0);
+    let cold = lint();
+    assert_eq!(calls(), 1, "{}", text(&cold));
+    let warm = lint();
+    assert_eq!(calls(), 1, "cargo ran again on an unchanged workspace");
+    same(&cold, &warm);
+
+    // A new integration test is a new target: the next run must lint it.
+    std::fs::create_dir(s.0.join("tests")).unwrap();
+    std::fs::write(
+        s.0.join("tests/new_target.rs"),
+        "async fn t() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+    )
+    .unwrap();
+    let o = lint();
+    assert_eq!(calls(), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("tests/new_target.rs:2:5"),
+        "{}",
+        text(&o)
+    );
+    age(&s.0);
+    lint();
+    lint();
+    assert_eq!(calls(), 3, "the new state is cached once it is old enough");
+
+    // A manifest edit (here: the test target is no longer auto-discovered).
+    let manifest = std::fs::read_to_string(s.0.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        s.0.join("Cargo.toml"),
+        manifest.replace(
+            "edition = \"2021\"\n",
+            "edition = \"2021\"\nautotests = false\n",
+        ),
+    )
+    .unwrap();
+    let o = lint();
+    assert_eq!(calls(), 4);
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("new_target.rs"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(&wrapper);
+}
