@@ -394,6 +394,10 @@ struct Prescan {
     doc_markers: Vec<usize>,
 }
 
+fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
 /// One pass over the bytes, skipping strings, chars and comments (cheap, and errs on the side
 /// of parsing): the nesting depth and the doc comments.
 fn prescan(text: &str) -> Prescan {
@@ -452,8 +456,12 @@ fn prescan(text: &str) -> Prescan {
                     i += 1;
                 }
             }
+            // A raw string `r"…"`, `r#"…"#`, also as bytes or C string (`br"…"`, `cr#"…"#`).
             b'r' if matches!(b.get(i + 1), Some(b'#' | b'"'))
-                && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) =>
+                && (i == 0
+                    || !is_ident_byte(b[i - 1])
+                    || (matches!(b[i - 1], b'b' | b'c')
+                        && (i < 2 || !is_ident_byte(b[i - 2])))) =>
             {
                 let mut j = i + 1;
                 let mut hashes = 0;
@@ -681,6 +689,12 @@ mod tests {
         );
         // Lifetimes are not char literals; a doc comment after one is still found.
         assert_eq!(markers("fn f<'a>(x: &'a str) {} /// d\n"), ["///"]);
+        // Raw byte strings end at their own close, not at an escaped-looking quote.
+        assert_eq!(
+            markers("let a = br\"\\\"; let s = \"/// in a string\"; /// d\n"),
+            ["///"]
+        );
+        assert_eq!(markers("let a = cr#\"\\\"#; /// d\n"), ["///"]);
         // Nested block comments end at their own close.
         assert_eq!(markers("/* a /* b */ /** c */ */ /** d */"), ["/**"]);
     }
