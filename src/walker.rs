@@ -765,7 +765,6 @@ impl Walker<'_> {
             } else if let Some(p) = m.scope.items.get(first) {
                 return Resolved::Paths(vec![self.join(p, &full[1..])]);
             } else if let Some(raw2) = m.scope.uses.get(first)
-                && raw2.as_slice() != [first.to_string()]
                 && raw2.first().map(String::as_str) != Some(first)
             {
                 return self.resolve_use(raw2, &full[1..], mi, depth + 1);
