@@ -87,6 +87,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         params: Vec::new(),
         live: Liveness::default(),
         resolve_steps: std::cell::Cell::new(0),
+        module_memo: Default::default(),
         edition: input.edition,
         cur_stmt: 0,
         bound: Vec::new(),
@@ -157,6 +158,9 @@ struct Walker<'a> {
     live: Liveness,
     /// Steps taken by the current path resolution (see [`Walker::step`]).
     resolve_steps: std::cell::Cell<usize>,
+    /// Paths resolved in the innermost module's scope, by their segments: the same few paths
+    /// (`io::Result`, `Poll::Ready`) recur all over a module. Cleared when the module changes.
+    module_memo: std::cell::RefCell<HashMap<Vec<String>, Option<Resolved>>>,
     edition: u16,
     /// The statement being walked (temporaries die at its end).
     cur_stmt: usize,
@@ -174,6 +178,7 @@ struct Walker<'a> {
 }
 
 /// What a path resolved to.
+#[derive(Clone)]
 enum Resolved {
     /// A local variable (closure, binding): not an item.
     Local,
@@ -616,7 +621,19 @@ impl Walker<'_> {
             }
         }
         let mi = self.mods.len().saturating_sub(1);
-        if let Some(r) = self.resolve_in_module(mi, segs, depth) {
+        let in_module = if depth == 0 && first != "Self" {
+            let memo = self.module_memo.borrow().get(segs).cloned();
+            memo.unwrap_or_else(|| {
+                let r = self.resolve_in_module(mi, segs, depth);
+                self.module_memo
+                    .borrow_mut()
+                    .insert(segs.to_vec(), r.clone());
+                r
+            })
+        } else {
+            self.resolve_in_module(mi, segs, depth)
+        };
+        if let Some(r) = in_module {
             return r;
         }
         // Glob imports, innermost block first, then the module's (borrowed, not cloned: this
@@ -1036,6 +1053,7 @@ impl Walker<'_> {
             path: path.to_string(),
             scope,
         });
+        self.module_memo.borrow_mut().clear();
         self.record_reexports();
         let saved_blocks = std::mem::take(&mut self.blocks);
         for item in all() {
@@ -1043,6 +1061,7 @@ impl Walker<'_> {
         }
         self.blocks = saved_blocks;
         self.mods.pop();
+        self.module_memo.borrow_mut().clear();
     }
 
     /// Records the module's imports, resolved, so paths through re-exports (`pub use`) can be
