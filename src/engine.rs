@@ -248,7 +248,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     }
 
     let t_walk = t0.elapsed();
-    let mut facts = CrateFacts::default();
+    let mut file_facts = Vec::with_capacity(results.len());
     let mut file_items = Vec::with_capacity(results.len());
     let mut file_allows = Vec::with_capacity(results.len());
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -258,7 +258,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     for (r, q) in results.into_iter().zip(&queued) {
         file_items.push(r.items);
         file_allows.push(r.clippy_allows);
-        facts.merge(r.facts);
+        file_facts.push(r.facts);
         diags.extend(r.diags);
         unreadable += usize::from(r.unreadable);
         files.push(SourceFile {
@@ -267,6 +267,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             text: r.text,
         });
     }
+    let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();
     let index = CrateIndex::new(facts, kb);

@@ -178,16 +178,35 @@ pub struct CrateFacts {
 }
 
 impl CrateFacts {
+    /// The facts of a crate from those of its files, in order (room for everything is reserved
+    /// first: growing the vectors file by file copied them over and over).
+    pub fn merge_all(parts: Vec<CrateFacts>) -> CrateFacts {
+        let mut all = CrateFacts::default();
+        all.fns.reserve(parts.iter().map(|p| p.fns.len()).sum());
+        all.calls.reserve(parts.iter().map(|p| p.calls.len()).sum());
+        all.reexports
+            .reserve(parts.iter().map(|p| p.reexports.len()).sum());
+        all.held.reserve(parts.iter().map(|p| p.held.len()).sum());
+        all.dropped
+            .reserve(parts.iter().map(|p| p.dropped.len()).sum());
+        all.selects
+            .reserve(parts.iter().map(|p| p.selects.len()).sum());
+        for p in parts {
+            all.merge(p);
+        }
+        all
+    }
+
     /// Appends the facts of one file, renumbering its function ids.
     pub fn merge(&mut self, mut other: CrateFacts) {
         let offset = self.fns.len();
         let call_offset = self.calls.len();
         self.fns.append(&mut other.fns);
-        for mut c in other.calls {
+        self.calls.extend(other.calls.into_iter().map(|mut c| {
             c.caller = c.caller.map(|id| id + offset);
             c.closure_of = c.closure_of.map(|i| i + call_offset);
-            self.calls.push(c);
-        }
+            c
+        }));
         for (k, v) in other.fields {
             self.fields.entry(k).or_default().extend(v);
         }
