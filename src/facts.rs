@@ -178,56 +178,76 @@ pub struct CrateFacts {
 }
 
 impl CrateFacts {
-    /// The facts of a crate from those of its files, in order (room for everything is reserved
-    /// first: growing the vectors file by file copied them over and over).
-    pub fn merge_all(parts: Vec<CrateFacts>) -> CrateFacts {
-        let mut all = CrateFacts::default();
-        all.fns.reserve(parts.iter().map(|p| p.fns.len()).sum());
-        all.calls.reserve(parts.iter().map(|p| p.calls.len()).sum());
-        all.reexports
-            .reserve(parts.iter().map(|p| p.reexports.len()).sum());
-        all.held.reserve(parts.iter().map(|p| p.held.len()).sum());
-        all.dropped
-            .reserve(parts.iter().map(|p| p.dropped.len()).sum());
-        all.selects
-            .reserve(parts.iter().map(|p| p.selects.len()).sum());
+    /// The facts of a crate from those of its files, in order: ids are renumbered in parallel,
+    /// then each vector is concatenated into room reserved up front.
+    pub fn merge_all(mut parts: Vec<CrateFacts>) -> CrateFacts {
+        use rayon::prelude::*;
+        let mut offsets = Vec::with_capacity(parts.len());
+        let (mut fns, mut calls) = (0, 0);
+        for p in &parts {
+            offsets.push((fns, calls));
+            fns += p.fns.len();
+            calls += p.calls.len();
+        }
+        parts
+            .par_iter_mut()
+            .zip(offsets)
+            .for_each(|(p, (f, c))| p.renumber(f, c));
+        fn concat<T>(
+            parts: &mut [CrateFacts],
+            field: fn(&mut CrateFacts) -> &mut Vec<T>,
+        ) -> Vec<T> {
+            let total = parts.iter_mut().map(|p| field(p).len()).sum();
+            let mut all = Vec::with_capacity(total);
+            for p in parts.iter_mut() {
+                all.append(field(p));
+            }
+            all
+        }
+        let mut all = CrateFacts {
+            fns: concat(&mut parts, |p| &mut p.fns),
+            calls: concat(&mut parts, |p| &mut p.calls),
+            fields: HashMap::default(),
+            reexports: concat(&mut parts, |p| &mut p.reexports),
+            held: concat(&mut parts, |p| &mut p.held),
+            dropped: concat(&mut parts, |p| &mut p.dropped),
+            selects: concat(&mut parts, |p| &mut p.selects),
+        };
+        all.fields
+            .reserve(parts.iter().map(|p| p.fields.len()).sum());
         for p in parts {
-            all.merge(p);
+            for (k, v) in p.fields {
+                match all.fields.entry(k) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(v),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(v);
+                    }
+                }
+            }
         }
         all
     }
 
-    /// Appends the facts of one file, renumbering its function ids.
-    pub fn merge(&mut self, mut other: CrateFacts) {
-        let offset = self.fns.len();
-        let call_offset = self.calls.len();
-        self.fns.append(&mut other.fns);
-        self.calls.extend(other.calls.into_iter().map(|mut c| {
-            c.caller = c.caller.map(|id| id + offset);
+    /// Shifts the function and call ids of one file's facts by the counts of the files before it.
+    fn renumber(&mut self, fn_offset: usize, call_offset: usize) {
+        for c in &mut self.calls {
+            c.caller = c.caller.map(|id| id + fn_offset);
             c.closure_of = c.closure_of.map(|i| i + call_offset);
-            c
-        }));
-        for (k, v) in other.fields {
-            self.fields.entry(k).or_default().extend(v);
         }
-        self.reexports.append(&mut other.reexports);
-        for mut d in other.dropped {
-            d.caller = d.caller.map(|id| id + offset);
+        for d in &mut self.dropped {
+            d.caller = d.caller.map(|id| id + fn_offset);
             if let Dropped::Call(i) = &mut d.what {
                 *i += call_offset;
             }
-            self.dropped.push(d);
         }
-        for mut sel in other.selects {
-            sel.caller = sel.caller.map(|id| id + offset);
+        for sel in &mut self.selects {
+            sel.caller = sel.caller.map(|id| id + fn_offset);
             for b in &mut sel.branches {
                 b.call = b.call.map(|i| i + call_offset);
             }
-            self.selects.push(sel);
         }
-        for mut h in other.held {
-            h.caller = h.caller.map(|id| id + offset);
-            self.held.push(h);
+        for h in &mut self.held {
+            h.caller = h.caller.map(|id| id + fn_offset);
         }
     }
 }
