@@ -25,6 +25,9 @@ pub enum Target {
 pub struct CrateIndex<'a> {
     pub facts: CrateFacts,
     pub kb: &'a Kb,
+    /// The resolved types of each held value (`facts.held`), computed once for the four lints
+    /// that read them.
+    held_tys: std::sync::OnceLock<Vec<Vec<Ty>>>,
     by_path: HashMap<String, Vec<FnId>>,
     /// Every method defined in the crate, by name (for name-only matches).
     method_names: HashMap<String, Vec<FnId>>,
@@ -122,6 +125,7 @@ impl<'a> CrateIndex<'a> {
             local_types,
             ctx,
             island_wrappers,
+            held_tys: std::sync::OnceLock::new(),
         };
         // Canonical paths of every distinct path callee, then every call's target: both in
         // parallel, as this is the largest serial step of a crate.
@@ -295,12 +299,23 @@ impl<'a> CrateIndex<'a> {
             .unwrap_or(&[])
     }
 
+    /// The resolved types of each of `facts.held`, in order.
+    pub fn held_tys(&self) -> &[Vec<Ty>] {
+        self.held_tys.get_or_init(|| {
+            self.facts
+                .held
+                .iter()
+                .map(|v| v.tys.iter().filter_map(|t| self.resolve_ty(t, 0)).collect())
+                .collect()
+        })
+    }
+
     /// Follows `use` re-exports (`pub use self::inner::run;`, globs too) from `path` until it
     /// names a crate function or type, or nothing more is known.
-    pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
+    pub fn canonical<'p>(&'p self, path: &'p str) -> Cow<'p, str> {
         // Every path callee was canonicalised up front.
         match self.canon_cache.get(path) {
-            Some(Some(c)) => return Cow::Owned(c.clone()),
+            Some(Some(c)) => return Cow::Borrowed(c.as_str()),
             Some(None) => return Cow::Borrowed(path),
             None => {}
         }

@@ -3,7 +3,7 @@
 
 use super::CrateCx;
 use crate::diag::Diagnostic;
-use crate::facts::{HeldValue, Ty};
+use crate::facts::Ty;
 use crate::index::CrateIndex;
 use crate::kb::HeldEntry;
 
@@ -27,14 +27,6 @@ fn entry_of<'k>(index: &'k CrateIndex<'_>, ty: &Ty, lint: &str) -> Option<&'k He
     }
 }
 
-fn held_entry<'k>(index: &'k CrateIndex<'_>, v: &HeldValue, lint: &str) -> Option<&'k HeldEntry> {
-    v.tys.iter().find_map(|t| {
-        index
-            .resolve_ty(t, 0)
-            .and_then(|t| entry_of(index, &t, lint))
-    })
-}
-
 /// Reports every value of the crate that holds a `lint` family type across an `.await`.
 pub fn check(
     cx: &CrateCx<'_>,
@@ -43,8 +35,8 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let index = cx.index;
-    for v in &index.facts.held {
-        let Some(entry) = held_entry(index, v, lint) else {
+    for (v, tys) in index.facts.held.iter().zip(index.held_tys()) {
+        let Some(entry) = tys.iter().find_map(|t| entry_of(index, t, lint)) else {
             continue;
         };
         let subject = match &v.name {
