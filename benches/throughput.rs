@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 // The same allocator as the binary, for the floor and the linter alike.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: cargo_async_lint::alloc::Alloc = cargo_async_lint::alloc::Alloc;
 
 fn corpus_packages() -> Vec<(String, PathBuf)> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/Cargo.toml");

@@ -595,7 +595,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
     // are parsed as plain comments, which keeps every line and column. Should that ever not
     // parse, the file as written is parsed instead.
     let parsed = if scan.doc_markers.is_empty() {
-        syn::parse_file(body)
+        crate::alloc::parsing(|| syn::parse_file(body))
     } else {
         let mut bytes = body.as_bytes().to_vec();
         for &m in &scan.doc_markers {
@@ -603,7 +603,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
         }
         // Only ASCII bytes were replaced by an ASCII space.
         let plain = String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8 valid");
-        syn::parse_file(&plain).or_else(|_| syn::parse_file(body))
+        crate::alloc::parsing(|| syn::parse_file(&plain).or_else(|_| syn::parse_file(body)))
     };
     let (facts, mods, diags, items, clippy_allows) = match parsed {
         Ok(ast) => {

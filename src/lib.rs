@@ -4,6 +4,7 @@
 //! [`walker`], which extracts [`facts`]; [`index`] resolves them crate-wide; each lint in
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
+pub mod alloc;
 pub mod baseline;
 pub mod cache;
 pub mod cli;
