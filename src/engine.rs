@@ -288,7 +288,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         .collect();
     diags.extend(found);
     let t_lints = t0.elapsed();
-    drop(index);
+    index.free_in_background();
     if timing {
         eprintln!(
             "timing {}: parse+walk {:?}, merge {:?}, index {:?}, lints {:?}",
