@@ -2367,7 +2367,15 @@ fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
 /// Whether a macro body has, at its top level, a keyword that starts an item the walker uses
 /// (a cheap test before parsing the body as items).
 fn has_item_keyword(tokens: &TokenStream) -> bool {
-    tokens.clone().into_iter().any(|t| {
+    // Items start with a word (`pub`, `fn`, a macro's path) or an attribute; anything else
+    // (`link!("kernel32.dll" "system" fn ..)`, thousands in windows-sys) cannot parse as items.
+    let starts_like_item = match tokens.clone().into_iter().next() {
+        Some(TokenTree::Ident(_)) => true,
+        Some(TokenTree::Punct(p)) => matches!(p.as_char(), '#' | ':'),
+        _ => false,
+    };
+    starts_like_item
+        && tokens.clone().into_iter().any(|t| {
         matches!(&t, TokenTree::Ident(i) if ["fn", "mod", "use", "impl", "struct", "enum", "trait", "static", "const", "type", "union", "extern"].iter().any(|k| i == k))
     })
 }
