@@ -68,7 +68,7 @@ impl<'a> CrateIndex<'a> {
                 for (id, f) in facts.fns.iter().enumerate() {
                     by_path.entry(f.path.clone()).or_default().push(id);
                     if f.name.contains("::")
-                        && let Some((parent, short)) = f.path.rsplit_once("::")
+                        && let Some((parent, short)) = crate::kb::split_last_segment(&f.path)
                     {
                         method_names.entry(short.to_string()).or_default().push(id);
                         local_types.insert(parent.to_string());

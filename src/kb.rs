@@ -12,6 +12,11 @@ pub fn first_segment(path: &str) -> &str {
     path.find(':').map_or(path, |i| &path[..i])
 }
 
+/// The last segment of a `::` path: `c` for `a::b::c`, the path itself for one segment.
+pub fn last_segment(path: &str) -> &str {
+    path.rfind(':').map_or(path, |i| &path[i + 1..])
+}
+
 /// `("a::b", "c")` for `a::b::c`; None for a single segment.
 pub fn split_last_segment(path: &str) -> Option<(&str, &str)> {
     let i = path.rfind(':')?;
@@ -718,5 +723,7 @@ mod path_tests {
         );
         assert_eq!(split_last_segment("a::b"), Some(("a", "b")));
         assert_eq!(split_last_segment("read"), None);
+        assert_eq!(last_segment("std::fs::read"), "read");
+        assert_eq!(last_segment("read"), "read");
     }
 }

@@ -764,7 +764,8 @@ impl Walker<'_> {
         if full[0] == "super" && mi > 0 {
             let parent = &self.mods[mi - 1];
             let own = &self.mods[mi];
-            if own.path.rsplit_once("::").map(|(p, _)| p) == Some(parent.path.as_str())
+            if crate::kb::split_last_segment(&own.path).map(|(p, _)| p)
+                == Some(parent.path.as_str())
                 && full.len() > 1
                 && let Some(r) = self.resolve_in_module(mi - 1, &full[1..], depth + 1)
             {
@@ -879,7 +880,8 @@ impl Walker<'_> {
                     Resolved::Paths(paths) if !paths.is_empty() => {
                         // `Arc::new(x)`, `Rc::new(x)`, `Box::pin(x)`: a pointer to `x`'s type;
                         // `Rc::clone(&x)`: `x`'s type.
-                        let (owner, func) = paths[0].rsplit_once("::").unwrap_or(("", ""));
+                        let (owner, func) =
+                            crate::kb::split_last_segment(&paths[0]).unwrap_or(("", ""));
                         match (POINTERS.contains(&owner), func, c.args.first()) {
                             (true, "new" | "pin" | "from", Some(a)) => {
                                 Ty::Wrap(owner.to_string(), Box::new(self.ty_of_expr(a)))

@@ -73,10 +73,6 @@ pub fn blocking_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k 
     }
 }
 
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
-}
-
 impl Lint for BlockingInAsync {
     fn meta(&self) -> &'static LintMeta {
         &BLOCKING_IN_ASYNC
@@ -108,7 +104,7 @@ fn enclosing_name(index: &CrateIndex<'_>, call: &CallSite) -> String {
 }
 
 fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Diagnostic {
-    let short = last_segment(name);
+    let short = crate::kb::last_segment(name);
     let mut d = Diagnostic::new(
         BLOCKING_IN_ASYNC.name,
         call.file,

@@ -126,7 +126,7 @@ impl Lint for SelectCancelUnsafe {
                     let entry = index.kb.not_cancel_safe_fn(&sink).or_else(|| {
                         index
                             .kb
-                            .not_cancel_safe_method(None, sink.rsplit("::").next().unwrap_or(&sink))
+                            .not_cancel_safe_method(None, crate::kb::last_segment(&sink))
                     });
                     let mut path = vec![format!("`{}`", def.name)];
                     path.extend(chain.iter().map(|c| format!("`{c}`")));
