@@ -393,19 +393,138 @@ struct Prescan {
     /// Offsets of the byte that makes a comment a doc comment (the third `/` of `///`, the `!`
     /// of `//!`, the second `*` of `/**`, the `!` of `/*!`).
     doc_markers: Vec<usize>,
+    /// Byte ranges of attributes the walker never reads (`#[cfg(..)]`, `#[derive(..)]`,
+    /// `#[doc = ".."]`, `#[inline]`, ...): see [`skippable_attribute`].
+    skipped_attrs: Vec<(usize, usize)>,
+}
+
+impl Prescan {
+    /// The text to parse: `text` with doc-comment markers and skipped attributes turned into
+    /// spaces (same length, same lines and columns), or `None` when there is nothing to blank.
+    fn blanked(&self, text: &str) -> Option<String> {
+        if self.doc_markers.is_empty() && self.skipped_attrs.is_empty() {
+            return None;
+        }
+        let mut bytes = text.as_bytes().to_vec();
+        for &m in &self.doc_markers {
+            bytes[m] = b' ';
+        }
+        for &(a, b) in &self.skipped_attrs {
+            for c in &mut bytes[a..b] {
+                if *c != b'\n' {
+                    *c = b' ';
+                }
+            }
+        }
+        // Only ASCII bytes were replaced (skipped attributes are all ASCII), by ASCII spaces.
+        Some(String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8 valid"))
+    }
 }
 
 fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
+/// Bytes at which the scan has something to do; everything else is skipped in a tight loop.
+static SCAN_STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let stops = b"()[]{}/\"r'#";
+    let mut i = 0;
+    while i < stops.len() {
+        t[stops[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether an attribute that the walker never reads starts at `b[i]` (a `#`), and if so the
+/// offset just past its closing `]`. The walker reads only single-word attributes named in
+/// [`crate::walker::ATTRIBUTES_READ`] and attributes with a path (`#[tokio::main]`); every other
+/// attribute (`cfg`, `derive`, `doc`, `repr`, `inline`, `test`, ...) costs syn a parse (and its
+/// string literals an unescape) for nothing, so it is blanked before parsing. Attributes with
+/// anything unusual inside (a comment, a char or raw string literal, non-ASCII text, unbalanced
+/// brackets) are left as they are.
+fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
+    let space = |mut j: usize| {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j
+    };
+    let mut j = i + 1;
+    if b.get(j) == Some(&b'!') {
+        j += 1;
+    }
+    j = space(j);
+    if b.get(j) != Some(&b'[') {
+        return None;
+    }
+    let name_start = space(j + 1);
+    j = name_start;
+    while j < b.len() && is_ident_byte(b[j]) {
+        j += 1;
+    }
+    let name = &b[name_start..j];
+    if name.is_empty()
+        || name[0].is_ascii_digit()
+        || crate::walker::ATTRIBUTES_READ
+            .iter()
+            .any(|a| a.as_bytes() == name)
+        || matches!(b.get(space(j)), Some(b':' | b'#'))
+    {
+        return None;
+    }
+    let mut depth = 1usize;
+    while j < b.len() {
+        match b[j] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return None;
+                }
+            }
+            c @ (b')' | b']' | b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return (c == b']').then_some(j + 1);
+                }
+            }
+            b'"' => {
+                if matches!(b[j - 1], b'r' | b'#') {
+                    return None;
+                }
+                j += 1;
+                loop {
+                    match b.get(j) {
+                        None => return None,
+                        Some(b'"') => break,
+                        Some(b'\\') => j += 2,
+                        Some(c) if *c >= 0x80 => return None,
+                        Some(_) => j += 1,
+                    }
+                }
+            }
+            b'/' if matches!(b.get(j + 1), Some(b'/' | b'*')) => return None,
+            b'\'' => return None,
+            c if c >= 0x80 => return None,
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
 /// One pass over the bytes, skipping strings, chars and comments (cheap, and errs on the side
-/// of parsing): the nesting depth and the doc comments.
+/// of parsing): the nesting depth, the doc comments and the attributes nothing reads.
 fn prescan(text: &str) -> Prescan {
     let b = text.as_bytes();
     let mut out = Prescan::default();
     let (mut i, mut depth) = (0, 0usize);
     while i < b.len() {
+        if !SCAN_STOPS[b[i] as usize] {
+            i += 1;
+            continue;
+        }
         match b[i] {
             b'(' | b'[' | b'{' => {
                 depth += 1;
@@ -415,15 +534,20 @@ fn prescan(text: &str) -> Prescan {
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' => {
+                if let Some(end) = skippable_attribute(b, i) {
+                    out.skipped_attrs.push((i, end));
+                    i = end;
+                    continue;
+                }
+            }
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 match (b.get(i + 2), b.get(i + 3)) {
                     (Some(b'!'), _) => out.doc_markers.push(i + 2),
                     (Some(b'/'), next) if next != Some(&b'/') => out.doc_markers.push(i + 2),
                     _ => {}
                 }
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 match (b.get(i + 2), b.get(i + 3)) {
@@ -450,11 +574,18 @@ fn prescan(text: &str) -> Prescan {
             }
             b'"' => {
                 i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
+                        Some(n) if b[i + n] == b'"' => {
+                            i += n;
+                            break;
+                        }
+                        Some(n) => i += n + 2,
+                        None => {
+                            i = b.len();
+                            break;
+                        }
                     }
-                    i += 1;
                 }
             }
             // A raw string `r"…"`, `r#"…"#`, also as bytes or C string (`br"…"`, `cr#"…"#`).
@@ -591,19 +722,15 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
         return FileResult::unchecked(text, d, false);
     }
     // Doc comments become `#[doc = "..."]` attributes that proc-macro2 escapes and syn unescapes
-    // again (a tenth of the parse time of well-documented code), and no lint reads them: they
-    // are parsed as plain comments, which keeps every line and column. Should that ever not
-    // parse, the file as written is parsed instead.
-    let parsed = if scan.doc_markers.is_empty() {
-        crate::alloc::parsing(|| syn::parse_file(body))
-    } else {
-        let mut bytes = body.as_bytes().to_vec();
-        for &m in &scan.doc_markers {
-            bytes[m] = b' ';
+    // again (a tenth of the parse time of well-documented code), and attributes such as
+    // `#[cfg(feature = "..")]` on every item of a binding crate are a sixth of its parse; no lint
+    // reads either. Both are blanked to spaces, which keeps every line and column. Should that
+    // ever not parse, the file as written is parsed instead.
+    let parsed = match scan.blanked(body) {
+        None => crate::alloc::parsing(|| syn::parse_file(body)),
+        Some(plain) => {
+            crate::alloc::parsing(|| syn::parse_file(&plain).or_else(|_| syn::parse_file(body)))
         }
-        // Only ASCII bytes were replaced by an ASCII space.
-        let plain = String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8 valid");
-        crate::alloc::parsing(|| syn::parse_file(&plain).or_else(|_| syn::parse_file(body)))
     };
     let (facts, mods, diags, items, clippy_allows) = match parsed {
         Ok(ast) => {
@@ -698,6 +825,71 @@ mod tests {
         assert_eq!(markers("let a = cr#\"\\\"#; /// d\n"), ["///"]);
         // Nested block comments end at their own close.
         assert_eq!(markers("/* a /* b */ /** c */ */ /** d */"), ["/**"]);
+    }
+
+    /// The attributes blanked before parsing, as written.
+    fn skipped(src: &str) -> Vec<&str> {
+        prescan(src)
+            .skipped_attrs
+            .iter()
+            .map(|&(a, b)| &src[a..b])
+            .collect()
+    }
+
+    #[test]
+    fn prescan_blanks_only_attributes_nothing_reads() {
+        let src = "#![cfg_attr(docsrs, feature(doc_cfg))]\n#![allow(clippy::await_holding_lock)]\n\
+                   #[cfg(feature = \"a]b\\\"\")] #[derive(Debug, Clone)]\n# [ repr ( C ) ]\n\
+                   struct S { #[doc = \"x\"] f: u8 }\n#[tokio::main] #[path = \"p.rs\"] mod m;\n\
+                   #[cfg(unix)]\n#[test]\nfn t() { let s = \"#[cfg(x)]\"; // #[cfg(y)]\n }\n\
+                   macro_rules! m { ($(#[$m:meta])*) => { #[$m] } }\n#[r#raw] #[a /* c */] \
+                   #[b = 'c'] #[d = \"é\"] #[e = r\"x\"]\n#[unclosed(";
+        assert_eq!(
+            skipped(src),
+            [
+                "#![cfg_attr(docsrs, feature(doc_cfg))]",
+                "#[cfg(feature = \"a]b\\\"\")]",
+                "#[derive(Debug, Clone)]",
+                "# [ repr ( C ) ]",
+                "#[doc = \"x\"]",
+                "#[cfg(unix)]",
+                "#[test]",
+            ]
+        );
+        // Blanking keeps the length and every newline, so lines and columns stay as written.
+        let multi = "#[doc = \"a\nb\"]\nfn f() {}\n";
+        let blanked = prescan(multi).blanked(multi).unwrap();
+        assert_eq!(
+            blanked,
+            format!("{}\n{}\nfn f() {{}}\n", " ".repeat(10), " ".repeat(3))
+        );
+        // Nothing to blank: the text is parsed as it is.
+        assert_eq!(prescan("fn f() {}").blanked("fn f() {}"), None);
+    }
+
+    #[test]
+    fn blanking_attributes_keeps_what_the_walker_reads() {
+        // The walker's view of a file is the same with and without the blanking.
+        let src = "#[cfg(test)]\n#[allow(clippy::await_holding_lock)]\nasync fn f(m: &std::sync::Mutex<u8>) {\n\
+                   #[cfg(unix)] let g = m.lock().unwrap();\n    #[inline] async fn h() {}\n    h().await;\n    drop(g);\n}\n\
+                   #[derive(Debug)] #[cfg(feature = \"x\")] #[path = \"y.rs\"] mod y;\n\
+                   #[tokio::main]\nasync fn main() { std::thread::sleep(std::time::Duration::ZERO); }\n";
+        let scan = prescan(src);
+        assert_eq!(scan.skipped_attrs.len(), 5, "{scan:?}");
+        let plain = scan.blanked(src).unwrap();
+        let kb = Kb::builtin();
+        let walk = |text: &str| {
+            let ast = syn::parse_file(text).unwrap();
+            let input = FileInput {
+                kb,
+                file: 0,
+                module: "c".into(),
+                crate_root: "c".into(),
+                edition: 2021,
+            };
+            format!("{:?}", walker::walk_file(&input, &ast))
+        };
+        assert_eq!(walk(src), walk(&plain));
     }
 
     #[test]

@@ -28,6 +28,12 @@ use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem, Type, UseTree};
 /// How deep the walker follows nested expressions before giving up on a subtree.
 pub const MAX_DEPTH: usize = 400;
 
+/// The single-word attributes the walker reads (`#[allow(clippy::..)]` for suppressions,
+/// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
+/// other attribute is blanked before parsing (`engine::skippable_attribute`), so an attribute
+/// that a new check reads must be listed here.
+pub const ATTRIBUTES_READ: &[&str] = &["allow", "path"];
+
 /// How many imports resolution follows before giving up (import cycles exist in the wild).
 const MAX_RESOLVE_DEPTH: usize = 16;
 
