@@ -166,8 +166,9 @@ pub struct SelectFact {
 pub struct CrateFacts {
     pub fns: Vec<FnDef>,
     pub calls: Vec<CallSite>,
-    /// Struct path -> field name -> declared type.
-    pub fields: HashMap<String, HashMap<String, Ty>>,
+    /// Struct path -> (field name, declared type), in declaration order; when a struct is
+    /// declared more than once (under different `#[cfg]`s) the last declaration of a field wins.
+    pub fields: HashMap<String, Vec<(String, Ty)>>,
     /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
     pub reexports: Vec<(String, String)>,
     /// Values alive across an `.await` (resolved to types by the lints).

@@ -557,7 +557,8 @@ impl<'a> CrateIndex<'a> {
                 else {
                     return None;
                 };
-                let fty = self.facts.fields.get(&base)?.get(field)?.clone();
+                let fields = self.facts.fields.get(&base)?;
+                let fty = fields.iter().rev().find(|(n, _)| n == field)?.1.clone();
                 self.resolve_ty(&fty, depth + 1)
             }
             Ty::Elem(base, i) => match self.resolve_ty(base, depth + 1)? {

@@ -109,8 +109,10 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
 
 #[derive(Default)]
 struct Scope {
-    /// Items defined here: name -> canonical path.
-    items: HashMap<String, String>,
+    /// Names of the items defined here; each one's canonical path is `item_prefix::name`.
+    items: crate::fxhash::FxHashSet<String>,
+    /// The module (or, for items in a fn body, the fn) the items belong to.
+    item_prefix: String,
     /// `use` imports: name -> raw segments as written.
     uses: HashMap<String, Vec<String>>,
     /// Further imports of an already imported name (under other `#[cfg]`s): extra candidates.
@@ -570,11 +572,10 @@ impl Walker<'_> {
                 _ => (None, false),
             };
             if let (Some(name), false) = (name, is_use) {
-                scope
-                    .items
-                    .insert(name.clone(), format!("{prefix}::{name}"));
+                scope.items.insert(name);
             }
         }
+        scope.item_prefix = prefix.to_string();
     }
 
     /// Resolves a path written in the current scope.
@@ -611,14 +612,14 @@ impl Walker<'_> {
                 if b.locals.contains_key(first) {
                     return Resolved::Local;
                 }
-                if b.items.contains_key(first) || b.uses.contains_key(first) {
+                if b.items.contains(first) || b.uses.contains_key(first) {
                     break;
                 }
             }
         }
         for b in self.blocks.iter().rev() {
-            if let Some(p) = b.items.get(first) {
-                return Resolved::Paths(vec![self.join(p, rest)]);
+            if b.items.contains(first) {
+                return Resolved::Paths(vec![self.join_item(&b.item_prefix, first, rest)]);
             }
             if let Some(raw) = b.uses.get(first) {
                 let mi = self.mods.len().saturating_sub(1);
@@ -707,8 +708,12 @@ impl Walker<'_> {
             }
             _ => {}
         }
-        if let Some(p) = m.scope.items.get(first) {
-            return Some(Resolved::Paths(vec![self.join(p, rest)]));
+        if m.scope.items.contains(first) {
+            return Some(Resolved::Paths(vec![self.join_item(
+                &m.scope.item_prefix,
+                first,
+                rest,
+            )]));
         }
         if let Some(raw) = m.scope.uses.get(first) {
             let r = self.resolve_use(raw, rest, mi, depth + 1);
@@ -786,8 +791,12 @@ impl Walker<'_> {
                 if let Some(r) = self.resolve_in_module(mi, &full, depth + 1) {
                     return r;
                 }
-            } else if let Some(p) = m.scope.items.get(first) {
-                return Resolved::Paths(vec![self.join(p, &full[1..])]);
+            } else if m.scope.items.contains(first) {
+                return Resolved::Paths(vec![self.join_item(
+                    &m.scope.item_prefix,
+                    first,
+                    &full[1..],
+                )]);
             } else if let Some(raw2) = m.scope.uses.get(first)
                 && raw2.first().map(String::as_str) != Some(first)
             {
@@ -803,6 +812,20 @@ impl Walker<'_> {
         } else {
             self.finish(format!("{base}::{}", rest.join("::")))
         }
+    }
+
+    /// `prefix::name::rest..`, normalised: the path of a local item and what follows it.
+    fn join_item(&self, prefix: &str, name: &str, rest: &[String]) -> String {
+        let len = prefix.len() + 2 + name.len() + rest.iter().map(|r| r.len() + 2).sum::<usize>();
+        let mut path = String::with_capacity(len);
+        path.push_str(prefix);
+        path.push_str("::");
+        path.push_str(name);
+        for r in rest {
+            path.push_str("::");
+            path.push_str(r);
+        }
+        self.finish(path)
     }
 
     fn finish(&self, path: String) -> String {
@@ -1029,7 +1052,7 @@ impl Walker<'_> {
             if let Some(ty) = b.locals.get(name) {
                 return Some(ty.clone());
             }
-            if b.items.contains_key(name) || b.uses.contains_key(name) {
+            if b.items.contains(name) || b.uses.contains_key(name) {
                 return None;
             }
         }
@@ -1231,21 +1254,22 @@ impl Walker<'_> {
             }
             Item::Struct(s) => {
                 let path = format!("{}::{}", self.item_prefix(), s.ident);
-                let mut fields = HashMap::default();
-                for (i, f) in s.fields.iter().enumerate() {
+                let fields = s.fields.iter().enumerate().map(|(i, f)| {
                     let name = f
                         .ident
                         .as_ref()
-                        .map(|i| i.to_string())
-                        .unwrap_or(i.to_string());
-                    fields.insert(name, self.ty_of_type(&f.ty));
+                        .map_or_else(|| i.to_string(), |i| i.to_string());
+                    (name, self.ty_of_type(&f.ty))
+                });
+                let fields: Vec<_> = fields.collect();
+                match self.out.facts.fields.entry(path) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        e.get_mut().extend(fields)
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(fields);
+                    }
                 }
-                self.out
-                    .facts
-                    .fields
-                    .entry(path)
-                    .or_default()
-                    .extend(fields);
             }
             Item::Const(c) => self.walk_detached_expr(&c.expr),
             Item::Static(s) => self.walk_detached_expr(&s.expr),
