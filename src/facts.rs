@@ -7,11 +7,14 @@
 
 use crate::fxhash::FxHashMap as HashMap;
 use crate::source::{FileId, Loc};
+use std::sync::Arc;
 
 /// Index of a function in [`CrateFacts::fns`].
 pub type FnId = usize;
 
-/// Evidence of a value's type, resolved lazily once the whole crate is indexed.
+/// Evidence of a value's type, resolved lazily once the whole crate is indexed. Inner types are
+/// shared (`Arc`): each call of a method chain keeps its receiver's type, which would otherwise
+/// copy the whole chain before it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     /// A canonical type path (`std::fs::File`, `mycrate::db::Pool`, `str`).
@@ -20,14 +23,14 @@ pub enum Ty {
     /// The value returned by a call to one of these candidate canonical paths.
     ReturnOf(Vec<String>),
     /// The value returned by method `.1` on a receiver of type `.0`.
-    MethodRet(Box<Ty>, String),
+    MethodRet(Arc<Ty>, String),
     /// Field `.1` of a value of type `.0`.
-    Field(Box<Ty>, String),
+    Field(Arc<Ty>, String),
     /// Element `.1` of a tuple-typed value.
-    Elem(Box<Ty>, usize),
+    Elem(Arc<Ty>, usize),
     /// A smart pointer (`std::rc::Rc`, `std::sync::Arc`, `std::boxed::Box`, `std::pin::Pin`)
     /// around a value: methods the pointer lacks are looked up on the inner value.
-    Wrap(String, Box<Ty>),
+    Wrap(String, Arc<Ty>),
     Unknown,
 }
 
@@ -162,7 +165,7 @@ pub struct SelectFact {
 }
 
 /// Facts of one file (ids local to the file) or, merged, of one crate.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CrateFacts {
     pub fns: Vec<FnDef>,
     pub calls: Vec<CallSite>,

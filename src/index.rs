@@ -475,7 +475,7 @@ impl<'a> CrateIndex<'a> {
                     if knows {
                         return Some(Ty::Path(outer));
                     }
-                    ty = *inner;
+                    ty = std::sync::Arc::unwrap_or_clone(inner);
                 }
                 other => return Some(other),
             }
@@ -548,7 +548,7 @@ impl<'a> CrateIndex<'a> {
             }
             Ty::Wrap(outer, inner) => Some(Ty::Wrap(
                 outer.clone(),
-                Box::new(self.resolve_ty(inner, depth + 1).unwrap_or(Ty::Unknown)),
+                std::sync::Arc::new(self.resolve_ty(inner, depth + 1).unwrap_or(Ty::Unknown)),
             )),
             Ty::Field(base, field) => {
                 let Some(Ty::Path(base)) = self

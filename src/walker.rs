@@ -62,7 +62,7 @@ pub struct ModDecl {
     pub path_attr: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FileOutput {
     /// (first, last) lines of the file's fns, impls, mods and traits (suppression scopes).
     pub items: Vec<(usize, usize)>,
@@ -872,7 +872,7 @@ impl Walker<'_> {
                         return self.ty_of_type(inner);
                     }
                     if POINTERS.contains(&first.as_str()) {
-                        return Ty::Wrap(first, Box::new(self.ty_of_type(inner)));
+                        return Ty::Wrap(first, std::sync::Arc::new(self.ty_of_type(inner)));
                     }
                 }
                 // A single unresolved name (a generic parameter such as `M`) is no evidence.
@@ -913,7 +913,7 @@ impl Walker<'_> {
                             crate::kb::split_last_segment(&paths[0]).unwrap_or(("", ""));
                         match (POINTERS.contains(&owner), func, c.args.first()) {
                             (true, "new" | "pin" | "from", Some(a)) => {
-                                Ty::Wrap(owner.to_string(), Box::new(self.ty_of_expr(a)))
+                                Ty::Wrap(owner.to_string(), std::sync::Arc::new(self.ty_of_expr(a)))
                             }
                             (true, "clone", Some(a)) => self.ty_of_expr(a),
                             _ => Ty::ReturnOf(paths),
@@ -938,7 +938,7 @@ impl Walker<'_> {
                     // once the receiver's type is known (see `CrateIndex::resolve_ty`).
                     _ => match self.ty_of_expr(&m.receiver) {
                         Ty::Unknown => Ty::Unknown,
-                        recv => Ty::MethodRet(Box::new(recv), name),
+                        recv => Ty::MethodRet(std::sync::Arc::new(recv), name),
                     },
                 }
             }
@@ -963,12 +963,12 @@ impl Walker<'_> {
             Expr::Field(f) => match self.ty_of_expr(&f.base) {
                 Ty::Unknown => Ty::Unknown,
                 base => match &f.member {
-                    syn::Member::Named(n) => Ty::Field(Box::new(base), n.to_string()),
+                    syn::Member::Named(n) => Ty::Field(std::sync::Arc::new(base), n.to_string()),
                     syn::Member::Unnamed(i) => match base {
                         Ty::Tuple(mut v) if (i.index as usize) < v.len() => {
                             v.swap_remove(i.index as usize)
                         }
-                        base => Ty::Elem(Box::new(base), i.index as usize),
+                        base => Ty::Elem(std::sync::Arc::new(base), i.index as usize),
                     },
                 },
             },
@@ -1008,7 +1008,7 @@ impl Walker<'_> {
                     let elem = match &ty {
                         Ty::Tuple(v) => v.get(i).cloned().unwrap_or(Ty::Unknown),
                         Ty::Unknown => Ty::Unknown,
-                        other => Ty::Elem(Box::new(other.clone()), i),
+                        other => Ty::Elem(std::sync::Arc::new(other.clone()), i),
                     };
                     self.bind_pat(p, elem);
                 }
