@@ -2178,18 +2178,33 @@ impl Walker<'_> {
         if is_select {
             return;
         }
-        for chunk in split_top_level(mac.tokens.clone()) {
-            let chunk = strip_macro_arg_prefix(chunk);
-            // Without a delimited group there is no call, closure or block to see (a format
-            // string, `x`, `self.field`): skip parsing it.
-            if !chunk
-                .clone()
-                .into_iter()
-                .any(|t| matches!(t, TokenTree::Group(_)))
+        // tracing's `{ field = value, .. }` field sets hold arguments of their own.
+        let field_sets = matches!(name.as_str(), "trace" | "debug" | "info" | "warn" | "error");
+        self.walk_macro_args(mac.tokens.clone(), field_sets);
+    }
+
+    /// A trusted macro's arguments, split at top-level `,` and `;`, as expressions; only those
+    /// that are parsed are copied.
+    fn walk_macro_args(&mut self, tokens: TokenStream, field_sets: bool) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let args = tokens.split(
+            |t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';'),
+        );
+        for arg in args {
+            let arg = &arg[macro_arg_prefix_len(arg)..];
+            if field_sets
+                && let [TokenTree::Group(g)] = arg
+                && g.delimiter() == proc_macro2::Delimiter::Brace
             {
+                self.walk_macro_args(g.stream(), false);
                 continue;
             }
-            if let Ok(e) = syn::parse2::<Expr>(chunk) {
+            // Without a delimited group there is no call, closure or block to see (a format
+            // string, `x`, `self.field`): skip parsing it.
+            if !arg.iter().any(|t| matches!(t, TokenTree::Group(_))) {
+                continue;
+            }
+            if let Ok(e) = syn::parse2::<Expr>(arg.iter().cloned().collect()) {
                 self.walk_expr(&e);
             }
         }
@@ -2305,26 +2320,9 @@ struct SelectBranch {
 }
 
 /// Splits macro input at top-level `,` and `;`.
-fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    let mut cur = Vec::new();
-    for tt in tokens {
-        match &tt {
-            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => {
-                out.push(cur.drain(..).collect());
-            }
-            _ => cur.push(tt),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur.into_iter().collect());
-    }
-    out
-}
-
-/// Strips `name =`, `name:` (not `::`), `%` and `?` prefixes of format / tracing arguments.
-fn strip_macro_arg_prefix(chunk: TokenStream) -> TokenStream {
-    let tts: Vec<TokenTree> = chunk.into_iter().collect();
+/// The length of a format / tracing argument's `name =`, `name:` (not `::`), `%` and `?`
+/// prefixes.
+fn macro_arg_prefix_len(tts: &[TokenTree]) -> usize {
     let mut start = 0;
     // `a.b.c = expr` / `name = expr` (tracing fields), `target: expr`.
     let mut i = 0;
@@ -2351,7 +2349,7 @@ fn strip_macro_arg_prefix(chunk: TokenStream) -> TokenStream {
     {
         start += 1;
     }
-    tts.into_iter().skip(start).collect()
+    start
 }
 
 fn collect_use(tree: &UseTree, prefix: Vec<String>, scope: &mut Scope) {
@@ -2642,11 +2640,14 @@ mod tests {
                 }
                 tracing::info!(field = %eleven(), "text");
                 my_macro!(twelve());
+                tracing::warn!(parent: None, { a = thirteen(), b.c = ?fourteen() }, "m {}", 1);
+                println!("{:?}", { fifteen() });
             }
         "#;
         let p = paths(src);
         for name in [
-            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "thirteen", "fourteen", "fifteen",
         ] {
             assert!(
                 p.iter().any(|x| x.ends_with(name)),
