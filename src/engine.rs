@@ -882,18 +882,7 @@ mod tests {
         let scan = prescan(src);
         assert_eq!(scan.skipped_attrs.len(), 5, "{scan:?}");
         let plain = scan.blanked(src).unwrap();
-        let kb = Kb::builtin();
-        let walk = |text: &str| {
-            let ast = syn::parse_file(text).unwrap();
-            let input = FileInput {
-                kb,
-                file: 0,
-                module: "c".into(),
-                crate_root: "c".into(),
-                edition: 2021,
-            };
-            format!("{:?}", walker::walk_file(&input, &ast))
-        };
+        let walk = |text: &str| format!("{:?}", walker::tests::walk_src(Kb::builtin(), text));
         assert_eq!(walk(src), walk(&plain));
     }
 

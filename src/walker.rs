@@ -2456,11 +2456,11 @@ fn type_short_name(ty: &Type) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Walks `src` as the root file of a crate named `demo`.
-    pub(super) fn walk_src(kb: &Kb, src: &str) -> FileOutput {
+    pub(crate) fn walk_src(kb: &Kb, src: &str) -> FileOutput {
         let ast = syn::parse_file(src).unwrap();
         let input = FileInput {
             kb,
