@@ -288,19 +288,27 @@ fn main() {
         c
     };
     let (mut p_floor, mut p_lint) = ((Duration::MAX, 0), (Duration::MAX, 0));
+    // The ratio of each adjacent pair too: steadier than the ratio of the bests when the
+    // machine's speed drifts.
+    let mut p_pairs = Vec::new();
     for _ in 0..runs.min(5) {
-        p_floor = best(p_floor, measured(&mut floor_cmd()));
-        p_lint = best(p_lint, measured(&mut lint_cmd(&dirs)));
+        let f = measured(&mut floor_cmd());
+        let l = measured(&mut lint_cmd(&dirs));
+        p_pairs.push(l.0.as_secs_f64() / f.0.as_secs_f64());
+        p_floor = best(p_floor, f);
+        p_lint = best(p_lint, l);
     }
     // Interleaved, so that drift in the machine's speed hits both sides alike; best of each.
     let mut t_floor = Duration::MAX;
     let mut t_lint = Duration::MAX;
     let mut findings = 0;
+    let mut pairs = Vec::new();
     for _ in 0..runs {
-        t_floor = t_floor.min(best_of(1, || {
+        let f = best_of(1, || {
             pool.install(|| floor(&files));
-        }));
-        t_lint = t_lint.min(best_of(1, || {
+        });
+        t_floor = t_floor.min(f);
+        let l = best_of(1, || {
             let t = Instant::now();
             let ws = project::from_paths(&dirs).unwrap();
             if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
@@ -314,7 +322,9 @@ fn main() {
                 },
             );
             findings = report.diagnostics().count();
-        }));
+        });
+        t_lint = t_lint.min(l);
+        pairs.push(l.as_secs_f64() / f.as_secs_f64());
         // The linter frees large indexes on a background thread: let that finish before the
         // next floor measurement, which it would otherwise slow down.
         std::thread::sleep(Duration::from_millis(100));
@@ -337,8 +347,9 @@ fn main() {
     report("floor", t_floor);
     report("lint", t_lint);
     println!(
-        "ratio lint/floor: {:.2}x  ({findings} findings)",
-        t_lint.as_secs_f64() / t_floor.as_secs_f64()
+        "ratio lint/floor: {:.2}x, median of adjacent pairs {:.2}x  ({findings} findings)",
+        t_lint.as_secs_f64() / t_floor.as_secs_f64(),
+        median(&mut pairs)
     );
 
     let report_p = |name: &str, (t, rss): (Duration, u64)| {
@@ -359,8 +370,9 @@ fn main() {
     report_p("floor", p_floor);
     report_p("lint", p_lint);
     println!(
-        "ratio lint/floor: {:.2}x wall, {:.2}x peak RSS",
+        "ratio lint/floor: {:.2}x wall (median of adjacent pairs {:.2}x), {:.2}x peak RSS",
         p_lint.0.as_secs_f64() / p_floor.0.as_secs_f64(),
+        median(&mut p_pairs),
         p_lint.1 as f64 / p_floor.1 as f64
     );
     if set == "all" {
@@ -386,6 +398,11 @@ fn main() {
             p_lint.1 as f64 / one.1 as f64
         );
     }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// Shortest wall time; peak RSS of that run's kind (the largest seen).
