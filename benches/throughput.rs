@@ -8,7 +8,8 @@
 //! cores).
 //!
 //! Two measurements: in-process (the engine against syn parsing the same files on the same
-//! thread pool, interleaved, best of N) and whole-process (the `cargo-async-lint` binary against
+//! thread pool, interleaved, best of N; `floor*` parses the text the engine parses, with doc
+//! comments and unread attributes blanked) and whole-process (the `cargo-async-lint` binary against
 //! a floor process that lists, reads and parses the same files), the latter with peak RSS from
 //! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
 
@@ -70,13 +71,23 @@ fn rs_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
-fn floor(files: &[PathBuf]) -> usize {
+/// syn reading and parsing every file: as written, or (`same_text`) as the engine parses it,
+/// with doc comments and unread attributes blanked.
+fn floor(files: &[PathBuf], same_text: bool) -> usize {
     files
         .par_iter()
         .map(|f| {
             let text = std::fs::read(f).unwrap_or_default();
             let ok = match std::str::from_utf8(&text) {
-                Ok(t) => syn::parse_file(t).map(|ast| ast.items.len()).unwrap_or(0),
+                Ok(t) => {
+                    let blanked = if same_text {
+                        engine::text_to_parse(t)
+                    } else {
+                        None
+                    };
+                    let t = blanked.as_deref().unwrap_or(t);
+                    syn::parse_file(t).map(|ast| ast.items.len()).unwrap_or(0)
+                }
                 Err(_) => 0,
             };
             proc_macro2::extra::invalidate_current_thread_spans();
@@ -249,7 +260,7 @@ fn main() {
     if let Ok(only) = std::env::var("ASYNC_LINT_BENCH_ONLY") {
         pool.install(|| match only.as_str() {
             "floor" => {
-                floor(&files);
+                floor(&files, false);
             }
             _ => {
                 let ws = project::from_paths(&dirs).unwrap();
@@ -300,14 +311,18 @@ fn main() {
     }
     // Interleaved, so that drift in the machine's speed hits both sides alike; best of each.
     let mut t_floor = Duration::MAX;
+    let mut t_same = Duration::MAX;
     let mut t_lint = Duration::MAX;
     let mut findings = 0;
     let mut pairs = Vec::new();
     for _ in 0..runs {
         let f = best_of(1, || {
-            pool.install(|| floor(&files));
+            pool.install(|| floor(&files, false));
         });
         t_floor = t_floor.min(f);
+        t_same = t_same.min(best_of(1, || {
+            pool.install(|| floor(&files, true));
+        }));
         let l = best_of(1, || {
             let t = Instant::now();
             let ws = project::from_paths(&dirs).unwrap();
@@ -345,11 +360,17 @@ fn main() {
         files.len()
     );
     report("floor", t_floor);
+    report("floor*", t_same);
     report("lint", t_lint);
     println!(
         "ratio lint/floor: {:.2}x, median of adjacent pairs {:.2}x  ({findings} findings)",
         t_lint.as_secs_f64() / t_floor.as_secs_f64(),
         median(&mut pairs)
+    );
+    println!(
+        "ratio lint/floor*: {:.2}x  (floor*: syn on the text the engine parses, doc comments and \
+         unread attributes blanked: the walker's and the index's own overhead)",
+        t_lint.as_secs_f64() / t_same.as_secs_f64()
     );
 
     let report_p = |name: &str, (t, rss): (Duration, u64)| {

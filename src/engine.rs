@@ -382,6 +382,13 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     }
 }
 
+/// The text the engine hands to syn for a file's `text`: doc comments and attributes that no
+/// lint reads blanked to spaces (`None`: the text as written). Public for the benchmark, whose
+/// second floor parses the same text as the engine.
+pub fn text_to_parse(text: &str) -> Option<String> {
+    prescan(text).blanked(text)
+}
+
 /// Deepest bracket nesting accepted before parsing (real code stays far below it).
 pub const MAX_NESTING: usize = 1_000;
 
