@@ -894,6 +894,26 @@ mod tests {
     }
 
     #[test]
+    fn blanking_changes_nothing_the_walker_sees_in_any_fixture() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut checked = 0;
+        for entry in walkdir::WalkDir::new(&root) {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let (Some(plain), Ok(_)) = (text_to_parse(&text), syn::parse_file(&text)) else {
+                continue;
+            };
+            let walk = |t: &str| format!("{:?}", walker::tests::walk_src(Kb::builtin(), t));
+            assert!(walk(&text) == walk(&plain), "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked > 40, "only {checked} fixture files checked");
+    }
+
+    #[test]
     fn prescan_stops_at_the_nesting_limit() {
         let deep = format!(
             "{}{}",
