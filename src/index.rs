@@ -6,6 +6,7 @@ use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::kb::{Kb, Returns};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// What a call resolves to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -475,7 +476,7 @@ impl<'a> CrateIndex<'a> {
                     if knows {
                         return Some(Ty::Path(outer));
                     }
-                    ty = std::sync::Arc::unwrap_or_clone(inner);
+                    ty = Arc::unwrap_or_clone(inner);
                 }
                 other => return Some(other),
             }
@@ -548,7 +549,7 @@ impl<'a> CrateIndex<'a> {
             }
             Ty::Wrap(outer, inner) => Some(Ty::Wrap(
                 outer.clone(),
-                std::sync::Arc::new(self.resolve_ty(inner, depth + 1).unwrap_or(Ty::Unknown)),
+                Arc::new(self.resolve_ty(inner, depth + 1).unwrap_or(Ty::Unknown)),
             )),
             Ty::Field(base, field) => {
                 let Some(Ty::Path(base)) = self

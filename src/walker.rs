@@ -20,6 +20,7 @@ use crate::kb::Kb;
 use crate::liveness::{Liveness, Part};
 use crate::source::{FileId, Loc};
 use proc_macro2::{Span, TokenStream, TokenTree};
+use std::sync::Arc;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -872,7 +873,7 @@ impl Walker<'_> {
                         return self.ty_of_type(inner);
                     }
                     if POINTERS.contains(&first.as_str()) {
-                        return Ty::Wrap(first, std::sync::Arc::new(self.ty_of_type(inner)));
+                        return Ty::Wrap(first, Arc::new(self.ty_of_type(inner)));
                     }
                 }
                 // A single unresolved name (a generic parameter such as `M`) is no evidence.
@@ -913,7 +914,7 @@ impl Walker<'_> {
                             crate::kb::split_last_segment(&paths[0]).unwrap_or(("", ""));
                         match (POINTERS.contains(&owner), func, c.args.first()) {
                             (true, "new" | "pin" | "from", Some(a)) => {
-                                Ty::Wrap(owner.to_string(), std::sync::Arc::new(self.ty_of_expr(a)))
+                                Ty::Wrap(owner.to_string(), Arc::new(self.ty_of_expr(a)))
                             }
                             (true, "clone", Some(a)) => self.ty_of_expr(a),
                             _ => Ty::ReturnOf(paths),
@@ -938,7 +939,7 @@ impl Walker<'_> {
                     // once the receiver's type is known (see `CrateIndex::resolve_ty`).
                     _ => match self.ty_of_expr(&m.receiver) {
                         Ty::Unknown => Ty::Unknown,
-                        recv => Ty::MethodRet(std::sync::Arc::new(recv), name),
+                        recv => Ty::MethodRet(Arc::new(recv), name),
                     },
                 }
             }
@@ -963,12 +964,12 @@ impl Walker<'_> {
             Expr::Field(f) => match self.ty_of_expr(&f.base) {
                 Ty::Unknown => Ty::Unknown,
                 base => match &f.member {
-                    syn::Member::Named(n) => Ty::Field(std::sync::Arc::new(base), n.to_string()),
+                    syn::Member::Named(n) => Ty::Field(Arc::new(base), n.to_string()),
                     syn::Member::Unnamed(i) => match base {
                         Ty::Tuple(mut v) if (i.index as usize) < v.len() => {
                             v.swap_remove(i.index as usize)
                         }
-                        base => Ty::Elem(std::sync::Arc::new(base), i.index as usize),
+                        base => Ty::Elem(Arc::new(base), i.index as usize),
                     },
                 },
             },
@@ -1008,7 +1009,7 @@ impl Walker<'_> {
                     let elem = match &ty {
                         Ty::Tuple(v) => v.get(i).cloned().unwrap_or(Ty::Unknown),
                         Ty::Unknown => Ty::Unknown,
-                        other => Ty::Elem(std::sync::Arc::new(other.clone()), i),
+                        other => Ty::Elem(Arc::new(other.clone()), i),
                     };
                     self.bind_pat(p, elem);
                 }
