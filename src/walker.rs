@@ -95,6 +95,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         live: Liveness::default(),
         resolve_steps: std::cell::Cell::new(0),
         module_memo: Default::default(),
+        glob_memo: Default::default(),
         edition: input.edition,
         cur_stmt: 0,
         bound: Vec::new(),
@@ -170,6 +171,9 @@ struct Walker<'a> {
     /// Paths resolved in the innermost module's scope, by their segments: the same few paths
     /// (`io::Result`, `Poll::Ready`) recur all over a module. Cleared when the module changes.
     module_memo: std::cell::RefCell<HashMap<Vec<String>, Option<Resolved>>>,
+    /// Answers of the glob and prelude stage for paths the module scope does not name, while
+    /// no enclosing block has glob imports of its own (cleared with `module_memo`).
+    glob_memo: std::cell::RefCell<HashMap<Vec<String>, Resolved>>,
     edition: u16,
     /// The statement being walked (temporaries die at its end).
     cur_stmt: usize,
@@ -644,6 +648,22 @@ impl Walker<'_> {
         if let Some(r) = in_module {
             return r;
         }
+        let memoize = depth == 0 && self.blocks.iter().all(|b| b.globs.is_empty());
+        if memoize && let Some(r) = self.glob_memo.borrow().get(segs) {
+            return r.clone();
+        }
+        let r = self.resolve_by_globs(segs, mi, depth);
+        if memoize {
+            self.glob_memo.borrow_mut().insert(segs.to_vec(), r.clone());
+        }
+        r
+    }
+
+    /// The glob and prelude stage of [`Self::resolve_depth`], for a path that no block and not
+    /// the module's own items and imports name.
+    fn resolve_by_globs(&self, segs: &[String], mi: usize, depth: usize) -> Resolved {
+        let first = segs[0].as_str();
+        let rest = &segs[1..];
         // Glob imports, innermost block first, then the module's (borrowed, not cloned: this
         // runs for most paths).
         let block_globs = self.blocks.iter().rev().flat_map(|b| b.globs.iter());
@@ -1086,6 +1106,7 @@ impl Walker<'_> {
             scope,
         });
         self.module_memo.borrow_mut().clear();
+        self.glob_memo.borrow_mut().clear();
         self.record_reexports();
         let saved_blocks = std::mem::take(&mut self.blocks);
         for item in all() {
@@ -1094,6 +1115,7 @@ impl Walker<'_> {
         self.blocks = saved_blocks;
         self.mods.pop();
         self.module_memo.borrow_mut().clear();
+        self.glob_memo.borrow_mut().clear();
     }
 
     /// Records the module's imports, resolved, so paths through re-exports (`pub use`) can be
