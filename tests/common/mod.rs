@@ -11,6 +11,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The host target triple, from `rustc -vV`.
+pub fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV prints the host triple")
+        .trim()
+        .to_owned()
+}
+
 /// Lints paths with every lint enabled (`-W all`), single-threaded or not.
 pub fn lint_all(paths: &[PathBuf], jobs: usize) -> Report {
     lint_with(paths, jobs, false)
