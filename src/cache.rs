@@ -388,6 +388,29 @@ fn package_files(dir: &Path, h: &mut Fnv) -> Vec<PathBuf> {
     out
 }
 
+/// The running executable's size and modification time: a rebuilt tool (a new rule, a fixed
+/// false positive) must not reuse results of the old build that carries the same version.
+fn build_identity() -> u64 {
+    static ID: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let mut h = Fnv::default();
+        if let Some(m) = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+        {
+            h.u64(m.len());
+            if let Ok(d) = m
+                .modified()
+                .map(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default())
+            {
+                h.u64(d.as_secs());
+                h.u64(u64::from(d.subsec_nanos()));
+            }
+        }
+        h.finish()
+    })
+}
+
 /// The key of a package, and the content hashes of its files by path.
 fn key(
     pkg: &Package,
@@ -399,6 +422,7 @@ fn key(
     h.str("cargo-async-lint result cache");
     h.u64(FORMAT);
     h.str(VERSION);
+    h.u64(build_identity());
     for kb in [
         crate::kb::BLOCKING_TOML,
         crate::kb::BLOCK_ON_TOML,

@@ -92,6 +92,10 @@ pub struct FnDef {
     /// `async fn`, or declared to return a future (`impl Future`, `Pin<Box<dyn Future>>`,
     /// `BoxFuture`, `LocalBoxFuture`).
     pub returns_future: bool,
+    /// The first place in the body that puts a descriptor in non-blocking mode
+    /// (`O_NONBLOCK`, `SOCK_NONBLOCK`, `set_nonblocking(true)`): I/O on files, sockets and pipes
+    /// after it is taken not to block (see `blocking_in_async`'s known problems).
+    pub nonblocking_from: Option<Loc>,
 }
 
 /// How a value was thrown away.

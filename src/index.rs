@@ -585,9 +585,9 @@ impl<'a> CrateIndex<'a> {
     /// iterating to a fixpoint.
     pub fn sync_reach(
         &self,
-        is_sink: impl Fn(&Target) -> Option<String>,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
-        self.reach(false, |_, ctx| ctx == Ctx::Sync, |_, t| is_sink(t))
+        self.reach(false, |_, ctx| ctx == Ctx::Sync, is_sink)
     }
 
     /// For every async crate function, the first chain of awaited calls through which it

@@ -1336,6 +1336,7 @@ impl Walker<'_> {
             // the body on a runtime: calling it returns no future.
             returns_future: !runtime_entry
                 && (sig.asyncness.is_some() || returns_future(&sig.output)),
+            nonblocking_from: None,
         });
         let Some(body) = body else { return };
         let saved_ctx = std::mem::replace(
@@ -1692,6 +1693,16 @@ impl Walker<'_> {
         self.depth -= 1;
     }
 
+    /// Remembers the first non-blocking mode switch in the enclosing fn item.
+    fn note_nonblocking(&mut self, loc: Loc) {
+        if let Some(f) = self.cur_fn
+            && let Some(def) = self.out.facts.fns.get_mut(f)
+            && def.nonblocking_from.is_none()
+        {
+            def.nonblocking_from = Some(loc);
+        }
+    }
+
     fn record_call<'e>(
         &mut self,
         callee: Callee,
@@ -1934,6 +1945,11 @@ impl Walker<'_> {
                 let name = m.method.to_string();
                 let recv = self.ty_of_expr(&m.receiver);
                 let loc = self.loc(m.method.span());
+                if name == "set_nonblocking"
+                    && matches!(m.args.first(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
+                {
+                    self.note_nonblocking(loc);
+                }
                 let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
                 let callee = Callee::Method {
                     recv,
@@ -2139,6 +2155,12 @@ impl Walker<'_> {
                 self.walk_expr(&t.expr)
             }
             Expr::Path(p) => {
+                if p.path.segments.last().is_some_and(|s| {
+                    s.ident == "O_NONBLOCK" || s.ident == "SOCK_NONBLOCK" || s.ident == "NONBLOCK"
+                }) {
+                    let loc = self.path_loc(&p.path);
+                    self.note_nonblocking(loc);
+                }
                 if self.unused.iter().any(|b| !b.is_empty())
                     && let Some(i) = p.path.get_ident()
                 {

@@ -77,7 +77,7 @@ impl Lint for BlockOnInAsync {
 
     fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
         let index = cx.index;
-        let reach = index.sync_reach(|t| block_on_entry(index, t).map(|(_, name)| name));
+        let reach = index.sync_reach(|_, t| block_on_entry(index, t).map(|(_, name)| name));
         for (call, target) in index.async_calls() {
             if let Some((entry, name)) = block_on_entry(index, target) {
                 let short = name

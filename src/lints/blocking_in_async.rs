@@ -37,6 +37,14 @@ crate::declare_lint! {
     /// A blocking call that is fast in practice (reading a small file at start-up) is still
     /// reported: suppress it where the delay is acceptable.
     ///
+    /// Method calls on files, sockets and child pipes that come after the enclosing function
+    /// switched a descriptor to non-blocking mode (`O_NONBLOCK` / `SOCK_NONBLOCK` named
+    /// anywhere, or `set_nonblocking(true)`) are taken to poll and are not reported, as in
+    /// `OpenOptions::new().custom_flags(libc::O_NONBLOCK).open(fifo)`. The linter does not
+    /// track which descriptor was switched: a blocking read on a second, blocking descriptor
+    /// later in the same function is missed. Free functions (`std::fs::read`,
+    /// `TcpStream::connect`) are always reported.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// async fn handler() -> std::io::Result<String> {
@@ -61,16 +69,46 @@ crate::declare_lint! {
 pub struct BlockingInAsync;
 
 /// The knowledge-base entry a call target hits in the blocking table, with a display name.
-pub fn blocking_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k ApiEntry, String)> {
+pub fn blocking_entry<'k>(
+    index: &'k CrateIndex<'_>,
+    call: &CallSite,
+    t: &Target,
+) -> Option<(&'k ApiEntry, String)> {
     let kb = index.kb;
     match t {
         Target::ExternFn(p) => kb.blocking.function(p).map(|e| (e, p.clone())),
-        Target::ExternMethod { ty, name } => kb
+        Target::ExternMethod { ty, name } if !after_nonblocking_switch(index, call, ty) => kb
             .blocking
             .method(ty, name)
             .map(|e| (e, format!("{ty}::{name}"))),
         _ => None,
     }
+}
+
+/// Types whose I/O methods follow the descriptor's blocking mode.
+const DESCRIPTOR_TYPES: &[&str] = &[
+    "std::fs::File",
+    "std::fs::OpenOptions",
+    "std::net::TcpStream",
+    "std::net::TcpListener",
+    "std::net::UdpSocket",
+    "std::os::unix::net::UnixStream",
+    "std::os::unix::net::UnixListener",
+    "std::os::unix::net::UnixDatagram",
+    "std::process::ChildStdin",
+    "std::process::ChildStdout",
+    "std::process::ChildStderr",
+];
+
+/// A method call on a file, socket or pipe that comes after the enclosing function put a
+/// descriptor in non-blocking mode (`.custom_flags(libc::O_NONBLOCK).open(..)`, `fcntl(..,
+/// O_NONBLOCK)`, `set_nonblocking(true)`): such code polls, it does not wait.
+fn after_nonblocking_switch(index: &CrateIndex<'_>, call: &CallSite, ty: &str) -> bool {
+    DESCRIPTOR_TYPES.contains(&ty)
+        && call
+            .caller
+            .and_then(|f| index.facts.fns[f].nonblocking_from)
+            .is_some_and(|at| (at.line, at.col) <= (call.loc.line, call.loc.col))
 }
 
 impl Lint for BlockingInAsync {
@@ -80,9 +118,11 @@ impl Lint for BlockingInAsync {
 
     fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
         let index = cx.index;
-        let reach = index.sync_reach(|t| blocking_entry(index, t).map(|(_, name)| name));
+        let reach = index.sync_reach(|i, t| {
+            blocking_entry(index, &index.facts.calls[i], t).map(|(_, name)| name)
+        });
         for (call, target) in index.async_calls() {
-            if let Some((entry, name)) = blocking_entry(index, target) {
+            if let Some((entry, name)) = blocking_entry(index, call, target) {
                 out.push(direct(cx, call, entry, &name));
             } else if let Target::Local(f) = *target {
                 let def = &index.facts.fns[f];
