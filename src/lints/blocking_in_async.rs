@@ -38,8 +38,9 @@ crate::declare_lint! {
     /// reported: suppress it where the delay is acceptable.
     ///
     /// Method calls on files, sockets and child pipes that come after the enclosing function
-    /// switched a descriptor to non-blocking mode (`O_NONBLOCK` / `SOCK_NONBLOCK` named
-    /// anywhere, or `set_nonblocking(true)`) are taken to poll and are not reported, as in
+    /// switched a descriptor to non-blocking mode (`O_NONBLOCK`, `SOCK_NONBLOCK` or rustix's
+    /// `NONBLOCK` named, or `set_nonblocking(true)` called, earlier in the same `fn` item) are
+    /// taken to poll and are not reported, as in
     /// `OpenOptions::new().custom_flags(libc::O_NONBLOCK).open(fifo)`. The linter does not
     /// track which descriptor was switched: a blocking read on a second, blocking descriptor
     /// later in the same function is missed. Free functions (`std::fs::read`,
