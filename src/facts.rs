@@ -145,6 +145,10 @@ pub struct HeldValue {
     pub caller: Option<FnId>,
     /// The binding's name, when it is bound (`None` for a temporary).
     pub name: Option<String>,
+    /// The async body's future is driven where `Send` is not required: the body of a
+    /// `#[tokio::main]` / `#[tokio::test]` / `#[wasm_bindgen_test]` fn, or an `async` block
+    /// handed straight to `spawn_local`, `block_on` or `run_until`.
+    pub local: bool,
 }
 
 /// One branch of a `select!`.

@@ -36,6 +36,8 @@ struct LiveVal {
 #[derive(Debug, Default)]
 struct Frame {
     live: Vec<LiveVal>,
+    /// The body's future runs where `Send` is not required (see [`HeldValue::local`]).
+    local: bool,
 }
 
 /// The analysis state of one file's walk.
@@ -81,20 +83,30 @@ impl Liveness {
         self.frames = saved.0;
     }
 
-    pub fn enter_frame(&mut self) {
-        self.frames.push(Frame::default());
+    /// Starts an async body; `local`: its future is driven where `Send` is not required.
+    pub fn enter_frame(&mut self, local: bool) {
+        self.frames.push(Frame {
+            live: Vec::new(),
+            local,
+        });
     }
 
     /// Ends an async body: every value still alive in it dies.
     pub fn exit_frame(&mut self, file: FileId, caller: Option<FnId>) {
         if let Some(frame) = self.frames.pop() {
             for v in frame.live {
-                Self::finish(&mut self.out, v, file, caller);
+                Self::finish(&mut self.out, v, file, caller, frame.local);
             }
         }
     }
 
-    fn finish(out: &mut Vec<HeldValue>, v: LiveVal, file: FileId, caller: Option<FnId>) {
+    fn finish(
+        out: &mut Vec<HeldValue>,
+        v: LiveVal,
+        file: FileId,
+        caller: Option<FnId>,
+        local: bool,
+    ) {
         if !v.awaits.is_empty() && !v.tys.is_empty() {
             out.push(HeldValue {
                 tys: v.tys,
@@ -103,6 +115,7 @@ impl Liveness {
                 awaits: v.awaits,
                 caller,
                 name: v.name,
+                local,
             });
         }
     }
@@ -136,7 +149,7 @@ impl Liveness {
         while i < frame.live.len() {
             if gone(&frame.live[i]) {
                 let v = frame.live.remove(i);
-                Self::finish(&mut self.out, v, file, caller);
+                Self::finish(&mut self.out, v, file, caller, frame.local);
             } else {
                 i += 1;
             }

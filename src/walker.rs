@@ -33,7 +33,7 @@ pub const MAX_DEPTH: usize = 400;
 /// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
 /// other attribute is blanked before parsing (`engine::skippable_attribute`), so an attribute
 /// that a new check reads must be listed here.
-pub const ATTRIBUTES_READ: &[&str] = &["allow", "path"];
+pub const ATTRIBUTES_READ: &[&str] = &["allow", "path", "wasm_bindgen_test"];
 
 /// How many imports resolution follows before giving up (import cycles exist in the wild).
 const MAX_RESOLVE_DEPTH: usize = 16;
@@ -90,6 +90,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         inline_parents: Vec::new(),
         depth: 0,
         awaited_next: false,
+        local_async_next: false,
         closure_of: None,
         params: Vec::new(),
         live: Liveness::default(),
@@ -160,6 +161,9 @@ struct Walker<'a> {
     depth: usize,
     /// The next call recorded is the operand of `.await`.
     awaited_next: bool,
+    /// The `async` block walked next is handed straight to a local driver (`spawn_local`,
+    /// `block_on`, `run_until`): its future need not be `Send`.
+    local_async_next: bool,
     /// The call whose closure argument is being walked (reset at async boundaries and fns).
     closure_of: Option<usize>,
     /// Parameter names of the enclosing fn.
@@ -330,6 +334,30 @@ impl<'ast> Visit<'ast> for IdentCollector {
 
     // Nested items are not part of the body.
     fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// How an attribute macro runs a fn's async body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// No such attribute: the fn is what it says.
+    Plain,
+    /// `#[tokio::main]`, `#[tokio::test]`, ...: the body runs on a runtime (`block_on`), and the
+    /// fn is sync for its callers.
+    Runtime,
+    /// `#[wasm_bindgen_test]`: the harness drives the returned future on a local executor.
+    LocalTest,
+}
+
+impl Entry {
+    fn of(attrs: &[syn::Attribute]) -> Entry {
+        if is_runtime_entry(attrs) {
+            Entry::Runtime
+        } else if attrs.iter().any(|a| a.path().is_ident("wasm_bindgen_test")) {
+            Entry::LocalTest
+        } else {
+            Entry::Plain
+        }
+    }
 }
 
 /// `#[tokio::main]`, `#[tokio::test]`, `#[async_std::main]`, `#[actix_web::main]`, ...: an
@@ -1186,7 +1214,7 @@ impl Walker<'_> {
                 );
                 let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
                 let name = f.sig.ident.to_string();
-                let entry = is_runtime_entry(&f.attrs);
+                let entry = Entry::of(&f.attrs);
                 self.walk_fn(path, name, &f.sig, Some(&f.block), None, entry);
             }
             Item::Impl(imp) => {
@@ -1214,7 +1242,7 @@ impl Walker<'_> {
                             });
                             let path = format!("{base}::{}", f.sig.ident);
                             let name = format!("{short}::{}", f.sig.ident);
-                            let entry = is_runtime_entry(&f.attrs);
+                            let entry = Entry::of(&f.attrs);
                             let body = Some(&f.block);
                             self.walk_fn(path, name, &f.sig, body, self_ty.clone(), entry);
                         }
@@ -1235,7 +1263,7 @@ impl Walker<'_> {
                         let path = format!("{trait_path}::{}", f.sig.ident);
                         let name = format!("{}::{}", t.ident, f.sig.ident);
                         let trait_ty = Some(trait_path.clone());
-                        self.walk_fn(path, name, &f.sig, Some(body), trait_ty, false);
+                        self.walk_fn(path, name, &f.sig, Some(body), trait_ty, Entry::Plain);
                     }
                 }
                 self.impl_ty = saved;
@@ -1318,7 +1346,7 @@ impl Walker<'_> {
         sig: &syn::Signature,
         body: Option<&syn::Block>,
         self_ty: Option<String>,
-        runtime_entry: bool,
+        entry: Entry,
     ) {
         let ret = match &sig.output {
             syn::ReturnType::Default => Ty::Path("()".into()),
@@ -1334,7 +1362,7 @@ impl Walker<'_> {
             ret,
             // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs
             // the body on a runtime: calling it returns no future.
-            returns_future: !runtime_entry
+            returns_future: entry != Entry::Runtime
                 && (sig.asyncness.is_some() || returns_future(&sig.output)),
             nonblocking_from: None,
         });
@@ -1381,7 +1409,7 @@ impl Walker<'_> {
         // A nested fn's body is not part of the enclosing async body.
         let saved_frames = self.live.suspend();
         if sig.asyncness.is_some() {
-            self.live.enter_frame();
+            self.live.enter_frame(entry != Entry::Plain);
         }
         self.walk_block(body);
         if sig.asyncness.is_some() {
@@ -1747,7 +1775,25 @@ impl Walker<'_> {
                 }
                 self.closure_of = saved;
             }
+            Expr::Async(_) => {
+                self.local_async_next = call.is_some_and(|i| self.drives_locally(i));
+                self.walk_expr(arg);
+                self.local_async_next = false;
+            }
             _ => self.walk_expr(arg),
+        }
+    }
+
+    /// Call `i` runs the future it is given where `Send` is not required: `spawn_local`
+    /// (tokio, `LocalSet`, wasm-bindgen-futures), `block_on` (any runtime or executor),
+    /// `LocalSet::run_until`.
+    fn drives_locally(&self, i: usize) -> bool {
+        const LOCAL_DRIVERS: &[&str] = &["spawn_local", "block_on", "run_until"];
+        match &self.out.facts.calls[i].callee {
+            Callee::Method { name, .. } => LOCAL_DRIVERS.contains(&name.as_str()),
+            Callee::Path(paths) => paths
+                .iter()
+                .any(|p| LOCAL_DRIVERS.contains(&crate::kb::last_segment(p))),
         }
     }
 
@@ -1765,7 +1811,7 @@ impl Walker<'_> {
         if c.asyncness.is_some() {
             let saved = self.closure_of.take();
             let captured = self.capture_into_async(|v| v.visit_expr(&c.body), c.capture.is_some());
-            self.live.enter_frame();
+            self.live.enter_frame(false);
             self.live.enter_block();
             for (name, parts) in captured {
                 self.live.bind(name, parts);
@@ -1986,10 +2032,11 @@ impl Walker<'_> {
                 }
             }
             Expr::Async(a) => {
+                let local = std::mem::take(&mut self.local_async_next);
                 let saved = self.closure_of.take();
                 let captured =
                     self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
-                self.live.enter_frame();
+                self.live.enter_frame(local);
                 self.live.enter_block();
                 for (name, parts) in captured {
                     self.live.bind(name, parts);

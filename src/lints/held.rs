@@ -3,7 +3,7 @@
 
 use super::CrateCx;
 use crate::diag::Diagnostic;
-use crate::facts::Ty;
+use crate::facts::{HeldValue, Ty};
 use crate::index::CrateIndex;
 use crate::kb::HeldEntry;
 
@@ -32,10 +32,14 @@ pub fn check(
     cx: &CrateCx<'_>,
     lint: &'static str,
     extra_note: Option<&str>,
+    applies: impl Fn(&HeldValue) -> bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let index = cx.index;
     for (v, tys) in index.facts.held.iter().zip(index.held_tys()) {
+        if !applies(v) {
+            continue;
+        }
         let Some(entry) = tys.iter().find_map(|t| entry_of(index, t, lint)) else {
             continue;
         };
