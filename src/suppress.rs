@@ -7,8 +7,10 @@
 //! - `//! async-lint: allow(..)` silences the whole file;
 //! - a reason may follow ` -- `.
 //!
-//! `#[allow(clippy::await_holding_lock)]` and `#[allow(clippy::await_holding_refcell_ref)]` on an
-//! item silence `lock_across_await` and `refcell_across_await` in it (same intent).
+//! Clippy's allows of the lints that mean the same on an item silence ours in it:
+//! `clippy::await_holding_lock` (`lock_across_await`), `clippy::await_holding_refcell_ref`
+//! (`refcell_across_await`), `clippy::let_underscore_future` (`unawaited_future`) and
+//! `clippy::future_not_send` (`non_send_across_await`).
 
 use crate::diag::Diagnostic;
 use crate::registry::{self, Level};
@@ -130,6 +132,10 @@ pub fn clippy_equivalent(clippy: &str) -> Option<&'static str> {
     match clippy {
         "await_holding_lock" => Some("lock_across_await"),
         "await_holding_refcell_ref" => Some("refcell_across_await"),
+        // `let _ = future;` on purpose (clippy's default-on suspicious lint).
+        "let_underscore_future" => Some("unawaited_future"),
+        // A future that is meant to be `!Send` (clippy's nursery lint).
+        "future_not_send" => Some("non_send_across_await"),
         _ => None,
     }
 }
