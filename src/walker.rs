@@ -91,6 +91,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         depth: 0,
         awaited_next: false,
         local_async_next: false,
+        negated: false,
         closure_of: None,
         params: Vec::new(),
         live: Liveness::default(),
@@ -164,6 +165,8 @@ struct Walker<'a> {
     /// The `async` block walked next is handed straight to a local driver (`spawn_local`,
     /// `block_on`, `run_until`): its future need not be `Send`.
     local_async_next: bool,
+    /// Inside the operand of a `!` (a flag named there is being cleared, not set).
+    negated: bool,
     /// The call whose closure argument is being walked (reset at async boundaries and fns).
     closure_of: Option<usize>,
     /// Parameter names of the enclosing fn.
@@ -2149,7 +2152,13 @@ impl Walker<'_> {
                 self.walk_expr(&b.left);
                 self.walk_expr(&b.right);
             }
-            Expr::Unary(u) => self.walk_expr(&u.expr),
+            Expr::Unary(u) => {
+                // `flags & !O_NONBLOCK` clears the flag: no switch to non-blocking mode.
+                let saved = self.negated;
+                self.negated = matches!(u.op, syn::UnOp::Not(_));
+                self.walk_expr(&u.expr);
+                self.negated = saved;
+            }
             Expr::Break(b) => {
                 if let Some(e) = &b.expr {
                     self.walk_expr(e);
@@ -2202,9 +2211,13 @@ impl Walker<'_> {
                 self.walk_expr(&t.expr)
             }
             Expr::Path(p) => {
-                if p.path.segments.last().is_some_and(|s| {
-                    s.ident == "O_NONBLOCK" || s.ident == "SOCK_NONBLOCK" || s.ident == "NONBLOCK"
-                }) {
+                if !self.negated
+                    && p.path.segments.last().is_some_and(|s| {
+                        s.ident == "O_NONBLOCK"
+                            || s.ident == "SOCK_NONBLOCK"
+                            || s.ident == "NONBLOCK"
+                    })
+                {
                     let loc = self.path_loc(&p.path);
                     self.note_nonblocking(loc);
                 }
