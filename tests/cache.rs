@@ -348,3 +348,36 @@ fn cargo_metadata_is_reused_until_the_workspace_changes() {
     let _ = std::fs::remove_file(&log);
     let _ = std::fs::remove_file(&wrapper);
 }
+
+#[test]
+fn a_rebuilt_tool_does_not_reuse_entries() {
+    // A copy of the binary stands for a rebuild: same version number, another file.
+    let s = package("cache-rebuilt");
+    let tool = s.0.join("tool/cargo-async-lint");
+    std::fs::create_dir(s.0.join("tool")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_cargo-async-lint"), &tool).unwrap();
+    let run_tool = || {
+        let before = entries(&s.0);
+        let o = std::process::Command::new(&tool)
+            .args(["--message-format", "json"])
+            .current_dir(&s.0)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .unwrap();
+        assert_eq!(findings(&o), 1, "{}", text(&o));
+        entries(&s.0).difference(&before).count()
+    };
+    assert_eq!(run_tool(), 1, "the cold run stores an entry");
+    assert_eq!(run_tool(), 0, "the same build reuses it");
+    // "Rebuilt": the executable's modification time changes.
+    let f = std::fs::File::options().write(true).open(&tool).unwrap();
+    f.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30))
+        .unwrap();
+    drop(f);
+    assert_eq!(
+        run_tool(),
+        1,
+        "a rebuilt tool lints again and stores its own entry"
+    );
+}
