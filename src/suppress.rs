@@ -50,9 +50,18 @@ pub fn scan(file: FileId, text: &str, items: &[(usize, usize)]) -> Vec<Suppressi
             continue;
         };
         let before = &line[..pos];
-        let Some(slashes) = before.rfind("//") else {
+        let Some(mut slashes) = before.rfind("//") else {
             continue;
         };
+        // The start of that comment's slashes (`///`, `//!`).
+        while slashes > 0 && before.as_bytes()[slashes - 1] == b'/' {
+            slashes -= 1;
+        }
+        // The marker must open the line's first comment: in
+        // ``/// write `// async-lint: allow(x)` here`` it is text inside a doc comment.
+        if comment_before(&line[..slashes]) {
+            continue;
+        }
         let comment_start = &before[slashes..];
         // Only a comment's own marker: `//`, `///`, `//!` followed by spaces.
         if !comment_start
@@ -125,6 +134,28 @@ pub fn scan(file: FileId, text: &str, items: &[(usize, usize)]) -> Vec<Suppressi
         });
     }
     out
+}
+
+/// Whether `code` (the part of a line before a `//`) already holds a comment: a `//` outside
+/// string and character literals.
+fn comment_before(code: &str) -> bool {
+    let b = code.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            // `'"'` is a character, not the start of a string.
+            b'\'' if !in_str && b.get(i + 1) == Some(&b'"') && b.get(i + 2) == Some(&b'\'') => {
+                i += 2
+            }
+            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Our lints that a clippy lint name stands for.

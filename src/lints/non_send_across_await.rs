@@ -25,8 +25,8 @@ crate::declare_lint! {
     /// onto a multi-threaded executor is fine with an `Rc`, but only the shapes above are
     /// recognised: an `async` block stored in a variable first (`let f = async {..};
     /// spawn_local(f)`) or an async fn that is only ever run locally is still reported;
-    /// suppress the lint there. Raw
-    /// pointers and other `!Send` types are only recognised when listed in the configuration.
+    /// suppress the lint there. Raw pointers and other `!Send` types are only recognised when
+    /// listed in the configuration.
     /// `drop(rc)` before the `.await` ends the value's life here (as at run time), but rustc
     /// 1.95's `Send` analysis still counts an `Rc` used before the `drop` as held: end its
     /// scope with a block (`{ let rc = ..; .. }`) to satisfy the compiler too.

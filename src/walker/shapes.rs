@@ -1,0 +1,136 @@
+//! Pure functions over syntax, with no scope or state: what a pattern binds, whether a
+//! branch diverges, which names an expression uses.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::visit::Visit;
+use syn::{Expr, Item, Pat, Stmt, Type};
+
+/// Names used in an expression (single-segment paths, and identifiers inside macro calls).
+#[derive(Default)]
+pub(super) struct IdentCollector(pub(super) Vec<String>);
+
+impl<'ast> Visit<'ast> for IdentCollector {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(i) = p.path.get_ident() {
+            self.0.push(i.to_string());
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        fn scan(ts: TokenStream, out: &mut Vec<String>) {
+            for t in ts {
+                match t {
+                    TokenTree::Ident(i) => out.push(i.to_string()),
+                    TokenTree::Group(g) => scan(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        scan(m.tokens.clone(), &mut self.0);
+    }
+
+    // Nested items are not part of the body.
+    fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// The span of the first name a pattern binds.
+pub(super) fn pat_ident_span(p: &Pat) -> Option<Span> {
+    match p {
+        Pat::Ident(pi) => Some(pi.ident.span()),
+        Pat::Type(pt) => pat_ident_span(&pt.pat),
+        Pat::Reference(r) => pat_ident_span(&r.pat),
+        Pat::Paren(x) => pat_ident_span(&x.pat),
+        Pat::Tuple(t) => t.elems.iter().find_map(pat_ident_span),
+        Pat::TupleStruct(t) => t.elems.iter().find_map(pat_ident_span),
+        Pat::Struct(s) => s.fields.iter().find_map(|f| pat_ident_span(&f.pat)),
+        _ => None,
+    }
+}
+
+/// Whether a condition is (or chains) an `if let` / `while let`.
+pub(super) fn has_let(e: &Expr) -> bool {
+    match e {
+        Expr::Let(_) => true,
+        Expr::Binary(b) => has_let(&b.left) || has_let(&b.right),
+        Expr::Paren(p) => has_let(&p.expr),
+        _ => false,
+    }
+}
+
+/// Whether a pattern binds any name.
+pub(super) fn pat_binds(p: &Pat) -> bool {
+    let mut names = Vec::new();
+    pat_idents(p, &mut names);
+    !names.is_empty()
+}
+
+/// Whether control never continues after an expression (`return`, `break`, `continue`,
+/// `panic!`), so a branch ending in it does not reach the code after the branches.
+pub(super) fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Block(b) => block_diverges(&b.block),
+        Expr::Macro(m) => is_panic_macro(&m.mac),
+        _ => false,
+    }
+}
+
+pub(super) fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(Stmt::Expr(e, _)) => diverges(e),
+        Some(Stmt::Macro(m)) => is_panic_macro(&m.mac),
+        _ => false,
+    }
+}
+
+pub(super) fn is_panic_macro(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        s.ident == "panic"
+            || s.ident == "unreachable"
+            || s.ident == "todo"
+            || s.ident == "unimplemented"
+    })
+}
+pub(super) fn path_start(path: &syn::Path) -> Span {
+    match (&path.leading_colon, path.segments.first()) {
+        (Some(c), _) => c.spans[0],
+        (None, Some(seg)) => seg.ident.span(),
+        (None, None) => Span::call_site(),
+    }
+}
+pub(super) fn pat_idents(pat: &Pat, out: &mut Vec<String>) {
+    match pat {
+        Pat::Ident(pi) => out.push(pi.ident.to_string()),
+        Pat::Type(pt) => pat_idents(&pt.pat, out),
+        Pat::Reference(r) => pat_idents(&r.pat, out),
+        Pat::Paren(p) => pat_idents(&p.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_idents(&f.pat, out)),
+        _ => {}
+    }
+}
+
+pub(super) fn type_short_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(tp) => last_ident(&tp.path),
+        Type::Reference(r) => type_short_name(&r.elem),
+        _ => "_".into(),
+    }
+}
+
+/// A path whose last segment is capitalised names a tuple struct or enum variant.
+pub(super) fn is_constructor_path(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| {
+        s.ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
+    })
+}
+
+pub(super) fn last_ident(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
