@@ -193,4 +193,63 @@ impl Walker<'_> {
             }
         }
     }
+
+    /// An `async` block: a future of its own, with the live values it captures; driven
+    /// locally (no `Send` needed) when handed straight to `spawn_local` / `block_on`.
+    pub(super) fn walk_async_block(&mut self, a: &syn::ExprAsync) {
+        let local = std::mem::take(&mut self.local_async_next);
+        let saved = self.closure_of.take();
+        let captured = self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
+        self.live.enter_frame(local);
+        self.live.enter_block();
+        for (name, parts) in captured {
+            self.live.bind(name, parts);
+        }
+        let saved_sc = std::mem::take(&mut self.sync_closures);
+        self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
+        self.sync_closures = saved_sc;
+        self.live.exit_block(self.file, self.cur_fn);
+        self.live.exit_frame(self.file, self.cur_fn);
+        self.closure_of = saved;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::calls;
+    use crate::facts::Ctx;
+
+    #[test]
+    fn async_context_and_islands() {
+        let src = r#"
+            async fn a() {
+                one();
+                let c = || two();
+                tokio::task::spawn_blocking(|| three());
+                fn nested() { four(); }
+                async fn nested_async() { five(); }
+            }
+            fn s() {
+                six();
+                let fut = async { seven(); };
+                let ac = async || eight();
+            }
+        "#;
+        let kb_calls = calls(src);
+        let ctx = |name: &str| {
+            kb_calls
+                .iter()
+                .find(|(p, _)| p.ends_with(name))
+                .map(|(_, c)| *c)
+        };
+        assert_eq!(ctx("one"), Some(Ctx::Async));
+        assert_eq!(ctx("two"), Some(Ctx::Async));
+        // With an empty knowledge base spawn_blocking is not an island: only data decides.
+        assert_eq!(ctx("three"), Some(Ctx::Async));
+        assert_eq!(ctx("four"), Some(Ctx::Sync));
+        assert_eq!(ctx("five"), Some(Ctx::Async));
+        assert_eq!(ctx("six"), Some(Ctx::Sync));
+        assert_eq!(ctx("seven"), Some(Ctx::Async));
+        assert_eq!(ctx("eight"), Some(Ctx::Async));
+    }
 }

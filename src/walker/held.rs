@@ -212,3 +212,37 @@ impl Walker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::walk_src;
+    use crate::kb::Kb;
+
+    /// (binding name or "tmp", number of awaits) of every held value in `src`.
+    fn held(src: &str) -> Vec<(String, usize)> {
+        walk_src(Kb::builtin(), src)
+            .facts
+            .held
+            .iter()
+            .map(|h| {
+                (
+                    h.name.clone().unwrap_or_else(|| "tmp".into()),
+                    h.awaits.len(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn temporaries_live_to_the_end_of_their_statement() {
+        let src = r#"
+            async fn c(m: &std::sync::Mutex<Vec<u32>>) {
+                m.lock().unwrap().push(f().await);
+                let n = m.lock().unwrap().len();
+                g().await;
+            }
+        "#;
+        // `n` is recorded too (its type is resolved, and dismissed, at crate level).
+        assert_eq!(held(src), [("tmp".to_string(), 1), ("n".to_string(), 1)]);
+    }
+}

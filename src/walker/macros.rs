@@ -216,3 +216,43 @@ impl Walker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::paths;
+
+    #[test]
+    fn macros_with_expression_arguments_are_walked() {
+        let src = r#"
+            async fn a() {
+                println!("{}", one());
+                let v = vec![two(); 3];
+                assert_eq!(three(), 1, "msg {}", four());
+                tokio::select! {
+                    biased;
+                    x = five() => { six(x) }
+                    _ = seven(), if eight() => nine(),
+                    else => ten(),
+                }
+                tracing::info!(field = %eleven(), "text");
+                my_macro!(twelve());
+                tracing::warn!(parent: None, { a = thirteen(), b.c = ?fourteen() }, "m {}", 1);
+                println!("{:?}", { fifteen() });
+            }
+        "#;
+        let p = paths(src);
+        for name in [
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "thirteen", "fourteen", "fifteen",
+        ] {
+            assert!(
+                p.iter().any(|x| x.ends_with(name)),
+                "{name} missing from {p:?}"
+            );
+        }
+        assert!(
+            !p.iter().any(|x| x.ends_with("twelve")),
+            "unknown macros are not walked"
+        );
+    }
+}

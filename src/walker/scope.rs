@@ -564,3 +564,211 @@ impl<'a> Scopes<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{calls, paths};
+    use super::*;
+
+    /// Scopes for a crate `demo` whose root module holds the items of `src`.
+    fn module<'a>(kb: &'a Kb, src: &str) -> (Scopes<'a>, syn::File) {
+        let file = syn::parse_file(src).unwrap();
+        let mut scopes = Scopes::new(kb, "demo".into());
+        let _ = scopes.enter_module("demo", &file.items);
+        (scopes, file)
+    }
+
+    fn resolve(scopes: &Scopes<'_>, path: &str) -> Vec<String> {
+        let segs: Vec<String> = path.split("::").map(String::from).collect();
+        match scopes.resolve(&segs) {
+            Resolved::Paths(p) => p,
+            Resolved::Local => vec!["<local>".into()],
+        }
+    }
+
+    #[test]
+    fn module_scope_resolves_without_a_walk() {
+        let kb = Kb::default();
+        let (scopes, _file) = module(
+            &kb,
+            r#"
+            use std::fs;
+            use tokio::time::{self, sleep as nap};
+            use crate::inner::helper;
+            mod inner { pub fn helper() {} }
+            fn local() {}
+        "#,
+        );
+        assert_eq!(resolve(&scopes, "fs::read"), ["std::fs::read"]);
+        assert_eq!(resolve(&scopes, "nap"), ["tokio::time::sleep"]);
+        assert_eq!(resolve(&scopes, "time::timeout"), ["tokio::time::timeout"]);
+        assert_eq!(resolve(&scopes, "helper"), ["demo::inner::helper"]);
+        assert_eq!(resolve(&scopes, "local"), ["demo::local"]);
+        assert_eq!(resolve(&scopes, "self::local"), ["demo::local"]);
+        assert_eq!(resolve(&scopes, "Vec::new"), ["std::vec::Vec::new"]);
+        // Unknown names are taken as written (an extern crate path).
+        assert_eq!(
+            resolve(&scopes, "serde_json::from_str"),
+            ["serde_json::from_str"]
+        );
+    }
+
+    #[test]
+    fn imports_of_one_name_under_other_cfgs_are_all_candidates() {
+        let kb = Kb::default();
+        let (scopes, _file) = module(
+            &kb,
+            r#"
+            #[cfg(unix)]
+            use std::os::unix::net::UnixStream as Stream;
+            #[cfg(windows)]
+            use uds_windows::UnixStream as Stream;
+        "#,
+        );
+        assert_eq!(
+            resolve(&scopes, "Stream::connect"),
+            [
+                "std::os::unix::net::UnixStream::connect",
+                "uds_windows::UnixStream::connect"
+            ]
+        );
+    }
+
+    #[test]
+    fn blocks_shadow_the_module_and_locals_shadow_imports() {
+        let kb = Kb::default();
+        let (mut scopes, _file) = module(&kb, "use std::thread::sleep;");
+        assert_eq!(resolve(&scopes, "sleep"), ["std::thread::sleep"]);
+        let block: syn::Block = syn::parse_str("{ use tokio::time::sleep; }").unwrap();
+        let mut scope = Scope::default();
+        let items = block.stmts.iter().filter_map(|s| match s {
+            syn::Stmt::Item(i) => Some(i),
+            _ => None,
+        });
+        scopes.collect_items(items, "demo::f", &mut scope);
+        scopes.blocks.push(scope);
+        assert_eq!(resolve(&scopes, "sleep"), ["tokio::time::sleep"]);
+        scopes.add_local("sleep".into(), Ty::Unknown);
+        assert_eq!(resolve(&scopes, "sleep"), ["<local>"]);
+        scopes.blocks.pop();
+        assert_eq!(resolve(&scopes, "sleep"), ["std::thread::sleep"]);
+    }
+
+    #[test]
+    fn reexports_are_resolved_and_sorted() {
+        let kb = Kb::default();
+        let (scopes, _file) = module(
+            &kb,
+            "pub use std::fs::read as load; pub use crate::inner::*; mod inner {}",
+        );
+        assert_eq!(
+            scopes.reexports(),
+            [
+                ("demo::*".to_string(), "demo::inner".to_string()),
+                ("demo::load".to_string(), "std::fs::read".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn use_forms_resolve() {
+        let src = r#"
+            use std::thread;
+            use std::fs::read as r;
+            use std::{fs, thread::sleep as nap};
+            use std::io::{self, Read};
+            fn f() {
+                thread::sleep(d);
+                r(p);
+                fs::write(p, b);
+                nap(d);
+                io::stdin();
+                ::std::process::exit(1);
+                core::mem::drop(x);
+            }
+        "#;
+        assert_eq!(
+            paths(src),
+            [
+                "std::thread::sleep",
+                "std::fs::read",
+                "std::fs::write",
+                "std::thread::sleep",
+                "std::io::stdin",
+                "std::process::exit",
+                "std::mem::drop",
+            ]
+        );
+    }
+
+    #[test]
+    fn local_items_shadow_and_crate_paths() {
+        let src = r#"
+            mod fs { pub fn read() {} }
+            fn sleep() {}
+            mod inner {
+                use super::fs;
+                pub fn g() { fs::read(); super::sleep(); crate::sleep(); self::h(); }
+                fn h() {}
+            }
+            fn f() { fs::read(); sleep(); inner::g(); }
+        "#;
+        assert_eq!(
+            paths(src),
+            [
+                "demo::fs::read",
+                "demo::sleep",
+                "demo::sleep",
+                "demo::inner::h",
+                "demo::fs::read",
+                "demo::sleep",
+                "demo::inner::g",
+            ]
+        );
+    }
+
+    #[test]
+    fn block_level_use_and_locals_shadow_imports() {
+        let src = r#"
+            use std::thread::sleep;
+            async fn f() {
+                sleep(d);
+                {
+                    use tokio::time::sleep;
+                    sleep(d);
+                }
+                let sleep = |d| ();
+                sleep(d);
+            }
+        "#;
+        assert_eq!(paths(src), ["std::thread::sleep", "tokio::time::sleep"]);
+    }
+
+    #[test]
+    fn import_cycles_terminate() {
+        let src = r#"
+            use super::helper;
+            use self::a as b;
+            use self::b as a;
+            fn f() { helper(); a(); b::c(); }
+        "#;
+        assert_eq!(paths(src).len(), 3);
+    }
+
+    #[test]
+    fn globs_and_super_glob() {
+        let src = r#"
+            use std::fs::*;
+            fn helper() {}
+            fn f() { read(p); helper(); }
+            mod tests {
+                use super::*;
+                fn t() { helper(); }
+            }
+        "#;
+        let p = calls(src);
+        assert_eq!(p[0].0, "std::fs::read");
+        assert_eq!(p[1].0, "demo::helper");
+        assert_eq!(p[2].0, "demo::helper");
+    }
+}

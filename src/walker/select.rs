@@ -12,61 +12,9 @@ use syn::{Expr, Pat};
 impl Walker<'_> {
     /// `tokio::select!` / `futures::select!`: branch futures, preconditions and handlers.
     pub(super) fn walk_select(&mut self, tokens: TokenStream, at: Loc) {
-        let parsed = (|input: ParseStream| -> syn::Result<Vec<SelectBranch>> {
-            let mut branches = Vec::new();
-            if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "biased" {
-                input.parse::<syn::Ident>()?;
-                input.parse::<syn::Token![;]>()?;
-            }
-            while !input.is_empty() {
-                if input.peek(syn::Token![else])
-                    || input.peek(syn::Ident) && {
-                        let f = input.fork();
-                        f.parse::<syn::Ident>()
-                            .map(|i| i == "default" || i == "complete")
-                            .unwrap_or(false)
-                            && f.peek(syn::Token![=>])
-                    }
-                {
-                    if input.peek(syn::Token![else]) {
-                        input.parse::<syn::Token![else]>()?;
-                    } else {
-                        input.parse::<syn::Ident>()?;
-                    }
-                    input.parse::<syn::Token![=>]>()?;
-                    let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
-                    input.parse::<Option<syn::Token![,]>>()?;
-                    branches.push(SelectBranch {
-                        pat: None,
-                        fut: None,
-                        cond: None,
-                        handler,
-                    });
-                    continue;
-                }
-                let pat = Pat::parse_multi_with_leading_vert(input)?;
-                input.parse::<syn::Token![=]>()?;
-                let fut: Expr = input.parse()?;
-                let mut cond = None;
-                if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
-                    input.parse::<syn::Token![,]>()?;
-                    input.parse::<syn::Token![if]>()?;
-                    cond = Some(input.parse::<Expr>()?);
-                }
-                input.parse::<syn::Token![=>]>()?;
-                let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
-                input.parse::<Option<syn::Token![,]>>()?;
-                branches.push(SelectBranch {
-                    pat: Some(pat),
-                    fut: Some(fut),
-                    cond,
-                    handler,
-                });
-            }
-            Ok(branches)
-        })
-        .parse2(tokens);
-        let Ok(branches) = parsed else { return };
+        let Ok(branches) = parse_select.parse2(tokens) else {
+            return;
+        };
         let mut facts = Vec::new();
         for b in &branches {
             if let Some(f) = &b.fut {
@@ -117,4 +65,60 @@ struct SelectBranch {
     fut: Option<Expr>,
     cond: Option<Expr>,
     handler: Expr,
+}
+
+/// The branches of a `select!` body: `biased;`, then `pat = fut [, if cond] => handler`
+/// branches and `else` / `default` / `complete` handlers.
+fn parse_select(input: ParseStream) -> syn::Result<Vec<SelectBranch>> {
+    let mut branches = Vec::new();
+    if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "biased" {
+        input.parse::<syn::Ident>()?;
+        input.parse::<syn::Token![;]>()?;
+    }
+    while !input.is_empty() {
+        if input.peek(syn::Token![else])
+            || input.peek(syn::Ident) && {
+                let f = input.fork();
+                f.parse::<syn::Ident>()
+                    .map(|i| i == "default" || i == "complete")
+                    .unwrap_or(false)
+                    && f.peek(syn::Token![=>])
+            }
+        {
+            if input.peek(syn::Token![else]) {
+                input.parse::<syn::Token![else]>()?;
+            } else {
+                input.parse::<syn::Ident>()?;
+            }
+            input.parse::<syn::Token![=>]>()?;
+            let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
+            input.parse::<Option<syn::Token![,]>>()?;
+            branches.push(SelectBranch {
+                pat: None,
+                fut: None,
+                cond: None,
+                handler,
+            });
+            continue;
+        }
+        let pat = Pat::parse_multi_with_leading_vert(input)?;
+        input.parse::<syn::Token![=]>()?;
+        let fut: Expr = input.parse()?;
+        let mut cond = None;
+        if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+            input.parse::<syn::Token![,]>()?;
+            input.parse::<syn::Token![if]>()?;
+            cond = Some(input.parse::<Expr>()?);
+        }
+        input.parse::<syn::Token![=>]>()?;
+        let handler: Expr = input.call(Expr::parse_with_earlier_boundary_rule)?;
+        input.parse::<Option<syn::Token![,]>>()?;
+        branches.push(SelectBranch {
+            pat: Some(pat),
+            fut: Some(fut),
+            cond,
+            handler,
+        });
+    }
+    Ok(branches)
 }

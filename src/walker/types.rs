@@ -239,3 +239,101 @@ impl Scopes<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::Kb;
+    use crate::walker::scope::Scope;
+
+    /// Scopes inside a fn body of crate `demo`, whose root module holds `items`.
+    fn scopes<'a>(kb: &'a Kb, items: &str) -> Scopes<'a> {
+        let file = syn::parse_file(items).unwrap();
+        let mut s = Scopes::new(kb, "demo".into());
+        let _ = s.enter_module("demo", &file.items);
+        s.blocks.push(Scope::default());
+        s
+    }
+
+    fn ty(s: &str) -> Type {
+        syn::parse_str(s).unwrap()
+    }
+
+    fn expr(s: &str) -> Expr {
+        syn::parse_str(s).unwrap()
+    }
+
+    fn path(p: &str) -> Ty {
+        Ty::Path(p.into())
+    }
+
+    #[test]
+    fn declared_types_resolve_and_see_through_result_and_references() {
+        let kb = Kb::default();
+        let s = scopes(&kb, "use std::sync::{Arc, Mutex}; struct Db;");
+        assert_eq!(s.ty_of_type(&ty("&Mutex<u32>")), path("std::sync::Mutex"));
+        assert_eq!(s.ty_of_type(&ty("std::io::Result<Db>")), path("demo::Db"));
+        assert_eq!(
+            s.ty_of_type(&ty("Arc<Mutex<u32>>")),
+            Ty::Wrap("std::sync::Arc".into(), Arc::new(path("std::sync::Mutex")))
+        );
+        assert_eq!(
+            s.ty_of_type(&ty("(Db, &str)")),
+            Ty::Tuple(vec![path("demo::Db"), path("str")])
+        );
+        // Primitives and single unresolved names (generic parameters) are no evidence.
+        assert_eq!(s.ty_of_type(&ty("u64")), Ty::Unknown);
+        assert_eq!(s.ty_of_type(&ty("M")), Ty::Unknown);
+    }
+
+    #[test]
+    fn expressions_carry_evidence_through_constructors_and_chains() {
+        let kb = Kb::default();
+        let mut s = scopes(&kb, "use std::rc::Rc; use std::cell::RefCell; struct Conn;");
+        assert_eq!(
+            s.ty_of_expr(&expr("RefCell::new(1)")),
+            Ty::ReturnOf(vec!["std::cell::RefCell::new".into()])
+        );
+        assert_eq!(
+            s.ty_of_expr(&expr("Rc::new(Conn {})")),
+            Ty::Wrap("std::rc::Rc".into(), Arc::new(path("demo::Conn")))
+        );
+        s.add_local("c".into(), path("demo::Conn"));
+        // `?`, `.await`, `.unwrap()` and references are transparent; other methods are kept
+        // for the crate index to resolve.
+        assert_eq!(s.ty_of_expr(&expr("(&c).unwrap()")), path("demo::Conn"));
+        assert_eq!(
+            s.ty_of_expr(&expr("c.lock().await?.field")),
+            Ty::Field(
+                Arc::new(Ty::MethodRet(Arc::new(path("demo::Conn")), "lock".into())),
+                "field".into()
+            )
+        );
+        // `*guard` is the guarded value, not the guard; an unknown local is no evidence.
+        assert_eq!(s.ty_of_expr(&expr("*c")), Ty::Unknown);
+        assert_eq!(s.ty_of_expr(&expr("other.lock()")), Ty::Unknown);
+    }
+
+    #[test]
+    fn patterns_bind_their_names_with_the_evidence_of_their_part() {
+        let kb = Kb::default();
+        let mut s = scopes(&kb, "struct A; struct B;");
+        let pat = |src: &str| -> Pat {
+            let stmt: syn::Stmt = syn::parse_str(&format!("let {src} = x;")).unwrap();
+            match stmt {
+                syn::Stmt::Local(l) => l.pat,
+                _ => unreachable!(),
+            }
+        };
+        let both = Ty::Tuple(vec![path("demo::A"), path("demo::B")]);
+        s.bind_pat(&pat("(a, Some(b))"), both);
+        assert_eq!(s.local_ty("a"), Some(path("demo::A")));
+        assert_eq!(s.local_ty("b"), Some(path("demo::B")));
+        // An annotation wins over the initialiser's evidence.
+        s.bind_pat(&pat("c: B"), path("demo::A"));
+        assert_eq!(s.local_ty("c"), Some(path("demo::B")));
+        // Variants other than `Ok` / `Some` give no evidence.
+        s.bind_pat(&pat("Err(e)"), path("demo::A"));
+        assert_eq!(s.local_ty("e"), Some(Ty::Unknown));
+    }
+}

@@ -10,10 +10,9 @@ use super::shapes::{
 };
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
-use crate::facts::{CallSite, Callee, Ctx, DropKind, Dropped, Ty};
+use crate::facts::{CallSite, Callee, DropKind, Dropped, Ty};
 use crate::source::Loc;
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
 
 impl Walker<'_> {
@@ -218,139 +217,13 @@ impl Walker<'_> {
         self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
     }
 
-    pub(super) fn walk_expr_inner(&mut self, e: &Expr) {
+    /// One expression: the plain forms are walked here, the rest by a method each.
+    fn walk_expr_inner(&mut self, e: &Expr) {
         match e {
-            Expr::Call(c) => {
-                let mut island = false;
-                let mut idx = None;
-                if let Expr::Path(p) = &*c.func
-                    && p.qself.is_none()
-                    && is_constructor_path(&p.path)
-                {
-                    // `Some(x)`, `Ok(x)`, `Poll::Ready(x)`, `Wrapper(x)`: a tuple struct or
-                    // variant, not a function (by Rust's naming convention).
-                    self.awaited_next = false;
-                } else if let Expr::Path(p) = &*c.func
-                    && p.qself.is_none()
-                {
-                    match self.scopes.resolve(&path_segments(&p.path)) {
-                        Resolved::Paths(paths) if !paths.is_empty() => {
-                            island = paths.iter().any(|p| self.kb.is_island_fn(p));
-                            let loc = self.path_loc(&p.path);
-                            let expr_loc =
-                                self.call_loc(loc, path_start(&p.path), c.paren_token.span.close());
-                            let is_drop = paths.iter().any(|p| p == "std::mem::drop");
-                            let callee = Callee::Path(paths);
-                            let i = self.record_call(callee, loc, expr_loc, &c.args);
-                            idx = Some(i);
-                            if !self.drop_watch.is_empty() {
-                                self.check_dropped_call(e, i, loc);
-                            }
-                            if is_drop && let Some(arg) = c.args.first() {
-                                self.watch_dropped(arg, DropKind::Drop);
-                            }
-                        }
-                        _ => {
-                            self.awaited_next = false;
-                            // Calling a local async closure makes a future.
-                            if !self.drop_watch.is_empty()
-                                && let Some(i) = p.path.get_ident()
-                                && self.scopes.local_ty(&i.to_string())
-                                    == Some(Ty::Path(ASYNC_CLOSURE.into()))
-                                && let Some(pos) = self
-                                    .drop_watch
-                                    .iter()
-                                    .position(|(x, _)| std::ptr::eq(*x, e))
-                            {
-                                let (_, kind) = self.drop_watch.swap_remove(pos);
-                                let loc = self.path_loc(&p.path);
-                                self.dropped(Dropped::AsyncBlock, kind, loc);
-                            }
-                        }
-                    }
-                } else {
-                    self.awaited_next = false;
-                    self.walk_expr(&c.func);
-                }
-                for a in &c.args {
-                    self.walk_arg(idx, a, island);
-                }
-                if self.live.active() {
-                    self.move_args(&c.args);
-                    let produces = match &*c.func {
-                        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-                            let f = s.ident.to_string();
-                            matches!(f.as_str(), "new" | "clone" | "downgrade" | "current")
-                                && self.scopes.resolve_paths(&p.path).is_some_and(|ps| {
-                                    ps.iter().any(|p| self.kb.may_produce_held_fn(p))
-                                })
-                        }),
-                        _ => false,
-                    };
-                    self.maybe_temp(e, produces);
-                }
-            }
-            Expr::MethodCall(m) => {
-                let name = m.method.to_string();
-                let recv = self.scopes.ty_of_expr(&m.receiver);
-                let loc = self.loc(m.method.span());
-                if name == "set_nonblocking"
-                    && matches!(m.args.first(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
-                {
-                    self.note_nonblocking(loc);
-                }
-                let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
-                let callee = Callee::Method {
-                    recv,
-                    name: name.clone(),
-                };
-                let idx = self.record_call(callee, loc, expr_loc, &m.args);
-                if !self.drop_watch.is_empty() {
-                    self.check_dropped_call(e, idx, loc);
-                }
-                self.walk_expr(&m.receiver);
-                let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
-                for a in &m.args {
-                    self.walk_arg(Some(idx), a, island);
-                }
-                if self.live.active() {
-                    self.move_args(&m.args);
-                    if CONSUMING_METHODS.contains(&name.as_str()) {
-                        self.move_args(std::iter::once(&*m.receiver));
-                    }
-                    self.maybe_temp(e, self.kb.may_produce_held_method(&name));
-                }
-            }
-            Expr::Await(a) => {
-                let mut base = &*a.base;
-                while let Expr::Paren(p) = base {
-                    base = &p.expr;
-                }
-                self.awaited_next = matches!(base, Expr::Call(_) | Expr::MethodCall(_));
-                self.walk_expr(&a.base);
-                self.awaited_next = false;
-                if self.live.active() {
-                    let loc = Loc::between(a.dot_token.span, a.await_token.span);
-                    self.live.on_await(loc);
-                }
-            }
-            Expr::Async(a) => {
-                let local = std::mem::take(&mut self.local_async_next);
-                let saved = self.closure_of.take();
-                let captured =
-                    self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
-                self.live.enter_frame(local);
-                self.live.enter_block();
-                for (name, parts) in captured {
-                    self.live.bind(name, parts);
-                }
-                let saved_sc = std::mem::take(&mut self.sync_closures);
-                self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
-                self.sync_closures = saved_sc;
-                self.live.exit_block(self.file, self.cur_fn);
-                self.live.exit_frame(self.file, self.cur_fn);
-                self.closure_of = saved;
-            }
+            Expr::Call(c) => self.walk_call(e, c),
+            Expr::MethodCall(m) => self.walk_method_call(e, m),
+            Expr::Await(a) => self.walk_await(a),
+            Expr::Async(a) => self.walk_async_block(a),
             Expr::Closure(c) => self.walk_closure(c),
             Expr::Block(b) => self.walk_block(&b.block),
             Expr::Unsafe(u) => self.walk_block(&u.block),
@@ -361,86 +234,11 @@ impl Walker<'_> {
                 self.walk_block(&l.body);
                 self.loops -= 1;
             }
-            Expr::While(w) => {
-                // `while cond`: the condition is a terminating scope; `while let` scrutinee
-                // temporaries live through the body.
-                let (cond_stmt, _) = self.walk_condition(&w.cond);
-                self.loops += 1;
-                self.walk_block(&w.body);
-                self.loops -= 1;
-                self.live.exit_block(self.file, self.cur_fn);
-                self.scopes.blocks.pop();
-                self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
-            }
-            Expr::ForLoop(f) => {
-                self.walk_expr(&f.expr);
-                let recv = self.scopes.ty_of_expr(&f.expr);
-                if recv != Ty::Unknown {
-                    let loc = self.loc(f.expr.span());
-                    let callee = Callee::Method {
-                        recv,
-                        name: "into_iter".into(),
-                    };
-                    self.record_call(callee, loc, loc, []);
-                }
-                self.scopes.blocks.push(Scope::default());
-                self.scopes.bind_pat(&f.pat, Ty::Unknown);
-                self.loops += 1;
-                self.walk_block(&f.body);
-                self.loops -= 1;
-                self.scopes.blocks.pop();
-            }
+            Expr::While(w) => self.walk_while(w),
+            Expr::ForLoop(f) => self.walk_for(f),
             Expr::If(i) => self.walk_if(i),
-            Expr::Let(l) => {
-                let mut leaves = Vec::new();
-                if pat_binds(&l.pat) {
-                    binding_leaves(&l.expr, &mut leaves);
-                }
-                let saved = std::mem::replace(
-                    &mut self.bound,
-                    leaves.iter().map(|e| *e as *const Expr).collect(),
-                );
-                self.walk_expr(&l.expr);
-                self.bound = saved;
-                if self.live.active() {
-                    self.bind_live(&l.pat, &leaves);
-                }
-                let ty = self.scopes.ty_of_expr(&l.expr);
-                self.scopes.bind_pat(&l.pat, ty);
-            }
-            Expr::Match(m) => {
-                // Scrutinee temporaries live to the end of the enclosing statement; what an
-                // arm's pattern binds lives in that arm.
-                let mut leaves = Vec::new();
-                if m.arms.iter().any(|a| pat_binds(&a.pat)) {
-                    binding_leaves(&m.expr, &mut leaves);
-                }
-                let saved = std::mem::replace(
-                    &mut self.bound,
-                    leaves.iter().map(|e| *e as *const Expr).collect(),
-                );
-                self.walk_expr(&m.expr);
-                self.bound = saved;
-                let ty = self.scopes.ty_of_expr(&m.expr);
-                let alive = self.live.alive();
-                let mut killed = Vec::with_capacity(m.arms.len());
-                for arm in &m.arms {
-                    self.scopes.blocks.push(Scope::default());
-                    self.live.enter_block();
-                    if self.live.active() {
-                        self.bind_live(&arm.pat, &leaves);
-                    }
-                    self.scopes.bind_pat(&arm.pat, ty.clone());
-                    if let Pat::Guard(g) = &arm.pat {
-                        self.walk_expr(&g.guard);
-                    }
-                    self.walk_expr(&arm.body);
-                    self.live.exit_block(self.file, self.cur_fn);
-                    self.scopes.blocks.pop();
-                    killed.push(self.live.branch_reset(&alive, diverges(&arm.body)));
-                }
-                self.live.branch_merge(&killed);
-            }
+            Expr::Let(l) => self.walk_let_expr(l),
+            Expr::Match(m) => self.walk_match(m),
             Expr::Macro(m) => self.walk_macro(&m.mac),
             Expr::Array(a) => a.elems.iter().for_each(|e| self.walk_expr(e)),
             Expr::Tuple(t) => t.elems.iter().for_each(|e| self.walk_expr(e)),
@@ -510,24 +308,235 @@ impl Walker<'_> {
                 // `fut().await?` keeps the await flag on the call below `?`.
                 self.walk_expr(&t.expr)
             }
-            Expr::Path(p) => {
-                if !self.negated
-                    && p.path.segments.last().is_some_and(|s| {
-                        s.ident == "O_NONBLOCK"
-                            || s.ident == "SOCK_NONBLOCK"
-                            || s.ident == "NONBLOCK"
-                    })
-                {
+            Expr::Path(p) => self.walk_path_expr(p),
+            _ => {}
+        }
+    }
+
+    /// A call `f(args)`: resolved, recorded with its context; its arguments walked (closures
+    /// handed to an island in the island's context).
+    fn walk_call(&mut self, e: &Expr, c: &syn::ExprCall) {
+        let mut island = false;
+        let mut idx = None;
+        if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && is_constructor_path(&p.path)
+        {
+            // `Some(x)`, `Ok(x)`, `Poll::Ready(x)`, `Wrapper(x)`: a tuple struct or
+            // variant, not a function (by Rust's naming convention).
+            self.awaited_next = false;
+        } else if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+        {
+            match self.scopes.resolve(&path_segments(&p.path)) {
+                Resolved::Paths(paths) if !paths.is_empty() => {
+                    island = paths.iter().any(|p| self.kb.is_island_fn(p));
                     let loc = self.path_loc(&p.path);
-                    self.note_nonblocking(loc);
+                    let expr_loc =
+                        self.call_loc(loc, path_start(&p.path), c.paren_token.span.close());
+                    let is_drop = paths.iter().any(|p| p == "std::mem::drop");
+                    let callee = Callee::Path(paths);
+                    let i = self.record_call(callee, loc, expr_loc, &c.args);
+                    idx = Some(i);
+                    if !self.drop_watch.is_empty() {
+                        self.check_dropped_call(e, i, loc);
+                    }
+                    if is_drop && let Some(arg) = c.args.first() {
+                        self.watch_dropped(arg, DropKind::Drop);
+                    }
                 }
-                if self.unused.iter().any(|b| !b.is_empty())
-                    && let Some(i) = p.path.get_ident()
-                {
-                    self.note_use(&i.to_string());
+                _ => {
+                    self.awaited_next = false;
+                    // Calling a local async closure makes a future.
+                    if !self.drop_watch.is_empty()
+                        && let Some(i) = p.path.get_ident()
+                        && self.scopes.local_ty(&i.to_string())
+                            == Some(Ty::Path(ASYNC_CLOSURE.into()))
+                        && let Some(pos) = self
+                            .drop_watch
+                            .iter()
+                            .position(|(x, _)| std::ptr::eq(*x, e))
+                    {
+                        let (_, kind) = self.drop_watch.swap_remove(pos);
+                        let loc = self.path_loc(&p.path);
+                        self.dropped(Dropped::AsyncBlock, kind, loc);
+                    }
                 }
             }
-            _ => {}
+        } else {
+            self.awaited_next = false;
+            self.walk_expr(&c.func);
+        }
+        for a in &c.args {
+            self.walk_arg(idx, a, island);
+        }
+        if self.live.active() {
+            self.move_args(&c.args);
+            let produces = match &*c.func {
+                Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+                    let f = s.ident.to_string();
+                    matches!(f.as_str(), "new" | "clone" | "downgrade" | "current")
+                        && self
+                            .scopes
+                            .resolve_paths(&p.path)
+                            .is_some_and(|ps| ps.iter().any(|p| self.kb.may_produce_held_fn(p)))
+                }),
+                _ => false,
+            };
+            self.maybe_temp(e, produces);
+        }
+    }
+
+    /// A method call `recv.m(args)`: recorded with the receiver's type evidence, then the
+    /// receiver and the arguments are walked.
+    fn walk_method_call(&mut self, e: &Expr, m: &syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let recv = self.scopes.ty_of_expr(&m.receiver);
+        let loc = self.loc(m.method.span());
+        if name == "set_nonblocking"
+            && matches!(m.args.first(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
+        {
+            self.note_nonblocking(loc);
+        }
+        let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
+        let callee = Callee::Method {
+            recv,
+            name: name.clone(),
+        };
+        let idx = self.record_call(callee, loc, expr_loc, &m.args);
+        if !self.drop_watch.is_empty() {
+            self.check_dropped_call(e, idx, loc);
+        }
+        self.walk_expr(&m.receiver);
+        let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+        for a in &m.args {
+            self.walk_arg(Some(idx), a, island);
+        }
+        if self.live.active() {
+            self.move_args(&m.args);
+            if CONSUMING_METHODS.contains(&name.as_str()) {
+                self.move_args(std::iter::once(&*m.receiver));
+            }
+            self.maybe_temp(e, self.kb.may_produce_held_method(&name));
+        }
+    }
+
+    /// `fut.await`: marks the call below as awaited; values alive here are held across it.
+    fn walk_await(&mut self, a: &syn::ExprAwait) {
+        let mut base = &*a.base;
+        while let Expr::Paren(p) = base {
+            base = &p.expr;
+        }
+        self.awaited_next = matches!(base, Expr::Call(_) | Expr::MethodCall(_));
+        self.walk_expr(&a.base);
+        self.awaited_next = false;
+        if self.live.active() {
+            let loc = Loc::between(a.dot_token.span, a.await_token.span);
+            self.live.on_await(loc);
+        }
+    }
+
+    /// `while cond { .. }` / `while let`.
+    fn walk_while(&mut self, w: &syn::ExprWhile) {
+        // `while cond`: the condition is a terminating scope; `while let` scrutinee
+        // temporaries live through the body.
+        let (cond_stmt, _) = self.walk_condition(&w.cond);
+        self.loops += 1;
+        self.walk_block(&w.body);
+        self.loops -= 1;
+        self.live.exit_block(self.file, self.cur_fn);
+        self.scopes.blocks.pop();
+        self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+    }
+
+    /// `for pat in expr { .. }`: the implicit `into_iter` call is recorded too.
+    fn walk_for(&mut self, f: &syn::ExprForLoop) {
+        self.walk_expr(&f.expr);
+        let recv = self.scopes.ty_of_expr(&f.expr);
+        if recv != Ty::Unknown {
+            let loc = self.loc(f.expr.span());
+            let callee = Callee::Method {
+                recv,
+                name: "into_iter".into(),
+            };
+            self.record_call(callee, loc, loc, []);
+        }
+        self.scopes.blocks.push(Scope::default());
+        self.scopes.bind_pat(&f.pat, Ty::Unknown);
+        self.loops += 1;
+        self.walk_block(&f.body);
+        self.loops -= 1;
+        self.scopes.blocks.pop();
+    }
+
+    /// `let pat = expr` in a condition: what it binds lives in the branch.
+    fn walk_let_expr(&mut self, l: &syn::ExprLet) {
+        let mut leaves = Vec::new();
+        if pat_binds(&l.pat) {
+            binding_leaves(&l.expr, &mut leaves);
+        }
+        let saved = std::mem::replace(
+            &mut self.bound,
+            leaves.iter().map(|e| *e as *const Expr).collect(),
+        );
+        self.walk_expr(&l.expr);
+        self.bound = saved;
+        if self.live.active() {
+            self.bind_live(&l.pat, &leaves);
+        }
+        let ty = self.scopes.ty_of_expr(&l.expr);
+        self.scopes.bind_pat(&l.pat, ty);
+    }
+
+    /// `match`: each arm in a scope of its own; values its pattern binds live in that arm.
+    fn walk_match(&mut self, m: &syn::ExprMatch) {
+        // Scrutinee temporaries live to the end of the enclosing statement; what an
+        // arm's pattern binds lives in that arm.
+        let mut leaves = Vec::new();
+        if m.arms.iter().any(|a| pat_binds(&a.pat)) {
+            binding_leaves(&m.expr, &mut leaves);
+        }
+        let saved = std::mem::replace(
+            &mut self.bound,
+            leaves.iter().map(|e| *e as *const Expr).collect(),
+        );
+        self.walk_expr(&m.expr);
+        self.bound = saved;
+        let ty = self.scopes.ty_of_expr(&m.expr);
+        let alive = self.live.alive();
+        let mut killed = Vec::with_capacity(m.arms.len());
+        for arm in &m.arms {
+            self.scopes.blocks.push(Scope::default());
+            self.live.enter_block();
+            if self.live.active() {
+                self.bind_live(&arm.pat, &leaves);
+            }
+            self.scopes.bind_pat(&arm.pat, ty.clone());
+            if let Pat::Guard(g) = &arm.pat {
+                self.walk_expr(&g.guard);
+            }
+            self.walk_expr(&arm.body);
+            self.live.exit_block(self.file, self.cur_fn);
+            self.scopes.blocks.pop();
+            killed.push(self.live.branch_reset(&alive, diverges(&arm.body)));
+        }
+        self.live.branch_merge(&killed);
+    }
+
+    /// A path used as a value: a non-blocking flag being set, or a use of a binding.
+    fn walk_path_expr(&mut self, p: &syn::ExprPath) {
+        if !self.negated
+            && p.path.segments.last().is_some_and(|s| {
+                s.ident == "O_NONBLOCK" || s.ident == "SOCK_NONBLOCK" || s.ident == "NONBLOCK"
+            })
+        {
+            let loc = self.path_loc(&p.path);
+            self.note_nonblocking(loc);
+        }
+        if self.unused.iter().any(|b| !b.is_empty())
+            && let Some(i) = p.path.get_ident()
+        {
+            self.note_use(&i.to_string());
         }
     }
 }
