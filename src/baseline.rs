@@ -45,7 +45,7 @@ pub fn write(report: &Report, path: &Path) -> Result<usize, String> {
         findings,
     };
     let text = serde_json::to_string_pretty(&b).map_err(|e| e.to_string())? + "\n";
-    crate::fix::write_atomically(path, text.as_bytes())
+    crate::util::fs::write_atomically(path, text.as_bytes())
         .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))?;
     Ok(n)
 }

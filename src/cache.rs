@@ -20,6 +20,7 @@ use crate::engine::{Options, PackageReport};
 use crate::project::Package;
 use crate::registry::{self, PARSE_ERROR};
 use crate::source::SourceFile;
+use crate::util::hash::{Fnv, hash_bytes};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -33,43 +34,6 @@ const KEEP: usize = 4;
 /// The name of the cache directory inside a target directory.
 pub const DIR_NAME: &str = "async-lint-cache";
 
-/// FNV-1a, 64 bits: small, stable across platforms and releases (unlike `DefaultHasher`).
-#[derive(Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    pub fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
-    }
-
-    /// A length-prefixed string, so that consecutive fields cannot run into each other.
-    pub fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.bytes(s.as_bytes());
-    }
-
-    pub fn path(&mut self, p: &Path) {
-        self.str(&p.to_string_lossy());
-    }
-
-    pub fn finish(self) -> u64 {
-        self.0
-    }
-}
-
 /// The hash of a file's contents (None: it cannot be read), read into a reused buffer (fresh
 /// allocations for every file made the kernel's page zeroing the largest cost of a warm run).
 fn hash_file_with(path: &Path, buf: &mut Vec<u8>) -> Option<u64> {
@@ -81,24 +45,6 @@ fn hash_file_with(path: &Path, buf: &mut Vec<u8>) -> Option<u64> {
 
 fn hash_file(path: &Path) -> Option<u64> {
     hash_file_with(path, &mut Vec::new())
-}
-
-/// The hash of a file's contents: FNV-1a's scheme on 8-byte words, with a xor-shift after each
-/// multiplication so high bits reach low ones. Every step is a bijection of the state, so
-/// changing any single word always changes the hash. 8 times fewer steps than byte-wise FNV.
-fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = Fnv::default();
-    h.u64(bytes.len() as u64);
-    let mut x = h.finish();
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-        x = (x ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        x ^= x >> 29;
-    }
-    let mut h = Fnv(x);
-    h.bytes(words.remainder());
-    h.finish()
 }
 
 fn absolute(path: &Path, cwd: &Path) -> PathBuf {
@@ -320,7 +266,7 @@ impl Entry {
             return;
         }
         let path = self.file();
-        if crate::fix::write_atomically(&path, &bytes).is_ok() {
+        if crate::util::fs::write_atomically(&path, &bytes).is_ok() {
             self.prune(&path);
         }
     }

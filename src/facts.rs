@@ -5,8 +5,8 @@
 //! reaches and what type a receiver has) is kept here and resolved at crate level by
 //! [`crate::index::CrateIndex`].
 
-use crate::fxhash::FxHashMap as HashMap;
 use crate::source::{FileId, Loc};
+use crate::util::fxhash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 /// Index of a function in [`CrateFacts::fns`].

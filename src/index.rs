@@ -2,8 +2,8 @@
 //! type evidence once all files of the crate have been walked.
 
 use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
-use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::kb::{Kb, Returns};
+use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;

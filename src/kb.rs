@@ -3,7 +3,7 @@
 //! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
 //! answers and their citations live in the TOML files, never in code.
 
-use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
 use std::sync::OnceLock;
 

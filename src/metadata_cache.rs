@@ -16,7 +16,8 @@
 //! directory, and live with the result cache in `<target dir>/async-lint-cache/`. Any problem
 //! is a miss.
 
-use crate::cache::{DIR_NAME, Fnv};
+use crate::cache::DIR_NAME;
+use crate::util::hash::Fnv;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -156,7 +157,7 @@ impl Start {
         if let Ok(bytes) = serde_json::to_vec(&entry)
             && std::fs::create_dir_all(&dir).is_ok()
         {
-            let _ = crate::fix::write_atomically(&dir.join(self.file_name()), &bytes);
+            let _ = crate::util::fs::write_atomically(&dir.join(self.file_name()), &bytes);
         }
     }
 

@@ -15,10 +15,10 @@ use crate::facts::{
     CallSite, Callee, CrateFacts, Ctx, DropKind, Dropped, DroppedValue, FnDef, FnId,
     SelectBranchFact, SelectFact, Ty,
 };
-use crate::fxhash::FxHashMap as HashMap;
 use crate::kb::Kb;
 use crate::liveness::{Liveness, Part};
 use crate::source::{FileId, Loc};
+use crate::util::fxhash::FxHashMap as HashMap;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::sync::Arc;
 use syn::parse::{ParseStream, Parser};
@@ -114,7 +114,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
 #[derive(Default)]
 struct Scope {
     /// Names of the items defined here; each one's canonical path is `item_prefix::name`.
-    items: crate::fxhash::FxHashSet<String>,
+    items: crate::util::fxhash::FxHashSet<String>,
     /// The module (or, for items in a fn body, the fn) the items belong to.
     item_prefix: String,
     /// `use` imports: name -> raw segments as written.
