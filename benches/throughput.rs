@@ -14,7 +14,7 @@
 //! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
 
 use cargo_async_lint::engine::{self, Options};
-use cargo_async_lint::project;
+use cargo_async_lint::workspace::discover;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -263,7 +263,7 @@ fn main() {
                 floor(&files, false);
             }
             _ => {
-                let ws = project::from_paths(&dirs).unwrap();
+                let ws = discover::from_paths(&dirs).unwrap();
                 engine::run(
                     ws,
                     &Options {
@@ -325,7 +325,7 @@ fn main() {
         }));
         let l = best_of(1, || {
             let t = Instant::now();
-            let ws = project::from_paths(&dirs).unwrap();
+            let ws = discover::from_paths(&dirs).unwrap();
             if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
                 eprintln!("discovery {:?}", t.elapsed());
             }

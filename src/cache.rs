@@ -17,10 +17,11 @@
 
 use crate::diag::Diagnostic;
 use crate::engine::{Options, PackageReport};
-use crate::project::Package;
 use crate::registry::{self, PARSE_ERROR};
 use crate::source::SourceFile;
 use crate::util::hash::{Fnv, hash_bytes};
+use crate::workspace::discover::Package;
+use crate::workspace::metadata_cache::DIR_NAME;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -31,8 +32,6 @@ const FORMAT: u64 = 1;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Entries kept per package (different options or recent states of the files).
 const KEEP: usize = 4;
-/// The name of the cache directory inside a target directory.
-pub const DIR_NAME: &str = "async-lint-cache";
 
 /// The hash of a file's contents (None: it cannot be read), read into a reused buffer (fresh
 /// allocations for every file made the kernel's page zeroing the largest cost of a warm run).

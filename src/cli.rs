@@ -3,7 +3,8 @@
 use crate::engine::{self, Options};
 use crate::output::{self, Format};
 use crate::registry::{self, Level, Levels};
-use crate::{baseline, config, fix, project};
+use crate::workspace::discover;
+use crate::{baseline, config, fix};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -195,13 +196,13 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
         _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let ws = if args.paths.is_empty() {
-        project::from_cargo(
+        discover::from_cargo(
             args.manifest_path.as_deref(),
             &args.packages,
             !args.no_cache,
         )
     } else {
-        project::from_paths(&args.paths)
+        discover::from_paths(&args.paths)
     };
     let ws = match ws {
         Ok(ws) => ws,

@@ -7,11 +7,11 @@ use crate::index::CrateIndex;
 use crate::kb::Kb;
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::lints::{self, CrateCx};
-use crate::project::{self, Package, Workspace};
 use crate::registry::{Level, Levels, PARSE_ERROR};
 use crate::source::{LineIndex, Loc, SourceFile};
 use crate::suppress;
 use crate::walker::{self, FileInput, ModDecl};
+use crate::workspace::discover::{self, Package, Workspace};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -217,7 +217,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
                 let q = &queued[start + i];
                 let mut children = Vec::new();
                 for m in &r.mods {
-                    if let Some(child) = project::child_module_file(
+                    if let Some(child) = discover::child_module_file(
                         &q.path,
                         q.is_mod_root,
                         &m.inline_parents,

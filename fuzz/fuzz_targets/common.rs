@@ -2,7 +2,7 @@
 //! full lint run (every lint on, one job, no cache) over it.
 
 use cargo_async_lint::engine::{self, Options};
-use cargo_async_lint::project;
+use cargo_async_lint::workspace::discover;
 use cargo_async_lint::registry::{Level, Levels};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -47,7 +47,7 @@ pub fn write_src(files: &[(&str, &[u8])]) {
 pub fn lint() -> usize {
     let mut levels = Levels::default();
     levels.apply("all", Level::Warn).unwrap();
-    let ws = project::from_paths(std::slice::from_ref(crate_dir())).expect("crate dir exists");
+    let ws = discover::from_paths(std::slice::from_ref(crate_dir())).expect("crate dir exists");
     let report = engine::run(
         ws,
         &Options {

@@ -14,14 +14,15 @@
 //!
 //! Entries are keyed by the starting point and the environment variables that move the target
 //! directory, and live with the result cache in `<target dir>/async-lint-cache/`. Any problem
-//! is a miss.
+//! is a miss. Hands on [`Start`] to discovery, and [`DIR_NAME`] to the result cache.
 
-use crate::cache::DIR_NAME;
 use crate::util::hash::Fnv;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// The name of the cache directory inside a target directory, shared with the result cache.
+pub const DIR_NAME: &str = "async-lint-cache";
 const FORMAT: u64 = 1;
 /// How recent a witness may be for an entry to be stored (coarse file system clocks tick in up
 /// to two seconds).

@@ -1,5 +1,6 @@
 //! What gets linted: workspace members from `cargo metadata`, or the files and directories given
 //! on the command line, grouped by package (nearest `Cargo.toml`) because analysis is crate-wide.
+//! Hands on a [`Workspace`]; [`child_module_file`] tells the engine where a `mod` lives.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -71,7 +72,7 @@ pub fn from_cargo(
     cache: bool,
 ) -> Result<Workspace, ProjectError> {
     let start = if cache {
-        crate::metadata_cache::Start::new(manifest_path)
+        super::metadata_cache::Start::new(manifest_path)
     } else {
         None
     };
