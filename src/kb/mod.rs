@@ -1,7 +1,8 @@
 //! The knowledge base: the data in the top-level `lints/` folder, embedded at build time.
 //!
 //! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
-//! answers and their citations live in the TOML files, never in code.
+//! answers and their citations live in the TOML files, never in code. It hands on [`Kb`] to the
+//! walker, the crate index, the lints and the configuration (which adds to it).
 
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
@@ -289,13 +290,13 @@ pub struct Kb {
     chain_methods: HashMap<String, ()>,
 }
 
-pub const BLOCKING_TOML: &str = include_str!("../lints/blocking.toml");
-pub const BLOCK_ON_TOML: &str = include_str!("../lints/block_on.toml");
-pub const TYPES_TOML: &str = include_str!("../lints/types.toml");
-pub const ISLANDS_TOML: &str = include_str!("../lints/islands.toml");
-pub const HELD_TOML: &str = include_str!("../lints/held.toml");
-pub const FUTURES_TOML: &str = include_str!("../lints/futures.toml");
-pub const CANCEL_TOML: &str = include_str!("../lints/cancel.toml");
+pub const BLOCKING_TOML: &str = include_str!("../../lints/blocking.toml");
+pub const BLOCK_ON_TOML: &str = include_str!("../../lints/block_on.toml");
+pub const TYPES_TOML: &str = include_str!("../../lints/types.toml");
+pub const ISLANDS_TOML: &str = include_str!("../../lints/islands.toml");
+pub const HELD_TOML: &str = include_str!("../../lints/held.toml");
+pub const FUTURES_TOML: &str = include_str!("../../lints/futures.toml");
+pub const CANCEL_TOML: &str = include_str!("../../lints/cancel.toml");
 
 impl Kb {
     /// The built-in knowledge base (parsed once per process).
