@@ -10,7 +10,8 @@
 //! Clippy's allows of the lints that mean the same on an item silence ours in it:
 //! `clippy::await_holding_lock` (`lock_across_await`), `clippy::await_holding_refcell_ref`
 //! (`refcell_across_await`), `clippy::let_underscore_future` (`unawaited_future`) and
-//! `clippy::future_not_send` (`non_send_across_await`).
+//! `clippy::future_not_send` (`non_send_across_await`); the walker finds them
+//! ([`crate::kb::clippy_equivalent`]).
 
 use crate::diag::Diagnostic;
 use crate::registry::{self, Level};
@@ -125,19 +126,6 @@ pub fn scan(file: FileId, text: &str, items: &[(usize, usize)]) -> Vec<Suppressi
         });
     }
     out
-}
-
-/// Our lints that a clippy lint name stands for.
-pub fn clippy_equivalent(clippy: &str) -> Option<&'static str> {
-    match clippy {
-        "await_holding_lock" => Some("lock_across_await"),
-        "await_holding_refcell_ref" => Some("refcell_across_await"),
-        // `let _ = future;` on purpose (clippy's default-on suspicious lint).
-        "let_underscore_future" => Some("unawaited_future"),
-        // A future that is meant to be `!Send` (clippy's nursery lint).
-        "future_not_send" => Some("non_send_across_await"),
-        _ => None,
-    }
 }
 
 /// Removes suppressed diagnostics, marking the suppressions that were used.

@@ -1198,7 +1198,7 @@ impl Walker<'_> {
                     .collect();
                 if segs.len() == 2
                     && segs[0] == "clippy"
-                    && let Some(ours) = crate::suppress::clippy_equivalent(&segs[1])
+                    && let Some(ours) = crate::kb::clippy_equivalent(&segs[1])
                 {
                     self.out.clippy_allows.push((first, last, ours));
                 }

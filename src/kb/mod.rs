@@ -2,7 +2,8 @@
 //!
 //! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
 //! answers and their citations live in the TOML files, never in code. It hands on [`Kb`] to the
-//! walker, the crate index, the lints and the configuration (which adds to it).
+//! walker, the crate index, the lints and the configuration (which adds to it), and
+//! [`clippy_equivalent`] (clippy lints that mean the same as ours) to the walker.
 
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
@@ -22,6 +23,20 @@ pub fn last_segment(path: &str) -> &str {
 pub fn split_last_segment(path: &str) -> Option<(&str, &str)> {
     let i = path.rfind(':')?;
     Some((path.get(..i.checked_sub(1)?)?, &path[i + 1..]))
+}
+
+/// Our lints that a clippy lint name stands for: clippy's `#[allow]` of it on an item silences
+/// ours there (the walker records such allows, suppressions apply them).
+pub fn clippy_equivalent(clippy: &str) -> Option<&'static str> {
+    match clippy {
+        "await_holding_lock" => Some("lock_across_await"),
+        "await_holding_refcell_ref" => Some("refcell_across_await"),
+        // `let _ = future;` on purpose (clippy's default-on suspicious lint).
+        "let_underscore_future" => Some("unawaited_future"),
+        // A future that is meant to be `!Send` (clippy's nursery lint).
+        "future_not_send" => Some("non_send_across_await"),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
