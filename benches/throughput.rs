@@ -14,6 +14,7 @@
 //! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
 
 use cargo_async_lint::engine::{self, Options};
+use cargo_async_lint::syntax::prescan;
 use cargo_async_lint::workspace::discover;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 // The same allocator as the binary, for the floor and the linter alike.
 #[global_allocator]
-static ALLOC: cargo_async_lint::alloc::Alloc = cargo_async_lint::alloc::Alloc;
+static ALLOC: cargo_async_lint::syntax::alloc::Alloc = cargo_async_lint::syntax::alloc::Alloc;
 
 fn corpus_packages() -> Vec<(String, PathBuf)> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/Cargo.toml");
@@ -81,7 +82,7 @@ fn floor(files: &[PathBuf], same_text: bool) -> usize {
             let ok = match std::str::from_utf8(&text) {
                 Ok(t) => {
                     let blanked = if same_text {
-                        engine::text_to_parse(t)
+                        prescan::text_to_parse(t)
                     } else {
                         None
                     };

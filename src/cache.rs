@@ -18,7 +18,7 @@
 use crate::diag::Diagnostic;
 use crate::engine::{Options, PackageReport};
 use crate::registry::{self, PARSE_ERROR};
-use crate::source::SourceFile;
+use crate::syntax::source::SourceFile;
 use crate::util::hash::{Fnv, hash_bytes};
 use crate::workspace::discover::Package;
 use crate::workspace::metadata_cache::DIR_NAME;

@@ -245,7 +245,7 @@ fn toml_error(path: &Path, e: &toml::de::Error) -> ConfigError {
     let at = e
         .span()
         .map(|s| {
-            let (line, col) = crate::source::LineIndex::new(&text).line_col(s.start);
+            let (line, col) = crate::syntax::source::LineIndex::new(&text).line_col(s.start);
             format!(":{line}:{col}")
         })
         .unwrap_or_default();

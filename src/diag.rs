@@ -1,7 +1,7 @@
 //! Diagnostics: what every lint produces and every output format renders.
 
 use crate::registry::Level;
-use crate::source::{FileId, Loc};
+use crate::syntax::source::{FileId, Loc};
 use serde::{Deserialize, Serialize};
 
 /// A label on a span: the primary one says what is wrong, secondary ones add context.

@@ -1,8 +1,8 @@
 //! The crate index: every function of a crate, every call it makes, and resolution of calls and
 //! type evidence once all files of the crate have been walked.
 
-use crate::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
 use crate::kb::{Kb, Returns};
+use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use std::borrow::Cow;

@@ -4,23 +4,20 @@
 //! [`walker`], which extracts [`facts`]; [`index`] resolves them crate-wide; each lint in
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
-pub mod alloc;
 pub mod baseline;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod engine;
-pub mod facts;
 pub mod fix;
 pub mod index;
 pub mod kb;
 pub mod lints;
-pub mod liveness;
 pub mod output;
 pub mod registry;
-pub mod source;
 pub mod suppress;
+pub mod syntax;
 pub mod util;
 pub mod walker;
 pub mod workspace;

@@ -15,7 +15,7 @@
 
 use crate::diag::Diagnostic;
 use crate::registry::{self, Level};
-use crate::source::{FileId, Loc};
+use crate::syntax::source::{FileId, Loc};
 
 /// Where a suppression applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

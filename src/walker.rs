@@ -11,13 +11,13 @@
 //!
 //! The result is a [`CrateFacts`] for the file; the AST can be dropped right after.
 
-use crate::facts::{
+use crate::kb::Kb;
+use crate::syntax::facts::{
     CallSite, Callee, CrateFacts, Ctx, DropKind, Dropped, DroppedValue, FnDef, FnId,
     SelectBranchFact, SelectFact, Ty,
 };
-use crate::kb::Kb;
-use crate::liveness::{Liveness, Part};
-use crate::source::{FileId, Loc};
+use crate::syntax::liveness::{Liveness, Part};
+use crate::syntax::source::{FileId, Loc};
 use crate::util::fxhash::FxHashMap as HashMap;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::sync::Arc;
@@ -171,7 +171,7 @@ struct Walker<'a> {
     closure_of: Option<usize>,
     /// Parameter names of the enclosing fn.
     params: Vec<String>,
-    /// Values alive at each `.await` (see [`crate::liveness`]).
+    /// Values alive at each `.await` (see [`crate::syntax::liveness`]).
     live: Liveness,
     /// Steps taken by the current path resolution (see [`Walker::step`]).
     resolve_steps: std::cell::Cell<usize>,

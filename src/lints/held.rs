@@ -3,9 +3,9 @@
 
 use super::CrateCx;
 use crate::diag::Diagnostic;
-use crate::facts::{HeldValue, Ty};
 use crate::index::CrateIndex;
 use crate::kb::HeldEntry;
+use crate::syntax::facts::{HeldValue, Ty};
 
 /// At most this many `.await`s get a label of their own; the rest are counted in a note.
 const MAX_AWAIT_LABELS: usize = 4;

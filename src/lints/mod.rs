@@ -4,7 +4,7 @@
 use crate::diag::Diagnostic;
 use crate::index::CrateIndex;
 use crate::registry::LintMeta;
-use crate::source::SourceFile;
+use crate::syntax::source::SourceFile;
 
 pub mod block_on_in_async;
 pub mod blocking_in_async;

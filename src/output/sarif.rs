@@ -14,7 +14,7 @@ fn sarif_level(level: Level) -> &'static str {
     }
 }
 
-fn region(loc: &crate::source::Loc) -> Value {
+fn region(loc: &crate::syntax::source::Loc) -> Value {
     json!({
         "startLine": loc.line,
         "startColumn": loc.col,

@@ -14,8 +14,8 @@
 //! drops `if let` temporaries before the `else` block); shadowing does not end a value's life;
 //! `let _ = x` drops at once while `let _x = x` holds.
 
-use crate::facts::{FnId, HeldValue, Ty};
-use crate::source::{FileId, Loc};
+use super::facts::{FnId, HeldValue, Ty};
+use super::source::{FileId, Loc};
 
 #[derive(Debug)]
 struct LiveVal {

@@ -5,7 +5,7 @@
 //! reaches and what type a receiver has) is kept here and resolved at crate level by
 //! [`crate::index::CrateIndex`].
 
-use crate::source::{FileId, Loc};
+use super::source::{FileId, Loc};
 use crate::util::fxhash::FxHashMap as HashMap;
 use std::sync::Arc;
 

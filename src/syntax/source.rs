@@ -1,8 +1,10 @@
-//! Source files and locations.
+//! Source files and locations: a file's path and text ([`SourceFile`]) and positions in it
+//! ([`Loc`], resolved to byte offsets by [`LineIndex`]). Every later stage points into files
+//! with these.
 
 use std::path::PathBuf;
 
-/// Index of a file in a [`crate::engine::Run`].
+/// Index of a file in the files of a package (as the engine lists them).
 pub type FileId = usize;
 
 /// A source location: byte range plus 1-based line and column (columns count chars, as rustc's).

@@ -1,0 +1,9 @@
+//! One file at a time: its text and locations ([`source`]), the prescan before parsing
+//! ([`prescan`]), the syntax-tree heap ([`alloc`]), and what the walker extracts from one parse
+//! ([`facts`], with [`liveness`] for values held across `.await`). It hands on per-file facts.
+
+pub mod alloc;
+pub mod facts;
+pub mod liveness;
+pub mod prescan;
+pub mod source;
