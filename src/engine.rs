@@ -1,8 +1,8 @@
 //! The engine: parse every file of a package once (in parallel), walk it, drop the AST, then
 //! resolve crate-wide facts and run the lints.
 
+use crate::analysis::index::CrateIndex;
 use crate::diag::Diagnostic;
-use crate::index::CrateIndex;
 use crate::kb::Kb;
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::lints::{self, CrateCx};

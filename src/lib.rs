@@ -4,6 +4,7 @@
 //! [`walker`], which extracts [`facts`]; [`index`] resolves them crate-wide; each lint in
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
+pub mod analysis;
 pub mod baseline;
 pub mod cache;
 pub mod cli;
@@ -11,7 +12,6 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod fix;
-pub mod index;
 pub mod kb;
 pub mod lints;
 pub mod output;

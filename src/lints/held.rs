@@ -2,8 +2,8 @@
 //! diagnostics for the knowledge-base family (`lints/held.toml`) that a lint owns.
 
 use super::CrateCx;
+use crate::analysis::index::CrateIndex;
 use crate::diag::Diagnostic;
-use crate::index::CrateIndex;
 use crate::kb::HeldEntry;
 use crate::syntax::facts::{HeldValue, Ty};
 

@@ -1,8 +1,8 @@
 //! The lints. Each is one small file that reacts to the facts of the shared walker
-//! ([`crate::index::CrateIndex`]); knowledge of APIs comes from the data in `lints/`.
+//! ([`crate::analysis::index::CrateIndex`]); knowledge of APIs comes from the data in `lints/`.
 
+use crate::analysis::index::CrateIndex;
 use crate::diag::Diagnostic;
-use crate::index::CrateIndex;
 use crate::registry::LintMeta;
 use crate::syntax::source::SourceFile;
 

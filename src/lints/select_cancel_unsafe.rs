@@ -1,6 +1,6 @@
 use super::{CrateCx, Lint};
+use crate::analysis::index::{CrateIndex, Target};
 use crate::diag::Diagnostic;
-use crate::index::{CrateIndex, Target};
 use crate::kb::CancelEntry;
 use crate::registry::LintMeta;
 use crate::syntax::facts::Callee;

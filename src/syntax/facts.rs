@@ -3,7 +3,7 @@
 //! The AST of a file is dropped as soon as the walker is done with it; everything a lint needs
 //! afterwards (including facts that depend on other files, such as which crate function a call
 //! reaches and what type a receiver has) is kept here and resolved at crate level by
-//! [`crate::index::CrateIndex`].
+//! [`crate::analysis::index::CrateIndex`].
 
 use super::source::{FileId, Loc};
 use crate::util::fxhash::FxHashMap as HashMap;

@@ -1,5 +1,6 @@
 //! The crate index: every function of a crate, every call it makes, and resolution of calls and
-//! type evidence once all files of the crate have been walked.
+//! type evidence once all files of the crate have been walked. The lints ask it their questions
+//! ([`CrateIndex`]).
 
 use crate::kb::{Kb, Returns};
 use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
