@@ -15,9 +15,10 @@
 //! key, written atomically; the newest few per package are kept. Any problem with the cache
 //! (unreadable, corrupt, unwritable) is a miss and never changes the results.
 
-use crate::diag::Diagnostic;
 use crate::engine::{Options, PackageReport};
-use crate::registry::{self, PARSE_ERROR};
+use crate::lints::diag::{Diagnostic, Edit, Label, Level};
+use crate::lints::lint::PARSE_ERROR;
+use crate::lints::registry;
 use crate::syntax::source::SourceFile;
 use crate::util::hash::{Fnv, hash_bytes};
 use crate::workspace::discover::Package;
@@ -103,9 +104,43 @@ struct Stored {
     version: String,
     key: String,
     files: Vec<StoredFile>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<StoredDiagnostic>,
     unreadable: usize,
     files_checked: usize,
+}
+
+/// A [`Diagnostic`] as stored, read back with its lint as a name.
+#[derive(Deserialize)]
+struct StoredDiagnostic {
+    lint: String,
+    level: Level,
+    message: String,
+    labels: Vec<Label>,
+    notes: Vec<String>,
+    helps: Vec<String>,
+    fix: Vec<Edit>,
+    item: String,
+}
+
+impl StoredDiagnostic {
+    /// The diagnostic, its lint name looked up in the catalogue (None: no such lint, a miss).
+    fn into_diagnostic(self) -> Option<Diagnostic> {
+        let lint = if self.lint == PARSE_ERROR.name {
+            PARSE_ERROR.name
+        } else {
+            registry::find(&self.lint)?.name
+        };
+        Some(Diagnostic {
+            lint,
+            level: self.level,
+            message: self.message,
+            labels: self.labels,
+            notes: self.notes,
+            helps: self.helps,
+            fix: self.fix,
+            item: self.item,
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -164,14 +199,16 @@ impl Entry {
         {
             return None;
         }
+        let diagnostics: Vec<Diagnostic> = stored
+            .diagnostics
+            .into_iter()
+            .map(StoredDiagnostic::into_diagnostic)
+            .collect::<Option<_>>()?;
         let n = stored.files.len();
         // Files that diagnostics point into keep their text (as the engine does).
         let mut used = vec![false; n];
-        for d in &stored.diagnostics {
+        for d in &diagnostics {
             if d.labels.is_empty() || d.fix.iter().any(|e| e.file >= n) {
-                return None;
-            }
-            if d.lint != PARSE_ERROR.name && registry::find(d.lint).is_none() {
                 return None;
             }
             for l in &d.labels {
@@ -213,7 +250,7 @@ impl Entry {
         }
         Some(Cached {
             files,
-            diagnostics: stored.diagnostics,
+            diagnostics,
             unreadable: stored.unreadable,
             files_checked: stored.files_checked,
         })

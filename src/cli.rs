@@ -1,8 +1,10 @@
 //! The command line: `cargo async-lint [OPTIONS] [PATH]...`.
 
 use crate::engine::{self, Options};
+use crate::lints::diag::Level;
+use crate::lints::lint::unindent_docs;
+use crate::lints::registry::{self, Levels};
 use crate::output::{self, Format};
-use crate::registry::{self, Level, Levels};
 use crate::workspace::discover;
 use crate::{baseline, config, fix};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
@@ -369,12 +371,4 @@ pub fn list_table() -> String {
         ));
     }
     s
-}
-
-/// Doc comments arrive with one leading space per line.
-pub fn unindent_docs(docs: &str) -> String {
-    docs.lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

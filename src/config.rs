@@ -4,7 +4,9 @@
 //! never silently ignored.
 
 use crate::kb::{ApiEntry, CancelEntry, HeldEntry, IslandEntry, Kb};
-use crate::registry::{self, Level, Levels};
+use crate::lints::diag::Level;
+use crate::lints::lint::Group;
+use crate::lints::registry::{self, Levels};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -322,7 +324,7 @@ impl Loaded {
         let mut entries: Vec<(&String, &LevelSpec)> = self.config.lints.iter().collect();
         let specificity = |n: &str| match n {
             "all" => 0,
-            _ if registry::Group::parse(n).is_some() => 1,
+            _ if Group::parse(n).is_some() => 1,
             _ => 2,
         };
         entries.sort_by_key(|(n, s)| (s.parts().1, specificity(n)));

@@ -2,11 +2,12 @@
 //! resolve crate-wide facts and run the lints.
 
 use crate::analysis::index::CrateIndex;
-use crate::diag::Diagnostic;
 use crate::kb::Kb;
+use crate::lints::diag::Diagnostic;
+use crate::lints::diag::Level;
+use crate::lints::lint::{CrateCx, PARSE_ERROR};
+use crate::lints::registry::{self, Levels};
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
-use crate::lints::{self, CrateCx};
-use crate::registry::{Level, Levels, PARSE_ERROR};
 use crate::suppress;
 use crate::syntax::facts::CrateFacts;
 use crate::syntax::prescan::{MAX_NESTING, prescan};
@@ -278,7 +279,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         files: &files,
     };
     // Lints are independent: run them side by side (the output is sorted afterwards).
-    let found: Vec<Diagnostic> = lints::ALL
+    let found: Vec<Diagnostic> = registry::ALL
         .par_iter()
         .filter(|lint| opts.levels.get(lint.meta().name) != Level::Allow)
         .flat_map_iter(|lint| {

@@ -13,8 +13,11 @@
 //! `clippy::future_not_send` (`non_send_across_await`); the walker finds them
 //! ([`crate::kb::clippy_equivalent`]).
 
-use crate::diag::Diagnostic;
-use crate::registry::{self, Level};
+use crate::lints::diag::Diagnostic;
+use crate::lints::diag::Level;
+use crate::lints::lint::Group;
+use crate::lints::registry;
+use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::syntax::source::{FileId, Loc};
 
 /// Where a suppression applies.
@@ -164,9 +167,8 @@ pub fn unused(sups: &[Suppression], level_of: impl Fn(&str) -> Level) -> Vec<Dia
             if *used {
                 continue;
             }
-            let known = registry::find(lint).is_some()
-                || lint == "all"
-                || registry::Group::parse(lint).is_some();
+            let known =
+                registry::find(lint).is_some() || lint == "all" || Group::parse(lint).is_some();
             let ran = registry::find(lint).is_none_or(|m| level_of(m.name) != Level::Allow);
             if known && !ran {
                 continue;
@@ -180,7 +182,7 @@ pub fn unused(sups: &[Suppression], level_of: impl Fn(&str) -> Level) -> Vec<Dia
                 format!("unknown lint `{lint}` in a suppression{hint}")
             };
             out.push(
-                Diagnostic::new(crate::lints::unused_suppression::UNUSED_SUPPRESSION.name, s.file, s.loc, message)
+                Diagnostic::new(UNUSED_SUPPRESSION.name, s.file, s.loc, message)
                     .label("remove it, or fix the lint name")
                     .help("suppressions that silence nothing hide nothing today but may hide a real finding tomorrow"),
             );

@@ -33,7 +33,7 @@ fn ci_runs_the_readme_test_command() {
 
 #[test]
 fn every_lint_is_documented() {
-    for lint in cargo_async_lint::registry::all() {
+    for lint in cargo_async_lint::lints::registry::all() {
         for section in [
             "### What it does",
             "### Why is this bad?",

@@ -3,7 +3,8 @@
 
 use cargo_async_lint::engine::{self, Options};
 use cargo_async_lint::workspace::discover;
-use cargo_async_lint::registry::{Level, Levels};
+use cargo_async_lint::lints::diag::Level;
+use cargo_async_lint::lints::registry::Levels;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

@@ -1,8 +1,7 @@
-use super::{CrateCx, Lint};
+use super::diag::{Diagnostic, Edit};
+use super::lint::{CrateCx, Lint, LintMeta};
 use crate::analysis::index::{CrateIndex, Target};
-use crate::diag::{Diagnostic, Edit};
 use crate::kb::ApiEntry;
-use crate::registry::LintMeta;
 use crate::syntax::facts::{CallSite, Callee};
 
 crate::declare_lint! {

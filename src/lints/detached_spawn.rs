@@ -1,7 +1,6 @@
-use super::{CrateCx, Lint};
+use super::diag::Diagnostic;
+use super::lint::{CrateCx, Lint, LintMeta};
 use crate::analysis::index::{CrateIndex, Target};
-use crate::diag::Diagnostic;
-use crate::registry::LintMeta;
 use crate::syntax::facts::{Callee, DropKind, Dropped};
 
 crate::declare_lint! {

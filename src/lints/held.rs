@@ -1,9 +1,9 @@
 //! Shared by the four held-across-await lints: turns the walker's [`HeldValue`] facts into
 //! diagnostics for the knowledge-base family (`lints/held.toml`) that a lint owns.
 
-use super::CrateCx;
+use super::diag::Diagnostic;
+use super::lint::CrateCx;
 use crate::analysis::index::CrateIndex;
-use crate::diag::Diagnostic;
 use crate::kb::HeldEntry;
 use crate::syntax::facts::{HeldValue, Ty};
 

@@ -1,8 +1,7 @@
-use super::{CrateCx, Lint};
+use super::diag::Diagnostic;
+use super::lint::{CrateCx, Lint, LintMeta};
 use crate::analysis::index::{CrateIndex, Target};
-use crate::diag::Diagnostic;
 use crate::kb::CancelEntry;
-use crate::registry::LintMeta;
 use crate::syntax::facts::Callee;
 
 crate::declare_lint! {

@@ -1,5 +1,4 @@
-use super::Lint;
-use crate::registry::LintMeta;
+use super::lint::{Lint, LintMeta};
 
 crate::declare_lint! {
     /// ### What it does

@@ -1,7 +1,7 @@
 //! cargo's JSON message shape: `{"reason":"compiler-message", ..., "message": <rustc diagnostic>}`.
 
-use crate::diag::{Diagnostic, Label};
 use crate::engine::{PackageReport, Report};
+use crate::lints::diag::{Diagnostic, Label};
 use serde_json::{Value, json};
 
 fn span_json(pkg: &PackageReport, l: &Label, replacement: Option<&str>) -> Value {

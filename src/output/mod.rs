@@ -1,9 +1,10 @@
 //! Output formats: `human` (rustc-style, codespan-reporting), `short` and `json` (cargo's
 //! `compiler-message` shape).
 
-use crate::diag::Diagnostic;
 use crate::engine::{PackageReport, Report};
-use crate::registry::Level;
+use crate::lints::diag::Diagnostic;
+use crate::lints::diag::Level;
+use crate::lints::lint::PARSE_ERROR;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::Buffer};
@@ -131,7 +132,7 @@ pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String 
         .collect();
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
     notes.extend(d.helps.iter().map(|h| format!("help: {h}")));
-    if d.lint != crate::registry::PARSE_ERROR.name {
+    if d.lint != PARSE_ERROR.name {
         notes.push(format!(
             "note: `{}` is set to `{}`; run `cargo async-lint --explain {}` for details",
             d.lint, d.level, d.lint

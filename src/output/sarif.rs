@@ -1,9 +1,11 @@
 //! SARIF 2.1.0, as GitHub code scanning accepts it.
 
 use super::level_word;
-use crate::diag::Diagnostic;
 use crate::engine::Report;
-use crate::registry::{self, Level};
+use crate::lints::diag::Diagnostic;
+use crate::lints::diag::Level;
+use crate::lints::lint::unindent_docs;
+use crate::lints::registry;
 use serde_json::{Value, json};
 
 fn sarif_level(level: Level) -> &'static str {
@@ -31,7 +33,7 @@ pub fn log(report: &Report) -> Value {
     let rules: Vec<Value> = lints
         .iter()
         .map(|l| {
-            let docs = crate::cli::unindent_docs(l.docs);
+            let docs = unindent_docs(l.docs);
             json!({
                 "id": format!("async_lint::{}", l.name),
                 "name": l.name,
@@ -64,7 +66,7 @@ pub fn log(report: &Report) -> Value {
 }
 
 fn result(pkg: &crate::engine::PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Value {
-    let location = |l: &crate::diag::Label| {
+    let location = |l: &crate::lints::diag::Label| {
         json!({"physicalLocation": {
             "artifactLocation": {"uri": pkg.files[l.file].display.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
             "region": region(&l.loc),

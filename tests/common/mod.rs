@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use cargo_async_lint::engine::{self, Options, Report};
-use cargo_async_lint::registry::{Level, Levels};
+use cargo_async_lint::lints::diag::Level;
+use cargo_async_lint::lints::registry::Levels;
 use cargo_async_lint::workspace::discover;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

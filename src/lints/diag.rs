@@ -1,8 +1,46 @@
-//! Diagnostics: what every lint produces and every output format renders.
+//! Diagnostics: what every lint produces ([`Diagnostic`], with its [`Label`]s, fix [`Edit`]s
+//! and [`Level`]). Suppressions filter them, the result cache stores them, the output formats
+//! render them.
 
-use crate::registry::Level;
 use crate::syntax::source::{FileId, Loc};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How a finding is reported.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" | "forbid" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A label on a span: the primary one says what is wrong, secondary ones add context.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,12 +59,9 @@ pub struct Edit {
     pub replacement: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A finding. Serialized for the result cache, which reads it back by the lint's name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    #[serde(
-        serialize_with = "lint_name::serialize",
-        deserialize_with = "lint_name::deserialize"
-    )]
     pub lint: LintName,
     pub level: Level,
     pub message: String,
@@ -100,26 +135,5 @@ impl Diagnostic {
     }
 }
 
-/// A lint's name. An alias, so that serde's derive does not take the field for a string borrowed
-/// from the input (which would make `Diagnostic` deserializable only from `'static` data).
+/// A lint's name, as the catalogue spells it.
 pub type LintName = &'static str;
-
-/// A lint name as a string (for the result cache), read back as the registry's `&'static str`.
-mod lint_name {
-    use crate::registry::{self, PARSE_ERROR};
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(name)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        let name = String::deserialize(d)?;
-        if name == PARSE_ERROR.name {
-            return Ok(PARSE_ERROR.name);
-        }
-        registry::find(&name)
-            .map(|m| m.name)
-            .ok_or_else(|| D::Error::custom(format!("unknown lint `{name}`")))
-    }
-}
