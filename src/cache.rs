@@ -15,10 +15,11 @@
 //! key, written atomically; the newest few per package are kept. Any problem with the cache
 //! (unreadable, corrupt, unwritable) is a miss and never changes the results.
 
-use crate::engine::{Options, PackageReport};
+use crate::engine::Options;
 use crate::lints::diag::{Diagnostic, Edit, Label, Level};
 use crate::lints::lint::PARSE_ERROR;
 use crate::lints::registry;
+use crate::report::results::PackageReport;
 use crate::syntax::source::SourceFile;
 use crate::util::hash::{Fnv, hash_bytes};
 use crate::workspace::discover::Package;

@@ -4,9 +4,10 @@ use crate::engine::{self, Options};
 use crate::lints::diag::Level;
 use crate::lints::lint::unindent_docs;
 use crate::lints::registry::{self, Levels};
-use crate::output::{self, Format};
+use crate::report::format::Format;
+use crate::report::{baseline, human, json, sarif};
 use crate::workspace::discover;
-use crate::{baseline, config, fix};
+use crate::{config, fix};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -303,10 +304,10 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
             Level::Allow => {}
         }
         let res = match format {
-            Format::Human => write!(stderr, "{}", output::render_human(pkg, d, color)),
-            Format::Short => write!(stdout, "{}", output::short_line(pkg, d)),
-            Format::Json => writeln!(stdout, "{}", output::json_line(&report, pkg, d)),
-            Format::Github => write!(stdout, "{}", output::github_line(pkg, d)),
+            Format::Human => write!(stderr, "{}", human::render_human(pkg, d, color)),
+            Format::Short => write!(stdout, "{}", human::short_line(pkg, d)),
+            Format::Json => writeln!(stdout, "{}", json::json_line(&report, pkg, d)),
+            Format::Github => write!(stdout, "{}", human::github_line(pkg, d)),
             Format::Sarif => Ok(()),
         };
         if res.is_err() {
@@ -321,11 +322,11 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
             let _ = writeln!(
                 stdout,
                 "{}",
-                output::json_finished(errors == 0 && warnings == 0)
+                json::json_finished(errors == 0 && warnings == 0)
             );
         }
         Format::Sarif => {
-            let log = output::sarif::log(&report);
+            let log = sarif::log(&report);
             let _ = writeln!(
                 stdout,
                 "{}",

@@ -8,7 +8,8 @@ use crate::lints::diag::Level;
 use crate::lints::lint::{CrateCx, PARSE_ERROR};
 use crate::lints::registry::{self, Levels};
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
-use crate::suppress;
+use crate::report::results::{PackageReport, Report};
+use crate::report::suppress;
 use crate::syntax::facts::CrateFacts;
 use crate::syntax::prescan::{MAX_NESTING, prescan};
 use crate::syntax::source::{LineIndex, Loc, SourceFile};
@@ -35,32 +36,6 @@ pub struct Options {
     /// Reuse (and store) results of packages whose files, configuration and tool version are
     /// unchanged, under `target/async-lint-cache/` (see [`crate::cache`]).
     pub cache: bool,
-}
-
-/// The findings of one package, with the text of the files they point into.
-#[derive(Debug)]
-pub struct PackageReport {
-    pub package: Package,
-    /// Indexed by `FileId`; the text is kept only for files with diagnostics.
-    pub files: Vec<SourceFile>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Files that could not be read at all (exit code 2).
-    pub unreadable: usize,
-    pub files_checked: usize,
-}
-
-#[derive(Debug)]
-pub struct Report {
-    pub root: PathBuf,
-    pub packages: Vec<PackageReport>,
-}
-
-impl Report {
-    pub fn diagnostics(&self) -> impl Iterator<Item = (&PackageReport, &Diagnostic)> {
-        self.packages
-            .iter()
-            .flat_map(|p| p.diagnostics.iter().map(move |d| (p, d)))
-    }
 }
 
 /// `ASYNC_LINT_READ_DELAY_MS`: a pause before each file is read, so that tests can change the

@@ -3,8 +3,8 @@
 //! file in the same directory, renamed over the original, keeping its permissions). `--diff`
 //! prints a unified diff instead and writes nothing. Nothing else ever writes to a user's file.
 
-use crate::engine::Report;
 use crate::lints::diag::Edit;
+use crate::report::results::Report;
 use crate::util::fs::write_atomically;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

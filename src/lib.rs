@@ -5,7 +5,6 @@
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
 pub mod analysis;
-pub mod baseline;
 pub mod cache;
 pub mod cli;
 pub mod config;
@@ -13,8 +12,7 @@ pub mod engine;
 pub mod fix;
 pub mod kb;
 pub mod lints;
-pub mod output;
-pub mod suppress;
+pub mod report;
 pub mod syntax;
 pub mod util;
 pub mod walker;

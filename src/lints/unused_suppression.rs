@@ -28,7 +28,7 @@ crate::declare_lint! {
     "an `async-lint: allow(..)` comment that silences nothing"
 }
 
-/// Computed by the engine after every other lint (see `crate::suppress`).
+/// Computed by the engine after every other lint (see `crate::report::suppress`).
 pub struct UnusedSuppression;
 
 impl Lint for UnusedSuppression {

@@ -1,9 +1,10 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use cargo_async_lint::engine::{self, Options, Report};
+use cargo_async_lint::engine::{self, Options};
 use cargo_async_lint::lints::diag::Level;
 use cargo_async_lint::lints::registry::Levels;
+use cargo_async_lint::report::results::Report;
 use cargo_async_lint::workspace::discover;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -3,8 +3,8 @@
 //! file, enclosing item and the text of the primary line, not its number), so unrelated edits
 //! that move lines do not resurrect them; a finding that appears twice must be recorded twice.
 
-use crate::engine::Report;
-use crate::output::fingerprint;
+use super::results::{Report, fingerprint};
+use crate::util::fs::write_atomically;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -45,7 +45,7 @@ pub fn write(report: &Report, path: &Path) -> Result<usize, String> {
         findings,
     };
     let text = serde_json::to_string_pretty(&b).map_err(|e| e.to_string())? + "\n";
-    crate::util::fs::write_atomically(path, text.as_bytes())
+    write_atomically(path, text.as_bytes())
         .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))?;
     Ok(n)
 }

@@ -1,68 +1,14 @@
-//! Output formats: `human` (rustc-style, codespan-reporting), `short` and `json` (cargo's
-//! `compiler-message` shape).
+//! The text formats, one finding at a time: `human` (rustc-style, codespan-reporting), `short`
+//! (one line) and `github` (a workflow command). The JSON format embeds the human text.
 
-use crate::engine::{PackageReport, Report};
-use crate::lints::diag::Diagnostic;
-use crate::lints::diag::Level;
+use super::format::level_word;
+use super::results::PackageReport;
+use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::lint::PARSE_ERROR;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::Buffer};
-use serde_json::{Value, json};
 use std::collections::HashMap;
-
-mod json_out;
-pub mod sarif;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Human,
-    Short,
-    Json,
-    Sarif,
-    Github,
-}
-
-impl Format {
-    pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "human" => Some(Format::Human),
-            "short" => Some(Format::Short),
-            "json" => Some(Format::Json),
-            "sarif" => Some(Format::Sarif),
-            "github" => Some(Format::Github),
-            _ => None,
-        }
-    }
-}
-
-/// A fingerprint of a finding that survives unrelated line moves: the lint, the file, the
-/// enclosing item and the text of the primary line (whitespace-trimmed), not the line number.
-/// Used by SARIF `partialFingerprints` and by baselines.
-pub fn fingerprint(pkg: &PackageReport, d: &Diagnostic) -> String {
-    let p = d.primary();
-    let f = &pkg.files[p.file];
-    let line = f
-        .text
-        .lines()
-        .nth(p.loc.line.saturating_sub(1))
-        .unwrap_or("")
-        .trim();
-    let key = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}",
-        d.lint,
-        f.display.replace('\\', "/"),
-        d.item,
-        line
-    );
-    // FNV-1a, 64 bits: stable across releases and platforms (unlike std's hasher).
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
 
 /// A GitHub Actions workflow command: `::warning file=..,line=..::message`.
 pub fn github_line(pkg: &PackageReport, d: &Diagnostic) -> String {
@@ -96,13 +42,6 @@ fn severity(level: Level) -> Severity {
     match level {
         Level::Deny => Severity::Error,
         _ => Severity::Warning,
-    }
-}
-
-pub fn level_word(level: Level) -> &'static str {
-    match level {
-        Level::Deny => "error",
-        _ => "warning",
     }
 }
 
@@ -179,16 +118,4 @@ pub fn short_line(pkg: &PackageReport, d: &Diagnostic) -> String {
         d.message,
         d.lint
     )
-}
-
-/// One JSON object per line, as `cargo --message-format json` writes them.
-pub fn json_line(report: &Report, pkg: &PackageReport, d: &Diagnostic) -> String {
-    let rendered = render_human(pkg, d, false);
-    let v: Value = json_out::compiler_message(report, pkg, d, rendered);
-    v.to_string()
-}
-
-/// The final line cargo writes in JSON mode.
-pub fn json_finished(success: bool) -> String {
-    json!({"reason": "build-finished", "success": success}).to_string()
 }

@@ -1,6 +1,9 @@
-//! cargo's JSON message shape: `{"reason":"compiler-message", ..., "message": <rustc diagnostic>}`.
+//! The `json` format: cargo's message shape (`{"reason":"compiler-message", ..., "message": <rustc
+//! diagnostic>}`), one line per finding, then cargo's `build-finished` line.
 
-use crate::engine::{PackageReport, Report};
+use super::format::level_word;
+use super::human::render_human;
+use super::results::{PackageReport, Report};
 use crate::lints::diag::{Diagnostic, Label};
 use serde_json::{Value, json};
 
@@ -105,10 +108,22 @@ pub fn compiler_message(
             "$message_type": "diagnostic",
             "message": d.message,
             "code": {"code": format!("async_lint::{}", d.lint), "explanation": null},
-            "level": super::level_word(d.level),
+            "level": level_word(d.level),
             "spans": spans,
             "children": children,
             "rendered": rendered,
         }
     })
+}
+
+/// One JSON object per line, as `cargo --message-format json` writes them.
+pub fn json_line(report: &Report, pkg: &PackageReport, d: &Diagnostic) -> String {
+    let rendered = render_human(pkg, d, false);
+    let v: Value = compiler_message(report, pkg, d, rendered);
+    v.to_string()
+}
+
+/// The final line cargo writes in JSON mode.
+pub fn json_finished(success: bool) -> String {
+    json!({"reason": "build-finished", "success": success}).to_string()
 }

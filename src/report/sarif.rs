@@ -1,11 +1,12 @@
-//! SARIF 2.1.0, as GitHub code scanning accepts it.
+//! The `sarif` format: SARIF 2.1.0, as GitHub code scanning accepts it, one log for the whole run
+//! with every lint's documentation as its rules.
 
-use super::level_word;
-use crate::engine::Report;
-use crate::lints::diag::Diagnostic;
-use crate::lints::diag::Level;
+use super::format::level_word;
+use super::results::{PackageReport, Report, fingerprint};
+use crate::lints::diag::{Diagnostic, Label, Level};
 use crate::lints::lint::unindent_docs;
 use crate::lints::registry;
+use crate::syntax::source::Loc;
 use serde_json::{Value, json};
 
 fn sarif_level(level: Level) -> &'static str {
@@ -16,7 +17,7 @@ fn sarif_level(level: Level) -> &'static str {
     }
 }
 
-fn region(loc: &crate::syntax::source::Loc) -> Value {
+fn region(loc: &Loc) -> Value {
     json!({
         "startLine": loc.line,
         "startColumn": loc.col,
@@ -65,8 +66,8 @@ pub fn log(report: &Report) -> Value {
     })
 }
 
-fn result(pkg: &crate::engine::PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Value {
-    let location = |l: &crate::lints::diag::Label| {
+fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Value {
+    let location = |l: &Label| {
         json!({"physicalLocation": {
             "artifactLocation": {"uri": pkg.files[l.file].display.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
             "region": region(&l.loc),
@@ -97,7 +98,7 @@ fn result(pkg: &crate::engine::PackageReport, d: &Diagnostic, rule_index: Option
         "level": level_word(d.level),
         "message": {"text": text},
         "locations": [location(primary)],
-        "partialFingerprints": {"asyncLintFingerprint/v1": super::fingerprint(pkg, d)},
+        "partialFingerprints": {"asyncLintFingerprint/v1": fingerprint(pkg, d)},
     });
     if let Some(i) = rule_index {
         v["ruleIndex"] = json!(i);
