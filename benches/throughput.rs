@@ -13,7 +13,8 @@
 //! a floor process that lists, reads and parses the same files), the latter with peak RSS from
 //! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
 
-use cargo_async_lint::engine::{self, Options};
+use cargo_async_lint::driver::engine;
+use cargo_async_lint::driver::options::Options;
 use cargo_async_lint::syntax::prescan;
 use cargo_async_lint::workspace::discover;
 use rayon::prelude::*;

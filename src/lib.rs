@@ -5,10 +5,7 @@
 //! [`lints`] turns them into [`diag::Diagnostic`]s, rendered by [`output`].
 
 pub mod analysis;
-pub mod cache;
-pub mod cli;
-pub mod config;
-pub mod engine;
+pub mod driver;
 pub mod fix;
 pub mod kb;
 pub mod lints;

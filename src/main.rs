@@ -7,6 +7,6 @@
 static ALLOC: cargo_async_lint::syntax::alloc::Alloc = cargo_async_lint::syntax::alloc::Alloc;
 
 fn main() {
-    let code = cargo_async_lint::cli::main_with_args(std::env::args().collect());
+    let code = cargo_async_lint::driver::cli::main_with_args(std::env::args().collect());
     std::process::exit(code);
 }

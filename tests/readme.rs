@@ -9,7 +9,7 @@ fn lint_table_matches_registry() {
     let end = readme.find("<!-- lints:end -->").expect("end marker");
     assert_eq!(
         &readme[start..end],
-        cargo_async_lint::cli::list_table(),
+        cargo_async_lint::driver::cli::list_table(),
         "README.md's lint table is stale: paste the output of `cargo async-lint --list`"
     );
 }

@@ -1,7 +1,8 @@
 //! Shared by the fuzz targets: a per-process crate directory reused by every iteration, and a
 //! full lint run (every lint on, one job, no cache) over it.
 
-use cargo_async_lint::engine::{self, Options};
+use cargo_async_lint::driver::engine;
+use cargo_async_lint::driver::options::Options;
 use cargo_async_lint::workspace::discover;
 use cargo_async_lint::lints::diag::Level;
 use cargo_async_lint::lints::registry::Levels;

@@ -1,7 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use cargo_async_lint::engine::{self, Options};
+use cargo_async_lint::driver::engine;
+use cargo_async_lint::driver::options::Options;
 use cargo_async_lint::lints::diag::Level;
 use cargo_async_lint::lints::registry::Levels;
 use cargo_async_lint::report::results::Report;

@@ -1,12 +1,13 @@
 //! The engine: parse every file of a package once (in parallel), walk it, drop the AST, then
-//! resolve crate-wide facts and run the lints.
+//! resolve crate-wide facts and run the lints. It hands back a [`Report`] of every package.
 
+use super::cache::Entry;
+use super::options::Options;
 use crate::analysis::index::CrateIndex;
 use crate::kb::Kb;
-use crate::lints::diag::Diagnostic;
-use crate::lints::diag::Level;
+use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::lint::{CrateCx, PARSE_ERROR};
-use crate::lints::registry::{self, Levels};
+use crate::lints::registry;
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::report::results::{PackageReport, Report};
 use crate::report::suppress;
@@ -21,22 +22,6 @@ use std::path::{Path, PathBuf};
 
 /// Stack size of the worker threads: syn and the walker recurse on nested code.
 pub const STACK_SIZE: usize = 256 * 1024 * 1024;
-
-#[derive(Clone, Debug, Default)]
-pub struct Options {
-    pub levels: Levels,
-    /// Worker threads; 0 = one per core.
-    pub jobs: usize,
-    /// The knowledge base with a configuration's additions (None: the built-in one).
-    pub kb: Option<std::sync::Arc<Kb>>,
-    /// The configuration (exclude globs).
-    pub config: crate::config::Loaded,
-    /// Report findings even where a comment or clippy `#[allow]` suppresses them.
-    pub ignore_suppressions: bool,
-    /// Reuse (and store) results of packages whose files, configuration and tool version are
-    /// unchanged, under `target/async-lint-cache/` (see [`crate::cache`]).
-    pub cache: bool,
-}
 
 /// `ASYNC_LINT_READ_DELAY_MS`: a pause before each file is read, so that tests can change the
 /// file system between discovery and reading (a file deleted while the run is under way).
@@ -140,7 +125,7 @@ fn lint_package(
     // The built-in knowledge base is parsed on first use: a run served from the cache skips it.
     let kb = || opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let entry = if opts.cache {
-        crate::cache::Entry::open(&pkg, root, target_dir, opts)
+        Entry::open(&pkg, root, target_dir, opts)
     } else {
         None
     };

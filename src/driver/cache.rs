@@ -15,7 +15,7 @@
 //! key, written atomically; the newest few per package are kept. Any problem with the cache
 //! (unreadable, corrupt, unwritable) is a miss and never changes the results.
 
-use crate::engine::Options;
+use super::options::Options;
 use crate::lints::diag::{Diagnostic, Edit, Label, Level};
 use crate::lints::lint::PARSE_ERROR;
 use crate::lints::registry;

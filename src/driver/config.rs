@@ -1,7 +1,8 @@
 //! Configuration: `async-lint.toml` / `.async-lint.toml` at the workspace root, or
 //! `[workspace.metadata.async-lint]` / `[package.metadata.async-lint]` in Cargo.toml, or a file
 //! given with `--config`. An invalid configuration is an error naming the file and line; it is
-//! never silently ignored.
+//! never silently ignored. It hands on a [`Loaded`] configuration: levels, knowledge-base
+//! additions, exclude globs and limits, for the options of a run.
 
 use crate::kb::{ApiEntry, CancelEntry, HeldEntry, IslandEntry, Kb};
 use crate::lints::diag::Level;

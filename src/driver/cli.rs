@@ -1,13 +1,15 @@
-//! The command line: `cargo async-lint [OPTIONS] [PATH]...`.
+//! The command line: `cargo async-lint [OPTIONS] [PATH]...`. It parses the arguments, runs the
+//! pipeline step by step and writes the report; it hands the process its exit code.
 
-use crate::engine::{self, Options};
+use super::options::Options;
+use super::{config, engine};
+use crate::fix;
 use crate::lints::diag::Level;
 use crate::lints::lint::unindent_docs;
 use crate::lints::registry::{self, Levels};
 use crate::report::format::Format;
 use crate::report::{baseline, human, json, sarif};
 use crate::workspace::discover;
-use crate::{config, fix};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
