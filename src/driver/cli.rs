@@ -1,6 +1,7 @@
 //! The command line: `cargo async-lint [OPTIONS] [PATH]...`. It parses the arguments, runs the
 //! pipeline step by step and writes the report; it hands the process its exit code.
 
+use super::config::Loaded;
 use super::options::Options;
 use super::{config, engine};
 use crate::fix;
@@ -8,11 +9,12 @@ use crate::lints::diag::Level;
 use crate::lints::lint::unindent_docs;
 use crate::lints::registry::{self, Levels};
 use crate::report::format::Format;
+use crate::report::results::Report;
 use crate::report::{baseline, human, json, sarif};
-use crate::workspace::discover;
+use crate::workspace::discover::{self, Workspace};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit codes, as ruff and other lint tools use them.
 pub const EXIT_OK: i32 = 0;
@@ -149,7 +151,9 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
         }
     }
     level_flags.sort_by_key(|(i, _, _)| *i);
-    run(args, level_flags)
+    match run(&args, &level_flags) {
+        Ok(code) | Err(code) => code,
+    }
 }
 
 fn error(msg: &str) -> i32 {
@@ -157,49 +161,87 @@ fn error(msg: &str) -> i32 {
     EXIT_ERROR
 }
 
-fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
+/// Level flags as given: (position on the command line, level, lint or group).
+type LevelFlags = [(usize, Level, String)];
+
+/// The steps of a run, in order. `Err`: the run stops early with this exit code (its message is
+/// already printed).
+fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     let mut stdout = std::io::stdout().lock();
     if args.list {
         let _ = write!(stdout, "{}", list_table());
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     if let Some(name) = &args.explain {
-        return match registry::find(name) {
-            Some(meta) => {
-                let _ = writeln!(
-                    stdout,
-                    "{} ({} group, {} by default)\n{}\n\n{}",
-                    meta.name,
-                    meta.group.as_str(),
-                    meta.default_level,
-                    meta.summary,
-                    unindent_docs(meta.docs)
-                );
-                EXIT_OK
-            }
-            None => {
-                let hint = registry::suggest(name)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                error(&format!(
-                    "no lint named `{name}`{hint}; `cargo async-lint --list` shows them all"
-                ))
-            }
-        };
+        return Ok(explain(&mut stdout, name));
     }
-    let mut levels = Levels::default();
-    // Validate command-line levels before anything else (a typo is an error, exit 2).
-    for (_, level, spec) in &level_flags {
-        if let Err(e) = Levels::default().apply(spec, *level) {
-            return error(&e);
+    check_level_flags(level_flags)?;
+    let format = Format::parse(&args.message_format).unwrap_or(Format::Human);
+    let color = use_color(&args.color);
+    let ws = load_workspace(args)?;
+    let loaded = load_config(args, &ws.root)?;
+    let levels = resolve_levels(&loaded, level_flags);
+    let opts = run_options(args, loaded, levels)?;
+    let mut report = engine::run(ws, &opts);
+    apply_baseline(&mut report, args)?;
+    if let Some(path) = &args.write_baseline {
+        return Ok(write_baseline(&report, path));
+    }
+    if args.fix {
+        apply_fixes(&mut report, args.diff, &mut stdout);
+    }
+    let tally = render(&report, format, color, &mut stdout)?;
+    summarize(&report, format, &tally, &mut stdout);
+    Ok(exit_code(&report, &tally, args.exit_zero))
+}
+
+/// `--explain LINT`: the lint's documentation.
+fn explain(stdout: &mut impl Write, name: &str) -> i32 {
+    match registry::find(name) {
+        Some(meta) => {
+            let _ = writeln!(
+                stdout,
+                "{} ({} group, {} by default)\n{}\n\n{}",
+                meta.name,
+                meta.group.as_str(),
+                meta.default_level,
+                meta.summary,
+                unindent_docs(meta.docs)
+            );
+            EXIT_OK
+        }
+        None => {
+            let hint = registry::suggest(name)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            error(&format!(
+                "no lint named `{name}`{hint}; `cargo async-lint --list` shows them all"
+            ))
         }
     }
-    let format = Format::parse(&args.message_format).unwrap_or(Format::Human);
-    let color = match args.color.as_str() {
+}
+
+/// Validates command-line levels before anything else (a typo is an error, exit 2).
+fn check_level_flags(level_flags: &LevelFlags) -> Result<(), i32> {
+    for (_, level, spec) in level_flags {
+        Levels::default()
+            .apply(spec, *level)
+            .map_err(|e| error(&e))?;
+    }
+    Ok(())
+}
+
+/// Whether human output is colored (`--color`).
+fn use_color(when: &str) -> bool {
+    match when {
         "always" => true,
         "never" => false,
         _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    }
+}
+
+/// The packages to lint: the given paths, or the cargo workspace.
+fn load_workspace(args: &Args) -> Result<Workspace, i32> {
     let ws = if args.paths.is_empty() {
         discover::from_cargo(
             args.manifest_path.as_deref(),
@@ -209,115 +251,150 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
     } else {
         discover::from_paths(&args.paths)
     };
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(e) => return error(&e.0),
-    };
-    // Configuration: levels from the file first, then the command line's (later wins).
+    ws.map_err(|e| error(&e.0))
+}
+
+/// The configuration: `--config`, or the file found from the workspace root.
+fn load_config(args: &Args, root: &Path) -> Result<Loaded, i32> {
     let loaded = match &args.config {
         Some(p) => config::load(p),
-        None => config::discover(&ws.root),
+        None => config::discover(root),
     };
-    let loaded = match loaded {
-        Ok(l) => l,
-        Err(e) => return error(&e.0),
-    };
+    loaded.map_err(|e| error(&e.0))
+}
+
+/// Levels from the configuration file first, then the command line's (later wins).
+fn resolve_levels(loaded: &Loaded, level_flags: &LevelFlags) -> Levels {
+    let mut levels = Levels::default();
     loaded.apply_levels(&mut levels);
-    for (_, level, spec) in &level_flags {
+    for (_, level, spec) in level_flags {
         let _ = levels.apply(spec, *level);
     }
+    levels
+}
+
+/// The options of the run: levels, threads, the configuration and its knowledge base.
+fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i32> {
     let kb = match loaded.knowledge_base() {
         Ok(kb) => kb.map(std::sync::Arc::new),
-        Err(e) => return error(&e.0),
+        Err(e) => return Err(error(&e.0)),
     };
-    let opts = Options {
+    Ok(Options {
         levels,
         jobs: args.jobs.unwrap_or(0),
         kb,
         config: loaded,
         ignore_suppressions: args.ignore_suppressions,
         cache: !args.no_cache,
-    };
-    let mut report = engine::run(ws, &opts);
+    })
+}
 
+/// `--baseline FILE`: hides the findings it records.
+fn apply_baseline(report: &mut Report, args: &Args) -> Result<(), i32> {
     if let Some(path) = &args.baseline {
-        match baseline::filter(&mut report, path) {
+        match baseline::filter(report, path) {
             Ok(n) if n > 0 => eprintln!(
                 "async-lint: {n} known findings hidden by the baseline {}",
                 path.display()
             ),
             Ok(_) => {}
-            Err(e) => return error(&e),
+            Err(e) => return Err(error(&e)),
         }
     }
-    if let Some(path) = &args.write_baseline {
-        return match baseline::write(&report, path) {
-            Ok(n) => {
-                eprintln!(
-                    "async-lint: wrote {n} findings to the baseline {}",
-                    path.display()
-                );
-                EXIT_OK
-            }
-            Err(e) => error(&e),
-        };
-    }
-    if args.fix {
-        let outcomes = fix::apply(&report, args.diff);
-        let mut fixed_files = std::collections::HashSet::new();
-        for o in &outcomes {
-            match o {
-                fix::Outcome::Fixed { path, edits, diff } => {
-                    if args.diff {
-                        let _ = write!(stdout, "{diff}");
-                    } else {
-                        eprintln!(
-                            "async-lint: fixed {edits} finding{} in {}",
-                            if *edits == 1 { "" } else { "s" },
-                            path.display()
-                        );
-                        fixed_files.insert(path.clone());
-                    }
-                }
-                fix::Outcome::Skipped { path, why } => {
-                    eprintln!("warning: not fixing {}: {why}", path.display());
-                }
-            }
-        }
-        // What was fixed is no longer a finding.
-        for pkg in &mut report.packages {
-            let files: Vec<bool> = pkg
-                .files
-                .iter()
-                .map(|f| fixed_files.contains(&f.path))
-                .collect();
-            pkg.diagnostics
-                .retain(|d| d.fix.is_empty() || !files[d.fix[0].file]);
-        }
-    }
+    Ok(())
+}
 
-    let mut warnings = 0usize;
-    let mut errors = 0usize;
+/// `--write-baseline FILE`: records the findings, and ends the run.
+fn write_baseline(report: &Report, path: &Path) -> i32 {
+    match baseline::write(report, path) {
+        Ok(n) => {
+            eprintln!(
+                "async-lint: wrote {n} findings to the baseline {}",
+                path.display()
+            );
+            EXIT_OK
+        }
+        Err(e) => error(&e),
+    }
+}
+
+/// `--fix`, or with `--diff` the diffs of the fixes.
+fn apply_fixes(report: &mut Report, print_diff: bool, stdout: &mut impl Write) {
+    let outcomes = fix::apply(report, print_diff);
+    let mut fixed_files = std::collections::HashSet::new();
+    for o in &outcomes {
+        match o {
+            fix::Outcome::Fixed { path, edits, diff } => {
+                if print_diff {
+                    let _ = write!(stdout, "{diff}");
+                } else {
+                    eprintln!(
+                        "async-lint: fixed {edits} finding{} in {}",
+                        if *edits == 1 { "" } else { "s" },
+                        path.display()
+                    );
+                    fixed_files.insert(path.clone());
+                }
+            }
+            fix::Outcome::Skipped { path, why } => {
+                eprintln!("warning: not fixing {}: {why}", path.display());
+            }
+        }
+    }
+    // What was fixed is no longer a finding.
+    for pkg in &mut report.packages {
+        let files: Vec<bool> = pkg
+            .files
+            .iter()
+            .map(|f| fixed_files.contains(&f.path))
+            .collect();
+        pkg.diagnostics
+            .retain(|d| d.fix.is_empty() || !files[d.fix[0].file]);
+    }
+}
+
+/// Findings counted by level.
+struct Tally {
+    errors: usize,
+    warnings: usize,
+}
+
+/// Writes every finding in the chosen format, and counts them.
+fn render(
+    report: &Report,
+    format: Format,
+    color: bool,
+    stdout: &mut impl Write,
+) -> Result<Tally, i32> {
+    let mut tally = Tally {
+        errors: 0,
+        warnings: 0,
+    };
     let mut stderr = std::io::stderr().lock();
     for (pkg, d) in report.diagnostics() {
         match d.level {
-            Level::Deny => errors += 1,
-            Level::Warn => warnings += 1,
+            Level::Deny => tally.errors += 1,
+            Level::Warn => tally.warnings += 1,
             Level::Allow => {}
         }
         let res = match format {
             Format::Human => write!(stderr, "{}", human::render_human(pkg, d, color)),
             Format::Short => write!(stdout, "{}", human::short_line(pkg, d)),
-            Format::Json => writeln!(stdout, "{}", json::json_line(&report, pkg, d)),
+            Format::Json => writeln!(stdout, "{}", json::json_line(report, pkg, d)),
             Format::Github => write!(stdout, "{}", human::github_line(pkg, d)),
             Format::Sarif => Ok(()),
         };
         if res.is_err() {
             // Output closed (e.g. piped into `head`): stop quietly.
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     }
-    let unreadable: usize = report.packages.iter().map(|p| p.unreadable).sum();
+    Ok(tally)
+}
+
+/// What follows the findings: cargo's final JSON line, the SARIF log, or the summary line.
+fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl Write) {
+    let (errors, warnings) = (tally.errors, tally.warnings);
     let files: usize = report.packages.iter().map(|p| p.files_checked).sum();
     match format {
         Format::Json => {
@@ -328,7 +405,7 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
             );
         }
         Format::Sarif => {
-            let log = sarif::log(&report);
+            let log = sarif::log(report);
             let _ = writeln!(
                 stdout,
                 "{}",
@@ -348,14 +425,19 @@ fn run(args: Args, level_flags: Vec<(usize, Level, String)>) -> i32 {
                 )
             };
             if format == Format::Human || errors + warnings > 0 {
-                let _ = writeln!(stderr, "async-lint: {summary}");
+                let _ = writeln!(std::io::stderr().lock(), "async-lint: {summary}");
             }
         }
     }
+}
+
+/// 2 when a file could not be read, 1 for findings (unless `--exit-zero`), else 0.
+fn exit_code(report: &Report, tally: &Tally, exit_zero: bool) -> i32 {
+    let unreadable: usize = report.packages.iter().map(|p| p.unreadable).sum();
     if unreadable > 0 {
         return EXIT_ERROR;
     }
-    if errors + warnings > 0 && !args.exit_zero {
+    if tally.errors + tally.warnings > 0 && !exit_zero {
         return EXIT_FINDINGS;
     }
     EXIT_OK
