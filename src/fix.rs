@@ -2,6 +2,7 @@
 //! still parses, the file has not changed since it was read, and then atomically (a temporary
 //! file in the same directory, renamed over the original, keeping its permissions). `--diff`
 //! prints a unified diff instead and writes nothing. Nothing else ever writes to a user's file.
+//! It reads the fixes of a [`Report`] and hands back an [`Outcome`] per file.
 
 use crate::lints::diag::Edit;
 use crate::report::results::Report;

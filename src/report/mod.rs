@@ -1,6 +1,6 @@
 //! What a run found and how it is shown: the results ([`results`]), with suppressions applied
-//! ([`suppress`]) and known findings hidden ([`baseline`]), written in one of the output formats
-//! ([`format`]: [`human`], [`json`], [`sarif`]). It hands on a [`results::Report`] and its text.
+//! ([`suppress`]) and known findings hidden ([`baseline`]), written in an output format
+//! ([`format`](mod@format): [`human`], [`json`], [`sarif`]). It hands on a [`results::Report`].
 
 pub mod baseline;
 pub mod format;
