@@ -13,8 +13,7 @@
 //! `clippy::future_not_send` (`non_send_across_await`); the walker finds them
 //! ([`crate::kb::clippy_equivalent`]).
 
-use crate::lints::diag::Diagnostic;
-use crate::lints::diag::Level;
+use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::lint::Group;
 use crate::lints::registry;
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
