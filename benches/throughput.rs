@@ -13,15 +13,17 @@
 //! a floor process that lists, reads and parses the same files), the latter with peak RSS from
 //! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
 
-use cargo_async_lint::engine::{self, Options};
-use cargo_async_lint::project;
+use cargo_async_lint::driver::engine;
+use cargo_async_lint::driver::options::Options;
+use cargo_async_lint::syntax::prescan;
+use cargo_async_lint::workspace::discover;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 // The same allocator as the binary, for the floor and the linter alike.
 #[global_allocator]
-static ALLOC: cargo_async_lint::alloc::Alloc = cargo_async_lint::alloc::Alloc;
+static ALLOC: cargo_async_lint::syntax::alloc::Alloc = cargo_async_lint::syntax::alloc::Alloc;
 
 fn corpus_packages() -> Vec<(String, PathBuf)> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/Cargo.toml");
@@ -81,7 +83,7 @@ fn floor(files: &[PathBuf], same_text: bool) -> usize {
             let ok = match std::str::from_utf8(&text) {
                 Ok(t) => {
                     let blanked = if same_text {
-                        engine::text_to_parse(t)
+                        prescan::text_to_parse(t)
                     } else {
                         None
                     };
@@ -263,7 +265,7 @@ fn main() {
                 floor(&files, false);
             }
             _ => {
-                let ws = project::from_paths(&dirs).unwrap();
+                let ws = discover::from_paths(&dirs).unwrap();
                 engine::run(
                     ws,
                     &Options {
@@ -325,7 +327,7 @@ fn main() {
         }));
         let l = best_of(1, || {
             let t = Instant::now();
-            let ws = project::from_paths(&dirs).unwrap();
+            let ws = discover::from_paths(&dirs).unwrap();
             if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
                 eprintln!("discovery {:?}", t.elapsed());
             }

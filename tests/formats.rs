@@ -57,7 +57,7 @@ fn sarif_is_valid_and_stable() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(
         rules.len(),
-        cargo_async_lint::registry::all().len(),
+        cargo_async_lint::lints::registry::all().len(),
         "one rule per lint"
     );
     let results = run["results"].as_array().unwrap();

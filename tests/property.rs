@@ -7,7 +7,7 @@
 //! and the number of files with `ASYNC_LINT_PROPTEST_SEED` and `ASYNC_LINT_PROPTEST_CASES`.
 
 mod common;
-use cargo_async_lint::engine::Report;
+use cargo_async_lint::report::results::Report;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -815,7 +815,7 @@ fn report_panic(seed: u64, scratch: &Path, crates: &[GenCrate], msg: &str) -> ! 
 fn render(report: &Report) -> Vec<String> {
     report
         .diagnostics()
-        .map(|(pkg, d)| cargo_async_lint::output::render_human(pkg, d, false))
+        .map(|(pkg, d)| cargo_async_lint::report::human::render_human(pkg, d, false))
         .collect()
 }
 
@@ -885,7 +885,7 @@ fn generated_async_rust_never_crashes_hangs_or_varies() {
                     f.display,
                     d.lint,
                     l.loc,
-                    cargo_async_lint::output::render_human(pkg, d, false),
+                    cargo_async_lint::report::human::render_human(pkg, d, false),
                     show(bytes)
                 )
             };

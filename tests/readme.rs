@@ -9,7 +9,7 @@ fn lint_table_matches_registry() {
     let end = readme.find("<!-- lints:end -->").expect("end marker");
     assert_eq!(
         &readme[start..end],
-        cargo_async_lint::cli::list_table(),
+        cargo_async_lint::driver::cli::list_table(),
         "README.md's lint table is stale: paste the output of `cargo async-lint --list`"
     );
 }
@@ -33,7 +33,7 @@ fn ci_runs_the_readme_test_command() {
 
 #[test]
 fn every_lint_is_documented() {
-    for lint in cargo_async_lint::registry::all() {
+    for lint in cargo_async_lint::lints::registry::all() {
         for section in [
             "### What it does",
             "### Why is this bad?",

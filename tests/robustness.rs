@@ -12,7 +12,7 @@ fn parallel_and_single_threaded_output_are_identical() {
         let report = lint_all(std::slice::from_ref(&fixtures), jobs);
         report
             .diagnostics()
-            .map(|(pkg, d)| cargo_async_lint::output::render_human(pkg, d, false))
+            .map(|(pkg, d)| cargo_async_lint::report::human::render_human(pkg, d, false))
             .collect::<Vec<_>>()
     };
     let one = render(1);

@@ -1,9 +1,11 @@
 //! Shared by the fuzz targets: a per-process crate directory reused by every iteration, and a
 //! full lint run (every lint on, one job, no cache) over it.
 
-use cargo_async_lint::engine::{self, Options};
-use cargo_async_lint::project;
-use cargo_async_lint::registry::{Level, Levels};
+use cargo_async_lint::driver::engine;
+use cargo_async_lint::driver::options::Options;
+use cargo_async_lint::workspace::discover;
+use cargo_async_lint::lints::diag::Level;
+use cargo_async_lint::lints::registry::Levels;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -47,7 +49,7 @@ pub fn write_src(files: &[(&str, &[u8])]) {
 pub fn lint() -> usize {
     let mut levels = Levels::default();
     levels.apply("all", Level::Warn).unwrap();
-    let ws = project::from_paths(std::slice::from_ref(crate_dir())).expect("crate dir exists");
+    let ws = discover::from_paths(std::slice::from_ref(crate_dir())).expect("crate dir exists");
     let report = engine::run(
         ws,
         &Options {

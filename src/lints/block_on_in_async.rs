@@ -1,9 +1,8 @@
-use super::{CrateCx, Lint};
-use crate::diag::Diagnostic;
-use crate::facts::CallSite;
-use crate::index::{CrateIndex, Target};
+use super::diag::Diagnostic;
+use super::lint::{CrateCx, Lint, LintMeta};
+use crate::analysis::index::{CrateIndex, Target};
 use crate::kb::ApiEntry;
-use crate::registry::LintMeta;
+use crate::syntax::facts::CallSite;
 
 crate::declare_lint! {
     /// ### What it does

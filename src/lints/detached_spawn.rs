@@ -1,8 +1,7 @@
-use super::{CrateCx, Lint};
-use crate::diag::Diagnostic;
-use crate::facts::{Callee, DropKind, Dropped};
-use crate::index::{CrateIndex, Target};
-use crate::registry::LintMeta;
+use super::diag::Diagnostic;
+use super::lint::{CrateCx, Lint, LintMeta};
+use crate::analysis::index::{CrateIndex, Target};
+use crate::syntax::facts::{Callee, DropKind, Dropped};
 
 crate::declare_lint! {
     /// ### What it does

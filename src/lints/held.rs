@@ -1,11 +1,11 @@
 //! Shared by the four held-across-await lints: turns the walker's [`HeldValue`] facts into
 //! diagnostics for the knowledge-base family (`lints/held.toml`) that a lint owns.
 
-use super::CrateCx;
-use crate::diag::Diagnostic;
-use crate::facts::{HeldValue, Ty};
-use crate::index::CrateIndex;
+use super::diag::Diagnostic;
+use super::lint::CrateCx;
+use crate::analysis::index::CrateIndex;
 use crate::kb::HeldEntry;
+use crate::syntax::facts::{HeldValue, Ty};
 
 /// At most this many `.await`s get a label of their own; the rest are counted in a note.
 const MAX_AWAIT_LABELS: usize = 4;

@@ -1,6 +1,5 @@
-use super::{CrateCx, Lint};
-use crate::diag::Diagnostic;
-use crate::registry::LintMeta;
+use super::diag::Diagnostic;
+use super::lint::{CrateCx, Lint, LintMeta};
 
 crate::declare_lint! {
     /// ### What it does

@@ -1,8 +1,7 @@
-use super::{CrateCx, Lint};
-use crate::diag::Diagnostic;
-use crate::facts::{DropKind, Dropped, DroppedValue};
-use crate::index::{CrateIndex, Target};
-use crate::registry::LintMeta;
+use super::diag::Diagnostic;
+use super::lint::{CrateCx, Lint, LintMeta};
+use crate::analysis::index::{CrateIndex, Target};
+use crate::syntax::facts::{DropKind, Dropped, DroppedValue};
 
 crate::declare_lint! {
     /// ### What it does

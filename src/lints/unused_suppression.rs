@@ -1,5 +1,4 @@
-use super::Lint;
-use crate::registry::LintMeta;
+use super::lint::{Lint, LintMeta};
 
 crate::declare_lint! {
     /// ### What it does
@@ -29,7 +28,7 @@ crate::declare_lint! {
     "an `async-lint: allow(..)` comment that silences nothing"
 }
 
-/// Computed by the engine after every other lint (see `crate::suppress`).
+/// Computed by the engine after every other lint (see `crate::report::suppress`).
 pub struct UnusedSuppression;
 
 impl Lint for UnusedSuppression {

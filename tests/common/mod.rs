@@ -1,9 +1,12 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use cargo_async_lint::engine::{self, Options, Report};
-use cargo_async_lint::project;
-use cargo_async_lint::registry::{Level, Levels};
+use cargo_async_lint::driver::engine;
+use cargo_async_lint::driver::options::Options;
+use cargo_async_lint::lints::diag::Level;
+use cargo_async_lint::lints::registry::Levels;
+use cargo_async_lint::report::results::Report;
+use cargo_async_lint::workspace::discover;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +39,7 @@ pub fn lint_all(paths: &[PathBuf], jobs: usize) -> Report {
 pub fn lint_with(paths: &[PathBuf], jobs: usize, ignore_suppressions: bool) -> Report {
     let mut levels = Levels::default();
     levels.apply("all", Level::Warn).unwrap();
-    let ws = project::from_paths(paths).expect("paths exist");
+    let ws = discover::from_paths(paths).expect("paths exist");
     engine::run(
         ws,
         &Options {

@@ -1,0 +1,661 @@
+//! The crate index: every function of a crate, every call it makes, and resolution of calls and
+//! type evidence once all files of the crate have been walked. The lints ask it their questions
+//! ([`CrateIndex`]).
+
+use crate::kb::{Kb, Returns};
+use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
+use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// What a call resolves to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Exactly one function of this crate.
+    Local(FnId),
+    /// A function outside the crate, by canonical path.
+    ExternFn(String),
+    /// A method on a receiver of a known canonical type outside the crate.
+    ExternMethod { ty: String, name: String },
+    /// A method whose receiver type is unknown.
+    UnknownMethod(String),
+    /// Several candidates, or nothing known: lints stay silent.
+    Unresolved,
+}
+
+pub struct CrateIndex<'a> {
+    pub facts: CrateFacts,
+    pub kb: &'a Kb,
+    /// The resolved types of each held value (`facts.held`), computed once for the four lints
+    /// that read them.
+    held_tys: std::sync::OnceLock<Vec<Vec<Ty>>>,
+    by_path: HashMap<String, Vec<FnId>>,
+    /// Every method defined in the crate, by name (for name-only matches).
+    method_names: HashMap<String, Vec<FnId>>,
+    /// Call-site indices per calling function.
+    calls_by_fn: Vec<Vec<usize>>,
+    /// Types declared in the crate or given methods in it.
+    local_types: HashSet<String>,
+    /// Effective context of every call: [`CallSite::ctx`], except that code in a closure
+    /// handed to one of the crate's own island wrappers (a fn that passes its parameter on to
+    /// `spawn_blocking`, directly or through another wrapper) is an island.
+    ctx: Vec<Ctx>,
+    /// Crate functions that run a closure parameter in a sync island.
+    pub island_wrappers: Vec<bool>,
+    reexports: HashMap<String, String>,
+    glob_reexports: HashMap<String, Vec<String>>,
+    /// The target of every call, computed once.
+    targets: Vec<Target>,
+    /// First segments of every re-exporting module's path.
+    reexport_roots: HashSet<String>,
+    /// Calls that some other call sits in a closure argument of.
+    has_children: Vec<bool>,
+    /// [`CrateIndex::canonical`] of every path callee, computed up front (None: unchanged).
+    canon_cache: HashMap<String, Option<String>>,
+}
+
+const MAX_RESOLVE_DEPTH: usize = 12;
+
+impl<'a> CrateIndex<'a> {
+    pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
+        let t0 = std::time::Instant::now();
+        // The maps over functions and those over calls are independent: build them in
+        // parallel.
+        let ((by_path, method_names, local_types), (calls_by_fn, has_children)) = rayon::join(
+            || {
+                let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
+                let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
+                let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
+                for (id, f) in facts.fns.iter().enumerate() {
+                    by_path.entry(f.path.clone()).or_default().push(id);
+                    if f.name.contains("::")
+                        && let Some((parent, short)) = crate::kb::split_last_segment(&f.path)
+                    {
+                        method_names.entry(short.to_string()).or_default().push(id);
+                        local_types.insert(parent.to_string());
+                    }
+                }
+                (by_path, method_names, local_types)
+            },
+            || {
+                let mut calls_by_fn = vec![Vec::new(); facts.fns.len()];
+                let mut has_children = vec![false; facts.calls.len()];
+                for (i, c) in facts.calls.iter().enumerate() {
+                    if let Some(f) = c.caller {
+                        calls_by_fn[f].push(i);
+                    }
+                    if let Some(j) = c.closure_of {
+                        has_children[j] = true;
+                    }
+                }
+                (calls_by_fn, has_children)
+            },
+        );
+        let ctx = facts.calls.iter().map(|c| c.ctx).collect();
+        let island_wrappers = vec![false; facts.fns.len()];
+        let mut reexports = HashMap::default();
+        let mut glob_reexports: HashMap<String, Vec<String>> = HashMap::default();
+        for (from, to) in &facts.reexports {
+            match from.strip_suffix("::*") {
+                Some(module) => glob_reexports
+                    .entry(module.to_string())
+                    .or_default()
+                    .push(to.clone()),
+                None => {
+                    reexports.entry(from.clone()).or_insert_with(|| to.clone());
+                }
+            }
+        }
+        let reexport_roots = facts
+            .reexports
+            .iter()
+            .map(|(from, _)| crate::kb::first_segment(from).to_string())
+            .collect();
+        let mut index = CrateIndex {
+            has_children,
+            canon_cache: HashMap::default(),
+            reexport_roots,
+            targets: Vec::new(),
+            reexports,
+            glob_reexports,
+            facts,
+            kb,
+            by_path,
+            method_names,
+            calls_by_fn,
+            local_types,
+            ctx,
+            island_wrappers,
+            held_tys: std::sync::OnceLock::new(),
+        };
+        // Canonical paths of every distinct path callee, then every call's target: both in
+        // parallel, as this is the largest serial step of a crate.
+        let t_setup = t0.elapsed();
+        let paths: HashSet<&str> = index
+            .facts
+            .calls
+            .par_iter()
+            .filter_map(|c| match &c.callee {
+                Callee::Path(p) => Some(p.iter().map(String::as_str).collect::<Vec<_>>()),
+                Callee::Method { .. } => None,
+            })
+            .flatten()
+            .collect();
+        let paths: Vec<&str> = paths.into_iter().collect();
+        let cache: HashMap<String, Option<String>> = paths
+            .par_iter()
+            .map(|p| {
+                let c = index.canonical_uncached(p);
+                (p.to_string(), (c != *p).then(|| c.into_owned()))
+            })
+            .collect();
+        index.canon_cache = cache;
+        let t1 = t0.elapsed();
+        index.targets = index
+            .facts
+            .calls
+            .par_iter()
+            .map(|c| index.target(&c.callee))
+            .collect();
+        let t2 = t0.elapsed();
+        index.find_island_wrappers();
+        if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
+            eprintln!(
+                "index: setup {t_setup:?} +canon {t1:?}, targets {:?}, islands {:?}",
+                t2 - t1,
+                t0.elapsed() - t2
+            );
+        }
+        index
+    }
+
+    /// How call `i` may run its closure arguments in a sync island: directly (a knowledge-base
+    /// island such as `spawn_blocking`), or when one of these crate functions is an island
+    /// wrapper. Generous on purpose (any candidate counts, `#[cfg]` variants included): an
+    /// island only ever silences.
+    fn island_route(&self, i: usize) -> (bool, Vec<FnId>) {
+        match &self.facts.calls[i].callee {
+            Callee::Path(p) => {
+                let direct = p
+                    .iter()
+                    .any(|p| self.kb.is_island_fn(p) || self.kb.is_island_fn(&self.canonical(p)));
+                let fns = if direct {
+                    Vec::new()
+                } else {
+                    p.iter().flat_map(|p| self.all_fns(p)).collect()
+                };
+                (direct, fns)
+            }
+            Callee::Method { name, .. } if self.kb.is_island_method(name) => (true, Vec::new()),
+            Callee::Method { .. } => match self.targets[i] {
+                Target::Local(g) => (false, vec![g]),
+                _ => (false, Vec::new()),
+            },
+        }
+    }
+
+    /// Every crate function a path may name: the functions at the path itself and at each step
+    /// of the re-exports it goes through.
+    fn all_fns(&self, path: &str) -> Vec<FnId> {
+        let mut out = Vec::new();
+        let mut cur = path.to_string();
+        for _ in 0..8 {
+            if let Some(ids) = self.by_path.get(&cur) {
+                out.extend_from_slice(ids);
+            }
+            match self.follow_reexport(&cur) {
+                Some(next) if next != cur => cur = next,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// Finds the crate's island wrappers (functions that pass a parameter on to an island, such
+    /// as `async fn run_blocking(f: F) { spawn_blocking(f).await }`, directly or through
+    /// another wrapper), then marks code in closures handed to them as islands.
+    fn find_island_wrappers(&mut self) {
+        let n = self.facts.calls.len();
+        // Calls that forward a parameter somewhere an island could be: (caller, route).
+        let forwarding: Vec<(FnId, bool, Vec<FnId>)> = (0..n)
+            .into_par_iter()
+            .filter_map(|i| {
+                let c = &self.facts.calls[i];
+                let f = c.caller.filter(|_| c.forwards_param)?;
+                let (direct, fns) = self.island_route(i);
+                (direct || !fns.is_empty()).then_some((f, direct, fns))
+            })
+            .collect();
+        let mut wrappers = vec![false; self.facts.fns.len()];
+        loop {
+            let mut changed = false;
+            for (f, direct, fns) in &forwarding {
+                if !wrappers[*f] && (*direct || fns.iter().any(|g| wrappers[*g])) {
+                    wrappers[*f] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if wrappers.iter().any(|w| *w) {
+            // Which calls hand their closures to an island, then each call's chain of
+            // enclosing closure-taking calls.
+            let island_call: Vec<bool> = (0..n)
+                .into_par_iter()
+                .map(|j| {
+                    self.has_closure_children(j) && {
+                        let (direct, fns) = self.island_route(j);
+                        direct || fns.iter().any(|g| wrappers[*g])
+                    }
+                })
+                .collect();
+            for i in 0..n {
+                let mut k = self.facts.calls[i].closure_of;
+                while let Some(j) = k {
+                    if island_call[j] {
+                        self.ctx[i] = Ctx::Island;
+                        break;
+                    }
+                    k = self.facts.calls[j].closure_of;
+                }
+            }
+        }
+        self.island_wrappers = wrappers;
+    }
+
+    fn has_closure_children(&self, j: usize) -> bool {
+        self.has_children.get(j).copied().unwrap_or(false)
+    }
+    /// The calls a function makes, with their effective context.
+    /// The calls a function makes (by index), with their effective context.
+    pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = (usize, Ctx)> {
+        self.calls_by_fn[f].iter().map(|&i| (i, self.ctx[i]))
+    }
+
+    /// What call `i` calls (computed once per crate).
+    pub fn target_of(&self, i: usize) -> &Target {
+        &self.targets[i]
+    }
+
+    /// The crate's methods of this name (in any impl or trait).
+    pub fn methods_named(&self, name: &str) -> &[FnId] {
+        self.method_names
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Whether the crate itself defines a method with this name.
+    pub fn defines_method(&self, name: &str) -> bool {
+        self.method_names.contains_key(name)
+    }
+
+    /// The crate functions at a canonical path (after following re-exports).
+    pub fn fns_at(&self, path: &str) -> &[FnId] {
+        self.by_path
+            .get(self.canonical(path).as_ref())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Frees the index on another thread: for a large crate that takes milliseconds (tokio:
+    /// 6 ms), which would otherwise be the last serial step of its lint.
+    pub fn free_in_background(self) {
+        let CrateIndex {
+            facts,
+            kb: _,
+            held_tys,
+            by_path,
+            method_names,
+            calls_by_fn,
+            local_types,
+            ctx,
+            island_wrappers,
+            reexports,
+            glob_reexports,
+            targets,
+            reexport_roots,
+            has_children,
+            canon_cache,
+        } = self;
+        let owned = (
+            (facts, held_tys, by_path, method_names, calls_by_fn),
+            (local_types, ctx, island_wrappers, reexports, glob_reexports),
+            (targets, reexport_roots, has_children, canon_cache),
+        );
+        // Should no thread be available, `spawn` drops the closure, which frees it here.
+        let _ = std::thread::Builder::new().spawn(move || drop(owned));
+    }
+
+    /// The resolved types of each of `facts.held`, in order.
+    pub fn held_tys(&self) -> &[Vec<Ty>] {
+        self.held_tys.get_or_init(|| {
+            self.facts
+                .held
+                .iter()
+                .map(|v| v.tys.iter().filter_map(|t| self.resolve_ty(t, 0)).collect())
+                .collect()
+        })
+    }
+
+    /// Follows `use` re-exports (`pub use self::inner::run;`, globs too) from `path` until it
+    /// names a crate function or type, or nothing more is known.
+    pub fn canonical<'p>(&'p self, path: &'p str) -> Cow<'p, str> {
+        // Every path callee was canonicalised up front.
+        match self.canon_cache.get(path) {
+            Some(Some(c)) => return Cow::Borrowed(c.as_str()),
+            Some(None) => return Cow::Borrowed(path),
+            None => {}
+        }
+        if self.by_path.contains_key(path) || self.local_types.contains(path) {
+            return Cow::Borrowed(path);
+        }
+        let root = crate::kb::first_segment(path);
+        if !self.reexport_roots.contains(root) {
+            return Cow::Borrowed(path);
+        }
+        self.canonical_uncached(path)
+    }
+
+    fn canonical_uncached<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        let mut cur: Cow<'p, str> = Cow::Borrowed(path);
+        for _ in 0..8 {
+            if self.by_path.contains_key(cur.as_ref()) || self.local_types.contains(cur.as_ref()) {
+                break;
+            }
+            match self.follow_reexport(&cur) {
+                Some(next) if next != cur.as_ref() => cur = Cow::Owned(next),
+                _ => break,
+            }
+        }
+        cur
+    }
+
+    fn follow_reexport(&self, path: &str) -> Option<String> {
+        // Re-exports are recorded per module of this crate: other roots (`std`) have none.
+        let root = crate::kb::first_segment(path);
+        if !self.reexport_roots.contains(root) {
+            return None;
+        }
+        if let Some(t) = self.reexports.get(path) {
+            return Some(t.clone());
+        }
+        // A re-exported module: `pub use self::imp as sys;` then `sys::run`.
+        let mut split = path.len();
+        while let Some(i) = path[..split].rfind(':').and_then(|j| j.checked_sub(1)) {
+            let (prefix, suffix) = (&path[..i], &path[i..]);
+            if let Some(t) = self.reexports.get(prefix) {
+                return Some(format!("{t}{suffix}"));
+            }
+            split = i;
+        }
+        // A glob re-export: `pub use self::imp::*;`, first target that defines the name.
+        let (module, name) = crate::kb::split_last_segment(path)?;
+        let globs = self.glob_reexports.get(module)?;
+        globs
+            .iter()
+            .map(|g| format!("{g}::{name}"))
+            .find(|cand| self.by_path.contains_key(cand) || self.local_types.contains(cand))
+    }
+
+    /// Resolves what a call calls.
+    pub fn target(&self, callee: &Callee) -> Target {
+        match callee {
+            Callee::Path(cands) => {
+                let mut local = None;
+                let mut count = 0;
+                for c in cands {
+                    let ids = self.fns_at(c);
+                    count += ids.len();
+                    local = local.or(ids.first().copied());
+                }
+                match (count, local) {
+                    (1, Some(f)) => return Target::Local(f),
+                    (0, _) => {}
+                    _ => return Target::Unresolved,
+                }
+                // No crate fn: the first candidate the knowledge base knows. An extern path the
+                // knowledge base does not know leads nowhere.
+                cands
+                    .iter()
+                    .map(|c| self.canonical(c))
+                    .find(|c| self.kb.knows_function(c))
+                    .map_or(Target::Unresolved, |c| Target::ExternFn(c.into_owned()))
+            }
+            // Only a method name the crate defines or the knowledge base knows can lead
+            // anywhere: skip resolving the receiver of every other call.
+            Callee::Method { name, .. }
+                if !self.method_names.contains_key(name.as_str())
+                    && !self.kb.knows_method_name(name) =>
+            {
+                Target::UnknownMethod(name.clone())
+            }
+            Callee::Method { recv, name } => match self
+                .resolve_ty(recv, 0)
+                .and_then(|t| self.method_owner(t, name))
+            {
+                Some(Ty::Path(ty)) => {
+                    let path = format!("{ty}::{name}");
+                    match self.fns_at(&path) {
+                        [one] => Target::Local(*one),
+                        [] => {
+                            if self.is_local_type(&ty) {
+                                // A trait method or an unknown one on a crate type.
+                                Target::UnknownMethod(name.clone())
+                            } else {
+                                Target::ExternMethod {
+                                    ty,
+                                    name: name.clone(),
+                                }
+                            }
+                        }
+                        _ => Target::Unresolved,
+                    }
+                }
+                _ => Target::UnknownMethod(name.clone()),
+            },
+        }
+    }
+
+    fn is_local_type(&self, ty: &str) -> bool {
+        self.local_types.contains(ty)
+    }
+
+    /// The type a method call on a value of type `ty` reaches: the type itself, or, through
+    /// smart pointers (`Arc<Mutex<T>>`), the first wrapped type that has such a method.
+    fn method_owner(&self, mut ty: Ty, name: &str) -> Option<Ty> {
+        for _ in 0..4 {
+            match ty {
+                Ty::Wrap(outer, inner) => {
+                    let knows = !self.fns_at(&format!("{outer}::{name}")).is_empty()
+                        || self.kb.returns_of_method(&outer, name).is_some()
+                        || self.kb.blocking.method(&outer, name).is_some()
+                        || self.kb.block_on.method(&outer, name).is_some();
+                    if knows {
+                        return Some(Ty::Path(outer));
+                    }
+                    ty = Arc::unwrap_or_clone(inner);
+                }
+                other => return Some(other),
+            }
+        }
+        None
+    }
+
+    /// Resolves type evidence to a canonical path or tuple, or None when it is unknown.
+    pub fn resolve_ty(&self, ty: &Ty, depth: usize) -> Option<Ty> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
+        match ty {
+            Ty::Path(p) => Some(Ty::Path(self.canonical(p).into_owned())),
+            Ty::Tuple(v) => Some(Ty::Tuple(v.clone())),
+            Ty::Unknown => None,
+            Ty::ReturnOf(cands) => {
+                let mut locals = Vec::new();
+                for c in cands {
+                    locals.extend_from_slice(self.fns_at(c));
+                }
+                if let [one] = locals.as_slice() {
+                    let f = &self.facts.fns[*one];
+                    if f.is_async {
+                        // `.await` is transparent in the walker: the awaited output is `ret`.
+                    }
+                    return self.resolve_ty(&f.ret.clone(), depth + 1);
+                }
+                if !locals.is_empty() {
+                    return None;
+                }
+                let found: Vec<&Returns> = cands
+                    .iter()
+                    .filter_map(|c| self.kb.returns_of_fn(c))
+                    .collect();
+                match found.as_slice() {
+                    [r] => Some(returns_ty(r)),
+                    _ => None,
+                }
+            }
+            Ty::MethodRet(recv, name) if name == "clone" => {
+                // A clone has the receiver's type, except for a guard or a borrow, which is
+                // not `Clone`: auto-deref clones what it guards.
+                let t = self.resolve_ty(recv, depth + 1)?;
+                match &t {
+                    Ty::Path(p)
+                        if self
+                            .kb
+                            .held(p)
+                            .is_some_and(|e| e.lint != "non_send_across_await") =>
+                    {
+                        None
+                    }
+                    _ => Some(t),
+                }
+            }
+            Ty::MethodRet(recv, name) => {
+                let Some(Ty::Path(recv)) = self
+                    .resolve_ty(recv, depth + 1)
+                    .and_then(|t| self.method_owner(t, name))
+                else {
+                    return None;
+                };
+                let path = format!("{recv}::{name}");
+                match self.fns_at(&path) {
+                    [one] => self.resolve_ty(&self.facts.fns[*one].ret.clone(), depth + 1),
+                    [] => self.kb.returns_of_method(&recv, name).map(returns_ty),
+                    _ => None,
+                }
+            }
+            Ty::Wrap(outer, inner) => Some(Ty::Wrap(
+                outer.clone(),
+                Arc::new(self.resolve_ty(inner, depth + 1).unwrap_or(Ty::Unknown)),
+            )),
+            Ty::Field(base, field) => {
+                let Some(Ty::Path(base)) = self
+                    .resolve_ty(base, depth + 1)
+                    .and_then(|t| self.method_owner(t, ""))
+                else {
+                    return None;
+                };
+                let fields = self.facts.fields.get(&base)?;
+                let fty = fields.iter().rev().find(|(n, _)| n == field)?.1.clone();
+                self.resolve_ty(&fty, depth + 1)
+            }
+            Ty::Elem(base, i) => match self.resolve_ty(base, depth + 1)? {
+                Ty::Tuple(v) => v.get(*i).and_then(|t| self.resolve_ty(t, depth + 1)),
+                _ => None,
+            },
+        }
+    }
+
+    /// Call sites that run in async context, in source order, with their targets.
+    pub fn async_calls(&self) -> impl Iterator<Item = (&CallSite, &Target)> {
+        self.facts
+            .calls
+            .iter()
+            .zip(&self.ctx)
+            .zip(&self.targets)
+            .filter(|((_, x), _)| **x == Ctx::Async)
+            .map(|((c, _), t)| (c, t))
+    }
+
+    /// For every sync crate function, the first chain of calls through which it reaches an API
+    /// that `is_sink` accepts: `[helper, inner_helper, "std::fs::read"]`. Cycles are handled by
+    /// iterating to a fixpoint.
+    pub fn sync_reach(
+        &self,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
+        self.reach(false, |_, ctx| ctx == Ctx::Sync, is_sink)
+    }
+
+    /// For every async crate function, the first chain of awaited calls through which it
+    /// reaches an operation that `is_sink` accepts (for cancel safety: a function whose future
+    /// awaits `read_exact` loses the same progress when dropped).
+    pub fn async_reach(
+        &self,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
+        self.reach(true, |c, ctx| ctx == Ctx::Async && c.awaited, is_sink)
+    }
+
+    fn reach(
+        &self,
+        async_fns: bool,
+        follows: impl Fn(&CallSite, Ctx) -> bool,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
+        let n = self.facts.fns.len();
+        let mut reach: Vec<Option<Vec<String>>> = vec![None; n];
+        // Direct sinks first.
+        let mut targets: Vec<Vec<&Target>> = Vec::with_capacity(n);
+        for (f, slot) in reach.iter_mut().enumerate() {
+            let mut ts = Vec::new();
+            if self.facts.fns[f].is_async == async_fns {
+                for (i, ctx) in self.calls_of(f) {
+                    if follows(&self.facts.calls[i], ctx) {
+                        if slot.is_none() {
+                            *slot = is_sink(i, &self.targets[i]).map(|sink| vec![sink]);
+                        }
+                        ts.push(&self.targets[i]);
+                    }
+                }
+            }
+            targets.push(ts);
+        }
+        loop {
+            let mut changed = false;
+            for (f, ts) in targets.iter().enumerate() {
+                if reach[f].is_some() {
+                    continue;
+                }
+                for t in ts {
+                    if let Target::Local(g) = t
+                        && *g != f
+                        && self.facts.fns[*g].is_async == async_fns
+                        && let Some(chain) = &reach[*g]
+                    {
+                        let mut c = vec![self.facts.fns[*g].name.clone()];
+                        c.extend(chain.iter().cloned());
+                        reach[f] = Some(c);
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        reach
+    }
+}
+
+fn returns_ty(r: &Returns) -> Ty {
+    match r {
+        Returns::One(p) => Ty::Path(p.clone()),
+        Returns::Tuple(v) => Ty::Tuple(v.iter().map(|p| Ty::Path(p.clone())).collect()),
+    }
+}

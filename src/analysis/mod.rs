@@ -1,0 +1,5 @@
+//! Crate-wide analysis: the facts of every file of a crate merged and resolved ([`index`]):
+//! which function a call reaches, what type a receiver has. It hands the lints a
+//! [`index::CrateIndex`].
+
+pub mod index;

@@ -1,0 +1,489 @@
+//! The result cache: a package's findings are reused when its files, the configuration and the
+//! tool version are unchanged.
+//!
+//! The key of a package is a hash (FNV-1a, 64 bits) of everything its results depend on: the
+//! tool version, the built-in knowledge base, the configuration file's text, the effective
+//! level of every lint, the options, the package's description (edition, seeds, targets) and
+//! the path and *contents* (not the modification time) of every `.rs` file below the package
+//! directory (skipping `target/` and hidden directories) and of its Cargo.toml. Any edit to any
+//! of these files, in the module tree or not, gives another key. Files the crate reaches outside
+//! its directory (`#[path = "../x.rs"]`) are checked against the content hashes stored with the
+//! entry.
+//!
+//! Entries live in `<target dir>/async-lint-cache/` (cargo's target directory in cargo mode,
+//! `<package>/target/` otherwise, and only for a directory with a Cargo.toml), one JSON file per
+//! key, written atomically; the newest few per package are kept. Any problem with the cache
+//! (unreadable, corrupt, unwritable) is a miss and never changes the results.
+
+use super::options::Options;
+use crate::lints::diag::{Diagnostic, Edit, Label, Level};
+use crate::lints::lint::PARSE_ERROR;
+use crate::lints::registry;
+use crate::report::results::PackageReport;
+use crate::syntax::source::SourceFile;
+use crate::util::hash::{Fnv, hash_bytes};
+use crate::workspace::discover::Package;
+use crate::workspace::metadata_cache::DIR_NAME;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the stored format or the meaning of a key changes.
+const FORMAT: u64 = 1;
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Entries kept per package (different options or recent states of the files).
+const KEEP: usize = 4;
+
+/// The hash of a file's contents (None: it cannot be read), read into a reused buffer (fresh
+/// allocations for every file made the kernel's page zeroing the largest cost of a warm run).
+fn hash_file_with(path: &Path, buf: &mut Vec<u8>) -> Option<u64> {
+    use std::io::Read;
+    buf.clear();
+    std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
+    Some(hash_bytes(buf))
+}
+
+fn hash_file(path: &Path) -> Option<u64> {
+    hash_file_with(path, &mut Vec::new())
+}
+
+fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+/// The cache entry of one package for the current state of its files and options.
+pub struct Entry {
+    /// The cache directory (not created until an entry is stored).
+    dir: PathBuf,
+    /// Hash of the package's identity: the prefix of its entries' file names.
+    ident: u64,
+    key: u64,
+    /// Content hashes of the files hashed into the key, by path.
+    hashes: HashMap<PathBuf, Option<u64>>,
+    cwd: PathBuf,
+}
+
+/// A package's results read from the cache.
+pub struct Cached {
+    files: Vec<SourceFile>,
+    diagnostics: Vec<Diagnostic>,
+    unreadable: usize,
+    files_checked: usize,
+}
+
+impl Cached {
+    pub fn into_report(self, package: Package) -> PackageReport {
+        PackageReport {
+            package,
+            files: self.files,
+            diagnostics: self.diagnostics,
+            unreadable: self.unreadable,
+            files_checked: self.files_checked,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    format: u64,
+    version: &'a str,
+    key: String,
+    files: Vec<StoredFile>,
+    diagnostics: &'a [Diagnostic],
+    unreadable: usize,
+    files_checked: usize,
+}
+
+#[derive(Deserialize)]
+struct Stored {
+    format: u64,
+    version: String,
+    key: String,
+    files: Vec<StoredFile>,
+    diagnostics: Vec<StoredDiagnostic>,
+    unreadable: usize,
+    files_checked: usize,
+}
+
+/// A [`Diagnostic`] as stored, read back with its lint as a name.
+#[derive(Deserialize)]
+struct StoredDiagnostic {
+    lint: String,
+    level: Level,
+    message: String,
+    labels: Vec<Label>,
+    notes: Vec<String>,
+    helps: Vec<String>,
+    fix: Vec<Edit>,
+    item: String,
+}
+
+impl StoredDiagnostic {
+    /// The diagnostic, its lint name looked up in the catalogue (None: no such lint, a miss).
+    fn into_diagnostic(self) -> Option<Diagnostic> {
+        let lint = if self.lint == PARSE_ERROR.name {
+            PARSE_ERROR.name
+        } else {
+            registry::find(&self.lint)?.name
+        };
+        Some(Diagnostic {
+            lint,
+            level: self.level,
+            message: self.message,
+            labels: self.labels,
+            notes: self.notes,
+            helps: self.helps,
+            fix: self.fix,
+            item: self.item,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFile {
+    path: PathBuf,
+    display: String,
+    /// Content hash when the results were computed (None: unreadable).
+    hash: Option<u64>,
+}
+
+impl Entry {
+    /// The entry for a package, or None when the package cannot be cached: it has no
+    /// Cargo.toml, or a knowledge base was given that no configuration text describes.
+    pub fn open(
+        pkg: &Package,
+        root: &Path,
+        target_dir: Option<&Path>,
+        opts: &Options,
+    ) -> Option<Entry> {
+        if !pkg.dir.is_absolute() || !pkg.dir.join("Cargo.toml").is_file() {
+            return None;
+        }
+        if opts.kb.is_some() && opts.config.text().is_empty() {
+            return None;
+        }
+        let dir = match target_dir {
+            Some(t) => t.join(DIR_NAME),
+            None => pkg.dir.join("target").join(DIR_NAME),
+        };
+        let cwd = std::env::current_dir().ok()?;
+        let mut id = Fnv::default();
+        id.str(&pkg.id);
+        id.path(&pkg.dir);
+        let (key, hashes) = key(pkg, root, &cwd, opts);
+        Some(Entry {
+            dir,
+            ident: id.finish(),
+            key,
+            hashes,
+            cwd,
+        })
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir
+            .join(format!("{:016x}-{:016x}.json", self.ident, self.key))
+    }
+
+    /// The cached results (None on a miss, whatever its cause).
+    pub fn load(&self) -> Option<Cached> {
+        let bytes = std::fs::read(self.file()).ok()?;
+        let stored: Stored = serde_json::from_slice(&bytes).ok()?;
+        if stored.format != FORMAT
+            || stored.version != VERSION
+            || stored.key != format!("{:016x}", self.key)
+        {
+            return None;
+        }
+        let diagnostics: Vec<Diagnostic> = stored
+            .diagnostics
+            .into_iter()
+            .map(StoredDiagnostic::into_diagnostic)
+            .collect::<Option<_>>()?;
+        let n = stored.files.len();
+        // Files that diagnostics point into keep their text (as the engine does).
+        let mut used = vec![false; n];
+        for d in &diagnostics {
+            if d.labels.is_empty() || d.fix.iter().any(|e| e.file >= n) {
+                return None;
+            }
+            for l in &d.labels {
+                *used.get_mut(l.file)? = true;
+            }
+        }
+        let mut files = Vec::with_capacity(n);
+        for (f, used) in stored.files.into_iter().zip(used) {
+            let abs = absolute(&f.path, &self.cwd);
+            let mut text = String::new();
+            if used {
+                // Read the text now and check it is the one the findings were computed on.
+                match std::fs::read(&abs) {
+                    Ok(b) => {
+                        if Some(hash_bytes(&b)) != f.hash {
+                            return None;
+                        }
+                        text = String::from_utf8(b)
+                            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                    }
+                    Err(_) if f.hash.is_none() => {}
+                    Err(_) => return None,
+                }
+            } else {
+                let now = match self.hashes.get(&abs) {
+                    Some(h) => *h,
+                    // Outside the package directory (or reached by another path): hash it.
+                    None => hash_file(&abs),
+                };
+                if now != f.hash {
+                    return None;
+                }
+            }
+            files.push(SourceFile {
+                path: f.path,
+                display: f.display,
+                text,
+            });
+        }
+        Some(Cached {
+            files,
+            diagnostics,
+            unreadable: stored.unreadable,
+            files_checked: stored.files_checked,
+        })
+    }
+
+    /// Stores a freshly computed report (silently does nothing when that fails, or when the
+    /// package's files changed while it was being linted).
+    pub fn store(
+        &self,
+        report: &PackageReport,
+        root: &Path,
+        target_dir: Option<&Path>,
+        opts: &Options,
+    ) {
+        // A file edited during the run: the results may match neither state, so keep nothing.
+        match Entry::open(&report.package, root, target_dir, opts) {
+            Some(again) if again.key == self.key => {}
+            _ => return,
+        }
+        let files = report
+            .files
+            .iter()
+            .map(|f| {
+                let abs = absolute(&f.path, &self.cwd);
+                let hash = match self.hashes.get(&abs) {
+                    Some(h) => *h,
+                    None => hash_file(&abs),
+                };
+                StoredFile {
+                    path: f.path.clone(),
+                    display: f.display.clone(),
+                    hash,
+                }
+            })
+            .collect();
+        let stored = StoredRef {
+            format: FORMAT,
+            version: VERSION,
+            key: format!("{:016x}", self.key),
+            files,
+            diagnostics: &report.diagnostics,
+            unreadable: report.unreadable,
+            files_checked: report.files_checked,
+        };
+        let Ok(bytes) = serde_json::to_vec(&stored) else {
+            return;
+        };
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let path = self.file();
+        if crate::util::fs::write_atomically(&path, &bytes).is_ok() {
+            self.prune(&path);
+        }
+    }
+
+    /// Keeps the newest [`KEEP`] entries of this package.
+    fn prune(&self, current: &Path) {
+        let prefix = format!("{:016x}-", self.ident);
+        let Ok(read) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = read
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with(&prefix) && name.ends_with(".json")
+            })
+            .map(|e| e.path())
+            .filter(|p| p != current)
+            .map(|p| {
+                let t = std::fs::metadata(&p)
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                (t, p)
+            })
+            .collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+        for (_, p) in entries.into_iter().skip(KEEP - 1) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// The files whose contents go into a package's key: every `.rs` file below its directory
+/// (skipping `target/` and hidden directories), and its Cargo.toml, sorted.
+fn package_files(dir: &Path, h: &mut Fnv) -> Vec<PathBuf> {
+    let mut out = vec![dir.join("Cargo.toml")];
+    let mut it = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                // A symlink loop or an unreadable directory: part of the key, deterministically.
+                h.str("walk error");
+                h.path(e.path().unwrap_or(Path::new("")));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_dir() {
+            if entry.depth() > 0
+                && (name == "target" || (name.starts_with('.') && name != "." && name != ".."))
+            {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if name.ends_with(".rs") {
+            out.push(entry.into_path());
+        }
+    }
+    out
+}
+
+/// The running executable's size and modification time: a rebuilt tool (a new rule, a fixed
+/// false positive) must not reuse results of the old build that carries the same version.
+fn build_identity() -> u64 {
+    static ID: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let mut h = Fnv::default();
+        if let Some(m) = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+        {
+            h.u64(m.len());
+            if let Ok(d) = m
+                .modified()
+                .map(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default())
+            {
+                h.u64(d.as_secs());
+                h.u64(u64::from(d.subsec_nanos()));
+            }
+        }
+        h.finish()
+    })
+}
+
+/// The key of a package, and the content hashes of its files by path.
+fn key(
+    pkg: &Package,
+    root: &Path,
+    cwd: &Path,
+    opts: &Options,
+) -> (u64, HashMap<PathBuf, Option<u64>>) {
+    let mut h = Fnv::default();
+    h.str("cargo-async-lint result cache");
+    h.u64(FORMAT);
+    h.str(VERSION);
+    h.u64(build_identity());
+    for kb in [
+        crate::kb::BLOCKING_TOML,
+        crate::kb::BLOCK_ON_TOML,
+        crate::kb::TYPES_TOML,
+        crate::kb::ISLANDS_TOML,
+        crate::kb::HELD_TOML,
+        crate::kb::FUTURES_TOML,
+        crate::kb::CANCEL_TOML,
+    ] {
+        h.str(kb);
+    }
+    // The configuration: its text (levels, exclude globs, knowledge-base additions), where it
+    // is (exclude globs are relative to it).
+    h.u64(u64::from(opts.kb.is_some()));
+    h.path(opts.config.path.as_deref().unwrap_or(Path::new("")));
+    h.path(&opts.config.base);
+    h.str(opts.config.text());
+    for name in registry::all()
+        .iter()
+        .map(|m| m.name)
+        .chain([PARSE_ERROR.name])
+    {
+        h.str(name);
+        h.str(opts.levels.get(name).as_str());
+    }
+    h.u64(u64::from(opts.ignore_suppressions));
+    // Displayed paths are relative to the root, given paths to the working directory.
+    h.path(root);
+    h.path(cwd);
+    // The package as discovered.
+    h.str(&pkg.name);
+    h.str(&pkg.id);
+    h.path(pkg.manifest.as_deref().unwrap_or(Path::new("")));
+    h.path(&pkg.dir);
+    h.str(&pkg.edition);
+    h.u64(pkg.targets.len() as u64);
+    for t in &pkg.targets {
+        h.str(&t.name);
+        h.str(&t.kind.join(","));
+        h.str(&t.crate_types.join(","));
+        h.path(&t.src_path);
+        h.str(&t.edition);
+    }
+    h.u64(pkg.seeds.len() as u64);
+    for s in &pkg.seeds {
+        h.path(&s.path);
+        h.str(&s.module);
+        h.str(&s.crate_root);
+        h.u64(s.target as u64);
+    }
+    h.u64(u64::from(pkg.follow_mods));
+    match &pkg.report_only {
+        None => h.str("all files"),
+        Some(only) => {
+            let mut only: Vec<&PathBuf> = only.iter().collect();
+            only.sort();
+            h.u64(only.len() as u64);
+            for p in only {
+                h.path(p);
+            }
+        }
+    }
+    // Every file's path and contents (read in parallel).
+    let files = package_files(&pkg.dir, &mut h);
+    let hashes: Vec<Option<u64>> = files
+        .par_iter()
+        .map_init(Vec::new, |buf, p| hash_file_with(p, buf))
+        .collect();
+    h.u64(files.len() as u64);
+    for (p, fh) in files.iter().zip(&hashes) {
+        h.path(p.strip_prefix(&pkg.dir).unwrap_or(p));
+        match fh {
+            Some(v) => {
+                h.u64(1);
+                h.u64(*v);
+            }
+            None => h.u64(0),
+        }
+    }
+    (h.finish(), files.into_iter().zip(hashes).collect())
+}

@@ -1,0 +1,459 @@
+//! The command line: `cargo async-lint [OPTIONS] [PATH]...`. It parses the arguments, runs the
+//! pipeline step by step and writes the report; it hands the process its exit code.
+
+use super::config::Loaded;
+use super::options::Options;
+use super::{config, engine};
+use crate::fix;
+use crate::lints::diag::Level;
+use crate::lints::lint::unindent_docs;
+use crate::lints::registry::{self, Levels};
+use crate::report::format::Format;
+use crate::report::results::Report;
+use crate::report::{baseline, human, json, sarif};
+use crate::workspace::discover::{self, Workspace};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit codes, as ruff and other lint tools use them.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-async-lint",
+    bin_name = "cargo async-lint",
+    version,
+    about = "Static checks for async Rust: blocking calls, runtime nesting and more",
+    after_help = "With no PATH, lints every target of every workspace member that `cargo metadata` \
+                  reports.\nExit status: 0 no findings, 1 findings at warn or deny level, 2 error."
+)]
+pub struct Args {
+    /// Files or directories to lint instead of the cargo workspace.
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Lint only these workspace members.
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Lint all workspace members (the default).
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FMT", default_value = "human", value_parser = ["human", "short", "json", "sarif", "github"])]
+    pub message_format: String,
+
+    /// Coloring of human output.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+
+    /// Set a lint, a group (correctness, suspicious, pedantic) or `all` to allow.
+    #[arg(short = 'A', long = "allow", value_name = "LINT", action = ArgAction::Append)]
+    pub allow: Vec<String>,
+
+    /// Set a lint, a group or `all` to warn.
+    #[arg(short = 'W', long = "warn", value_name = "LINT", action = ArgAction::Append)]
+    pub warn: Vec<String>,
+
+    /// Set a lint, a group or `all` to deny (error).
+    #[arg(short = 'D', long = "deny", value_name = "LINT", action = ArgAction::Append)]
+    pub deny: Vec<String>,
+
+    /// Report findings even where `// async-lint: allow(..)` or a clippy `#[allow]` suppresses
+    /// them (an audit of what is suppressed).
+    #[arg(long)]
+    pub ignore_suppressions: bool,
+
+    /// Apply machine-applicable fixes (atomically; a file that would not parse afterwards, or
+    /// that changed since it was read, is left alone).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: print a unified diff of the fixes and write nothing.
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
+
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in a baseline file (and exit 0).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Exit with 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print the table of lints and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Print the documentation of a lint and exit.
+    #[arg(long, value_name = "LINT")]
+    pub explain: Option<String>,
+
+    /// Configuration file (default: async-lint.toml, .async-lint.toml or Cargo.toml metadata
+    /// found from the workspace root upwards).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Do not reuse or store results in the cache (`target/async-lint-cache/`); by default a
+    /// package whose files, configuration and tool version are unchanged is not linted again.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Number of worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// Entry point: returns the process exit code.
+pub fn main_with_args(mut argv: Vec<String>) -> i32 {
+    // `cargo async-lint ...` runs `cargo-async-lint async-lint ...`.
+    if argv.get(1).map(String::as_str) == Some("async-lint") {
+        argv.remove(1);
+    }
+    let cmd = Args::command();
+    let matches = match cmd.try_get_matches_from(&argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return EXIT_ERROR;
+        }
+    };
+    // Level flags in command-line order: later ones win.
+    let mut level_flags: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        if let (Some(idx), Some(vals)) = (matches.indices_of(id), matches.get_many::<String>(id)) {
+            for (i, v) in idx.zip(vals) {
+                level_flags.push((i, level, v.clone()));
+            }
+        }
+    }
+    level_flags.sort_by_key(|(i, _, _)| *i);
+    match run(&args, &level_flags) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn error(msg: &str) -> i32 {
+    eprintln!("error: {msg}");
+    EXIT_ERROR
+}
+
+/// Level flags as given: (position on the command line, level, lint or group).
+type LevelFlags = [(usize, Level, String)];
+
+/// The steps of a run, in order. `Err`: the run stops early with this exit code (its message is
+/// already printed).
+fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
+    let mut stdout = std::io::stdout().lock();
+    if args.list {
+        let _ = write!(stdout, "{}", list_table());
+        return Ok(EXIT_OK);
+    }
+    if let Some(name) = &args.explain {
+        return Ok(explain(&mut stdout, name));
+    }
+    check_level_flags(level_flags)?;
+    let format = Format::parse(&args.message_format).unwrap_or(Format::Human);
+    let color = use_color(&args.color);
+    let ws = load_workspace(args)?;
+    let loaded = load_config(args, &ws.root)?;
+    let levels = resolve_levels(&loaded, level_flags);
+    let opts = run_options(args, loaded, levels)?;
+    let mut report = engine::run(ws, &opts);
+    apply_baseline(&mut report, args)?;
+    if let Some(path) = &args.write_baseline {
+        return Ok(write_baseline(&report, path));
+    }
+    if args.fix {
+        apply_fixes(&mut report, args.diff, &mut stdout);
+    }
+    let tally = render(&report, format, color, &mut stdout)?;
+    summarize(&report, format, &tally, &mut stdout);
+    Ok(exit_code(&report, &tally, args.exit_zero))
+}
+
+/// `--explain LINT`: the lint's documentation.
+fn explain(stdout: &mut impl Write, name: &str) -> i32 {
+    match registry::find(name) {
+        Some(meta) => {
+            let _ = writeln!(
+                stdout,
+                "{} ({} group, {} by default)\n{}\n\n{}",
+                meta.name,
+                meta.group.as_str(),
+                meta.default_level,
+                meta.summary,
+                unindent_docs(meta.docs)
+            );
+            EXIT_OK
+        }
+        None => {
+            let hint = registry::suggest(name)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            error(&format!(
+                "no lint named `{name}`{hint}; `cargo async-lint --list` shows them all"
+            ))
+        }
+    }
+}
+
+/// Validates command-line levels before anything else (a typo is an error, exit 2).
+fn check_level_flags(level_flags: &LevelFlags) -> Result<(), i32> {
+    for (_, level, spec) in level_flags {
+        Levels::default()
+            .apply(spec, *level)
+            .map_err(|e| error(&e))?;
+    }
+    Ok(())
+}
+
+/// Whether human output is colored (`--color`).
+fn use_color(when: &str) -> bool {
+    match when {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// The packages to lint: the given paths, or the cargo workspace.
+fn load_workspace(args: &Args) -> Result<Workspace, i32> {
+    let ws = if args.paths.is_empty() {
+        discover::from_cargo(
+            args.manifest_path.as_deref(),
+            &args.packages,
+            !args.no_cache,
+        )
+    } else {
+        discover::from_paths(&args.paths)
+    };
+    ws.map_err(|e| error(&e.0))
+}
+
+/// The configuration: `--config`, or the file found from the workspace root.
+fn load_config(args: &Args, root: &Path) -> Result<Loaded, i32> {
+    let loaded = match &args.config {
+        Some(p) => config::load(p),
+        None => config::discover(root),
+    };
+    loaded.map_err(|e| error(&e.0))
+}
+
+/// Levels from the configuration file first, then the command line's (later wins).
+fn resolve_levels(loaded: &Loaded, level_flags: &LevelFlags) -> Levels {
+    let mut levels = Levels::default();
+    loaded.apply_levels(&mut levels);
+    for (_, level, spec) in level_flags {
+        let _ = levels.apply(spec, *level);
+    }
+    levels
+}
+
+/// The options of the run: levels, threads, the configuration and its knowledge base.
+fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i32> {
+    let kb = match loaded.knowledge_base() {
+        Ok(kb) => kb.map(std::sync::Arc::new),
+        Err(e) => return Err(error(&e.0)),
+    };
+    Ok(Options {
+        levels,
+        jobs: args.jobs.unwrap_or(0),
+        kb,
+        config: loaded,
+        ignore_suppressions: args.ignore_suppressions,
+        cache: !args.no_cache,
+    })
+}
+
+/// `--baseline FILE`: hides the findings it records.
+fn apply_baseline(report: &mut Report, args: &Args) -> Result<(), i32> {
+    if let Some(path) = &args.baseline {
+        match baseline::filter(report, path) {
+            Ok(n) if n > 0 => eprintln!(
+                "async-lint: {n} known findings hidden by the baseline {}",
+                path.display()
+            ),
+            Ok(_) => {}
+            Err(e) => return Err(error(&e)),
+        }
+    }
+    Ok(())
+}
+
+/// `--write-baseline FILE`: records the findings, and ends the run.
+fn write_baseline(report: &Report, path: &Path) -> i32 {
+    match baseline::write(report, path) {
+        Ok(n) => {
+            eprintln!(
+                "async-lint: wrote {n} findings to the baseline {}",
+                path.display()
+            );
+            EXIT_OK
+        }
+        Err(e) => error(&e),
+    }
+}
+
+/// `--fix`, or with `--diff` the diffs of the fixes.
+fn apply_fixes(report: &mut Report, print_diff: bool, stdout: &mut impl Write) {
+    let outcomes = fix::apply(report, print_diff);
+    let mut fixed_files = std::collections::HashSet::new();
+    for o in &outcomes {
+        match o {
+            fix::Outcome::Fixed { path, edits, diff } => {
+                if print_diff {
+                    let _ = write!(stdout, "{diff}");
+                } else {
+                    eprintln!(
+                        "async-lint: fixed {edits} finding{} in {}",
+                        if *edits == 1 { "" } else { "s" },
+                        path.display()
+                    );
+                    fixed_files.insert(path.clone());
+                }
+            }
+            fix::Outcome::Skipped { path, why } => {
+                eprintln!("warning: not fixing {}: {why}", path.display());
+            }
+        }
+    }
+    // What was fixed is no longer a finding.
+    for pkg in &mut report.packages {
+        let files: Vec<bool> = pkg
+            .files
+            .iter()
+            .map(|f| fixed_files.contains(&f.path))
+            .collect();
+        pkg.diagnostics
+            .retain(|d| d.fix.is_empty() || !files[d.fix[0].file]);
+    }
+}
+
+/// Findings counted by level.
+struct Tally {
+    errors: usize,
+    warnings: usize,
+}
+
+/// Writes every finding in the chosen format, and counts them.
+fn render(
+    report: &Report,
+    format: Format,
+    color: bool,
+    stdout: &mut impl Write,
+) -> Result<Tally, i32> {
+    let mut tally = Tally {
+        errors: 0,
+        warnings: 0,
+    };
+    let mut stderr = std::io::stderr().lock();
+    for (pkg, d) in report.diagnostics() {
+        match d.level {
+            Level::Deny => tally.errors += 1,
+            Level::Warn => tally.warnings += 1,
+            Level::Allow => {}
+        }
+        let res = match format {
+            Format::Human => write!(stderr, "{}", human::render_human(pkg, d, color)),
+            Format::Short => write!(stdout, "{}", human::short_line(pkg, d)),
+            Format::Json => writeln!(stdout, "{}", json::json_line(report, pkg, d)),
+            Format::Github => write!(stdout, "{}", human::github_line(pkg, d)),
+            Format::Sarif => Ok(()),
+        };
+        if res.is_err() {
+            // Output closed (e.g. piped into `head`): stop quietly.
+            return Err(EXIT_ERROR);
+        }
+    }
+    Ok(tally)
+}
+
+/// What follows the findings: cargo's final JSON line, the SARIF log, or the summary line.
+fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl Write) {
+    let (errors, warnings) = (tally.errors, tally.warnings);
+    let files: usize = report.packages.iter().map(|p| p.files_checked).sum();
+    match format {
+        Format::Json => {
+            let _ = writeln!(
+                stdout,
+                "{}",
+                json::json_finished(errors == 0 && warnings == 0)
+            );
+        }
+        Format::Sarif => {
+            let log = sarif::log(report);
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&log).unwrap_or_default()
+            );
+        }
+        _ => {
+            let summary = if errors + warnings == 0 {
+                format!("no findings in {files} files")
+            } else {
+                format!(
+                    "{} error{}, {} warning{} in {files} files",
+                    errors,
+                    if errors == 1 { "" } else { "s" },
+                    warnings,
+                    if warnings == 1 { "" } else { "s" }
+                )
+            };
+            if format == Format::Human || errors + warnings > 0 {
+                let _ = writeln!(std::io::stderr().lock(), "async-lint: {summary}");
+            }
+        }
+    }
+}
+
+/// 2 when a file could not be read, 1 for findings (unless `--exit-zero`), else 0.
+fn exit_code(report: &Report, tally: &Tally, exit_zero: bool) -> i32 {
+    let unreadable: usize = report.packages.iter().map(|p| p.unreadable).sum();
+    if unreadable > 0 {
+        return EXIT_ERROR;
+    }
+    if tally.errors + tally.warnings > 0 && !exit_zero {
+        return EXIT_FINDINGS;
+    }
+    EXIT_OK
+}
+
+/// The `--list` table (also embedded in the README, kept in sync by a test).
+pub fn list_table() -> String {
+    let mut s = String::from("| lint | group | default | what it finds |\n|---|---|---|---|\n");
+    for l in registry::all() {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            l.name,
+            l.group.as_str(),
+            l.default_level,
+            l.summary
+        ));
+    }
+    s
+}

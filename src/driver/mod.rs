@@ -1,0 +1,9 @@
+//! Runs the pipeline: the command line ([`cli`]) and the configuration ([`config`]) become the
+//! [`options`] of a run; the [`engine`] lints each package through the result [`cache`] and hands
+//! back a report. Configuration sits here as it feeds every stage (levels, kb entries, excludes).
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod options;

@@ -1,0 +1,745 @@
+//! The knowledge base: the data in the top-level `lints/` folder, embedded at build time.
+//!
+//! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
+//! answers and their citations live in the TOML files, never in code. It hands on [`Kb`] to the
+//! walker, the crate index, the lints and the configuration (which adds to it), and
+//! [`clippy_equivalent`] (clippy lints that mean the same as ours) to the walker.
+
+use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// The first segment of a `::` path (a char search: no substring searcher on hot paths).
+pub fn first_segment(path: &str) -> &str {
+    path.find(':').map_or(path, |i| &path[..i])
+}
+
+/// The last segment of a `::` path: `c` for `a::b::c`, the path itself for one segment.
+pub fn last_segment(path: &str) -> &str {
+    path.rfind(':').map_or(path, |i| &path[i + 1..])
+}
+
+/// `("a::b", "c")` for `a::b::c`; None for a single segment.
+pub fn split_last_segment(path: &str) -> Option<(&str, &str)> {
+    let i = path.rfind(':')?;
+    Some((path.get(..i.checked_sub(1)?)?, &path[i + 1..]))
+}
+
+/// Our lints that a clippy lint name stands for: clippy's `#[allow]` of it on an item silences
+/// ours there (the walker records such allows, suppressions apply them).
+pub fn clippy_equivalent(clippy: &str) -> Option<&'static str> {
+    match clippy {
+        "await_holding_lock" => Some("lock_across_await"),
+        "await_holding_refcell_ref" => Some("refcell_across_await"),
+        // `let _ = future;` on purpose (clippy's default-on suspicious lint).
+        "let_underscore_future" => Some("unawaited_future"),
+        // A future that is meant to be `!Send` (clippy's nursery lint).
+        "future_not_send" => Some("non_send_across_await"),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub replacement: String,
+    #[serde(default)]
+    pub fix: Option<String>,
+    pub source: String,
+    /// Set for entries added by a user's config: shown in the diagnostic.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl ApiEntry {
+    /// The replacement text with `{name}` filled in.
+    pub fn replacement_for(&self, name: &str) -> String {
+        self.replacement.replace("{name}", name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Returns {
+    One(String),
+    Tuple(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnsEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub returns: Returns,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasEntry {
+    pub from: String,
+    pub to: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IslandEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub chain_methods: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiFile {
+    #[serde(default)]
+    function: Vec<ApiEntry>,
+    #[serde(default)]
+    method: Vec<ApiEntry>,
+    #[serde(default)]
+    method_name: Vec<ApiEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypesFile {
+    #[serde(default)]
+    returns: Vec<ReturnsEntry>,
+    #[serde(default)]
+    alias: Vec<AliasEntry>,
+}
+
+/// A family of types that must not live across an `.await`, and the lint that reports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldEntry {
+    pub lint: String,
+    pub types: Vec<String>,
+    /// A noun phrase for messages: "a `std::sync::MutexGuard`".
+    pub what: String,
+    pub help: String,
+    pub source: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeldFile {
+    #[serde(default)]
+    held: Vec<HeldEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FutureEntry {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    ty: Option<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+    source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FuturesFile {
+    #[serde(default)]
+    future_fn: Vec<FutureEntry>,
+    #[serde(default)]
+    future_method: Vec<FutureEntry>,
+    #[serde(default)]
+    future_method_name: Vec<FutureEntry>,
+    #[serde(default)]
+    spawn: Vec<FutureEntry>,
+    #[serde(default)]
+    common_sync_names: Vec<FutureEntry>,
+}
+
+/// A family of operations that lose progress when their future is dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelEntry {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub lost: Option<String>,
+    #[serde(default)]
+    pub fix: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelFile {
+    #[serde(default)]
+    not_cancel_safe: Vec<CancelEntry>,
+    #[serde(default)]
+    not_cancel_safe_fn: Vec<CancelEntry>,
+    #[serde(default)]
+    cancel_safe: Vec<CancelEntry>,
+    #[serde(default)]
+    queue_only: Vec<CancelEntry>,
+    #[serde(default)]
+    cancel_safe_method: Vec<CancelEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IslandsFile {
+    #[serde(default)]
+    island: Vec<IslandEntry>,
+}
+
+/// A table of API entries answering "is this function / method in here?".
+#[derive(Debug, Default)]
+pub struct ApiTable {
+    entries: Vec<ApiEntry>,
+    by_path: HashMap<String, usize>,
+    by_method: HashMap<(String, String), usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl ApiTable {
+    fn add(&mut self, e: ApiEntry, name_only: bool) {
+        let idx = self.entries.len();
+        for p in &e.paths {
+            self.by_path.entry(p.clone()).or_insert(idx);
+        }
+        for m in &e.methods {
+            if name_only {
+                self.by_name.entry(m.clone()).or_insert(idx);
+            } else if let Some(ty) = &e.ty {
+                self.by_method.entry((ty.clone(), m.clone())).or_insert(idx);
+            }
+        }
+        self.entries.push(e);
+    }
+
+    pub fn function(&self, path: &str) -> Option<&ApiEntry> {
+        self.by_path.get(path).map(|&i| &self.entries[i])
+    }
+
+    pub fn method(&self, ty: &str, name: &str) -> Option<&ApiEntry> {
+        self.by_method
+            .get(&(ty.to_string(), name.to_string()))
+            .map(|&i| &self.entries[i])
+    }
+
+    pub fn method_name(&self, name: &str) -> Option<&ApiEntry> {
+        self.by_name.get(name).map(|&i| &self.entries[i])
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[ApiEntry] {
+        &self.entries
+    }
+}
+
+/// The loaded knowledge base.
+#[derive(Debug, Default)]
+pub struct Kb {
+    pub blocking: ApiTable,
+    pub block_on: ApiTable,
+    returns_fn: HashMap<String, Returns>,
+    returns_method: HashMap<(String, String), Returns>,
+    aliases: Vec<(String, String)>,
+    /// First segments of alias sources, to skip the alias scan for most paths.
+    alias_roots: HashSet<String>,
+    /// Every method name any table mentions.
+    method_names: HashSet<String>,
+    held: Vec<HeldEntry>,
+    held_by_type: HashMap<String, usize>,
+    /// Method names and function paths that may produce a held type (or a smart pointer to
+    /// one), so the walker only tracks calls that can matter.
+    held_producer_methods: HashSet<String>,
+    held_producer_fns: HashSet<String>,
+    future_fns: HashSet<String>,
+    future_methods: HashSet<(String, String)>,
+    future_method_names: HashSet<String>,
+    spawn_fns: HashSet<String>,
+    /// Method names std or most libraries define as sync (see `lints/futures.toml`).
+    common_sync_names: HashSet<String>,
+    /// (receiver type, method) pairs that spawn a detached task.
+    spawn_methods: HashSet<(String, String)>,
+    cancel: Vec<CancelEntry>,
+    /// Method name -> index into `cancel` of its not-cancel-safe family.
+    not_cancel_safe_methods: HashMap<String, usize>,
+    not_cancel_safe_fns: HashMap<String, usize>,
+    /// (type, method) -> not-cancel-safe family, for names that are fine on other types.
+    not_cancel_safe_typed: HashMap<(String, String), usize>,
+    /// (type, method) pairs documented cancel-safe although the name is not in general.
+    cancel_safe_methods: HashSet<(String, String)>,
+    island_fns: HashMap<String, ()>,
+    island_methods: HashMap<String, ()>,
+    chain_methods: HashMap<String, ()>,
+}
+
+pub const BLOCKING_TOML: &str = include_str!("../../lints/blocking.toml");
+pub const BLOCK_ON_TOML: &str = include_str!("../../lints/block_on.toml");
+pub const TYPES_TOML: &str = include_str!("../../lints/types.toml");
+pub const ISLANDS_TOML: &str = include_str!("../../lints/islands.toml");
+pub const HELD_TOML: &str = include_str!("../../lints/held.toml");
+pub const FUTURES_TOML: &str = include_str!("../../lints/futures.toml");
+pub const CANCEL_TOML: &str = include_str!("../../lints/cancel.toml");
+
+impl Kb {
+    /// The built-in knowledge base (parsed once per process).
+    pub fn builtin() -> &'static Kb {
+        static KB: OnceLock<Kb> = OnceLock::new();
+        KB.get_or_init(|| Kb::from_sources().expect("the embedded knowledge base is valid"))
+    }
+
+    /// Parses the embedded files. `tests/kb.rs` checks this succeeds.
+    pub fn from_sources() -> Result<Kb, String> {
+        let mut kb = Kb::default();
+        let blocking: ApiFile =
+            toml::from_str(BLOCKING_TOML).map_err(|e| format!("lints/blocking.toml: {e}"))?;
+        let block_on: ApiFile =
+            toml::from_str(BLOCK_ON_TOML).map_err(|e| format!("lints/block_on.toml: {e}"))?;
+        let types: TypesFile =
+            toml::from_str(TYPES_TOML).map_err(|e| format!("lints/types.toml: {e}"))?;
+        let islands: IslandsFile =
+            toml::from_str(ISLANDS_TOML).map_err(|e| format!("lints/islands.toml: {e}"))?;
+        let held: HeldFile =
+            toml::from_str(HELD_TOML).map_err(|e| format!("lints/held.toml: {e}"))?;
+        let cancel: CancelFile =
+            toml::from_str(CANCEL_TOML).map_err(|e| format!("lints/cancel.toml: {e}"))?;
+        for e in cancel
+            .not_cancel_safe
+            .into_iter()
+            .chain(cancel.not_cancel_safe_fn)
+        {
+            if e.source.trim().is_empty() || e.lost.is_none() || e.fix.is_none() {
+                return Err(format!(
+                    "lints/cancel.toml: an entry lacks source, lost or fix: {e:?}"
+                ));
+            }
+            let i = kb.cancel.len();
+            for m in &e.methods {
+                match &e.ty {
+                    Some(ty) => {
+                        kb.not_cancel_safe_typed.insert((ty.clone(), m.clone()), i);
+                    }
+                    None => {
+                        kb.not_cancel_safe_methods.entry(m.clone()).or_insert(i);
+                    }
+                }
+            }
+            for p in &e.paths {
+                kb.not_cancel_safe_fns.entry(p.clone()).or_insert(i);
+            }
+            kb.cancel.push(e);
+        }
+        for e in cancel.cancel_safe_method {
+            if let Some(ty) = &e.ty {
+                for m in &e.methods {
+                    kb.cancel_safe_methods.insert((ty.clone(), m.clone()));
+                }
+            }
+        }
+        // `cancel_safe` and `queue_only` document what is never reported; nothing to index.
+        let _ = (cancel.cancel_safe, cancel.queue_only);
+        let futures: FuturesFile =
+            toml::from_str(FUTURES_TOML).map_err(|e| format!("lints/futures.toml: {e}"))?;
+        let all = futures.future_fn.iter().chain(&futures.future_method);
+        let all = all.chain(&futures.future_method_name).chain(&futures.spawn);
+        let all = all.chain(&futures.common_sync_names);
+        if let Some(f) = all.into_iter().find(|f| f.source.trim().is_empty()) {
+            return Err(format!(
+                "lints/futures.toml: an entry has no `source`: {f:?}"
+            ));
+        }
+        for f in futures.future_fn {
+            kb.future_fns.extend(f.paths);
+        }
+        for f in futures.future_method {
+            let ty =
+                f.ty.ok_or("lints/futures.toml: [[future_method]] needs a `type`")?;
+            for m in f.methods {
+                kb.method_names.insert(m.clone());
+                kb.future_methods.insert((ty.clone(), m));
+            }
+        }
+        for f in futures.future_method_name {
+            kb.method_names.extend(f.methods.iter().cloned());
+            kb.future_method_names.extend(f.methods);
+        }
+        for f in futures.common_sync_names {
+            kb.common_sync_names.extend(f.methods);
+        }
+        for f in futures.spawn {
+            kb.spawn_fns.extend(f.paths);
+            for t in &f.types {
+                for m in &f.methods {
+                    kb.method_names.insert(m.clone());
+                    kb.spawn_methods.insert((t.clone(), m.clone()));
+                }
+            }
+        }
+        for h in held.held {
+            for t in &h.types {
+                kb.held_by_type.insert(t.clone(), kb.held.len());
+            }
+            kb.held.push(h);
+        }
+        for a in types.alias {
+            kb.alias_roots.insert(first_segment(&a.from).to_string());
+            kb.aliases.push((a.from, a.to));
+        }
+        // Longest prefixes first so the most specific alias wins.
+        kb.aliases
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        for e in blocking.function.into_iter().chain(blocking.method) {
+            kb.blocking.add(e, false);
+        }
+        if !blocking.method_name.is_empty() {
+            return Err(
+                "lints/blocking.toml: [[method_name]] is only allowed in block_on.toml".into(),
+            );
+        }
+        for e in block_on.function.into_iter().chain(block_on.method) {
+            kb.block_on.add(e, false);
+        }
+        for e in block_on.method_name {
+            kb.block_on.add(e, true);
+        }
+        for r in types.returns {
+            for p in &r.paths {
+                kb.returns_fn.insert(p.clone(), r.returns.clone());
+            }
+            if let Some(ty) = &r.ty {
+                for m in &r.methods {
+                    kb.returns_method
+                        .insert((ty.clone(), m.clone()), r.returns.clone());
+                }
+            }
+        }
+        for t in [&kb.blocking, &kb.block_on] {
+            for e in t.entries() {
+                kb.method_names.extend(e.methods.iter().cloned());
+            }
+        }
+        kb.method_names
+            .extend(kb.returns_method.keys().map(|(_, m)| m.clone()));
+        let produces_held = |r: &Returns| match r {
+            Returns::One(t) => kb.held_by_type.contains_key(t),
+            Returns::Tuple(v) => v.iter().any(|t| kb.held_by_type.contains_key(t)),
+        };
+        let methods: Vec<String> = kb
+            .returns_method
+            .iter()
+            .filter(|(_, r)| produces_held(r))
+            .map(|((_, m), _)| m.clone())
+            .collect();
+        let fns: Vec<String> = kb
+            .returns_fn
+            .iter()
+            .filter(|(_, r)| produces_held(r))
+            .map(|(p, _)| p.clone())
+            .collect();
+        kb.held_producer_methods.extend(methods);
+        kb.held_producer_fns.extend(fns);
+        for i in islands.island {
+            for p in i.paths {
+                kb.island_fns.insert(p, ());
+            }
+            for m in i.methods {
+                kb.island_methods.insert(m, ());
+            }
+            for m in i.chain_methods {
+                kb.chain_methods.insert(m, ());
+            }
+        }
+        Ok(kb)
+    }
+
+    /// Folds `core::`/`alloc::` into `std::` and applies the alias table.
+    pub fn normalize(&self, path: &str) -> String {
+        self.normalize_owned(path.to_string())
+    }
+
+    /// [`Kb::normalize`] without copying a path that needs no change (the common case).
+    pub fn normalize_owned(&self, path: String) -> String {
+        let first = first_segment(&path);
+        if first != "core" && first != "alloc" && !self.alias_roots.contains(first) {
+            return path;
+        }
+        let mut p = if let Some(rest) = path.strip_prefix("core::") {
+            format!("std::{rest}")
+        } else if let Some(rest) = path.strip_prefix("alloc::") {
+            format!("std::{rest}")
+        } else {
+            path
+        };
+        for (from, to) in &self.aliases {
+            if p == *from {
+                p = to.clone();
+                break;
+            }
+            if let Some(rest) = p.strip_prefix(from.as_str())
+                && rest.starts_with("::")
+            {
+                p = format!("{to}{rest}");
+                break;
+            }
+        }
+        p
+    }
+
+    pub fn returns_of_fn(&self, path: &str) -> Option<&Returns> {
+        self.returns_fn.get(path)
+    }
+
+    pub fn returns_of_method(&self, ty: &str, method: &str) -> Option<&Returns> {
+        self.returns_method
+            .get(&(ty.to_string(), method.to_string()))
+    }
+
+    /// Adds a blocking API (from a user's configuration).
+    pub fn add_blocking(&mut self, e: ApiEntry) {
+        self.method_names.extend(e.methods.iter().cloned());
+        self.blocking.add(e, false);
+    }
+
+    /// Adds a non-cancel-safe family (from a user's configuration).
+    pub fn add_not_cancel_safe(&mut self, e: CancelEntry) {
+        let i = self.cancel.len();
+        for m in &e.methods {
+            match &e.ty {
+                Some(ty) => {
+                    self.not_cancel_safe_typed
+                        .insert((ty.clone(), m.clone()), i);
+                }
+                None => {
+                    self.not_cancel_safe_methods.insert(m.clone(), i);
+                }
+            }
+        }
+        for p in &e.paths {
+            self.not_cancel_safe_fns.insert(p.clone(), i);
+        }
+        self.cancel.push(e);
+    }
+
+    /// Adds types that must not live across an `.await` (from a user's configuration).
+    pub fn add_held(&mut self, e: HeldEntry) {
+        for t in &e.types {
+            self.held_by_type.insert(t.clone(), self.held.len());
+        }
+        self.held.push(e);
+    }
+
+    /// Adds island functions (from a user's configuration).
+    pub fn add_island(&mut self, e: IslandEntry) {
+        for p in e.paths {
+            self.island_fns.insert(p, ());
+        }
+        for m in e.methods {
+            self.island_methods.insert(m, ());
+        }
+    }
+
+    /// The held-across-await entry of a canonical type, if it is one.
+    pub fn held(&self, ty: &str) -> Option<&HeldEntry> {
+        self.held_by_type.get(ty).map(|&i| &self.held[i])
+    }
+    /// Whether a method of this name may return a held type (the walker's pre-filter).
+    pub fn may_produce_held_method(&self, name: &str) -> bool {
+        self.held_producer_methods.contains(name)
+    }
+
+    /// Whether a function path may return a held type.
+    pub fn may_produce_held_fn(&self, path: &str) -> bool {
+        self.held_producer_fns.contains(path)
+    }
+
+    /// The not-cancel-safe family of a method, unless the receiver type is documented as
+    /// cancel-safe for it (`UdpSocket::send`).
+    pub fn not_cancel_safe_method(&self, ty: Option<&str>, name: &str) -> Option<&CancelEntry> {
+        if let Some(ty) = ty {
+            let key = (ty.to_string(), name.to_string());
+            if let Some(&i) = self.not_cancel_safe_typed.get(&key) {
+                return Some(&self.cancel[i]);
+            }
+            if self.cancel_safe_methods.contains(&key) {
+                return None;
+            }
+        }
+        self.not_cancel_safe_methods
+            .get(name)
+            .map(|&i| &self.cancel[i])
+    }
+
+    pub fn not_cancel_safe_fn(&self, path: &str) -> Option<&CancelEntry> {
+        self.not_cancel_safe_fns.get(path).map(|&i| &self.cancel[i])
+    }
+
+    /// Whether calling this function path returns a future.
+    pub fn is_future_fn(&self, path: &str) -> bool {
+        self.future_fns.contains(path)
+    }
+
+    /// Whether this method on this receiver type returns a future.
+    pub fn is_future_method(&self, ty: &str, name: &str) -> bool {
+        self.future_methods
+            .contains(&(ty.to_string(), name.to_string()))
+    }
+
+    /// Whether std or most libraries define a sync method of this name.
+    pub fn is_common_sync_name(&self, name: &str) -> bool {
+        self.common_sync_names.contains(name)
+    }
+
+    /// Whether a method of this name returns a future on any receiver.
+    pub fn is_future_method_name(&self, name: &str) -> bool {
+        self.future_method_names.contains(name)
+    }
+
+    /// Whether this function spawns a task that a dropped handle detaches.
+    pub fn is_spawn_fn(&self, path: &str) -> bool {
+        self.spawn_fns.contains(path)
+    }
+
+    pub fn is_spawn_method(&self, ty: &str, name: &str) -> bool {
+        self.spawn_methods
+            .contains(&(ty.to_string(), name.to_string()))
+    }
+
+    /// Whether any table mentions this function path.
+    pub fn knows_function(&self, path: &str) -> bool {
+        self.future_fns.contains(path)
+            || self.not_cancel_safe_fns.contains_key(path)
+            || self.spawn_fns.contains(path)
+            || self.blocking.function(path).is_some()
+            || self.block_on.function(path).is_some()
+            || self.returns_fn.contains_key(path)
+            || self.island_fns.contains_key(path)
+    }
+
+    /// Whether any table mentions a method of this name (on any type).
+    pub fn knows_method_name(&self, name: &str) -> bool {
+        self.method_names.contains(name)
+    }
+
+    pub fn is_island_fn(&self, path: &str) -> bool {
+        self.island_fns.contains_key(path)
+    }
+
+    pub fn is_island_method(&self, name: &str) -> bool {
+        self.island_methods.contains_key(name)
+    }
+
+    /// Whether a method name starts a chain island (looked up by identifier,
+    /// without allocating a `String`).
+    pub fn is_chain_island_ident(&self, ident: &proc_macro2::Ident) -> bool {
+        self.chain_methods.keys().any(|m| ident == m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_knowledge_base_loads_and_cites_every_entry() {
+        let kb = Kb::from_sources().unwrap();
+        assert!(
+            kb.blocking.len() >= 80,
+            "{} blocking entries",
+            kb.blocking.len()
+        );
+        assert!(kb.block_on.len() >= 20);
+        for e in kb.blocking.entries().iter().chain(kb.block_on.entries()) {
+            assert!(!e.source.trim().is_empty(), "entry without source: {e:?}");
+            assert!(
+                !e.paths.is_empty() || !e.methods.is_empty(),
+                "empty entry: {e:?}"
+            );
+        }
+        assert!(kb.blocking.function("std::thread::sleep").is_some());
+        assert!(kb.blocking.method("std::fs::File", "read_to_end").is_some());
+        assert!(kb.blocking.function("tokio::time::sleep").is_none());
+        assert!(kb.is_island_fn("tokio::task::spawn_blocking"));
+        assert_eq!(kb.normalize("core::mem::drop"), "std::mem::drop");
+        assert_eq!(
+            kb.normalize("crossbeam::channel::unbounded"),
+            "crossbeam_channel::unbounded"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let bad = "[[function]]\npaths = [\"a\"]\nreplacement = \"b\"\nsource = \"c\"\nsorce = \"typo\"\n";
+        assert!(toml::from_str::<ApiFile>(bad).is_err());
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use super::*;
+
+    #[test]
+    fn barrier_wait_is_keyed_by_type() {
+        let kb = Kb::from_sources().unwrap();
+        assert!(
+            kb.not_cancel_safe_method(Some("tokio::sync::Barrier"), "wait")
+                .is_some()
+        );
+        assert!(kb.not_cancel_safe_method(None, "wait").is_none());
+        assert!(kb.not_cancel_safe_method(None, "read_exact").is_some());
+        assert!(
+            kb.not_cancel_safe_method(Some("tokio::net::UdpSocket"), "send")
+                .is_none()
+        );
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn segments() {
+        assert_eq!(first_segment("std::fs::read"), "std");
+        assert_eq!(first_segment("sleep"), "sleep");
+        assert_eq!(
+            split_last_segment("std::fs::read"),
+            Some(("std::fs", "read"))
+        );
+        assert_eq!(split_last_segment("a::b"), Some(("a", "b")));
+        assert_eq!(split_last_segment("read"), None);
+        assert_eq!(last_segment("std::fs::read"), "read");
+        assert_eq!(last_segment("read"), "read");
+    }
+}

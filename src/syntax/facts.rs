@@ -1,0 +1,265 @@
+//! Facts the shared walker extracts from one parse of each file.
+//!
+//! The AST of a file is dropped as soon as the walker is done with it; everything a lint needs
+//! afterwards (including facts that depend on other files, such as which crate function a call
+//! reaches and what type a receiver has) is kept here and resolved at crate level by
+//! [`crate::analysis::index::CrateIndex`].
+
+use super::source::{FileId, Loc};
+use crate::util::fxhash::FxHashMap as HashMap;
+use std::sync::Arc;
+
+/// Index of a function in [`CrateFacts::fns`].
+pub type FnId = usize;
+
+/// Evidence of a value's type, resolved lazily once the whole crate is indexed. Inner types are
+/// shared (`Arc`): each call of a method chain keeps its receiver's type, which would otherwise
+/// copy the whole chain before it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// A canonical type path (`std::fs::File`, `mycrate::db::Pool`, `str`).
+    Path(String),
+    Tuple(Vec<Ty>),
+    /// The value returned by a call to one of these candidate canonical paths.
+    ReturnOf(Vec<String>),
+    /// The value returned by method `.1` on a receiver of type `.0`.
+    MethodRet(Arc<Ty>, String),
+    /// Field `.1` of a value of type `.0`.
+    Field(Arc<Ty>, String),
+    /// Element `.1` of a tuple-typed value.
+    Elem(Arc<Ty>, usize),
+    /// A smart pointer (`std::rc::Rc`, `std::sync::Arc`, `std::boxed::Box`, `std::pin::Pin`)
+    /// around a value: methods the pointer lacks are looked up on the inner value.
+    Wrap(String, Arc<Ty>),
+    Unknown,
+}
+
+/// What a call expression calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Callee {
+    /// A path call `a::b::c(..)`: candidate canonical paths, best first (several only when glob
+    /// imports leave it open).
+    Path(Vec<String>),
+    /// A method call `recv.name(..)`.
+    Method { recv: Ty, name: String },
+}
+
+/// Where code runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ctx {
+    /// Ordinary synchronous code.
+    Sync,
+    /// Code that runs as part of a future, on an executor thread.
+    Async,
+    /// Code inside a closure handed to `spawn_blocking`, `std::thread::spawn`, rayon, ...
+    Island,
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub callee: Callee,
+    pub file: FileId,
+    /// The callee's path or the method name: where diagnostics point.
+    pub loc: Loc,
+    /// From the callee to the closing parenthesis, for calls in async context (where fixes
+    /// append `.await`); elsewhere the same as `loc`.
+    pub expr_loc: Loc,
+    pub ctx: Ctx,
+    /// The enclosing function item (None in consts and statics).
+    pub caller: Option<FnId>,
+    /// The call is the operand of `.await`.
+    pub awaited: bool,
+    /// When this call sits in a closure passed as an argument to another call (with no async
+    /// boundary in between): that call's index in [`CrateFacts::calls`].
+    pub closure_of: Option<usize>,
+    /// Some argument is a bare parameter of the enclosing fn (`spawn_blocking(f)` in a wrapper).
+    pub forwards_param: bool,
+    /// Inside a sync closure (where `.await` cannot be written, so no fix may add one).
+    pub in_sync_closure: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    /// Canonical path: `mycrate::util::load` or `mycrate::Server::run`.
+    pub path: String,
+    /// Short display name: `load`, `Server::run`.
+    pub name: String,
+    pub is_async: bool,
+    pub file: FileId,
+    pub loc: Loc,
+    /// The declared return type (`Self` already replaced by the impl's type).
+    pub ret: Ty,
+    /// `async fn`, or declared to return a future (`impl Future`, `Pin<Box<dyn Future>>`,
+    /// `BoxFuture`, `LocalBoxFuture`).
+    pub returns_future: bool,
+    /// The first place in the body that puts a descriptor in non-blocking mode
+    /// (`O_NONBLOCK`, `SOCK_NONBLOCK`, `set_nonblocking(true)`): I/O on files, sockets and pipes
+    /// after it is taken not to block (see `blocking_in_async`'s known problems).
+    pub nonblocking_from: Option<Loc>,
+}
+
+/// How a value was thrown away.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DropKind {
+    /// An expression statement `value;`.
+    Statement,
+    /// `let _ = value;`
+    LetUnderscore,
+    /// `drop(value)` / `std::mem::drop(value)`.
+    Drop,
+    /// `let name = value;` and `name` is never used again.
+    UnusedBinding(String),
+}
+
+/// What was thrown away.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dropped {
+    /// The value of call `.0` (an index into [`CrateFacts::calls`]).
+    Call(usize),
+    /// An `async` block or closure's future.
+    AsyncBlock,
+}
+
+/// A value created and thrown away without being used (the lints decide from what produced it
+/// whether that matters: a future that never runs, a task handle that detaches).
+#[derive(Clone, Debug)]
+pub struct DroppedValue {
+    pub what: Dropped,
+    pub kind: DropKind,
+    pub file: FileId,
+    pub loc: Loc,
+    pub caller: Option<FnId>,
+}
+
+/// A value that is alive across at least one `.await` of the async body that created it.
+#[derive(Clone, Debug)]
+pub struct HeldValue {
+    /// Type evidence of the value and of everything wrapped with it (a tuple, `Some(..)`, an
+    /// array or struct literal holds each of its parts).
+    pub tys: Vec<Ty>,
+    pub file: FileId,
+    /// Where the value is created: the call that produces it, or the `let` initialiser.
+    pub loc: Loc,
+    /// The `.await`s it is alive across (at least one).
+    pub awaits: Vec<Loc>,
+    pub caller: Option<FnId>,
+    /// The binding's name, when it is bound (`None` for a temporary).
+    pub name: Option<String>,
+    /// The async body's future is driven where `Send` is not required: the body of a
+    /// `#[tokio::main]` / `#[tokio::test]` / `#[wasm_bindgen_test]` fn, or an `async` block
+    /// handed straight to `spawn_local`, `block_on` or `run_until`.
+    pub local: bool,
+}
+
+/// One branch of a `select!`.
+#[derive(Clone, Debug)]
+pub struct SelectBranchFact {
+    /// The call that creates the branch future (an index into [`CrateFacts::calls`]); `None`
+    /// when the future is not a call (`&mut fut`, a variable).
+    pub call: Option<usize>,
+    pub loc: Loc,
+}
+
+/// A `tokio::select!` / `futures::select!` invocation.
+#[derive(Clone, Debug)]
+pub struct SelectFact {
+    pub file: FileId,
+    /// The macro's path.
+    pub loc: Loc,
+    pub branches: Vec<SelectBranchFact>,
+    /// Inside a loop of the enclosing function (so a dropped future is recreated each time).
+    pub in_loop: bool,
+    pub caller: Option<FnId>,
+}
+
+/// Facts of one file (ids local to the file) or, merged, of one crate.
+#[derive(Clone, Debug, Default)]
+pub struct CrateFacts {
+    pub fns: Vec<FnDef>,
+    pub calls: Vec<CallSite>,
+    /// Struct path -> (field name, declared type), in declaration order; when a struct is
+    /// declared more than once (under different `#[cfg]`s) the last declaration of a field wins.
+    pub fields: HashMap<String, Vec<(String, Ty)>>,
+    /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
+    pub reexports: Vec<(String, String)>,
+    /// Values alive across an `.await` (resolved to types by the lints).
+    pub held: Vec<HeldValue>,
+    /// Values thrown away unused.
+    pub dropped: Vec<DroppedValue>,
+    pub selects: Vec<SelectFact>,
+}
+
+impl CrateFacts {
+    /// The facts of a crate from those of its files, in order: ids are renumbered in parallel,
+    /// then each vector is concatenated into room reserved up front.
+    pub fn merge_all(mut parts: Vec<CrateFacts>) -> CrateFacts {
+        use rayon::prelude::*;
+        let mut offsets = Vec::with_capacity(parts.len());
+        let (mut fns, mut calls) = (0, 0);
+        for p in &parts {
+            offsets.push((fns, calls));
+            fns += p.fns.len();
+            calls += p.calls.len();
+        }
+        parts
+            .par_iter_mut()
+            .zip(offsets)
+            .for_each(|(p, (f, c))| p.renumber(f, c));
+        fn concat<T>(
+            parts: &mut [CrateFacts],
+            field: fn(&mut CrateFacts) -> &mut Vec<T>,
+        ) -> Vec<T> {
+            let total = parts.iter_mut().map(|p| field(p).len()).sum();
+            let mut all = Vec::with_capacity(total);
+            for p in parts.iter_mut() {
+                all.append(field(p));
+            }
+            all
+        }
+        let mut all = CrateFacts {
+            fns: concat(&mut parts, |p| &mut p.fns),
+            calls: concat(&mut parts, |p| &mut p.calls),
+            fields: HashMap::default(),
+            reexports: concat(&mut parts, |p| &mut p.reexports),
+            held: concat(&mut parts, |p| &mut p.held),
+            dropped: concat(&mut parts, |p| &mut p.dropped),
+            selects: concat(&mut parts, |p| &mut p.selects),
+        };
+        all.fields
+            .reserve(parts.iter().map(|p| p.fields.len()).sum());
+        for p in parts {
+            for (k, v) in p.fields {
+                match all.fields.entry(k) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(v),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(v);
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// Shifts the function and call ids of one file's facts by the counts of the files before it.
+    fn renumber(&mut self, fn_offset: usize, call_offset: usize) {
+        for c in &mut self.calls {
+            c.caller = c.caller.map(|id| id + fn_offset);
+            c.closure_of = c.closure_of.map(|i| i + call_offset);
+        }
+        for d in &mut self.dropped {
+            d.caller = d.caller.map(|id| id + fn_offset);
+            if let Dropped::Call(i) = &mut d.what {
+                *i += call_offset;
+            }
+        }
+        for sel in &mut self.selects {
+            sel.caller = sel.caller.map(|id| id + fn_offset);
+            for b in &mut sel.branches {
+                b.call = b.call.map(|i| i + call_offset);
+            }
+        }
+        for h in &mut self.held {
+            h.caller = h.caller.map(|id| id + fn_offset);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! One file at a time: its text and locations ([`source`]), the prescan before parsing
+//! ([`prescan`]), the syntax-tree heap ([`alloc`]), the shared [`walker`] and what it extracts
+//! from one parse ([`facts`], with [`liveness`] for values held across `.await`). It hands on
+//! per-file facts.
+
+pub mod alloc;
+pub mod facts;
+pub mod liveness;
+pub mod prescan;
+pub mod source;
+pub mod walker;

@@ -1,0 +1,231 @@
+//! The shared walker: one pass over a parsed file that every lint builds on.
+//!
+//! It owns the pieces of knowledge no lint should re-derive:
+//! - **async context**: whether code runs in a future (`async fn`, `async` blocks and closures),
+//!   in a sync island (closures handed to `spawn_blocking`, `std::thread::spawn`, rayon, ...) or
+//!   in plain sync code (nested `fn` items reset it);
+//! - **name resolution**: paths canonicalised through `use` declarations at module and block
+//!   level, local items, locals that shadow imports, `crate::` / `self::` / `super::`;
+//! - **type evidence** for receivers (constructors, annotations, parameters, fields), recorded
+//!   lazily as [`Ty`] and resolved once the whole crate is indexed.
+//!
+//! Here: the [`Walker`]'s state and the entry point [`walk_file`]. The traversal is in
+//! [`visit`]; it delegates to [`scope`] (name resolution: the scopes and what a path means
+//! there), [`types`] (type evidence, on top of the scopes), [`context`] (async context and
+//! islands), [`held`] (values alive across awaits, values dropped unused), [`macros`] and
+//! [`select`]; [`items`] walks modules, fns, impls and traits, and [`shapes`] holds pure
+//! functions over syntax. The result is a [`FileOutput`] whose [`CrateFacts`] the crate index
+//! resolves; the AST can be dropped right after.
+
+mod context;
+mod held;
+mod items;
+mod macros;
+mod scope;
+mod select;
+mod shapes;
+mod types;
+mod visit;
+
+use crate::kb::Kb;
+use crate::syntax::facts::{CrateFacts, Ctx, DropKind, DroppedValue, FnId};
+use crate::syntax::liveness::Liveness;
+use crate::syntax::source::{FileId, Loc};
+use proc_macro2::Span;
+use scope::Scopes;
+use shapes::path_start;
+use syn::Expr;
+
+/// How deep the walker follows nested expressions before giving up on a subtree.
+pub const MAX_DEPTH: usize = 400;
+
+/// The single-word attributes the walker reads (`#[allow(clippy::..)]` for suppressions,
+/// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
+/// other attribute is blanked before parsing (`syntax::prescan::skippable_attribute`), so an attribute
+/// that a new check reads must be listed here.
+pub const ATTRIBUTES_READ: &[&str] = &["allow", "path", "wasm_bindgen_test"];
+
+/// What the walker needs to know about the file's place in its crate.
+pub struct FileInput<'a> {
+    pub kb: &'a Kb,
+    pub file: FileId,
+    /// Canonical path of the file's module (`mycrate`, `mycrate::util::io`).
+    pub module: String,
+    /// Canonical name of the crate root (`mycrate`).
+    pub crate_root: String,
+    /// The crate's edition (2015, 2018, 2021, 2024): temporary scopes depend on it.
+    pub edition: u16,
+}
+
+/// Non-inline `mod` declarations found in a file, for following the module tree.
+#[derive(Debug, Clone)]
+pub struct ModDecl {
+    /// Module path segments below the file's module (inline parents included).
+    pub inline_parents: Vec<String>,
+    pub name: String,
+    /// A `#[path = ".."]` attribute.
+    pub path_attr: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FileOutput {
+    /// (first, last) lines of the file's fns, impls, mods and traits (suppression scopes).
+    pub items: Vec<(usize, usize)>,
+    /// Items with `#[allow(clippy::..)]` for lints with an equivalent of ours:
+    /// (first line, last line, our lint).
+    pub clippy_allows: Vec<(usize, usize, &'static str)>,
+    pub facts: CrateFacts,
+    pub mods: Vec<ModDecl>,
+    /// Set when some subtree was nested deeper than [`MAX_DEPTH`] and was skipped.
+    pub too_deep: Option<Loc>,
+}
+
+pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
+    let mut w = Walker {
+        kb: input.kb,
+        file: input.file,
+        scopes: Scopes::new(input.kb, input.crate_root.clone()),
+        out: FileOutput::default(),
+        ctx: Ctx::Sync,
+        cur_fn: None,
+        inline_parents: Vec::new(),
+        depth: 0,
+        awaited_next: false,
+        local_async_next: false,
+        negated: false,
+        closure_of: None,
+        params: Vec::new(),
+        live: Liveness::default(),
+        edition: input.edition,
+        cur_stmt: 0,
+        bound: Vec::new(),
+        drop_watch: Vec::new(),
+        unused: Vec::new(),
+        loops: 0,
+        sync_closures: 0,
+    };
+    w.walk_module(&input.module, &file.items);
+    w.out.facts.held = std::mem::take(&mut w.live.out);
+    w.out
+}
+struct Walker<'a> {
+    kb: &'a Kb,
+    file: FileId,
+    /// Name resolution and type evidence: the modules, blocks and locals around the point.
+    scopes: Scopes<'a>,
+    out: FileOutput,
+    ctx: Ctx,
+    cur_fn: Option<FnId>,
+    inline_parents: Vec<String>,
+    depth: usize,
+    /// The next call recorded is the operand of `.await`.
+    awaited_next: bool,
+    /// The `async` block walked next is handed straight to a local driver (`spawn_local`,
+    /// `block_on`, `run_until`): its future need not be `Send`.
+    local_async_next: bool,
+    /// Inside the operand of a `!` (a flag named there is being cleared, not set).
+    negated: bool,
+    /// The call whose closure argument is being walked (reset at async boundaries and fns).
+    closure_of: Option<usize>,
+    /// Parameter names of the enclosing fn.
+    params: Vec<String>,
+    /// Values alive at each `.await` (see [`crate::syntax::liveness`]).
+    live: Liveness,
+    edition: u16,
+    /// The statement being walked (temporaries die at its end).
+    cur_stmt: usize,
+    /// Expressions whose values flow into the binding being initialised (not temporaries).
+    bound: Vec<*const Expr>,
+    /// Expressions whose value is thrown away (a statement, `let _ =`, `drop(..)`), noted when
+    /// the walk reaches them.
+    drop_watch: Vec<(*const Expr, DropKind)>,
+    /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
+    unused: Vec<Vec<(String, DroppedValue)>>,
+    /// Loops around the current point in the current function.
+    loops: usize,
+    /// Sync closures around the current point in the current async body.
+    sync_closures: usize,
+}
+
+impl Walker<'_> {
+    fn loc(&self, span: Span) -> Loc {
+        Loc::of(span)
+    }
+
+    /// The location of a path, from its first to its last segment (without `Spanned`, which
+    /// would print the path into tokens first).
+    fn path_loc(&self, path: &syn::Path) -> Loc {
+        match (&path.leading_colon, path.segments.len()) {
+            (None, 1) => self.loc(path.segments[0].ident.span()),
+            _ => {
+                let end = path
+                    .segments
+                    .last()
+                    .map_or_else(|| path_start(path), |s| s.ident.span());
+                Loc::between(path_start(path), end)
+            }
+        }
+    }
+
+    /// The span of a whole call, from `start` to its closing parenthesis. Only calls in async
+    /// context need it (for fixes that append `.await`); elsewhere the callee's span stands in,
+    /// as turning spans into byte offsets is a large share of the walk's cost.
+    fn call_loc(&self, callee: Loc, start: Span, close: Span) -> Loc {
+        if self.ctx == Ctx::Async {
+            Loc::between(start, close)
+        } else {
+            callee
+        }
+    }
+
+    /// Where a value-producing expression points: a call's callee, else its first token.
+    fn expr_loc(&self, e: &Expr) -> Loc {
+        match e {
+            Expr::MethodCall(m) => self.loc(m.method.span()),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => self.path_loc(&p.path),
+                _ => self.loc(c.paren_token.span.open()),
+            },
+            Expr::Path(p) => self.path_loc(&p.path),
+            Expr::Macro(m) => self.path_loc(&m.mac.path),
+            _ => Loc::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::syntax::facts::Callee;
+
+    /// Walks `src` as the root file of a crate named `demo`.
+    pub(crate) fn walk_src(kb: &Kb, src: &str) -> FileOutput {
+        let ast = syn::parse_file(src).unwrap();
+        let input = FileInput {
+            kb,
+            file: 0,
+            module: "demo".into(),
+            crate_root: "demo".into(),
+            edition: 2021,
+        };
+        walk_file(&input, &ast)
+    }
+
+    /// Callee paths (first candidate) and contexts of every path call in `src`.
+    pub(crate) fn calls(src: &str) -> Vec<(String, Ctx)> {
+        walk_src(&Kb::default(), src)
+            .facts
+            .calls
+            .iter()
+            .filter_map(|c| match &c.callee {
+                Callee::Path(p) => Some((p[0].clone(), c.ctx)),
+                Callee::Method { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The first candidate path of every path call in `src`.
+    pub(crate) fn paths(src: &str) -> Vec<String> {
+        calls(src).into_iter().map(|(p, _)| p).collect()
+    }
+}

@@ -1,0 +1,542 @@
+//! The traversal: blocks, statements and expressions, in evaluation order. It records calls
+//! with their async context and delegates to the concerns beside it: name resolution and type
+//! evidence ([`super::scope`], [`super::types`]), context ([`super::context`]), held and dropped
+//! values ([`super::held`]), macros and `select!` ([`super::macros`], [`super::select`]).
+
+use super::held::{CONSUMING_METHODS, binding_leaves};
+use super::scope::{Resolved, Scope, path_segments};
+use super::shapes::{
+    block_diverges, diverges, has_let, is_constructor_path, pat_binds, path_start,
+};
+use super::types::ASYNC_CLOSURE;
+use super::{MAX_DEPTH, Walker};
+use crate::syntax::facts::{CallSite, Callee, DropKind, Dropped, Ty};
+use crate::syntax::source::Loc;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Stmt};
+
+impl Walker<'_> {
+    pub(super) fn walk_block(&mut self, block: &syn::Block) {
+        let mut scope = Scope::default();
+        if block.stmts.iter().any(|s| matches!(s, Stmt::Item(_))) {
+            let prefix = self.item_prefix();
+            let items = block.stmts.iter().filter_map(|s| match s {
+                Stmt::Item(i) => Some(i),
+                _ => None,
+            });
+            self.scopes.collect_items(items, &prefix, &mut scope);
+        }
+        self.scopes.blocks.push(scope);
+        self.live.enter_block();
+        self.unused.push(Vec::new());
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            // Before edition 2024 a block's tail expression keeps its temporaries until the end
+            // of the statement enclosing the block.
+            if i + 1 == n && self.edition < 2024 && matches!(stmt, Stmt::Expr(_, None)) {
+                self.walk_stmt_inner(stmt);
+            } else {
+                self.walk_stmt(stmt);
+            }
+        }
+        self.live.exit_block(self.file, self.cur_fn);
+        if let Some(unused) = self.unused.pop() {
+            self.out
+                .facts
+                .dropped
+                .extend(unused.into_iter().map(|(_, d)| d));
+        }
+        self.scopes.blocks.pop();
+    }
+
+    pub(super) fn walk_stmt(&mut self, stmt: &Stmt) {
+        let watched = self.drop_watch.len();
+        let stmt_id = self.live.new_stmt();
+        let saved_stmt = std::mem::replace(&mut self.cur_stmt, stmt_id);
+        self.walk_stmt_inner(stmt);
+        self.cur_stmt = saved_stmt;
+        self.live.end_stmt(stmt_id, self.file, self.cur_fn);
+        // A watched expression the walk never recorded as a call (a closure call): forget it.
+        self.drop_watch.truncate(watched);
+    }
+
+    pub(super) fn walk_stmt_inner(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Local(local) => {
+                let mut leaves = Vec::new();
+                let wild = matches!(local.pat, Pat::Wild(_));
+                let ty = match &local.init {
+                    Some(init) => {
+                        // What the pattern binds is not a temporary (`let _ = x` binds nothing).
+                        if !wild {
+                            binding_leaves(&init.expr, &mut leaves);
+                        }
+                        let saved = std::mem::replace(
+                            &mut self.bound,
+                            leaves.iter().map(|e| *e as *const Expr).collect(),
+                        );
+                        if wild {
+                            self.watch_dropped(&init.expr, DropKind::LetUnderscore);
+                        } else if init.diverge.is_none()
+                            && let Pat::Ident(pi) = &local.pat
+                        {
+                            let name = pi.ident.to_string();
+                            self.watch_dropped(&init.expr, DropKind::UnusedBinding(name));
+                        }
+                        // `let .. else` drops the initializer's temporaries before `else` runs.
+                        let sub = init.diverge.as_ref().map(|_| self.live.new_stmt());
+                        let outer = self.cur_stmt;
+                        if let Some(sub) = sub {
+                            self.cur_stmt = sub;
+                        }
+                        self.walk_expr(&init.expr);
+                        self.bound = saved;
+                        self.cur_stmt = outer;
+                        if let Some(sub) = sub {
+                            self.live.end_stmt(sub, self.file, self.cur_fn);
+                        }
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.walk_expr(diverge);
+                        }
+                        self.scopes.ty_of_expr(&init.expr)
+                    }
+                    None => Ty::Unknown,
+                };
+                if self.live.active() {
+                    self.bind_live(&local.pat, &leaves);
+                }
+                self.scopes.bind_pat(&local.pat, ty);
+            }
+            Stmt::Item(item) => {
+                let saved_ctx = self.ctx;
+                self.walk_item(item);
+                self.ctx = saved_ctx;
+            }
+            Stmt::Expr(e, semi) => {
+                if semi.is_some() {
+                    self.watch_dropped(e, DropKind::Statement);
+                }
+                self.walk_expr(e);
+            }
+            Stmt::Macro(m) => self.walk_macro(&m.mac),
+        }
+    }
+
+    pub(super) fn walk_expr(&mut self, e: &Expr) {
+        if self.depth >= MAX_DEPTH {
+            if self.out.too_deep.is_none() {
+                self.out.too_deep = Some(self.loc(e.span()));
+            }
+            return;
+        }
+        self.depth += 1;
+        self.walk_expr_inner(e);
+        self.depth -= 1;
+    }
+
+    /// Remembers the first non-blocking mode switch in the enclosing fn item.
+    pub(super) fn note_nonblocking(&mut self, loc: Loc) {
+        if let Some(f) = self.cur_fn
+            && let Some(def) = self.out.facts.fns.get_mut(f)
+            && def.nonblocking_from.is_none()
+        {
+            def.nonblocking_from = Some(loc);
+        }
+    }
+
+    pub(super) fn record_call<'e>(
+        &mut self,
+        callee: Callee,
+        loc: Loc,
+        expr_loc: Loc,
+        args: impl IntoIterator<Item = &'e Expr>,
+    ) -> usize {
+        let awaited = std::mem::take(&mut self.awaited_next);
+        let forwards_param = !self.params.is_empty()
+            && args.into_iter().any(|a| match a {
+                Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .is_some_and(|i| self.params.iter().any(|n| i == n)),
+                _ => false,
+            });
+        self.out.facts.calls.push(CallSite {
+            callee,
+            file: self.file,
+            loc,
+            expr_loc,
+            ctx: self.ctx,
+            caller: self.cur_fn,
+            awaited,
+            closure_of: self.closure_of,
+            forwards_param,
+            in_sync_closure: self.sync_closures > 0,
+        });
+        self.out.facts.calls.len() - 1
+    }
+
+    /// Walks an `if` / `while` condition in a scope of its own: a plain condition is a
+    /// terminating scope (its temporaries die here); an `if let` / `while let` scrutinee's live
+    /// on, under the returned statement id.
+    pub(super) fn walk_condition(&mut self, cond: &Expr) -> (usize, bool) {
+        let is_let = has_let(cond);
+        let cond_stmt = self.live.new_stmt();
+        let saved_stmt = std::mem::replace(&mut self.cur_stmt, cond_stmt);
+        self.scopes.blocks.push(Scope::default());
+        self.live.enter_block();
+        self.walk_expr(cond);
+        self.cur_stmt = saved_stmt;
+        if !is_let {
+            self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+        }
+        (cond_stmt, is_let)
+    }
+
+    pub(super) fn walk_if(&mut self, i: &syn::ExprIf) {
+        // A plain condition is a terminating scope; `if let` scrutinee temporaries live
+        // through the then-branch, and through `else` too before edition 2024.
+        let (cond_stmt, is_let) = self.walk_condition(&i.cond);
+        let alive = self.live.alive();
+        self.walk_block(&i.then_branch);
+        self.live.exit_block(self.file, self.cur_fn);
+        self.scopes.blocks.pop();
+        let then_killed = self
+            .live
+            .branch_reset(&alive, block_diverges(&i.then_branch));
+        if is_let && self.edition >= 2024 {
+            self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+        }
+        let else_killed = match &i.else_branch {
+            Some((_, els)) => {
+                self.walk_expr(els);
+                self.live.branch_reset(&alive, diverges(els))
+            }
+            None => self.live.branch_reset(&alive, false),
+        };
+        self.live.branch_merge(&[then_killed, else_killed]);
+        self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+    }
+
+    /// One expression: the plain forms are walked here, the rest by a method each.
+    fn walk_expr_inner(&mut self, e: &Expr) {
+        match e {
+            Expr::Call(c) => self.walk_call(e, c),
+            Expr::MethodCall(m) => self.walk_method_call(e, m),
+            Expr::Await(a) => self.walk_await(a),
+            Expr::Async(a) => self.walk_async_block(a),
+            Expr::Closure(c) => self.walk_closure(c),
+            Expr::Block(b) => self.walk_block(&b.block),
+            Expr::Unsafe(u) => self.walk_block(&u.block),
+            Expr::Const(c) => self.walk_block(&c.block),
+            Expr::TryBlock(t) => self.walk_block(&t.block),
+            Expr::Loop(l) => {
+                self.loops += 1;
+                self.walk_block(&l.body);
+                self.loops -= 1;
+            }
+            Expr::While(w) => self.walk_while(w),
+            Expr::ForLoop(f) => self.walk_for(f),
+            Expr::If(i) => self.walk_if(i),
+            Expr::Let(l) => self.walk_let_expr(l),
+            Expr::Match(m) => self.walk_match(m),
+            Expr::Macro(m) => self.walk_macro(&m.mac),
+            Expr::Array(a) => a.elems.iter().for_each(|e| self.walk_expr(e)),
+            Expr::Tuple(t) => t.elems.iter().for_each(|e| self.walk_expr(e)),
+            Expr::Assign(a) => {
+                self.walk_expr(&a.left);
+                self.walk_expr(&a.right);
+            }
+            Expr::Binary(b) => {
+                self.walk_expr(&b.left);
+                self.walk_expr(&b.right);
+            }
+            Expr::Unary(u) => {
+                // `flags & !O_NONBLOCK` clears the flag: no switch to non-blocking mode.
+                let saved = self.negated;
+                self.negated = matches!(u.op, syn::UnOp::Not(_));
+                self.walk_expr(&u.expr);
+                self.negated = saved;
+            }
+            Expr::Break(b) => {
+                if let Some(e) = &b.expr {
+                    self.walk_expr(e);
+                    self.move_args(std::iter::once(&**e));
+                }
+            }
+            Expr::Return(r) => {
+                if let Some(e) = &r.expr {
+                    self.walk_expr(e);
+                    self.move_args(std::iter::once(&**e));
+                }
+            }
+            Expr::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    self.walk_expr(e)
+                }
+            }
+            Expr::Cast(c) => self.walk_expr(&c.expr),
+            Expr::Field(f) => self.walk_expr(&f.base),
+            Expr::Group(g) => self.walk_expr(&g.expr),
+            Expr::Paren(p) => self.walk_expr(&p.expr),
+            Expr::Index(i) => {
+                self.walk_expr(&i.expr);
+                self.walk_expr(&i.index);
+            }
+            Expr::Range(r) => {
+                if let Some(s) = &r.start {
+                    self.walk_expr(s)
+                }
+                if let Some(s) = &r.end {
+                    self.walk_expr(s)
+                }
+            }
+            Expr::Reference(r) => self.walk_expr(&r.expr),
+            Expr::RawAddr(r) => self.walk_expr(&r.expr),
+            Expr::Repeat(r) => {
+                self.walk_expr(&r.expr);
+                self.walk_expr(&r.len);
+            }
+            Expr::Struct(s) => {
+                for f in &s.fields {
+                    self.walk_expr(&f.expr);
+                }
+                if let Some(r) = &s.rest {
+                    self.walk_expr(r);
+                }
+            }
+            Expr::Try(t) => {
+                // `fut().await?` keeps the await flag on the call below `?`.
+                self.walk_expr(&t.expr)
+            }
+            Expr::Path(p) => self.walk_path_expr(p),
+            _ => {}
+        }
+    }
+
+    /// A call `f(args)`: resolved, recorded with its context; its arguments walked (closures
+    /// handed to an island in the island's context).
+    fn walk_call(&mut self, e: &Expr, c: &syn::ExprCall) {
+        let mut island = false;
+        let mut idx = None;
+        if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && is_constructor_path(&p.path)
+        {
+            // `Some(x)`, `Ok(x)`, `Poll::Ready(x)`, `Wrapper(x)`: a tuple struct or
+            // variant, not a function (by Rust's naming convention).
+            self.awaited_next = false;
+        } else if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+        {
+            match self.scopes.resolve(&path_segments(&p.path)) {
+                Resolved::Paths(paths) if !paths.is_empty() => {
+                    island = paths.iter().any(|p| self.kb.is_island_fn(p));
+                    let loc = self.path_loc(&p.path);
+                    let expr_loc =
+                        self.call_loc(loc, path_start(&p.path), c.paren_token.span.close());
+                    let is_drop = paths.iter().any(|p| p == "std::mem::drop");
+                    let callee = Callee::Path(paths);
+                    let i = self.record_call(callee, loc, expr_loc, &c.args);
+                    idx = Some(i);
+                    if !self.drop_watch.is_empty() {
+                        self.check_dropped_call(e, i, loc);
+                    }
+                    if is_drop && let Some(arg) = c.args.first() {
+                        self.watch_dropped(arg, DropKind::Drop);
+                    }
+                }
+                _ => {
+                    self.awaited_next = false;
+                    // Calling a local async closure makes a future.
+                    if !self.drop_watch.is_empty()
+                        && let Some(i) = p.path.get_ident()
+                        && self.scopes.local_ty(&i.to_string())
+                            == Some(Ty::Path(ASYNC_CLOSURE.into()))
+                        && let Some(pos) = self
+                            .drop_watch
+                            .iter()
+                            .position(|(x, _)| std::ptr::eq(*x, e))
+                    {
+                        let (_, kind) = self.drop_watch.swap_remove(pos);
+                        let loc = self.path_loc(&p.path);
+                        self.dropped(Dropped::AsyncBlock, kind, loc);
+                    }
+                }
+            }
+        } else {
+            self.awaited_next = false;
+            self.walk_expr(&c.func);
+        }
+        for a in &c.args {
+            self.walk_arg(idx, a, island);
+        }
+        if self.live.active() {
+            self.move_args(&c.args);
+            let produces = match &*c.func {
+                Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+                    let f = s.ident.to_string();
+                    matches!(f.as_str(), "new" | "clone" | "downgrade" | "current")
+                        && self
+                            .scopes
+                            .resolve_paths(&p.path)
+                            .is_some_and(|ps| ps.iter().any(|p| self.kb.may_produce_held_fn(p)))
+                }),
+                _ => false,
+            };
+            self.maybe_temp(e, produces);
+        }
+    }
+
+    /// A method call `recv.m(args)`: recorded with the receiver's type evidence, then the
+    /// receiver and the arguments are walked.
+    fn walk_method_call(&mut self, e: &Expr, m: &syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let recv = self.scopes.ty_of_expr(&m.receiver);
+        let loc = self.loc(m.method.span());
+        if name == "set_nonblocking"
+            && matches!(m.args.first(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
+        {
+            self.note_nonblocking(loc);
+        }
+        let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
+        let callee = Callee::Method {
+            recv,
+            name: name.clone(),
+        };
+        let idx = self.record_call(callee, loc, expr_loc, &m.args);
+        if !self.drop_watch.is_empty() {
+            self.check_dropped_call(e, idx, loc);
+        }
+        self.walk_expr(&m.receiver);
+        let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+        for a in &m.args {
+            self.walk_arg(Some(idx), a, island);
+        }
+        if self.live.active() {
+            self.move_args(&m.args);
+            if CONSUMING_METHODS.contains(&name.as_str()) {
+                self.move_args(std::iter::once(&*m.receiver));
+            }
+            self.maybe_temp(e, self.kb.may_produce_held_method(&name));
+        }
+    }
+
+    /// `fut.await`: marks the call below as awaited; values alive here are held across it.
+    fn walk_await(&mut self, a: &syn::ExprAwait) {
+        let mut base = &*a.base;
+        while let Expr::Paren(p) = base {
+            base = &p.expr;
+        }
+        self.awaited_next = matches!(base, Expr::Call(_) | Expr::MethodCall(_));
+        self.walk_expr(&a.base);
+        self.awaited_next = false;
+        if self.live.active() {
+            let loc = Loc::between(a.dot_token.span, a.await_token.span);
+            self.live.on_await(loc);
+        }
+    }
+
+    /// `while cond { .. }` / `while let`.
+    fn walk_while(&mut self, w: &syn::ExprWhile) {
+        // `while cond`: the condition is a terminating scope; `while let` scrutinee
+        // temporaries live through the body.
+        let (cond_stmt, _) = self.walk_condition(&w.cond);
+        self.loops += 1;
+        self.walk_block(&w.body);
+        self.loops -= 1;
+        self.live.exit_block(self.file, self.cur_fn);
+        self.scopes.blocks.pop();
+        self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
+    }
+
+    /// `for pat in expr { .. }`: the implicit `into_iter` call is recorded too.
+    fn walk_for(&mut self, f: &syn::ExprForLoop) {
+        self.walk_expr(&f.expr);
+        let recv = self.scopes.ty_of_expr(&f.expr);
+        if recv != Ty::Unknown {
+            let loc = self.loc(f.expr.span());
+            let callee = Callee::Method {
+                recv,
+                name: "into_iter".into(),
+            };
+            self.record_call(callee, loc, loc, []);
+        }
+        self.scopes.blocks.push(Scope::default());
+        self.scopes.bind_pat(&f.pat, Ty::Unknown);
+        self.loops += 1;
+        self.walk_block(&f.body);
+        self.loops -= 1;
+        self.scopes.blocks.pop();
+    }
+
+    /// `let pat = expr` in a condition: what it binds lives in the branch.
+    fn walk_let_expr(&mut self, l: &syn::ExprLet) {
+        let mut leaves = Vec::new();
+        if pat_binds(&l.pat) {
+            binding_leaves(&l.expr, &mut leaves);
+        }
+        let saved = std::mem::replace(
+            &mut self.bound,
+            leaves.iter().map(|e| *e as *const Expr).collect(),
+        );
+        self.walk_expr(&l.expr);
+        self.bound = saved;
+        if self.live.active() {
+            self.bind_live(&l.pat, &leaves);
+        }
+        let ty = self.scopes.ty_of_expr(&l.expr);
+        self.scopes.bind_pat(&l.pat, ty);
+    }
+
+    /// `match`: each arm in a scope of its own; values its pattern binds live in that arm.
+    fn walk_match(&mut self, m: &syn::ExprMatch) {
+        // Scrutinee temporaries live to the end of the enclosing statement; what an
+        // arm's pattern binds lives in that arm.
+        let mut leaves = Vec::new();
+        if m.arms.iter().any(|a| pat_binds(&a.pat)) {
+            binding_leaves(&m.expr, &mut leaves);
+        }
+        let saved = std::mem::replace(
+            &mut self.bound,
+            leaves.iter().map(|e| *e as *const Expr).collect(),
+        );
+        self.walk_expr(&m.expr);
+        self.bound = saved;
+        let ty = self.scopes.ty_of_expr(&m.expr);
+        let alive = self.live.alive();
+        let mut killed = Vec::with_capacity(m.arms.len());
+        for arm in &m.arms {
+            self.scopes.blocks.push(Scope::default());
+            self.live.enter_block();
+            if self.live.active() {
+                self.bind_live(&arm.pat, &leaves);
+            }
+            self.scopes.bind_pat(&arm.pat, ty.clone());
+            if let Pat::Guard(g) = &arm.pat {
+                self.walk_expr(&g.guard);
+            }
+            self.walk_expr(&arm.body);
+            self.live.exit_block(self.file, self.cur_fn);
+            self.scopes.blocks.pop();
+            killed.push(self.live.branch_reset(&alive, diverges(&arm.body)));
+        }
+        self.live.branch_merge(&killed);
+    }
+
+    /// A path used as a value: a non-blocking flag being set, or a use of a binding.
+    fn walk_path_expr(&mut self, p: &syn::ExprPath) {
+        if !self.negated
+            && p.path.segments.last().is_some_and(|s| {
+                s.ident == "O_NONBLOCK" || s.ident == "SOCK_NONBLOCK" || s.ident == "NONBLOCK"
+            })
+        {
+            let loc = self.path_loc(&p.path);
+            self.note_nonblocking(loc);
+        }
+        if self.unused.iter().any(|b| !b.is_empty())
+            && let Some(i) = p.path.get_ident()
+        {
+            self.note_use(&i.to_string());
+        }
+    }
+}

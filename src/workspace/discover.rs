@@ -1,0 +1,616 @@
+//! What gets linted: workspace members from `cargo metadata`, or the files and directories given
+//! on the command line, grouped by package (nearest `Cargo.toml`) because analysis is crate-wide.
+//! Hands on a [`Workspace`]; [`child_module_file`] tells the engine where a `mod` lives.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A cargo target, as `cargo metadata` describes it (kept for cargo-shaped JSON output).
+#[derive(Clone, Debug, Default)]
+pub struct TargetInfo {
+    pub name: String,
+    pub kind: Vec<String>,
+    pub crate_types: Vec<String>,
+    pub src_path: PathBuf,
+    pub edition: String,
+}
+
+/// A file to start from: a crate root, or a file given on the command line.
+#[derive(Clone, Debug)]
+pub struct Seed {
+    pub path: PathBuf,
+    /// Canonical module path of the file.
+    pub module: String,
+    /// Canonical name of its crate root.
+    pub crate_root: String,
+    /// Index into [`Package::targets`].
+    pub target: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Package {
+    pub name: String,
+    /// `cargo metadata`'s package id, or a synthesized one.
+    pub id: String,
+    pub manifest: Option<PathBuf>,
+    pub dir: PathBuf,
+    pub edition: String,
+    pub targets: Vec<TargetInfo>,
+    pub seeds: Vec<Seed>,
+    /// Follow `mod` declarations from the seeds (cargo mode) or lint only the seeds.
+    pub follow_mods: bool,
+    /// When files were given inside a package (as pre-commit passes them): report only
+    /// findings in these files (canonical paths), while the whole crate is analysed.
+    pub report_only: Option<HashSet<PathBuf>>,
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    /// Diagnostics show paths relative to this directory.
+    pub root: PathBuf,
+    pub packages: Vec<Package>,
+    /// Cargo's target directory (`cargo metadata`'s `target_directory`; None for paths), where
+    /// the result cache is kept.
+    pub target_dir: Option<PathBuf>,
+}
+
+/// A problem that stops the tool from checking what it was asked to (exit code 2).
+#[derive(Debug)]
+pub struct ProjectError(pub String);
+
+fn lib_ident(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// Runs `cargo metadata` (or reuses its cached answer, with `cache`) and returns the workspace
+/// members to lint.
+pub fn from_cargo(
+    manifest_path: Option<&Path>,
+    packages: &[String],
+    cache: bool,
+) -> Result<Workspace, ProjectError> {
+    let start = if cache {
+        super::metadata_cache::Start::new(manifest_path)
+    } else {
+        None
+    };
+    let meta: Value = match start.as_ref().and_then(|s| s.load()) {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            ProjectError(format!(
+                "could not read cached `cargo metadata` output: {e}"
+            ))
+        })?,
+        None => {
+            let before = start.as_ref().map(|s| s.stamp_ancestors());
+            let started = std::time::SystemTime::now();
+            let bytes = cargo_metadata(manifest_path)?;
+            let meta = serde_json::from_slice(&bytes).map_err(|e| {
+                ProjectError(format!("could not read `cargo metadata` output: {e}"))
+            })?;
+            if let (Some(s), Some(before)) = (&start, before) {
+                s.store(&bytes, &meta, before, started);
+            }
+            meta
+        }
+    };
+    let root = PathBuf::from(meta["workspace_root"].as_str().unwrap_or("."));
+    let members: Vec<&str> = meta["workspace_members"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out_pkgs = Vec::new();
+    for p in meta["packages"].as_array().into_iter().flatten() {
+        let id = p["id"].as_str().unwrap_or_default();
+        if !members.contains(&id) {
+            continue;
+        }
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        if !packages.is_empty() && !packages.contains(&name) {
+            continue;
+        }
+        let manifest = PathBuf::from(p["manifest_path"].as_str().unwrap_or_default());
+        let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        let edition = p["edition"].as_str().unwrap_or("2015").to_string();
+        let mut targets = Vec::new();
+        for t in p["targets"].as_array().into_iter().flatten() {
+            let strs = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            targets.push(TargetInfo {
+                name: t["name"].as_str().unwrap_or_default().to_string(),
+                kind: strs(&t["kind"]),
+                crate_types: strs(&t["crate_types"]),
+                src_path: PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
+                edition: t["edition"].as_str().unwrap_or(&edition).to_string(),
+            });
+        }
+        let lib_name = targets
+            .iter()
+            .find(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| k.contains("lib") || k == "proc-macro")
+            })
+            .map(|t| lib_ident(&t.name))
+            .unwrap_or_else(|| lib_ident(&name));
+        let mut seeds = Vec::new();
+        for (i, t) in targets.iter().enumerate() {
+            let is_lib = t
+                .kind
+                .iter()
+                .any(|k| k.contains("lib") || k == "proc-macro");
+            let key = if is_lib {
+                lib_name.clone()
+            } else {
+                format!(
+                    "{lib_name}#{}:{}",
+                    t.kind.first().map(String::as_str).unwrap_or("bin"),
+                    t.name
+                )
+            };
+            seeds.push(Seed {
+                path: t.src_path.clone(),
+                module: key.clone(),
+                crate_root: key,
+                target: i,
+            });
+        }
+        // The library first, so files shared with binaries get the library's module paths.
+        seeds.sort_by_key(|s| s.crate_root != lib_name);
+        out_pkgs.push(Package {
+            name,
+            id: id.to_string(),
+            manifest: Some(manifest),
+            dir,
+            edition,
+            targets,
+            seeds,
+            follow_mods: true,
+            report_only: None,
+        });
+    }
+    if !packages.is_empty() {
+        for p in packages {
+            if !out_pkgs.iter().any(|x| &x.name == p) {
+                return Err(ProjectError(format!(
+                    "package `{p}` is not a member of the workspace at {}",
+                    root.display()
+                )));
+            }
+        }
+    }
+    let target_dir = meta["target_directory"].as_str().map(PathBuf::from);
+    Ok(Workspace {
+        root,
+        packages: out_pkgs,
+        target_dir,
+    })
+}
+
+/// `cargo metadata --no-deps` output.
+fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, ProjectError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]);
+    if let Some(m) = manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| ProjectError(format!("could not run `cargo metadata`: {e}")))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let msg = stderr.trim().trim_start_matches("error: ");
+        return Err(ProjectError(format!("`cargo metadata` failed: {msg}")));
+    }
+    Ok(out.stdout)
+}
+
+fn is_skipped_dir(name: &str) -> bool {
+    name == "target" || (name.starts_with('.') && name != "." && name != "..")
+}
+
+/// Collects `.rs` files below the given paths (skipping `target/` and hidden directories) and
+/// groups them by package.
+pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p)
+            .map_err(|e| ProjectError(format!("cannot read `{}`: {e}", p.display())))?;
+        if meta.is_dir() {
+            let walker = walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name();
+            let mut it = walker.into_iter();
+            while let Some(entry) = it.next() {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        // A symlink loop or an unreadable directory: report and go on.
+                        eprintln!("warning: skipping {e}");
+                        continue;
+                    }
+                };
+                let name = entry.file_name().to_string_lossy();
+                if entry.file_type().is_dir() {
+                    if entry.depth() > 0 && is_skipped_dir(&name) {
+                        it.skip_current_dir();
+                    }
+                    continue;
+                }
+                if name.ends_with(".rs") {
+                    // Only regular files: reading a FIFO or a device named `x.rs` would block.
+                    if entry.file_type().is_file()
+                        || std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
+                    {
+                        files.push((entry.into_path(), false));
+                    } else {
+                        eprintln!(
+                            "warning: skipping {}: not a regular file",
+                            entry.path().display()
+                        );
+                    }
+                }
+            }
+        } else {
+            files.push((p.clone(), true));
+        }
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // Files by package (nearest manifest, looked up once per directory); `true` when every
+    // path of the package was given as a file.
+    let mut groups: BTreeMap<PathBuf, (Vec<PathBuf>, bool)> = BTreeMap::new();
+    let mut manifest_of: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    for (f, explicit) in files {
+        let abs = if f.is_absolute() {
+            f.clone()
+        } else {
+            cwd.join(&f)
+        };
+        let parent = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = manifest_of
+            .entry(parent)
+            .or_insert_with(|| find_manifest_dir(&abs).unwrap_or_default())
+            .clone();
+        let g = groups.entry(dir).or_insert_with(|| (Vec::new(), true));
+        g.0.push(f);
+        g.1 &= explicit;
+    }
+    let mut packages = Vec::new();
+    for (dir, (mut files, explicit)) in groups {
+        files.sort();
+        files.dedup();
+        let has_manifest = !dir.as_os_str().is_empty() && dir.join("Cargo.toml").is_file();
+        // Files in cargo's target locations are part of the crate: analyse all of it. Other
+        // files (fixtures, scripts) belong to no target and are linted on their own.
+        let in_targets = files.iter().any(|f| {
+            let abs = if f.is_absolute() {
+                f.clone()
+            } else {
+                cwd.join(f)
+            };
+            abs.strip_prefix(&dir).is_ok_and(|rel| {
+                let first = rel
+                    .components()
+                    .next()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned());
+                matches!(
+                    first.as_deref(),
+                    Some("src" | "tests" | "examples" | "benches" | "build.rs")
+                )
+            })
+        });
+        if explicit && has_manifest && in_targets {
+            packages.push(package_for_changed_files(&dir, files, &cwd));
+        } else {
+            packages.push(package_for_files(&dir, files, &cwd));
+        }
+    }
+    Ok(Workspace {
+        root: cwd,
+        packages,
+        target_dir: None,
+    })
+}
+
+/// Files given one by one (a pre-commit hook's changed files): the whole crate is analysed,
+/// from its targets' roots found by cargo's layout conventions, so calls into other files'
+/// helpers resolve; only findings in the given files are reported.
+fn package_for_changed_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
+    let report_only: HashSet<PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    let mut pkg = package_for_files(dir, Vec::new(), cwd);
+    let lib = pkg.targets[0].name.clone();
+    let mut roots: Vec<(PathBuf, String)> = Vec::new();
+    if dir.join("src/lib.rs").is_file() {
+        roots.push((dir.join("src/lib.rs"), lib.clone()));
+    }
+    if dir.join("src/main.rs").is_file() {
+        roots.push((dir.join("src/main.rs"), format!("{lib}#bin:main")));
+    }
+    let listed = |sub: &str, kind: &str, roots: &mut Vec<(PathBuf, String)>| {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if p.extension().is_some_and(|e| e == "rs") {
+                roots.push((p.clone(), format!("{lib}#{kind}:{name}")));
+            } else if p.join("main.rs").is_file() {
+                roots.push((p.join("main.rs"), format!("{lib}#{kind}:{name}")));
+            }
+        }
+    };
+    listed("src/bin", "bin", &mut roots);
+    listed("tests", "test", &mut roots);
+    listed("examples", "example", &mut roots);
+    listed("benches", "bench", &mut roots);
+    if dir.join("build.rs").is_file() {
+        roots.push((dir.join("build.rs"), format!("{lib}#build")));
+    }
+    let mut seeds: Vec<Seed> = roots
+        .into_iter()
+        .map(|(path, key)| Seed {
+            path,
+            module: key.clone(),
+            crate_root: key,
+            target: 0,
+        })
+        .collect();
+    // Given files the module tree does not reach are linted on their own.
+    seeds.extend(seeds_by_location(dir, files, &lib, cwd));
+    pkg.seeds = seeds;
+    pkg.follow_mods = true;
+    pkg.report_only = Some(report_only);
+    pkg
+}
+
+fn find_manifest_dir(file: &Path) -> Option<PathBuf> {
+    let mut cur = file.parent();
+    while let Some(d) = cur {
+        if d.join("Cargo.toml").is_file() {
+            return Some(d.to_path_buf());
+        }
+        cur = d.parent();
+    }
+    None
+}
+
+/// Reads `package.name`, `lib.name` and `package.edition` (following `edition.workspace`).
+fn read_manifest(dir: &Path) -> (Option<String>, Option<String>, String) {
+    let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+        return (None, None, "2021".into());
+    };
+    let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+        return (None, None, "2021".into());
+    };
+    let pkg = doc.get("package").and_then(|p| p.as_table());
+    let name = pkg
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map(String::from);
+    let lib = doc
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .map(String::from);
+    let edition = match pkg.and_then(|p| p.get("edition")) {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(toml::Value::Table(t))
+            if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+        {
+            workspace_edition(dir).unwrap_or_else(|| "2015".into())
+        }
+        _ if pkg.is_some() => "2015".into(),
+        _ => "2021".into(),
+    };
+    (name, lib, edition)
+}
+
+fn workspace_edition(dir: &Path) -> Option<String> {
+    let mut cur = dir.parent();
+    while let Some(d) = cur {
+        if let Ok(text) = std::fs::read_to_string(d.join("Cargo.toml"))
+            && let Ok(doc) = toml::from_str::<toml::Table>(&text)
+            && let Some(ws) = doc.get("workspace")
+        {
+            return ws
+                .get("package")
+                .and_then(|p| p.get("edition"))
+                .and_then(|e| e.as_str())
+                .map(String::from);
+        }
+        cur = d.parent();
+    }
+    None
+}
+
+fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
+    let (name, lib, edition) = if dir.as_os_str().is_empty() {
+        (None, None, "2021".to_string())
+    } else {
+        read_manifest(dir)
+    };
+    let name = name.unwrap_or_else(|| {
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "main".into())
+    });
+    let lib_name = lib
+        .map(|l| lib_ident(&l))
+        .unwrap_or_else(|| lib_ident(&name));
+    let seeds = seeds_by_location(dir, files, &lib_name, cwd);
+    let manifest = dir.join("Cargo.toml");
+    let manifest = manifest.is_file().then_some(manifest);
+    Package {
+        id: format!("path+file://{}#{name}", dir.display()),
+        name: name.clone(),
+        manifest,
+        dir: dir.to_path_buf(),
+        edition: edition.clone(),
+        targets: vec![TargetInfo {
+            name: lib_name,
+            kind: vec!["lib".into()],
+            crate_types: vec!["lib".into()],
+            src_path: dir.join("src/lib.rs"),
+            edition,
+        }],
+        seeds,
+        follow_mods: false,
+        report_only: None,
+    }
+}
+
+/// Seeds for files whose module paths come from where they sit in their package.
+fn seeds_by_location(dir: &Path, files: Vec<PathBuf>, lib: &str, cwd: &Path) -> Vec<Seed> {
+    let has_lib = dir.join("src/lib.rs").is_file();
+    let has_main = dir.join("src/main.rs").is_file();
+    files
+        .into_iter()
+        .map(|f| {
+            let abs = if f.is_absolute() {
+                f.clone()
+            } else {
+                cwd.join(&f)
+            };
+            let rel = abs
+                .strip_prefix(dir)
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| abs.clone());
+            let (module, crate_root) = module_by_location(&rel, lib, has_lib, has_main);
+            Seed {
+                path: f,
+                module,
+                crate_root,
+                target: 0,
+            }
+        })
+        .collect()
+}
+
+/// The module path and crate root of a file, from where it sits in its package.
+pub fn module_by_location(
+    rel: &Path,
+    lib: &str,
+    has_lib: bool,
+    has_main: bool,
+) -> (String, String) {
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let own_root = || {
+        let key = format!("{lib}#{}", parts.join("/"));
+        (key.clone(), key)
+    };
+    if parts.first().map(String::as_str) != Some("src") || parts.len() < 2 {
+        return own_root();
+    }
+    let rest = &parts[1..];
+    let strip = |segs: &[String]| -> Vec<String> {
+        let mut v: Vec<String> = segs.to_vec();
+        if let Some(last) = v.last_mut() {
+            *last = last.trim_end_matches(".rs").to_string();
+        }
+        if v.last().map(String::as_str) == Some("mod") {
+            v.pop();
+        }
+        v
+    };
+    if rest[0] == "bin" && rest.len() >= 2 {
+        let bin = rest[1].trim_end_matches(".rs").to_string();
+        let key = format!("{lib}#bin:{bin}");
+        let inner = if rest.len() == 2 {
+            Vec::new()
+        } else {
+            strip(&rest[2..])
+        };
+        let inner: Vec<String> = inner.into_iter().filter(|s| s != "main").collect();
+        let module = std::iter::once(key.clone())
+            .chain(inner)
+            .collect::<Vec<_>>()
+            .join("::");
+        return (module, key);
+    }
+    if rest.len() == 1 && rest[0] == "main.rs" {
+        let key = format!("{lib}#bin:main");
+        return (key.clone(), key);
+    }
+    if rest.len() == 1 && rest[0] == "lib.rs" {
+        return (lib.to_string(), lib.to_string());
+    }
+    let root = if has_lib || !has_main {
+        lib.to_string()
+    } else {
+        format!("{lib}#bin:main")
+    };
+    let module = std::iter::once(root.clone())
+        .chain(strip(rest))
+        .collect::<Vec<_>>()
+        .join("::");
+    (module, root)
+}
+
+/// The file that `mod name;` in `parent` refers to, if it exists.
+pub fn child_module_file(
+    parent: &Path,
+    parent_is_mod_root: bool,
+    inline_parents: &[String],
+    name: &str,
+    path_attr: Option<&str>,
+) -> Option<PathBuf> {
+    let file_dir = parent.parent().unwrap_or(Path::new("."));
+    if let Some(attr) = path_attr {
+        let base = if inline_parents.is_empty() {
+            file_dir.to_path_buf()
+        } else {
+            let mut d = module_dir(parent, parent_is_mod_root);
+            for p in inline_parents {
+                d.push(p);
+            }
+            d
+        };
+        let p = base.join(attr);
+        return p.is_file().then_some(p);
+    }
+    let mut d = module_dir(parent, parent_is_mod_root);
+    for p in inline_parents {
+        d.push(p);
+    }
+    let a = d.join(format!("{name}.rs"));
+    if a.is_file() {
+        return Some(a);
+    }
+    let b = d.join(name).join("mod.rs");
+    b.is_file().then_some(b)
+}
+
+fn module_dir(file: &Path, is_mod_root: bool) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    if is_mod_root {
+        dir
+    } else {
+        dir.join(file.file_stem().unwrap_or_default())
+    }
+}

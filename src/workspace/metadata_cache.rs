@@ -1,0 +1,276 @@
+//! A cache for `cargo metadata --no-deps` output, so that a warm run on an unchanged workspace
+//! does not wait for cargo (20 ms or more: most of a warm run).
+//!
+//! An entry is reused only while every *witness* is unchanged: a file or directory whose state
+//! (existence, size, modification time) cargo's answer depends on:
+//! - `Cargo.toml`, `.cargo/config.toml` and `.cargo/config` in the starting directory and every
+//!   ancestor (they decide the workspace root and cargo's configuration), and cargo's home
+//!   configuration;
+//! - every member's `Cargo.toml`, its directory and the directories cargo discovers targets in
+//!   (`src`, `src/bin`, `examples`, `tests`, `benches` and their subdirectories): adding or
+//!   removing a file there adds or removes a target, and changes the directory's time;
+//! - the directories the workspace's `members` / `exclude` globs start from, where new members
+//!   appear.
+//!
+//! Entries are keyed by the starting point and the environment variables that move the target
+//! directory, and live with the result cache in `<target dir>/async-lint-cache/`. Any problem
+//! is a miss. Hands on [`Start`] to discovery, and [`DIR_NAME`] to the result cache.
+
+use crate::util::hash::Fnv;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The name of the cache directory inside a target directory, shared with the result cache.
+pub const DIR_NAME: &str = "async-lint-cache";
+const FORMAT: u64 = 1;
+/// How recent a witness may be for an entry to be stored (coarse file system clocks tick in up
+/// to two seconds).
+const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What is known of a path without reading it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    exists: bool,
+    len: u64,
+    mtime_ns: i128,
+}
+
+fn stamp(p: &Path) -> Stamp {
+    match std::fs::metadata(p) {
+        Ok(m) => Stamp {
+            exists: true,
+            len: if m.is_dir() { 0 } else { m.len() },
+            mtime_ns: m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(-1, |d| d.as_nanos() as i128),
+        },
+        Err(_) => Stamp {
+            exists: false,
+            len: 0,
+            mtime_ns: 0,
+        },
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredEntry {
+    format: u64,
+    version: String,
+    witnesses: Vec<(PathBuf, Stamp)>,
+    metadata: String,
+}
+
+/// Where the run starts: the manifest given with `--manifest-path`, else the working directory.
+pub struct Start {
+    dir: PathBuf,
+    key: u64,
+}
+
+impl Start {
+    pub fn new(manifest_path: Option<&Path>) -> Option<Start> {
+        let cwd = std::env::current_dir().ok()?;
+        let dir = match manifest_path {
+            Some(m) => cwd.join(m).parent()?.to_path_buf(),
+            None => cwd.clone(),
+        };
+        let mut h = Fnv::default();
+        h.u64(FORMAT);
+        h.str(env!("CARGO_PKG_VERSION"));
+        h.path(&cwd);
+        h.str(
+            &manifest_path
+                .map(|m| m.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        for var in [
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_TARGET_DIR",
+            "CARGO_HOME",
+            "CARGO",
+        ] {
+            h.str(&std::env::var(var).unwrap_or_default());
+        }
+        Some(Start {
+            dir,
+            key: h.finish(),
+        })
+    }
+
+    fn file_name(&self) -> String {
+        format!("metadata-{:016x}.json", self.key)
+    }
+
+    /// Cached `cargo metadata` output whose witnesses are all unchanged.
+    pub fn load(&self) -> Option<Vec<u8>> {
+        let candidates: Vec<PathBuf> = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(t) => vec![self.dir.join(t)],
+            None => self.dir.ancestors().map(|a| a.join("target")).collect(),
+        };
+        let file = candidates
+            .iter()
+            .map(|t| t.join(DIR_NAME).join(self.file_name()))
+            .find(|f| f.is_file())?;
+        let entry: StoredEntry = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+        let fresh = entry.format == FORMAT
+            && entry.version == env!("CARGO_PKG_VERSION")
+            && entry.witnesses.iter().all(|(p, s)| stamp(p) == *s);
+        fresh.then(|| entry.metadata.into_bytes())
+    }
+
+    /// Stores `cargo metadata` output with its witnesses (`before`: stamped before cargo ran).
+    /// Nothing is stored while any witness changed less than [`RACY`] before cargo started: a
+    /// change in the same tick of the file system's clock could otherwise go unseen.
+    pub fn store(
+        &self,
+        metadata: &[u8],
+        meta: &Value,
+        before: Vec<(PathBuf, Stamp)>,
+        started: std::time::SystemTime,
+    ) {
+        let Some(target) = meta["target_directory"].as_str() else {
+            return;
+        };
+        let mut witnesses = before;
+        for p in member_witnesses(meta) {
+            let s = stamp(&p);
+            witnesses.push((p, s));
+        }
+        let limit = started
+            .checked_sub(RACY)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        if witnesses.iter().any(|(_, s)| s.mtime_ns >= limit) {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(metadata) else {
+            return;
+        };
+        let entry = StoredEntry {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            witnesses,
+            metadata: text.to_string(),
+        };
+        let dir = Path::new(target).join(DIR_NAME);
+        if let Ok(bytes) = serde_json::to_vec(&entry)
+            && std::fs::create_dir_all(&dir).is_ok()
+        {
+            let _ = crate::util::fs::write_atomically(&dir.join(self.file_name()), &bytes);
+        }
+    }
+
+    /// The witnesses known before cargo runs: manifests and configuration up the tree.
+    pub fn stamp_ancestors(&self) -> Vec<(PathBuf, Stamp)> {
+        let mut paths = Vec::new();
+        for a in self.dir.ancestors() {
+            paths.push(a.join("Cargo.toml"));
+            paths.push(a.join(".cargo/config.toml"));
+            paths.push(a.join(".cargo/config"));
+        }
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+        if let Some(h) = home {
+            paths.push(h.join("config.toml"));
+            paths.push(h.join("config"));
+        }
+        paths
+            .into_iter()
+            .map(|p| {
+                let s = stamp(&p);
+                (p, s)
+            })
+            .collect()
+    }
+}
+
+/// Paths whose state decides the members and their targets (see the module docs).
+fn member_witnesses(meta: &Value) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let members: Vec<&str> = meta["workspace_members"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for p in meta["packages"].as_array().into_iter().flatten() {
+        if !members.contains(&p["id"].as_str().unwrap_or_default()) {
+            continue;
+        }
+        let manifest = PathBuf::from(p["manifest_path"].as_str().unwrap_or_default());
+        let Some(dir) = manifest.parent() else {
+            continue;
+        };
+        out.push(manifest.clone());
+        out.push(dir.to_path_buf());
+        for sub in ["src", "src/bin", "examples", "tests", "benches"] {
+            let d = dir.join(sub);
+            out.push(d.clone());
+            if sub != "src" {
+                out.extend(subdirectories(&d));
+            }
+        }
+    }
+    // Where the workspace's member globs look for new members.
+    if let Some(root) = meta["workspace_root"].as_str() {
+        let root = Path::new(root);
+        out.push(root.to_path_buf());
+        out.push(root.join("Cargo.toml"));
+        if let Some(ws) = std::fs::read_to_string(root.join("Cargo.toml"))
+            .ok()
+            .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+            .and_then(|t| t.get("workspace").cloned())
+        {
+            for key in ["members", "exclude", "default-members"] {
+                for pat in ws
+                    .get(key)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                {
+                    out.push(root.join(glob_base(pat)));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The directories directly inside `dir` (targets such as `tests/suite/main.rs`).
+fn subdirectories(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The part of a member glob before its first wildcard component: `crates/*` → `crates`.
+fn glob_base(pattern: &str) -> PathBuf {
+    Path::new(pattern)
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_bases() {
+        assert_eq!(glob_base("crates/*"), PathBuf::from("crates"));
+        assert_eq!(glob_base("a/b*/c"), PathBuf::from("a"));
+        assert_eq!(glob_base("tools/cli"), PathBuf::from("tools/cli"));
+        assert_eq!(glob_base("*"), PathBuf::new());
+    }
+}

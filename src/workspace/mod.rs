@@ -1,0 +1,6 @@
+//! What gets linted: the packages of a cargo workspace or of the paths given on the command line
+//! ([`discover`]), with `cargo metadata`'s answer cached between runs ([`metadata_cache`]). It
+//! hands on a [`discover::Workspace`]: packages, their seed files and the target directory.
+
+pub mod discover;
+pub mod metadata_cache;
