@@ -397,6 +397,7 @@ impl Loaded {
                 fix: None,
                 source: source.clone(),
                 reason: Some(b.reason.clone()),
+                lint: None,
             });
         }
         for e in &c.not_cancel_safe {

@@ -55,9 +55,21 @@ pub struct ApiEntry {
     /// Set for entries added by a user's config: shown in the diagnostic.
     #[serde(default)]
     pub reason: Option<String>,
+    /// blocking.toml: the lint that reports the call, when not `blocking_in_async` (calls that
+    /// only query metadata: [`FS_METADATA_LINT`]).
+    #[serde(default)]
+    pub lint: Option<String>,
 }
 
+/// The lint of blocking.toml's entries that only query file metadata (one `stat`).
+pub const FS_METADATA_LINT: &str = "fs_metadata_in_async";
+
 impl ApiEntry {
+    /// Whether a blocking.toml entry only queries file metadata (see [`FS_METADATA_LINT`]).
+    pub fn is_fs_metadata(&self) -> bool {
+        self.lint.as_deref() == Some(FS_METADATA_LINT)
+    }
+
     /// The replacement text with `{name}` filled in.
     pub fn replacement_for(&self, name: &str) -> String {
         self.replacement.replace("{name}", name)
@@ -421,12 +433,26 @@ impl Kb {
         kb.aliases
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         for e in blocking.function.into_iter().chain(blocking.method) {
+            if let Some(lint) = e.lint.as_deref().filter(|l| *l != FS_METADATA_LINT) {
+                return Err(format!(
+                    "lints/blocking.toml: `lint = \"{lint}\"`: only \"{FS_METADATA_LINT}\" may be set (the default is blocking_in_async)"
+                ));
+            }
             kb.blocking.add(e, false);
         }
         if !blocking.method_name.is_empty() {
             return Err(
                 "lints/blocking.toml: [[method_name]] is only allowed in block_on.toml".into(),
             );
+        }
+        if block_on
+            .function
+            .iter()
+            .chain(&block_on.method)
+            .chain(&block_on.method_name)
+            .any(|e| e.lint.is_some())
+        {
+            return Err("lints/block_on.toml: `lint` is only allowed in blocking.toml".into());
         }
         for e in block_on.function.into_iter().chain(block_on.method) {
             kb.block_on.add(e, false);

@@ -68,21 +68,25 @@ crate::declare_lint! {
 
 pub struct BlockingInAsync;
 
-/// The knowledge-base entry a call target hits in the blocking table, with a display name.
+/// The knowledge-base entry a call target hits in the blocking table, with a display name:
+/// among the entries that only query file metadata (`fs_metadata`, reported by
+/// `fs_metadata_in_async`) or among the others.
 pub fn blocking_entry<'k>(
     index: &'k CrateIndex<'_>,
     call: &CallSite,
     t: &Target,
+    fs_metadata: bool,
 ) -> Option<(&'k ApiEntry, String)> {
     let kb = index.kb;
-    match t {
+    let hit = match t {
         Target::ExternFn(p) => kb.blocking.function(p).map(|e| (e, p.clone())),
         Target::ExternMethod { ty, name } if !after_nonblocking_switch(index, call, ty) => kb
             .blocking
             .method(ty, name)
             .map(|e| (e, format!("{ty}::{name}"))),
         _ => None,
-    }
+    };
+    hit.filter(|(e, _)| e.is_fs_metadata() == fs_metadata)
 }
 
 /// Types whose I/O methods follow the descriptor's blocking mode.
@@ -117,21 +121,33 @@ impl Lint for BlockingInAsync {
     }
 
     fn check_crate(&self, cx: &CrateCx<'_>, out: &mut Vec<Diagnostic>) {
-        let index = cx.index;
-        let reach = index.sync_reach(|i, t| {
-            blocking_entry(index, &index.facts.calls[i], t).map(|(_, name)| name)
-        });
-        for (call, target) in index.async_calls() {
-            if let Some((entry, name)) = blocking_entry(index, call, target) {
-                out.push(direct(cx, call, entry, &name));
-            } else if let Target::Local(f) = *target {
-                let def = &index.facts.fns[f];
-                if def.is_async {
-                    continue;
-                }
-                if let Some(chain) = &reach[f] {
-                    out.push(through_helper(cx, call, f, chain));
-                }
+        check_blocking_calls(cx, &BLOCKING_IN_ASYNC, out);
+    }
+}
+
+/// Reports the calls in async code that hit the blocking table, directly or through the crate's
+/// own sync helpers: for `lint` = `blocking_in_async` the calls that wait, for
+/// `fs_metadata_in_async` those that only query file metadata.
+pub(super) fn check_blocking_calls(
+    cx: &CrateCx<'_>,
+    lint: &'static LintMeta,
+    out: &mut Vec<Diagnostic>,
+) {
+    let index = cx.index;
+    let fs_metadata = lint.name == crate::kb::FS_METADATA_LINT;
+    let reach = index.sync_reach(|i, t| {
+        blocking_entry(index, &index.facts.calls[i], t, fs_metadata).map(|(_, name)| name)
+    });
+    for (call, target) in index.async_calls() {
+        if let Some((entry, name)) = blocking_entry(index, call, target, fs_metadata) {
+            out.push(direct(cx, lint, call, entry, &name));
+        } else if let Target::Local(f) = *target {
+            let def = &index.facts.fns[f];
+            if def.is_async {
+                continue;
+            }
+            if let Some(chain) = &reach[f] {
+                out.push(through_helper(cx, lint, call, f, chain));
             }
         }
     }
@@ -143,17 +159,29 @@ fn enclosing_name(index: &CrateIndex<'_>, call: &CallSite) -> String {
         .unwrap_or_default()
 }
 
-fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Diagnostic {
+fn direct(
+    cx: &CrateCx<'_>,
+    lint: &'static LintMeta,
+    call: &CallSite,
+    entry: &ApiEntry,
+    name: &str,
+) -> Diagnostic {
     let short = crate::kb::last_segment(name);
-    let mut d = Diagnostic::new(
-        BLOCKING_IN_ASYNC.name,
-        call.file,
-        call.loc,
-        format!("blocking call to `{name}` in async code"),
-    )
-    .label("this blocks the executor thread until it returns")
-    .help(format!("use {}", entry.replacement_for(short)))
-    .item(enclosing_name(cx.index, call));
+    let (message, label) = if entry.is_fs_metadata() {
+        (
+            format!("blocking file metadata query `{name}` in async code"),
+            "this `stat` blocks the executor thread until the filesystem answers",
+        )
+    } else {
+        (
+            format!("blocking call to `{name}` in async code"),
+            "this blocks the executor thread until it returns",
+        )
+    };
+    let mut d = Diagnostic::new(lint.name, call.file, call.loc, message)
+        .label(label)
+        .help(format!("use {}", entry.replacement_for(short)))
+        .item(enclosing_name(cx.index, call));
     if let Some(reason) = &entry.reason {
         d = d.note(format!("listed as blocking in the configuration: {reason}"));
     }
@@ -177,30 +205,40 @@ fn direct(cx: &CrateCx<'_>, call: &CallSite, entry: &ApiEntry, name: &str) -> Di
     d
 }
 
-fn through_helper(cx: &CrateCx<'_>, call: &CallSite, f: usize, chain: &[String]) -> Diagnostic {
+fn through_helper(
+    cx: &CrateCx<'_>,
+    lint: &'static LintMeta,
+    call: &CallSite,
+    f: usize,
+    chain: &[String],
+) -> Diagnostic {
     let def = &cx.index.facts.fns[f];
     let sink = chain.last().map(String::as_str).unwrap_or_default();
     let mut path = vec![format!("`{}`", def.name)];
     path.extend(chain.iter().map(|c| format!("`{c}`")));
-    Diagnostic::new(
-        BLOCKING_IN_ASYNC.name,
-        call.file,
-        call.loc,
-        format!("`{}` blocks: it calls `{sink}`", def.name),
-    )
-    .label(format!(
-        "this call reaches `{sink}`, which blocks the executor thread"
-    ))
-    .secondary(
-        def.file,
-        def.loc,
-        format!("`{}` is a synchronous function", def.name),
-    )
-    .note(format!("call chain: {}", path.join(" -> ")))
-    .help(format!(
-        "make `{}` async with a non-blocking replacement, or run it with \
+    let (message, label) = if lint.name == crate::kb::FS_METADATA_LINT {
+        (
+            format!("`{}` queries file metadata: it calls `{sink}`", def.name),
+            format!("this call reaches `{sink}`, a `stat` that blocks the executor thread"),
+        )
+    } else {
+        (
+            format!("`{}` blocks: it calls `{sink}`", def.name),
+            format!("this call reaches `{sink}`, which blocks the executor thread"),
+        )
+    };
+    Diagnostic::new(lint.name, call.file, call.loc, message)
+        .label(label)
+        .secondary(
+            def.file,
+            def.loc,
+            format!("`{}` is a synchronous function", def.name),
+        )
+        .note(format!("call chain: {}", path.join(" -> ")))
+        .help(format!(
+            "make `{}` async with a non-blocking replacement, or run it with \
          `tokio::task::spawn_blocking(move || ...).await`",
-        def.name
-    ))
-    .item(enclosing_name(cx.index, call))
+            def.name
+        ))
+        .item(enclosing_name(cx.index, call))
 }

@@ -9,6 +9,7 @@ pub mod registry;
 pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod detached_spawn;
+pub mod fs_metadata_in_async;
 mod held;
 pub mod lock_across_await;
 pub mod non_send_across_await;

@@ -5,9 +5,9 @@
 use super::diag::Level;
 use super::lint::{Group, Lint, LintMeta};
 use super::{
-    block_on_in_async, blocking_in_async, detached_spawn, lock_across_await, non_send_across_await,
-    refcell_across_await, select_cancel_unsafe, span_guard_across_await, unawaited_future,
-    unused_suppression,
+    block_on_in_async, blocking_in_async, detached_spawn, fs_metadata_in_async, lock_across_await,
+    non_send_across_await, refcell_across_await, select_cancel_unsafe, span_guard_across_await,
+    unawaited_future, unused_suppression,
 };
 
 /// Every lint, in `--list` order.
@@ -21,6 +21,7 @@ pub static ALL: &[&dyn Lint] = &[
     &unawaited_future::UnawaitedFuture,
     &select_cancel_unsafe::SelectCancelUnsafe,
     &detached_spawn::DetachedSpawn,
+    &fs_metadata_in_async::FsMetadataInAsync,
     &unused_suppression::UnusedSuppression,
 ];
 
@@ -35,6 +36,7 @@ pub static ALL_META: &[&LintMeta] = &[
     &unawaited_future::UNAWAITED_FUTURE,
     &select_cancel_unsafe::SELECT_CANCEL_UNSAFE,
     &detached_spawn::DETACHED_SPAWN,
+    &fs_metadata_in_async::FS_METADATA_IN_ASYNC,
     &unused_suppression::UNUSED_SUPPRESSION,
 ];
 
