@@ -719,8 +719,18 @@ mod tests {
         // Metadata queries are routed to fs_metadata_in_async; calls that wait are not.
         let stat = kb.blocking.method("std::path::PathBuf", "exists").unwrap();
         assert!(stat.is_fs_metadata());
-        assert!(!kb.blocking.function("std::fs::read").unwrap().is_fs_metadata());
-        assert!(!kb.blocking.function("std::fs::canonicalize").unwrap().is_fs_metadata());
+        assert!(
+            !kb.blocking
+                .function("std::fs::read")
+                .unwrap()
+                .is_fs_metadata()
+        );
+        assert!(
+            !kb.blocking
+                .function("std::fs::canonicalize")
+                .unwrap()
+                .is_fs_metadata()
+        );
         assert!(kb.is_island_fn("tokio::task::spawn_blocking"));
         assert_eq!(kb.normalize("core::mem::drop"), "std::mem::drop");
         assert_eq!(

@@ -130,19 +130,8 @@ impl Walker<'_> {
             self.scopes.bind_pat(input, Ty::Unknown);
         }
         if c.asyncness.is_some() {
-            let saved = self.closure_of.take();
             let captured = self.capture_into_async(|v| v.visit_expr(&c.body), c.capture.is_some());
-            self.live.enter_frame(false);
-            self.live.enter_block();
-            for (name, parts) in captured {
-                self.live.bind(name, parts);
-            }
-            let saved_sc = std::mem::take(&mut self.sync_closures);
-            self.walk_in_ctx(Ctx::Async, |w| w.walk_expr(&c.body));
-            self.sync_closures = saved_sc;
-            self.live.exit_block(self.file, self.cur_fn);
-            self.live.exit_frame(self.file, self.cur_fn);
-            self.closure_of = saved;
+            self.walk_future_body(captured, false, |w| w.walk_expr(&c.body));
         } else {
             if c.capture.is_some() && self.live.active() {
                 // A `move` closure takes the values it names.
@@ -198,15 +187,27 @@ impl Walker<'_> {
     /// locally (no `Send` needed) when handed straight to `spawn_local` / `block_on`.
     pub(super) fn walk_async_block(&mut self, a: &syn::ExprAsync) {
         let local = std::mem::take(&mut self.local_async_next);
-        let saved = self.closure_of.take();
         let captured = self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
+        self.walk_future_body(captured, local, |w| w.walk_block(&a.block));
+    }
+
+    /// The body of an `async` block or closure: async context, a liveness frame of its own
+    /// holding the `captured` values (`local`: driven where `Send` is not required), and no
+    /// enclosing closure call or sync closure.
+    fn walk_future_body(
+        &mut self,
+        captured: Vec<(String, Vec<Part>)>,
+        local: bool,
+        walk: impl FnOnce(&mut Self),
+    ) {
+        let saved = self.closure_of.take();
         self.live.enter_frame(local);
         self.live.enter_block();
         for (name, parts) in captured {
             self.live.bind(name, parts);
         }
         let saved_sc = std::mem::take(&mut self.sync_closures);
-        self.walk_in_ctx(Ctx::Async, |w| w.walk_block(&a.block));
+        self.walk_in_ctx(Ctx::Async, walk);
         self.sync_closures = saved_sc;
         self.live.exit_block(self.file, self.cur_fn);
         self.live.exit_frame(self.file, self.cur_fn);
