@@ -160,6 +160,7 @@ impl<'a> CrateIndex<'a> {
             .collect();
         let t2 = t0.elapsed();
         index.find_island_wrappers();
+        index.run_closures_of_local_fns_in_place();
         if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
             eprintln!(
                 "index: setup {t_setup:?} +canon {t1:?}, targets {:?}, islands {:?}",
@@ -264,6 +265,23 @@ impl<'a> CrateIndex<'a> {
             }
         }
         self.island_wrappers = wrappers;
+    }
+
+    /// Code in a closure handed to a crate function that calls its closure parameters (`fn
+    /// with_conn(f: impl FnOnce(&Conn)) { f(&conn) }`) runs in place: it gets the context of
+    /// the call it was handed to (calls are in source order, so that call's context is final).
+    fn run_closures_of_local_fns_in_place(&mut self) {
+        for i in 0..self.facts.calls.len() {
+            if self.ctx[i] != Ctx::Deferred {
+                continue;
+            }
+            if let Some(j) = self.facts.calls[i].deferred_to
+                && let Target::Local(g) = self.targets[j]
+                && self.facts.fns[g].calls_param
+            {
+                self.ctx[i] = self.ctx[j];
+            }
+        }
     }
 
     fn has_closure_children(&self, j: usize) -> bool {

@@ -220,11 +220,24 @@ struct CancelFile {
     cancel_safe_method: Vec<CancelEntry>,
 }
 
+/// A call that runs its closure arguments in place (islands.toml `[[in_place]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InPlaceEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub source: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IslandsFile {
     #[serde(default)]
     island: Vec<IslandEntry>,
+    #[serde(default)]
+    in_place: Vec<InPlaceEntry>,
 }
 
 /// A table of API entries answering "is this function / method in here?".
@@ -314,6 +327,9 @@ pub struct Kb {
     cancel_safe_methods: HashSet<(String, String)>,
     island_fns: HashMap<String, ()>,
     island_methods: HashMap<String, ()>,
+    /// Calls that run their closure arguments in place (islands.toml `[[in_place]]`).
+    in_place_fns: HashSet<String>,
+    in_place_methods: HashSet<String>,
     chain_methods: HashMap<String, ()>,
 }
 
@@ -507,6 +523,10 @@ impl Kb {
                 kb.chain_methods.insert(m, ());
             }
         }
+        for e in islands.in_place {
+            kb.in_place_fns.extend(e.paths);
+            kb.in_place_methods.extend(e.methods);
+        }
         Ok(kb)
     }
 
@@ -684,6 +704,17 @@ impl Kb {
 
     pub fn is_island_method(&self, name: &str) -> bool {
         self.island_methods.contains_key(name)
+    }
+
+    /// Whether a function runs its closure arguments in place (before it returns, or when
+    /// the future it returns is polled), so they inherit the caller's async context.
+    pub fn runs_closure_in_place_fn(&self, path: &str) -> bool {
+        self.in_place_fns.contains(path)
+    }
+
+    /// Whether a method of this name (on any receiver) runs its closure arguments in place.
+    pub fn runs_closure_in_place_method(&self, name: &str) -> bool {
+        self.in_place_methods.contains(name)
     }
 
     /// Whether a method name starts a chain island (looked up by identifier,

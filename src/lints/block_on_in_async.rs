@@ -12,7 +12,9 @@ crate::declare_lint! {
     /// `blocking_*` methods (`Mutex::blocking_lock`, `mpsc::Receiver::blocking_recv`,
     /// `Sender::blocking_send`, `RwLock::blocking_read` / `blocking_write`,
     /// `Semaphore::blocking_acquire`, ...). Calls through the crate's own synchronous helpers are
-    /// followed, as for `blocking_in_async`.
+    /// followed, and closures count as async context only where they run in place, as for
+    /// `blocking_in_async` (a closure stored by a constructor and run later on another thread
+    /// may call `blocking_read`).
     ///
     /// ### Why is this bad?
     /// Tokio detects these calls on a runtime thread and panics: "Cannot start a runtime from

@@ -13,9 +13,17 @@ crate::declare_lint! {
     /// methods: an async fn that calls `load_config()`, which reads a file with
     /// `std::fs::read_to_string`, is reported at the call, with the chain of calls in a note.
     ///
-    /// Code in a closure handed to `tokio::task::spawn_blocking`, `block_in_place`,
-    /// `std::thread::spawn` or `scope`, or rayon is not async context, and neither is a nested
-    /// `fn` item.
+    /// A sync closure written in async code is async context only where it runs in place: called
+    /// on the spot, bound by a `let` and called later in the same body, or handed to a
+    /// combinator that calls it before returning (`Option::map`, `Result::map_err`,
+    /// `Iterator::for_each` and the iterator adapters, `sort_by`, `get_or_init`,
+    /// `std::thread::scope`, ...: `[[in_place]]` in `lints/islands.toml`) or to one of the
+    /// crate's own functions that calls its closure parameter. A closure handed to
+    /// `tokio::task::spawn_blocking`, `block_in_place`, `std::thread::spawn` or rayon (also as
+    /// the tail of a block argument, `spawn_blocking({ let x = ..; move || .. })`) runs off the
+    /// async threads, and one that is stored, returned, or handed to an unknown function or a
+    /// constructor (`Provider::new(move || ..)`) may run later on any thread: neither is
+    /// checked, and neither is a nested `fn` item.
     ///
     /// ### Why is this bad?
     /// An async runtime runs many tasks on a few threads and can only switch tasks at an
@@ -29,8 +37,11 @@ crate::declare_lint! {
     /// evident from the code: a known constructor (`File::open`, `TcpStream::connect`,
     /// `mpsc::channel`), a type annotation, a typed parameter or a struct field of a declared
     /// type. A receiver of a generic type or one returned from an unknown function is not
-    /// checked. Calls through trait objects, function pointers, closures stored in variables and
-    /// macros other than the standard formatting / assertion / `tokio` ones are not followed.
+    /// checked. Calls through trait objects, function pointers, stored closures and macros
+    /// other than the standard formatting / assertion / `tokio` ones are not followed. A
+    /// closure handed to a dependency's function that runs it in place (not listed in
+    /// `lints/islands.toml`) is missed; one handed to an unknown method named like a standard
+    /// combinator (`map`, `with`, `then`, ...) that stores it is checked as if it ran in place.
     /// A call that resolves to more than one crate function is not followed. `std::sync::Mutex`
     /// locks are not reported here (a short critical section is fine; see `lock_across_await`).
     /// A blocking call that is fast in practice (reading a small file at start-up) is still

@@ -53,6 +53,11 @@ pub enum Ctx {
     Async,
     /// Code inside a closure handed to `spawn_blocking`, `std::thread::spawn`, rayon, ...
     Island,
+    /// Code inside a closure that runs later, somewhere else: stored (`Provider::new(move ||
+    /// ..)`, a field, a `let` never called in the body), returned, or handed to a function not
+    /// known to call it in place. Neither the enclosing async body nor the enclosing fn's own
+    /// work.
+    Deferred,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +81,10 @@ pub struct CallSite {
     pub forwards_param: bool,
     /// Inside a sync closure (where `.await` cannot be written, so no fix may add one).
     pub in_sync_closure: bool,
+    /// In a closure that runs elsewhere ([`Ctx::Deferred`]) because it was handed to this call,
+    /// a function not known to call it in place. The crate index gives such code the context of
+    /// that call when it is a crate function that calls its closure parameters.
+    pub deferred_to: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +105,8 @@ pub struct FnDef {
     /// (`O_NONBLOCK`, `SOCK_NONBLOCK`, `set_nonblocking(true)`): I/O on files, sockets and pipes
     /// after it is taken not to block (see `blocking_in_async`'s known problems).
     pub nonblocking_from: Option<Loc>,
+    /// The body calls one of the fn's parameters (`f(..)`): closures passed to it run in place.
+    pub calls_param: bool,
 }
 
 /// How a value was thrown away.
@@ -245,6 +256,7 @@ impl CrateFacts {
         for c in &mut self.calls {
             c.caller = c.caller.map(|id| id + fn_offset);
             c.closure_of = c.closure_of.map(|i| i + call_offset);
+            c.deferred_to = c.deferred_to.map(|i| i + call_offset);
         }
         for d in &mut self.dropped {
             d.caller = d.caller.map(|id| id + fn_offset);

@@ -4,7 +4,7 @@
 
 use super::Walker;
 use super::scope::Scope;
-use super::shapes::IdentCollector;
+use super::shapes::{IdentCollector, tail_closure};
 use crate::syntax::facts::{Callee, Ctx, Ty};
 use crate::syntax::liveness::Part;
 use syn::visit::Visit;
@@ -82,20 +82,42 @@ pub(super) fn returns_future(ret: &syn::ReturnType) -> bool {
     }
 }
 
+/// Where a sync closure runs, decided where the walk meets it (as a call argument, bound by a
+/// `let`, called on the spot) and applied when its body is walked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Runs {
+    /// Before the call that is given it returns (or when the future it belongs to is polled):
+    /// it inherits the surrounding context.
+    Here,
+    /// Off the async threads (`spawn_blocking`, `std::thread::spawn`, ...).
+    Island,
+    /// Later, anywhere: stored, returned, or handed to an unknown function or a constructor.
+    /// Not async context.
+    Elsewhere,
+}
+
 impl Walker<'_> {
-    /// Walks a call argument; a closure argument records which call it is passed to.
+    /// Walks a call argument; a closure argument (also the tail closure of a block argument,
+    /// `spawn_blocking({ let x = ..; move || .. })`) records which call it is passed to and
+    /// runs where that call runs it: on an island, in place (a combinator the knowledge base
+    /// lists), or elsewhere.
     pub(super) fn walk_arg(&mut self, call: Option<usize>, arg: &Expr, island: bool) {
+        if let Some(c) = tail_closure(arg) {
+            let place = if island {
+                Runs::Island
+            } else if call.is_some_and(|i| self.runs_closure_in_place(i)) {
+                Runs::Here
+            } else {
+                Runs::Elsewhere
+            };
+            let marked = self.closure_places.len();
+            self.closure_places
+                .push((c, place, call.or(self.closure_of), call));
+            self.walk_expr(arg);
+            self.closure_places.truncate(marked);
+            return;
+        }
         match arg {
-            Expr::Closure(c) if c.asyncness.is_none() => {
-                let outer = self.closure_of;
-                let saved = std::mem::replace(&mut self.closure_of, call.or(outer));
-                if island {
-                    self.walk_in_ctx(Ctx::Island, |w| w.walk_closure(c));
-                } else {
-                    self.walk_closure(c);
-                }
-                self.closure_of = saved;
-            }
             Expr::Async(_) => {
                 self.local_async_next = call.is_some_and(|i| self.drives_locally(i));
                 self.walk_expr(arg);
@@ -118,6 +140,31 @@ impl Walker<'_> {
         }
     }
 
+    /// Call `i` runs the closures it is given in place (`Option::map`, `Iterator::for_each`,
+    /// `std::thread::scope`, ...: islands.toml `[[in_place]]`).
+    fn runs_closure_in_place(&self, i: usize) -> bool {
+        match &self.out.facts.calls[i].callee {
+            Callee::Method { name, .. } => self.kb.runs_closure_in_place_method(name),
+            Callee::Path(paths) => paths.iter().any(|p| self.kb.runs_closure_in_place_fn(p)),
+        }
+    }
+
+    /// Where the sync closure `c` runs, as decided where the walk met it (else elsewhere), the
+    /// `closure_of` of the calls in it, and the call it was handed to.
+    fn take_place(&mut self, c: &syn::ExprClosure) -> (Runs, Option<usize>, Option<usize>) {
+        match self
+            .closure_places
+            .iter()
+            .rposition(|(p, ..)| std::ptr::eq(*p, c))
+        {
+            Some(i) => {
+                let (_, place, closure_of, call) = self.closure_places.swap_remove(i);
+                (place, closure_of, call)
+            }
+            None => (Runs::Elsewhere, self.closure_of, None),
+        }
+    }
+
     pub(super) fn walk_in_ctx(&mut self, ctx: Ctx, f: impl FnOnce(&mut Self)) {
         let saved = std::mem::replace(&mut self.ctx, ctx);
         f(self);
@@ -133,6 +180,20 @@ impl Walker<'_> {
             let captured = self.capture_into_async(|v| v.visit_expr(&c.body), c.capture.is_some());
             self.walk_future_body(captured, false, |w| w.walk_expr(&c.body));
         } else {
+            let (place, closure_of, call) = self.take_place(c);
+            let ctx = match place {
+                Runs::Island => Ctx::Island,
+                // A closure that runs later is neither the enclosing async body nor the
+                // enclosing fn's own work.
+                Runs::Elsewhere => Ctx::Deferred,
+                Runs::Here => self.ctx,
+            };
+            let saved_closure = std::mem::replace(&mut self.closure_of, closure_of);
+            let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
+            let saved_deferred = match place {
+                Runs::Elsewhere => std::mem::replace(&mut self.deferred_to, call),
+                _ => self.deferred_to,
+            };
             if c.capture.is_some() && self.live.active() {
                 // A `move` closure takes the values it names.
                 let mut names = IdentCollector::default();
@@ -145,6 +206,9 @@ impl Walker<'_> {
             self.walk_expr(&c.body);
             self.sync_closures -= 1;
             self.live.resume(frames);
+            self.ctx = saved_ctx;
+            self.closure_of = saved_closure;
+            self.deferred_to = saved_deferred;
         }
         self.scopes.blocks.pop();
     }
@@ -201,6 +265,7 @@ impl Walker<'_> {
         walk: impl FnOnce(&mut Self),
     ) {
         let saved = self.closure_of.take();
+        let saved_deferred = self.deferred_to.take();
         self.live.enter_frame(local);
         self.live.enter_block();
         for (name, parts) in captured {
@@ -212,6 +277,7 @@ impl Walker<'_> {
         self.live.exit_block(self.file, self.cur_fn);
         self.live.exit_frame(self.file, self.cur_fn);
         self.closure_of = saved;
+        self.deferred_to = saved_deferred;
     }
 }
 
@@ -226,6 +292,8 @@ mod tests {
             async fn a() {
                 one();
                 let c = || two();
+                c();
+                let stored = || twelve();
                 tokio::task::spawn_blocking(|| three());
                 fn nested() { four(); }
                 async fn nested_async() { five(); }
@@ -245,8 +313,11 @@ mod tests {
         };
         assert_eq!(ctx("one"), Some(Ctx::Async));
         assert_eq!(ctx("two"), Some(Ctx::Async));
-        // With an empty knowledge base spawn_blocking is not an island: only data decides.
-        assert_eq!(ctx("three"), Some(Ctx::Async));
+        // Bound and never called here: it runs later, elsewhere.
+        assert_eq!(ctx("twelve"), Some(Ctx::Deferred));
+        // With an empty knowledge base spawn_blocking is neither an island nor known to run
+        // its closure in place (only data decides): the closure runs elsewhere.
+        assert_eq!(ctx("three"), Some(Ctx::Deferred));
         assert_eq!(ctx("four"), Some(Ctx::Sync));
         assert_eq!(ctx("five"), Some(Ctx::Async));
         assert_eq!(ctx("six"), Some(Ctx::Sync));

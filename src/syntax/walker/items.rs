@@ -224,6 +224,7 @@ impl Walker<'_> {
             returns_future: entry != Entry::Runtime
                 && (sig.asyncness.is_some() || returns_future(&sig.output)),
             nonblocking_from: None,
+            calls_param: false,
         });
         let Some(body) = body else { return };
         let saved_ctx = std::mem::replace(
@@ -236,6 +237,7 @@ impl Walker<'_> {
         );
         let saved_fn = self.cur_fn.replace(id);
         let saved_closure = self.closure_of.take();
+        let saved_deferred = self.deferred_to.take();
         let mut names = Vec::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
@@ -280,6 +282,7 @@ impl Walker<'_> {
         self.scopes.blocks = saved_blocks;
         self.params = saved_params;
         self.closure_of = saved_closure;
+        self.deferred_to = saved_deferred;
         self.cur_fn = saved_fn;
         self.ctx = saved_ctx;
     }

@@ -45,6 +45,15 @@ pub const MAX_DEPTH: usize = 400;
 /// that a new check reads must be listed here.
 pub const ATTRIBUTES_READ: &[&str] = &["allow", "path", "wasm_bindgen_test"];
 
+/// A sync closure met by the walk and where it runs: (the closure, where, the `closure_of` of the
+/// calls in it, the call it is an argument of).
+type ClosurePlace = (
+    *const syn::ExprClosure,
+    context::Runs,
+    Option<usize>,
+    Option<usize>,
+);
+
 /// What the walker needs to know about the file's place in its crate.
 pub struct FileInput<'a> {
     pub kb: &'a Kb,
@@ -101,6 +110,8 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         bound: Vec::new(),
         drop_watch: Vec::new(),
         unused: Vec::new(),
+        closure_places: Vec::new(),
+        deferred_to: None,
         loops: 0,
         sync_closures: 0,
     };
@@ -141,6 +152,13 @@ struct Walker<'a> {
     drop_watch: Vec<(*const Expr, DropKind)>,
     /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
     unused: Vec<Vec<(String, DroppedValue)>>,
+    /// Where the sync closures met so far but not yet walked run (see [`context::Runs`]), with
+    /// the call they are passed to.
+    /// (closure, where it runs, the `closure_of` of its calls, the call it is an argument of).
+    closure_places: Vec<ClosurePlace>,
+    /// Inside a closure that runs elsewhere because it was handed to this call (see
+    /// [`CallSite::deferred_to`](crate::syntax::facts::CallSite::deferred_to)).
+    deferred_to: Option<usize>,
     /// Loops around the current point in the current function.
     loops: usize,
     /// Sync closures around the current point in the current async body.

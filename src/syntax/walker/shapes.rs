@@ -134,3 +134,82 @@ pub(super) fn last_ident(path: &syn::Path) -> String {
         .map(|s| s.ident.to_string())
         .unwrap_or_default()
 }
+
+/// The sync closure an expression evaluates to: the closure itself, or the tail of a block
+/// (`{ let x = ..; move || .. }`), through parentheses.
+pub(super) fn tail_closure(e: &Expr) -> Option<&syn::ExprClosure> {
+    match e {
+        Expr::Closure(c) if c.asyncness.is_none() => Some(c),
+        Expr::Paren(p) => tail_closure(&p.expr),
+        Expr::Group(g) => tail_closure(&g.expr),
+        Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+            Some(Stmt::Expr(tail, None)) => tail_closure(tail),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `stmts` call a local named `name` (`name(..)`), also inside macro arguments.
+pub(super) fn calls_local(stmts: &[Stmt], name: &str) -> bool {
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func
+                && p.path.is_ident(self.name)
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            fn scan(ts: TokenStream, name: &str) -> bool {
+                let mut prev_is_name = false;
+                for t in ts {
+                    match t {
+                        TokenTree::Group(g) => {
+                            if prev_is_name && g.delimiter() == proc_macro2::Delimiter::Parenthesis
+                            {
+                                return true;
+                            }
+                            if scan(g.stream(), name) {
+                                return true;
+                            }
+                            prev_is_name = false;
+                        }
+                        TokenTree::Ident(i) => prev_is_name = i == name,
+                        _ => prev_is_name = false,
+                    }
+                }
+                false
+            }
+            if scan(m.tokens.clone(), self.name) {
+                self.found = true;
+            }
+        }
+
+        // Nested items are not part of the body.
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut f = Finder { name, found: false };
+    for s in stmts {
+        f.visit_stmt(s);
+        if f.found {
+            return true;
+        }
+    }
+    false
+}
+
+/// The name a `let` pattern binds when it is a single name (`f`, `mut f`, `f: F`).
+pub(super) fn local_name(p: &Pat) -> Option<String> {
+    match p {
+        Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+        Pat::Type(pt) => local_name(&pt.pat),
+        _ => None,
+    }
+}

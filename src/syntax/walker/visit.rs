@@ -3,10 +3,12 @@
 //! evidence ([`super::scope`], [`super::types`]), context ([`super::context`]), held and dropped
 //! values ([`super::held`]), macros and `select!` ([`super::macros`], [`super::select`]).
 
+use super::context::Runs;
 use super::held::{CONSUMING_METHODS, binding_leaves};
 use super::scope::{Resolved, Scope, path_segments};
 use super::shapes::{
-    block_diverges, diverges, has_let, is_constructor_path, pat_binds, path_start,
+    block_diverges, calls_local, diverges, has_let, is_constructor_path, local_name, pat_binds,
+    path_start, tail_closure,
 };
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
@@ -31,6 +33,17 @@ impl Walker<'_> {
         self.unused.push(Vec::new());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
+            // `let f = || ..;` runs in place when the block calls `f(..)` afterwards.
+            let marked = self.closure_places.len();
+            if let Stmt::Local(l) = stmt
+                && let Some(init) = &l.init
+                && let Some(c) = tail_closure(&init.expr)
+                && let Some(name) = local_name(&l.pat)
+                && calls_local(&block.stmts[i + 1..], &name)
+            {
+                self.closure_places
+                    .push((c, Runs::Here, self.closure_of, None));
+            }
             // Before edition 2024 a block's tail expression keeps its temporaries until the end
             // of the statement enclosing the block.
             if i + 1 == n && self.edition < 2024 && matches!(stmt, Stmt::Expr(_, None)) {
@@ -38,6 +51,7 @@ impl Walker<'_> {
             } else {
                 self.walk_stmt(stmt);
             }
+            self.closure_places.truncate(marked);
         }
         self.live.exit_block(self.file, self.cur_fn);
         if let Some(unused) = self.unused.pop() {
@@ -171,6 +185,7 @@ impl Walker<'_> {
             closure_of: self.closure_of,
             forwards_param,
             in_sync_closure: self.sync_closures > 0,
+            deferred_to: self.deferred_to,
         });
         self.out.facts.calls.len() - 1
     }
@@ -347,6 +362,13 @@ impl Walker<'_> {
                 }
                 _ => {
                     self.awaited_next = false;
+                    // `f(..)` on a parameter: closures passed to this fn run in place.
+                    if let Some(i) = p.path.get_ident()
+                        && self.params.iter().any(|n| i == n)
+                        && let Some(def) = self.cur_fn.and_then(|f| self.out.facts.fns.get_mut(f))
+                    {
+                        def.calls_param = true;
+                    }
                     // Calling a local async closure makes a future.
                     if !self.drop_watch.is_empty()
                         && let Some(i) = p.path.get_ident()
@@ -365,7 +387,14 @@ impl Walker<'_> {
             }
         } else {
             self.awaited_next = false;
+            // `(|| ..)()`: the closure runs right here.
+            let marked = self.closure_places.len();
+            if let Some(closure) = tail_closure(&c.func) {
+                self.closure_places
+                    .push((closure, Runs::Here, self.closure_of, None));
+            }
             self.walk_expr(&c.func);
+            self.closure_places.truncate(marked);
         }
         for a in &c.args {
             self.walk_arg(idx, a, island);
