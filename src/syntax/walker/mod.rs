@@ -39,11 +39,12 @@ use syn::Expr;
 /// How deep the walker follows nested expressions before giving up on a subtree.
 pub const MAX_DEPTH: usize = 400;
 
-/// The single-word attributes the walker reads (`#[allow(clippy::..)]` for suppressions,
+/// The single-word attributes the walker reads (`#[allow(clippy::..)]`, `#[expect(..)]` for
+/// suppressions,
 /// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
 /// other attribute is blanked before parsing (`syntax::prescan::skippable_attribute`), so an attribute
 /// that a new check reads must be listed here.
-pub const ATTRIBUTES_READ: &[&str] = &["allow", "path", "wasm_bindgen_test"];
+pub const ATTRIBUTES_READ: &[&str] = &["allow", "expect", "path", "wasm_bindgen_test"];
 
 /// What the walker needs to know about the file's place in its crate.
 pub struct FileInput<'a> {
@@ -71,7 +72,8 @@ pub struct ModDecl {
 pub struct FileOutput {
     /// (first, last) lines of the file's fns, impls, mods and traits (suppression scopes).
     pub items: Vec<(usize, usize)>,
-    /// Items with `#[allow(clippy::..)]` for lints with an equivalent of ours:
+    /// Items and statements with `#[allow(..)]` / `#[expect(..)]` of lints with an equivalent
+    /// of ours (clippy's, and rustc's `unused_must_use` on futures dropped as statements):
     /// (first line, last line, our lint).
     pub clippy_allows: Vec<(usize, usize, &'static str)>,
     pub facts: CrateFacts,
@@ -101,6 +103,8 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         bound: Vec::new(),
         drop_watch: Vec::new(),
         unused: Vec::new(),
+        must_use_allowed: 0,
+        stmt_root: std::ptr::null(),
         loops: 0,
         sync_closures: 0,
     };
@@ -139,8 +143,13 @@ struct Walker<'a> {
     /// Expressions whose value is thrown away (a statement, `let _ =`, `drop(..)`), noted when
     /// the walk reaches them.
     drop_watch: Vec<(*const Expr, DropKind)>,
-    /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
-    unused: Vec<Vec<(String, DroppedValue)>>,
+    /// Per block: bindings of a call's value not yet used (name, the statement that bound it,
+    /// the dropped-value fact).
+    unused: Vec<Vec<(String, usize, DroppedValue)>>,
+    /// Items and statements around the point under `#[allow(unused_must_use)]` (or `expect`).
+    must_use_allowed: usize,
+    /// The expression of the expression statement being walked.
+    stmt_root: *const Expr,
     /// Loops around the current point in the current function.
     loops: usize,
     /// Sync closures around the current point in the current async body.
