@@ -3,7 +3,8 @@
 //! Code asks questions ("does `std::fs::read` block?", "what does `File::open` return?"); the
 //! answers and their citations live in the TOML files, never in code. It hands on [`Kb`] to the
 //! walker, the crate index, the lints and the configuration (which adds to it), and
-//! [`clippy_equivalent`] (clippy lints that mean the same as ours) to the walker.
+//! [`clippy_equivalent`] / [`allows_dropped_statements`] (clippy and rustc lints that mean the
+//! same as ours) to the walker.
 
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
@@ -25,18 +26,32 @@ pub fn split_last_segment(path: &str) -> Option<(&str, &str)> {
     Some((path.get(..i.checked_sub(1)?)?, &path[i + 1..]))
 }
 
-/// Our lints that a clippy lint name stands for: clippy's `#[allow]` of it on an item silences
-/// ours there (the walker records such allows, suppressions apply them).
+/// The lint that reports futures dropped unpolled (named here for the allows that stand for it).
+pub const UNAWAITED_FUTURE: &str = "unawaited_future";
+
+/// Our lints that a clippy lint name stands for: clippy's `#[allow]` / `#[expect]` of it on an
+/// item or a statement silences ours there (the walker records such allows, suppressions apply
+/// them).
 pub fn clippy_equivalent(clippy: &str) -> Option<&'static str> {
     match clippy {
         "await_holding_lock" => Some("lock_across_await"),
         "await_holding_refcell_ref" => Some("refcell_across_await"),
         // `let _ = future;` on purpose (clippy's default-on suspicious lint).
-        "let_underscore_future" => Some("unawaited_future"),
+        "let_underscore_future" => Some(UNAWAITED_FUTURE),
         // A future that is meant to be `!Send` (clippy's nursery lint).
         "future_not_send" => Some("non_send_across_await"),
         _ => None,
     }
+}
+
+/// Whether allowing this rustc lint (or lint group) means that values dropped as expression
+/// statements are dropped on purpose: `unused_must_use` warns about `fut();` because `Future`
+/// is `#[must_use]` ("futures do nothing unless you `.await` or poll them",
+/// library/core/src/future/future.rs), and it is in the `unused` group. It says nothing about
+/// `let _ = fut;` or `drop(fut)`, which it never warns about, so only [`UNAWAITED_FUTURE`]'s
+/// statement findings are silenced by it.
+pub fn allows_dropped_statements(rustc: &str) -> bool {
+    matches!(rustc, "unused_must_use" | "unused")
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +183,11 @@ struct FutureEntry {
     methods: Vec<String>,
     #[serde(default)]
     types: Vec<String>,
+    /// Future tables only, required there: whether the future does nothing until polled
+    /// (`true`: an `async fn`, or a future type whose work starts at the first poll) or the
+    /// call works before returning it (`false`: dropping the future loses only the wait).
+    #[serde(default)]
+    lazy: Option<bool>,
     source: String,
 }
 
@@ -312,6 +332,10 @@ pub struct Kb {
     future_fns: HashSet<String>,
     future_methods: HashSet<(String, String)>,
     future_method_names: HashSet<String>,
+    /// The entries of the three sets above whose future is lazy (`lazy = true`).
+    lazy_future_fns: HashSet<String>,
+    lazy_future_methods: HashSet<(String, String)>,
+    lazy_future_method_names: HashSet<String>,
     spawn_fns: HashSet<String>,
     /// Method names std or most libraries define as sync (see `lints/futures.toml`).
     common_sync_names: HashSet<String>,
@@ -408,7 +432,24 @@ impl Kb {
                 "lints/futures.toml: an entry has no `source`: {f:?}"
             ));
         }
+        let future_tables = futures.future_fn.iter().chain(&futures.future_method);
+        let future_tables = future_tables.chain(&futures.future_method_name);
+        if let Some(f) = future_tables.into_iter().find(|f| f.lazy.is_none()) {
+            return Err(format!(
+                "lints/futures.toml: a future entry does not say whether it is `lazy`: {f:?}"
+            ));
+        }
+        if let Some(f) =
+            (futures.spawn.iter().chain(&futures.common_sync_names)).find(|f| f.lazy.is_some())
+        {
+            return Err(format!(
+                "lints/futures.toml: `lazy` is for [[future_*]] entries only: {f:?}"
+            ));
+        }
         for f in futures.future_fn {
+            if f.lazy == Some(true) {
+                kb.lazy_future_fns.extend(f.paths.iter().cloned());
+            }
             kb.future_fns.extend(f.paths);
         }
         for f in futures.future_method {
@@ -416,11 +457,18 @@ impl Kb {
                 f.ty.ok_or("lints/futures.toml: [[future_method]] needs a `type`")?;
             for m in f.methods {
                 kb.method_names.insert(m.clone());
+                if f.lazy == Some(true) {
+                    kb.lazy_future_methods.insert((ty.clone(), m.clone()));
+                }
                 kb.future_methods.insert((ty.clone(), m));
             }
         }
         for f in futures.future_method_name {
             kb.method_names.extend(f.methods.iter().cloned());
+            if f.lazy == Some(true) {
+                kb.lazy_future_method_names
+                    .extend(f.methods.iter().cloned());
+            }
             kb.future_method_names.extend(f.methods);
         }
         for f in futures.common_sync_names {
@@ -662,6 +710,23 @@ impl Kb {
             .contains(&(ty.to_string(), name.to_string()))
     }
 
+    /// Whether calling this function path returns a future that does nothing until polled.
+    pub fn is_lazy_future_fn(&self, path: &str) -> bool {
+        self.lazy_future_fns.contains(path)
+    }
+
+    /// Whether this method on this receiver type returns a future that does nothing until
+    /// polled.
+    pub fn is_lazy_future_method(&self, ty: &str, name: &str) -> bool {
+        self.lazy_future_methods
+            .contains(&(ty.to_string(), name.to_string()))
+    }
+
+    /// Whether a method of this name returns a lazy future on any receiver.
+    pub fn is_lazy_future_method_name(&self, name: &str) -> bool {
+        self.lazy_future_method_names.contains(name)
+    }
+
     /// Whether std or most libraries define a sync method of this name.
     pub fn is_common_sync_name(&self, name: &str) -> bool {
         self.common_sync_names.contains(name)
@@ -768,6 +833,25 @@ mod tests {
             kb.normalize("crossbeam::channel::unbounded"),
             "crossbeam_channel::unbounded"
         );
+    }
+
+    #[test]
+    fn future_entries_say_whether_they_are_lazy() {
+        let kb = Kb::from_sources().unwrap();
+        // Every lazy entry is a future entry, and every future entry was asked (loading fails
+        // on one without `lazy`).
+        assert!(kb.lazy_future_fns.is_subset(&kb.future_fns));
+        assert!(kb.lazy_future_methods.is_subset(&kb.future_methods));
+        assert!(kb.is_lazy_future_fn("tokio::time::sleep"));
+        assert!(kb.is_lazy_future_method("tokio::sync::mpsc::Sender", "send"));
+        assert!(kb.is_lazy_future_method_name("join_next"));
+        // hyper hands the request to the connection before returning the future.
+        let send = ("hyper::client::conn::http1::SendRequest", "send_request");
+        assert!(kb.is_future_method(send.0, send.1));
+        assert!(!kb.is_lazy_future_method(send.0, send.1));
+        let missing = "[[future_fn]]\npaths = [\"a\"]\nsource = \"c\"\n";
+        let file: FuturesFile = toml::from_str(missing).unwrap();
+        assert_eq!(file.future_fn[0].lazy, None);
     }
 
     #[test]

@@ -8,13 +8,18 @@ crate::declare_lint! {
     /// Finds a future that is created and then thrown away without being awaited, spawned,
     /// polled, returned, stored or passed on: an expression statement (`fut();`,
     /// `obj.async_method();`, `Box::pin(fut());`, `async { .. };`, also as the value of an `if`
-    /// or `match` statement), `let _ = fut();`, `drop(fut())` / `std::mem::drop(fut())`, and a
-    /// binding that is never used again (`let f = fut();`). It works in sync code too.
+    /// or `match` statement), `let _ = fut();`, `drop(fut())` / `std::mem::drop(fut())`, a
+    /// binding that is never used again (`let f = fut();`), and a binding thrown away later in
+    /// its block with nothing in between (`let f = fut(); .. let _ = f;` or `drop(f);`, reported
+    /// at the discard with a label where the future is made). It works in sync code too.
     ///
-    /// What returns a future: the crate's `async fn`s and async methods, functions declared to
-    /// return `impl Future`, `Pin<Box<dyn Future>>`, `BoxFuture` or `LocalBoxFuture`, `async`
-    /// blocks, and the library functions and methods listed in `lints/futures.toml` (tokio's
-    /// time, fs, net and sync futures, channel sends, futures-util combinators, ...).
+    /// Only futures known to be lazy (nothing runs until they are polled) are reported: the
+    /// crate's `async fn`s and async methods, `async` blocks, the crate's sync fns returning a
+    /// future (`impl Future`, `Pin<Box<dyn Future>>`, `BoxFuture`, `LocalBoxFuture`) whose body
+    /// is only that future (an `async` block, or a call of a lazy future, possibly `Box::pin`ned
+    /// or `.boxed()`, after nothing but `let`s and `clone()`s), and the library functions and
+    /// methods that `lints/futures.toml` marks `lazy` (tokio's time, fs, net and sync futures,
+    /// channel sends, futures-util combinators, ...).
     ///
     /// ### Why is this bad?
     /// Futures are lazy: nothing in one runs until it is awaited or polled. A forgotten
@@ -24,12 +29,25 @@ crate::declare_lint! {
     /// not compile yet.
     ///
     /// ### Known problems
+    /// A sync fn that does work before it returns its future (sends a command, spawns, emits an
+    /// event: actix-server's `ServerHandle::stop`, hyper's `send_request`) is not reported, as
+    /// dropping its future loses only the wait for the result; any call or macro before the
+    /// future counts as such work (`clone()` aside), so a lazy fn that logs or computes an
+    /// argument first is missed too, as are futures made by a fn the linter cannot see (a
+    /// dependency's fn not in `lints/futures.toml`). The arguments of the call a sync fn returns
+    /// the future of are not looked at (`fn f() -> impl Future { wait(send_now()) }` counts as
+    /// lazy when `wait` is).
+    ///
     /// A method call on a receiver of unknown type is only reported when every method of that
-    /// name in the crate is async and the name is not a common std or trait method name. A
-    /// future that is thrown away on purpose (dropping it cancels work that was never started)
-    /// is still reported; write `drop` with a comment and suppress it. Calls through trait
-    /// objects and function pointers are not followed. A spawned task's `JoinHandle` is not
-    /// this lint's business (see `detached_spawn`).
+    /// name in the crate returns a lazy future and the name is not a common std or trait method
+    /// name. Calls through trait objects and function pointers are not followed. A future that
+    /// is thrown away on purpose (dropping it cancels work that was never started) is still
+    /// reported; silence it as rustc and clippy are silenced: `#[allow]` or `#[expect]` of
+    /// `clippy::let_underscore_future` on the item or the statement silences every form, and of
+    /// `unused_must_use` (or `unused`) the expression-statement form, the only one rustc warns
+    /// about. A binding discarded in a nested block or on one branch only (`if c { drop(f) }`)
+    /// is not reported, as another path may still await it. A spawned task's `JoinHandle` is
+    /// not this lint's business (see `detached_spawn`).
     ///
     /// ### Example
     /// ```rust,ignore
@@ -50,25 +68,17 @@ crate::declare_lint! {
 
 pub struct UnawaitedFuture;
 
-/// Whether a call's value is a future, and how to name it in messages.
+/// Whether a call's value is a future that does nothing until polled (see
+/// [`CrateIndex::makes_lazy_future`]), and how to name it in messages.
 pub fn future_of(index: &CrateIndex<'_>, call: usize) -> Option<String> {
-    let kb = index.kb;
+    if !index.makes_lazy_future(call) {
+        return None;
+    }
     match index.target_of(call) {
-        Target::Local(f) => {
-            let def = &index.facts.fns[*f];
-            def.returns_future.then(|| format!("`{}`", def.name))
-        }
-        Target::ExternFn(p) => (kb.is_future_fn(p) && !kb.is_spawn_fn(p)).then(|| format!("`{p}`")),
-        Target::ExternMethod { ty, name } => kb
-            .is_future_method(ty, name)
-            .then(|| format!("`{ty}::{name}`")),
-        Target::UnknownMethod(name) => {
-            let methods = index.methods_named(name);
-            let crate_async = !methods.is_empty()
-                && !kb.is_common_sync_name(name)
-                && methods.iter().all(|&f| index.facts.fns[f].returns_future);
-            (crate_async || kb.is_future_method_name(name)).then(|| format!("`.{name}()`"))
-        }
+        Target::Local(f) => Some(format!("`{}`", index.facts.fns[*f].name)),
+        Target::ExternFn(p) => Some(format!("`{p}`")),
+        Target::ExternMethod { ty, name } => Some(format!("`{ty}::{name}`")),
+        Target::UnknownMethod(name) => Some(format!("`.{name}()`")),
         Target::Unresolved => None,
     }
 }
@@ -125,6 +135,11 @@ fn report(index: &CrateIndex<'_>, d: &DroppedValue, what: &str) -> Diagnostic {
         );
     if let DropKind::UnusedBinding(name) = &d.kind {
         diag = diag.note(format!("`{name}` is not used after this statement"));
+    }
+    if let Some(origin) = d.origin {
+        diag = diag
+            .secondary(d.file, origin, "the future is created here")
+            .note("nothing awaits, polls, pins or moves it between where it is made and here");
     }
     diag
 }

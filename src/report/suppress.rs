@@ -7,11 +7,14 @@
 //! - `//! async-lint: allow(..)` silences the whole file;
 //! - a reason may follow ` -- `.
 //!
-//! Clippy's allows of the lints that mean the same on an item silence ours in it:
-//! `clippy::await_holding_lock` (`lock_across_await`), `clippy::await_holding_refcell_ref`
-//! (`refcell_across_await`), `clippy::let_underscore_future` (`unawaited_future`) and
-//! `clippy::future_not_send` (`non_send_across_await`); the walker finds them
-//! ([`crate::kb::clippy_equivalent`]).
+//! Clippy's allows (`#[allow(..)]` or `#[expect(..)]`) of the lints that mean the same, on an
+//! item or a statement, silence ours in it: `clippy::await_holding_lock` (`lock_across_await`),
+//! `clippy::await_holding_refcell_ref` (`refcell_across_await`), `clippy::let_underscore_future`
+//! (`unawaited_future`) and `clippy::future_not_send` (`non_send_across_await`); the walker
+//! finds them ([`crate::kb::clippy_equivalent`]). rustc's `unused_must_use` (or `unused`)
+//! silences `unawaited_future` on the futures dropped as expression statements under it, the
+//! form it warns about ([`crate::kb::allows_dropped_statements`]): the walker records one
+//! suppression per such statement.
 
 use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::lint::Group;

@@ -101,12 +101,32 @@ pub struct FnDef {
     /// `async fn`, or declared to return a future (`impl Future`, `Pin<Box<dyn Future>>`,
     /// `BoxFuture`, `LocalBoxFuture`).
     pub returns_future: bool,
+    /// For a fn that returns a future: whether that future is lazy (does all its work when
+    /// polled) or the fn works before handing it back (see [`Laziness`]).
+    pub lazy: Laziness,
     /// The first place in the body that puts a descriptor in non-blocking mode
     /// (`O_NONBLOCK`, `SOCK_NONBLOCK`, `set_nonblocking(true)`): I/O on files, sockets and pipes
     /// after it is taken not to block (see `blocking_in_async`'s known problems).
     pub nonblocking_from: Option<Loc>,
     /// The body calls one of the fn's parameters (`f(..)`): closures passed to it run in place.
     pub calls_param: bool,
+}
+
+/// Whether the future a fn returns does nothing until polled. An `async fn` is lazy; a sync fn
+/// returning `impl Future` may do the work itself (send a command, spawn a task) and return a
+/// future that only waits for an acknowledgement: dropping that one loses nothing but the wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Laziness {
+    /// `async fn`, or a sync fn whose body is only an `async` block (possibly `Box::pin`ned or
+    /// `.boxed()`), with no work before it.
+    Lazy,
+    /// A sync fn whose body is only a call that makes the future (`tokio::time::sleep(d)`,
+    /// `Box::pin(fetch(id))`): as lazy as that call's future (an index into
+    /// [`CrateFacts::calls`]).
+    As(usize),
+    /// A call or macro runs before the future is made (`clone()` aside), or the body is of
+    /// another shape: the future is not known to be lazy.
+    Unknown,
 }
 
 /// How a value was thrown away.
@@ -140,6 +160,9 @@ pub struct DroppedValue {
     pub file: FileId,
     pub loc: Loc,
     pub caller: Option<FnId>,
+    /// Where the value was created, when it was bound first and discarded later in the same
+    /// block (`let f = save(); drop(f);`); `loc` is then the discard.
+    pub origin: Option<Loc>,
 }
 
 /// A value that is alive across at least one `.await` of the async body that created it.
@@ -257,6 +280,11 @@ impl CrateFacts {
             c.caller = c.caller.map(|id| id + fn_offset);
             c.closure_of = c.closure_of.map(|i| i + call_offset);
             c.deferred_to = c.deferred_to.map(|i| i + call_offset);
+        }
+        for f in &mut self.fns {
+            if let Laziness::As(i) = &mut f.lazy {
+                *i += call_offset;
+            }
         }
         for d in &mut self.dropped {
             d.caller = d.caller.map(|id| id + fn_offset);

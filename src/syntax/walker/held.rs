@@ -4,6 +4,7 @@
 
 use super::Walker;
 use super::shapes::{is_constructor_path, pat_ident_span, pat_idents};
+use crate::kb::UNAWAITED_FUTURE;
 use crate::syntax::facts::{DropKind, Dropped, DroppedValue, Ty};
 use crate::syntax::liveness::Part;
 use crate::syntax::source::Loc;
@@ -102,15 +103,69 @@ impl Walker<'_> {
             file: self.file,
             loc,
             caller: self.cur_fn,
+            origin: None,
         };
         match &fact.kind {
             DropKind::UnusedBinding(name) => {
                 let name = name.clone();
+                let stmt = self.cur_stmt;
                 if let Some(b) = self.unused.last_mut() {
-                    b.push((name, fact));
+                    b.push((name, stmt, fact));
                 }
             }
-            _ => self.out.facts.dropped.push(fact),
+            kind => {
+                // Under `#[allow(unused_must_use)]`, a value dropped as a statement is dropped
+                // on purpose (that is the rustc lint it silences).
+                if *kind == DropKind::Statement && self.must_use_allowed > 0 {
+                    let line = fact.loc.line;
+                    self.out.clippy_allows.push((line, line, UNAWAITED_FUTURE));
+                }
+                self.out.facts.dropped.push(fact)
+            }
+        }
+    }
+
+    /// `let _ = f;` / `drop(f);` as a statement of the block where `let f = ..` bound a value
+    /// not used since: the value is thrown away here, unused (`origin` keeps where it was made).
+    /// A use in between (an await, a poll, a pin, a move) already took the binding off the list.
+    pub(super) fn discard_binding(&mut self, e: &Expr, kind: DropKind) {
+        let Expr::Path(p) = e else { return };
+        let Some(ident) = p.path.get_ident() else {
+            return;
+        };
+        let Some(block) = self.unused.last_mut() else {
+            return;
+        };
+        let Some(pos) = block.iter().position(|(n, _, _)| ident == n) else {
+            return;
+        };
+        let (_, _, mut fact) = block.remove(pos);
+        fact.origin = Some(fact.loc);
+        fact.loc = self.path_loc(&p.path);
+        fact.kind = kind;
+        self.out.facts.dropped.push(fact);
+    }
+
+    /// A `let` binding names again in the block where an unused binding of the same name waits
+    /// (made by an earlier statement): that earlier value can never be used any more.
+    pub(super) fn shadow_unused(&mut self, pat: &Pat) {
+        if self.unused.last().is_none_or(|b| b.is_empty()) {
+            return;
+        }
+        let mut names = Vec::new();
+        pat_idents(pat, &mut names);
+        let stmt = self.cur_stmt;
+        let Some(block) = self.unused.last_mut() else {
+            return;
+        };
+        let mut i = 0;
+        while i < block.len() {
+            if block[i].1 != stmt && names.contains(&block[i].0) {
+                let (_, _, fact) = block.remove(i);
+                self.out.facts.dropped.push(fact);
+            } else {
+                i += 1;
+            }
         }
     }
 
@@ -129,7 +184,7 @@ impl Walker<'_> {
     /// A use of a name: a binding waiting to be reported as unused is used after all.
     pub(super) fn note_use(&mut self, name: &str) {
         for b in self.unused.iter_mut() {
-            b.retain(|(n, _)| n != name);
+            b.retain(|(n, _, _)| n != name);
         }
     }
     /// Registers the names a pattern binds as live values holding what `leaves` produce.

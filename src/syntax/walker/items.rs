@@ -5,9 +5,9 @@
 use super::context::{Entry, returns_future};
 use super::macros::expand_item_macros;
 use super::scope::Scope;
-use super::shapes::{pat_idents, type_short_name};
+use super::shapes::{FutureTail, future_tail, pat_idents, type_short_name};
 use super::{ModDecl, Walker};
-use crate::syntax::facts::{Ctx, FnDef, Ty};
+use crate::syntax::facts::{Ctx, FnDef, Laziness, Ty};
 use proc_macro2::Span;
 use syn::{Expr, ImplItem, Item, TraitItem};
 
@@ -40,11 +40,28 @@ impl Walker<'_> {
         }
     }
 
-    /// Notes an item's line range, and the clippy allows on it that stand for our lints.
-    pub(super) fn note_item(&mut self, attrs: &[syn::Attribute], start: Span, end: Span) {
+    /// Notes an item's line range, and the allows on it that stand for our lints; returns
+    /// whether it allows `unused_must_use` (see [`Walker::note_allows`]).
+    pub(super) fn note_item(&mut self, attrs: &[syn::Attribute], start: Span, end: Span) -> bool {
         let (first, last) = (start.start().line, end.end().line);
         self.out.items.push((first, last));
-        for a in attrs.iter().filter(|a| a.path().is_ident("allow")) {
+        self.note_allows(attrs, first, last)
+    }
+
+    /// Records the `#[allow(..)]` / `#[expect(..)]` of clippy lints that stand for ours over
+    /// lines `first..=last`; returns whether rustc's `unused_must_use` (or `unused`) is allowed
+    /// there, which the caller applies to the values dropped as statements inside.
+    pub(super) fn note_allows(
+        &mut self,
+        attrs: &[syn::Attribute],
+        first: usize,
+        last: usize,
+    ) -> bool {
+        let mut must_use = false;
+        for a in attrs
+            .iter()
+            .filter(|a| a.path().is_ident("allow") || a.path().is_ident("expect"))
+        {
             let _ = a.parse_nested_meta(|m| {
                 let segs: Vec<String> = m
                     .path
@@ -57,16 +74,23 @@ impl Walker<'_> {
                     && let Some(ours) = crate::kb::clippy_equivalent(&segs[1])
                 {
                     self.out.clippy_allows.push((first, last, ours));
+                } else if segs.len() == 1 && crate::kb::allows_dropped_statements(&segs[0]) {
+                    must_use = true;
+                }
+                // `#[expect(lint, reason = "..")]`: skip the value.
+                if m.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = m.value()?.parse()?;
                 }
                 Ok(())
             });
         }
+        must_use
     }
 
     pub(super) fn walk_item(&mut self, item: &Item) {
         match item {
             Item::Fn(f) => {
-                self.note_item(
+                let must_use = self.note_item(
                     &f.attrs,
                     f.sig.fn_token.span,
                     f.block.brace_token.span.close(),
@@ -74,14 +98,17 @@ impl Walker<'_> {
                 let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
                 let name = f.sig.ident.to_string();
                 let entry = Entry::of(&f.attrs);
+                self.must_use_allowed += usize::from(must_use);
                 self.walk_fn(path, name, &f.sig, Some(&f.block), None, entry);
+                self.must_use_allowed -= usize::from(must_use);
             }
             Item::Impl(imp) => {
-                self.note_item(
+                let impl_must_use = self.note_item(
                     &imp.attrs,
                     imp.impl_token.span,
                     imp.brace_token.span.close(),
                 );
+                self.must_use_allowed += usize::from(impl_must_use);
                 let self_ty = match self.scopes.ty_of_type(&imp.self_ty) {
                     Ty::Path(p) => Some(p),
                     _ => None,
@@ -91,7 +118,7 @@ impl Walker<'_> {
                 for ii in &imp.items {
                     match ii {
                         ImplItem::Fn(f) => {
-                            self.note_item(
+                            let must_use = self.note_item(
                                 &f.attrs,
                                 f.sig.fn_token.span,
                                 f.block.brace_token.span.close(),
@@ -103,16 +130,21 @@ impl Walker<'_> {
                             let name = format!("{short}::{}", f.sig.ident);
                             let entry = Entry::of(&f.attrs);
                             let body = Some(&f.block);
+                            self.must_use_allowed += usize::from(must_use);
                             self.walk_fn(path, name, &f.sig, body, self_ty.clone(), entry);
+                            self.must_use_allowed -= usize::from(must_use);
                         }
                         ImplItem::Const(c) => self.walk_detached_expr(&c.expr),
                         _ => {}
                     }
                 }
                 self.scopes.impl_ty = saved;
+                self.must_use_allowed -= usize::from(impl_must_use);
             }
             Item::Trait(t) => {
-                self.note_item(&t.attrs, t.trait_token.span, t.brace_token.span.close());
+                let must_use =
+                    self.note_item(&t.attrs, t.trait_token.span, t.brace_token.span.close());
+                self.must_use_allowed += usize::from(must_use);
                 let trait_path = format!("{}::{}", self.item_prefix(), t.ident);
                 let saved = self.scopes.impl_ty.replace(trait_path.clone());
                 for ti in &t.items {
@@ -126,11 +158,16 @@ impl Walker<'_> {
                     }
                 }
                 self.scopes.impl_ty = saved;
+                self.must_use_allowed -= usize::from(must_use);
             }
             Item::Mod(m) => {
-                if let Some((brace, _)) = &m.content {
-                    self.note_item(&m.attrs, m.mod_token.span, brace.span.close());
-                }
+                let must_use = match &m.content {
+                    Some((brace, _)) => {
+                        self.note_item(&m.attrs, m.mod_token.span, brace.span.close())
+                    }
+                    None => false,
+                };
+                self.must_use_allowed += usize::from(must_use);
                 let path = format!("{}::{}", self.scopes.module_path(), m.ident);
                 match &m.content {
                     Some((_, items)) => {
@@ -161,6 +198,7 @@ impl Walker<'_> {
                         });
                     }
                 }
+                self.must_use_allowed -= usize::from(must_use);
             }
             Item::Struct(s) => {
                 let path = format!("{}::{}", self.item_prefix(), s.ident);
@@ -212,6 +250,10 @@ impl Walker<'_> {
             syn::ReturnType::Type(_, t) => self.scopes.ty_of_type(t),
         };
         let id = self.out.facts.fns.len();
+        // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs the
+        // body on a runtime: calling it returns no future.
+        let returns_future =
+            entry != Entry::Runtime && (sig.asyncness.is_some() || returns_future(&sig.output));
         self.out.facts.fns.push(FnDef {
             path,
             name,
@@ -219,10 +261,12 @@ impl Walker<'_> {
             file: self.file,
             loc: self.loc(sig.ident.span()),
             ret,
-            // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs
-            // the body on a runtime: calling it returns no future.
-            returns_future: entry != Entry::Runtime
-                && (sig.asyncness.is_some() || returns_future(&sig.output)),
+            returns_future,
+            lazy: if sig.asyncness.is_some() {
+                Laziness::Lazy
+            } else {
+                Laziness::Unknown
+            },
             nonblocking_from: None,
             calls_param: false,
         });
@@ -272,9 +316,12 @@ impl Walker<'_> {
         if sig.asyncness.is_some() {
             self.live.enter_frame(entry != Entry::Plain);
         }
+        let first_call = self.out.facts.calls.len();
         self.walk_block(body);
         if sig.asyncness.is_some() {
             self.live.exit_frame(self.file, Some(id));
+        } else if returns_future {
+            self.out.facts.fns[id].lazy = self.laziness(body, first_call);
         }
         self.live.resume(saved_frames);
         self.loops = saved_loops;
@@ -285,5 +332,84 @@ impl Walker<'_> {
         self.deferred_to = saved_deferred;
         self.cur_fn = saved_fn;
         self.ctx = saved_ctx;
+    }
+
+    /// Whether the future a sync fn's `body` returns is lazy; `first_call` is the index of the
+    /// first call recorded in the body (the tail call is found among those by its location).
+    fn laziness(&self, body: &syn::Block, first_call: usize) -> Laziness {
+        match future_tail(body) {
+            FutureTail::Block => Laziness::Lazy,
+            FutureTail::Call(e) => {
+                let loc = self.expr_loc(e);
+                let calls = &self.out.facts.calls[first_call..];
+                match calls.iter().position(|c| c.loc == loc) {
+                    Some(i) => Laziness::As(first_call + i),
+                    None => Laziness::Unknown,
+                }
+            }
+            FutureTail::Unknown => Laziness::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::walk_src;
+    use crate::kb::Kb;
+    use crate::syntax::facts::Laziness;
+
+    /// (fn name, laziness) of every fn returning a future in `src`; `As` as the callee's name.
+    fn laziness(src: &str) -> Vec<(String, String)> {
+        let out = walk_src(Kb::builtin(), src);
+        let facts = &out.facts;
+        facts
+            .fns
+            .iter()
+            .filter(|f| f.returns_future)
+            .map(|f| {
+                let l = match f.lazy {
+                    Laziness::Lazy => "lazy".to_string(),
+                    Laziness::Unknown => "unknown".to_string(),
+                    Laziness::As(i) => match &facts.calls[i].callee {
+                        crate::syntax::facts::Callee::Path(p) => format!("as {}", p[0]),
+                        crate::syntax::facts::Callee::Method { name, .. } => format!("as .{name}"),
+                    },
+                };
+                (f.name.clone(), l)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sync_fn_returning_a_future_is_lazy_only_when_it_does_nothing_first() {
+        let src = r#"
+            use std::future::Future;
+            async fn a() {}
+            fn block(x: u64) -> impl Future<Output = u64> { let y = x; async move { y } }
+            fn cloned(s: &S) -> impl Future<Output = ()> { let s = s.clone(); Box::pin(async move { s.go().await }) }
+            fn tail(d: u64) -> impl Future<Output = ()> { tokio::time::sleep(Duration::from_millis(d)) }
+            fn boxed() -> BoxFuture<'static, ()> { a().boxed() }
+            fn returned() -> impl Future<Output = ()> { return a(); }
+            fn sends(tx: &Tx) -> impl Future<Output = ()> { let (t, r) = channel(); tx.send(t); async move { r.await; } }
+            fn logs() -> impl Future<Output = ()> { println!("x"); async {} }
+            fn branch(c: bool) -> BoxFuture<'static, ()> { if c { Box::pin(a()) } else { Box::pin(async {}) } }
+        "#;
+        let got = laziness(src);
+        let want = [
+            ("a", "lazy"),
+            ("block", "lazy"),
+            ("cloned", "lazy"),
+            ("tail", "as tokio::time::sleep"),
+            ("boxed", "as demo::a"),
+            ("returned", "as demo::a"),
+            ("sends", "unknown"),
+            ("logs", "unknown"),
+            ("branch", "unknown"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

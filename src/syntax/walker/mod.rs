@@ -39,11 +39,12 @@ use syn::Expr;
 /// How deep the walker follows nested expressions before giving up on a subtree.
 pub const MAX_DEPTH: usize = 400;
 
-/// The single-word attributes the walker reads (`#[allow(clippy::..)]` for suppressions,
+/// The single-word attributes the walker reads (`#[allow(clippy::..)]`, `#[expect(..)]` for
+/// suppressions,
 /// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
 /// other attribute is blanked before parsing (`syntax::prescan::skippable_attribute`), so an attribute
 /// that a new check reads must be listed here.
-pub const ATTRIBUTES_READ: &[&str] = &["allow", "path", "wasm_bindgen_test"];
+pub const ATTRIBUTES_READ: &[&str] = &["allow", "expect", "path", "wasm_bindgen_test"];
 
 /// A sync closure met by the walk and where it runs: (the closure, where, the `closure_of` of the
 /// calls in it, the call it is an argument of).
@@ -80,7 +81,8 @@ pub struct ModDecl {
 pub struct FileOutput {
     /// (first, last) lines of the file's fns, impls, mods and traits (suppression scopes).
     pub items: Vec<(usize, usize)>,
-    /// Items with `#[allow(clippy::..)]` for lints with an equivalent of ours:
+    /// Items and statements with `#[allow(..)]` / `#[expect(..)]` of lints with an equivalent
+    /// of ours (clippy's, and rustc's `unused_must_use` on futures dropped as statements):
     /// (first line, last line, our lint).
     pub clippy_allows: Vec<(usize, usize, &'static str)>,
     pub facts: CrateFacts,
@@ -112,6 +114,8 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         unused: Vec::new(),
         closure_places: Vec::new(),
         deferred_to: None,
+        must_use_allowed: 0,
+        stmt_root: std::ptr::null(),
         loops: 0,
         sync_closures: 0,
     };
@@ -150,8 +154,13 @@ struct Walker<'a> {
     /// Expressions whose value is thrown away (a statement, `let _ =`, `drop(..)`), noted when
     /// the walk reaches them.
     drop_watch: Vec<(*const Expr, DropKind)>,
-    /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
-    unused: Vec<Vec<(String, DroppedValue)>>,
+    /// Per block: bindings of a call's value not yet used (name, the statement that bound it,
+    /// the dropped-value fact).
+    unused: Vec<Vec<(String, usize, DroppedValue)>>,
+    /// Items and statements around the point under `#[allow(unused_must_use)]` (or `expect`).
+    must_use_allowed: usize,
+    /// The expression of the expression statement being walked.
+    stmt_root: *const Expr,
     /// Where the sync closures met so far but not yet walked run (see [`context::Runs`]), with
     /// the call they are passed to.
     /// (closure, where it runs, the `closure_of` of its calls, the call it is an argument of).

@@ -213,3 +213,127 @@ pub(super) fn local_name(p: &Pat) -> Option<String> {
         _ => None,
     }
 }
+
+/// How the body of a sync fn that returns a future makes that future.
+pub(super) enum FutureTail<'e> {
+    /// An `async` block (possibly `Box::pin`ned or `.boxed()`): nothing runs before it is polled.
+    Block,
+    /// A call whose future is returned (possibly pinned or boxed): as lazy as that call.
+    Call(&'e Expr),
+    /// Something runs before the future is made, or the body is of another shape.
+    Unknown,
+}
+
+/// How `block`, the body of a sync fn returning a future, makes it: only when no statement
+/// before the tail does work (calls a function or a method other than `clone()`, or expands a
+/// macro) is the tail looked at.
+pub(super) fn future_tail(block: &syn::Block) -> FutureTail<'_> {
+    let Some((last, before)) = block.stmts.split_last() else {
+        return FutureTail::Unknown;
+    };
+    let tail = match last {
+        Stmt::Expr(Expr::Return(r), _) => match &r.expr {
+            Some(e) => &**e,
+            None => return FutureTail::Unknown,
+        },
+        Stmt::Expr(e, None) => e,
+        _ => return FutureTail::Unknown,
+    };
+    if before.iter().any(stmt_works) {
+        return FutureTail::Unknown;
+    }
+    future_core(tail)
+}
+
+fn future_core(e: &Expr) -> FutureTail<'_> {
+    match e {
+        Expr::Paren(p) => future_core(&p.expr),
+        Expr::Group(g) => future_core(&g.expr),
+        Expr::Async(_) => FutureTail::Block,
+        Expr::Block(b) if b.label.is_none() => future_tail(&b.block),
+        // `Box::pin(fut)`: the same future, boxed.
+        Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, Expr::Path(p) if {
+                    let s: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    s.len() >= 2 && s[s.len() - 2] == "Box" && s[s.len() - 1] == "pin"
+                }) =>
+        {
+            future_core(&c.args[0])
+        }
+        // `fut.boxed()` / `fut.boxed_local()` (`futures::FutureExt`): the same future, boxed.
+        Expr::MethodCall(m)
+            if m.args.is_empty() && (m.method == "boxed" || m.method == "boxed_local") =>
+        {
+            future_core(&m.receiver)
+        }
+        Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if !is_constructor_path(&p.path)) => {
+            FutureTail::Call(e)
+        }
+        Expr::MethodCall(_) => FutureTail::Call(e),
+        _ => FutureTail::Unknown,
+    }
+}
+
+/// Whether a statement does work when it runs: calls a function or method (cloning aside:
+/// `let this = self.clone();` before `async move { .. }` only prepares the future), or expands a
+/// macro (which may do anything). Nested items run nothing.
+fn stmt_works(stmt: &Stmt) -> bool {
+    #[derive(Default)]
+    struct Work(bool);
+    impl<'ast> Visit<'ast> for Work {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            match &*c.func {
+                Expr::Path(p)
+                    if is_constructor_path(&p.path)
+                        || p.path.segments.last().is_some_and(|s| s.ident == "clone") =>
+                {
+                    syn::visit::visit_expr_call(self, c)
+                }
+                _ => self.0 = true,
+            }
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "clone" && m.args.is_empty() {
+                syn::visit::visit_expr_method_call(self, m)
+            } else {
+                self.0 = true
+            }
+        }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true
+        }
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true
+        }
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut w = Work::default();
+    w.visit_stmt(stmt);
+    w.0
+}
+
+/// The outer attributes of an expression (those written before an expression statement).
+pub(super) fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
+    match e {
+        Expr::Call(x) => &x.attrs,
+        Expr::MethodCall(x) => &x.attrs,
+        Expr::Await(x) => &x.attrs,
+        Expr::Async(x) => &x.attrs,
+        Expr::Block(x) => &x.attrs,
+        Expr::Unsafe(x) => &x.attrs,
+        Expr::If(x) => &x.attrs,
+        Expr::Match(x) => &x.attrs,
+        Expr::Macro(x) => &x.attrs,
+        Expr::Paren(x) => &x.attrs,
+        Expr::Path(x) => &x.attrs,
+        Expr::Assign(x) => &x.attrs,
+        Expr::Try(x) => &x.attrs,
+        Expr::Field(x) => &x.attrs,
+        Expr::Loop(x) => &x.attrs,
+        Expr::While(x) => &x.attrs,
+        Expr::ForLoop(x) => &x.attrs,
+        Expr::Tuple(x) => &x.attrs,
+        _ => &[],
+    }
+}

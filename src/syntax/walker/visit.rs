@@ -7,8 +7,8 @@ use super::context::Runs;
 use super::held::{CONSUMING_METHODS, binding_leaves};
 use super::scope::{Resolved, Scope, path_segments};
 use super::shapes::{
-    block_diverges, calls_local, diverges, has_let, is_constructor_path, local_name, pat_binds,
-    path_start, tail_closure,
+    block_diverges, calls_local, diverges, expr_attrs, has_let, is_constructor_path, local_name,
+    pat_binds, path_start, tail_closure,
 };
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
@@ -58,7 +58,7 @@ impl Walker<'_> {
             self.out
                 .facts
                 .dropped
-                .extend(unused.into_iter().map(|(_, d)| d));
+                .extend(unused.into_iter().map(|(_, _, d)| d));
         }
         self.scopes.blocks.pop();
     }
@@ -75,6 +75,26 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_stmt_inner(&mut self, stmt: &Stmt) {
+        // `#[allow(..)]` / `#[expect(..)]` on the statement itself.
+        let attrs = match stmt {
+            Stmt::Local(l) => &l.attrs[..],
+            Stmt::Expr(e, _) => expr_attrs(e),
+            Stmt::Macro(m) => &m.attrs[..],
+            Stmt::Item(_) => &[],
+        };
+        if attrs.is_empty() {
+            self.walk_stmt_kind(stmt);
+        } else {
+            let span = stmt.span();
+            let (first, last) = (span.start().line, span.end().line);
+            let must_use = usize::from(self.note_allows(attrs, first, last));
+            self.must_use_allowed += must_use;
+            self.walk_stmt_kind(stmt);
+            self.must_use_allowed -= must_use;
+        }
+    }
+
+    fn walk_stmt_kind(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Local(local) => {
                 let mut leaves = Vec::new();
@@ -91,6 +111,7 @@ impl Walker<'_> {
                         );
                         if wild {
                             self.watch_dropped(&init.expr, DropKind::LetUnderscore);
+                            self.discard_binding(&init.expr, DropKind::LetUnderscore);
                         } else if init.diverge.is_none()
                             && let Pat::Ident(pi) = &local.pat
                         {
@@ -119,6 +140,7 @@ impl Walker<'_> {
                 if self.live.active() {
                     self.bind_live(&local.pat, &leaves);
                 }
+                self.shadow_unused(&local.pat);
                 self.scopes.bind_pat(&local.pat, ty);
             }
             Stmt::Item(item) => {
@@ -130,7 +152,9 @@ impl Walker<'_> {
                 if semi.is_some() {
                     self.watch_dropped(e, DropKind::Statement);
                 }
+                let saved = std::mem::replace(&mut self.stmt_root, e as *const Expr);
                 self.walk_expr(e);
+                self.stmt_root = saved;
             }
             Stmt::Macro(m) => self.walk_macro(&m.mac),
         }
@@ -353,11 +377,16 @@ impl Walker<'_> {
                     let callee = Callee::Path(paths);
                     let i = self.record_call(callee, loc, expr_loc, &c.args);
                     idx = Some(i);
-                    if !self.drop_watch.is_empty() {
+                    // `drop(..)`'s own value is `()`: only its argument is watched.
+                    if !self.drop_watch.is_empty() && !is_drop {
                         self.check_dropped_call(e, i, loc);
                     }
                     if is_drop && let Some(arg) = c.args.first() {
                         self.watch_dropped(arg, DropKind::Drop);
+                        // `drop(f);` as a statement of its own.
+                        if std::ptr::eq(e, self.stmt_root) {
+                            self.discard_binding(arg, DropKind::Drop);
+                        }
                     }
                 }
                 _ => {
