@@ -7,8 +7,8 @@ use crate::syntax::facts::CallSite;
 crate::declare_lint! {
     /// ### What it does
     /// Finds code inside async context that tries to run a future to completion on the current
-    /// thread: `Runtime::block_on`, `Handle::block_on`, `LocalSet::block_on`,
-    /// `futures::executor::block_on` and any other `.block_on(..)`, and tokio's synchronous
+    /// thread with tokio: `Runtime::block_on`, `Handle::block_on`, `LocalSet::block_on` and any
+    /// other `.block_on(..)` method, and tokio's synchronous
     /// `blocking_*` methods (`Mutex::blocking_lock`, `mpsc::Receiver::blocking_recv`,
     /// `Sender::blocking_send`, `RwLock::blocking_read` / `blocking_write`,
     /// `Semaphore::blocking_acquire`, ...). Calls through the crate's own synchronous helpers are
@@ -18,13 +18,16 @@ crate::declare_lint! {
     ///
     /// ### Why is this bad?
     /// Tokio detects these calls on a runtime thread and panics: "Cannot start a runtime from
-    /// within a runtime" or "Cannot block the current thread from within a runtime". Executors
-    /// that do not detect it (such as `futures::executor::block_on`) block the worker thread
-    /// instead, and deadlock when the future they wait for needs that same thread.
+    /// within a runtime" or "Cannot block the current thread from within a runtime": a certain
+    /// failure, hence the `deny` level. Other executors' `block_on` (`futures::executor`,
+    /// `async_std::task`, smol, `pollster`) do not panic: they block the worker thread until
+    /// the future completes, and deadlock only when that future needs the blocked thread. They
+    /// are reported by `blocking_in_async`.
     ///
     /// ### Known problems
     /// A `.block_on(..)` method and tokio's `blocking_*` method names are recognised by name
-    /// alone, unless the crate defines a method of the same name itself. Calls reached only
+    /// alone, unless the crate defines a method of the same name itself, so pollster's
+    /// `FutureExt::block_on` method on an untyped receiver is reported here. Calls reached only
     /// through trait objects or function pointers are not followed. Code that is only ever
     /// called from `spawn_blocking` but lives in an `async` block is still reported.
     ///
@@ -45,7 +48,7 @@ crate::declare_lint! {
     /// Where synchronous code must wait for a future, run it with
     /// `tokio::task::spawn_blocking` and call `Handle::block_on` there.
     pub BLOCK_ON_IN_ASYNC, block_on_in_async, correctness, Deny,
-    "entering a runtime or a tokio `blocking_*` method inside async code panics or deadlocks"
+    "entering a tokio runtime or a tokio `blocking_*` method inside async code panics"
 }
 
 pub struct BlockOnInAsync;

@@ -8,7 +8,8 @@ crate::declare_lint! {
     /// ### What it does
     /// Finds calls that block the current thread (`std::thread::sleep`, `std::fs`, `std::net`,
     /// synchronous channel receives, thread joins, `std::process::Command::output`, blocking
-    /// HTTP and database clients, ...) inside async code: `async fn` bodies, `async` blocks and
+    /// HTTP and database clients, the `block_on` of executors other than tokio's
+    /// (`futures::executor::block_on`, which does not panic under tokio but blocks, ...), ...) inside async code: `async fn` bodies, `async` blocks and
     /// async closures. It also follows calls into the crate's own synchronous functions and
     /// methods: an async fn that calls `load_config()`, which reads a file with
     /// `std::fs::read_to_string`, is reported at the call, with the chain of calls in a note.
