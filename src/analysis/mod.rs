@@ -3,3 +3,4 @@
 //! [`index::CrateIndex`].
 
 pub mod index;
+pub mod send;
