@@ -148,6 +148,9 @@ pub async fn b() {
     tick().await;
     h.close();
 }
+pub fn spawn_b() {
+    let _ = tokio::spawn(b());
+}
 pub async fn c(conn: &mut Conn, other: &mut Conn) {
     tokio::select! {
         f = conn.recv_frame() => drop(f),

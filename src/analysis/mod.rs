@@ -4,3 +4,4 @@
 
 pub mod futures;
 pub mod index;
+pub mod send;

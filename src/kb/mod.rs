@@ -170,6 +170,19 @@ pub struct HeldEntry {
 struct HeldFile {
     #[serde(default)]
     held: Vec<HeldEntry>,
+    #[serde(default)]
+    not_sync: Vec<NotSyncEntry>,
+}
+
+/// Types that are `Send` but not `Sync` (held.toml `[[not_sync]]`): a shared reference to one
+/// is `!Send`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotSyncEntry {
+    pub types: Vec<String>,
+    /// A noun phrase for messages.
+    pub what: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +217,78 @@ struct FuturesFile {
     spawn: Vec<FutureEntry>,
     #[serde(default)]
     common_sync_names: Vec<FutureEntry>,
+    #[serde(default)]
+    send_required: Vec<SendEntry>,
+    #[serde(default)]
+    send_not_required: Vec<SendEntry>,
+    #[serde(default)]
+    future_wrapper: Vec<SendEntry>,
+}
+
+/// One entry of futures.toml's `Send` tables: functions, methods on typed receivers, and
+/// methods of the future itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendEntry {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    future_methods: Vec<String>,
+    source: String,
+}
+
+/// What a call does with the future it is given, for `Send` (futures.toml's `Send` tables).
+#[derive(Debug, Default)]
+pub struct SendTable {
+    fns: HashSet<String>,
+    /// (receiver type, method); with no types listed, the method on any receiver.
+    methods: HashSet<(String, String)>,
+    any_receiver: HashSet<String>,
+    future_methods: HashSet<String>,
+}
+
+impl SendTable {
+    fn add(&mut self, e: SendEntry) {
+        self.fns.extend(e.paths);
+        if e.types.is_empty() {
+            self.any_receiver.extend(e.methods);
+        } else {
+            for t in &e.types {
+                for m in &e.methods {
+                    self.methods.insert((t.clone(), m.clone()));
+                }
+            }
+        }
+        self.future_methods.extend(e.future_methods);
+    }
+
+    pub fn function(&self, path: &str) -> bool {
+        self.fns.contains(path)
+    }
+
+    /// A method on a receiver of type `ty` (None: unknown type).
+    pub fn method(&self, ty: Option<&str>, name: &str) -> bool {
+        self.any_receiver.contains(name)
+            || ty.is_some_and(|t| self.methods.contains(&(t.to_string(), name.to_string())))
+    }
+
+    /// A method called on the future itself.
+    pub fn future_method(&self, name: &str) -> bool {
+        self.future_methods.contains(name)
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.fns
+            .iter()
+            .map(|p| last_segment(p))
+            .chain(self.methods.iter().map(|(_, m)| m.as_str()))
+            .chain(self.any_receiver.iter().map(String::as_str))
+            .chain(self.future_methods.iter().map(String::as_str))
+    }
 }
 
 /// A family of operations that lose progress when their future is dropped.
@@ -325,6 +410,7 @@ pub struct Kb {
     method_names: HashSet<String>,
     held: Vec<HeldEntry>,
     held_by_type: HashMap<String, usize>,
+    not_sync: Vec<NotSyncEntry>,
     /// Method names and function paths that may produce a held type (or a smart pointer to
     /// one), so the walker only tracks calls that can matter.
     held_producer_methods: HashSet<String>,
@@ -355,6 +441,15 @@ pub struct Kb {
     in_place_fns: HashSet<String>,
     in_place_methods: HashSet<String>,
     chain_methods: HashMap<String, ()>,
+    /// Calls whose future argument must be `Send` (futures.toml `[[send_required]]`).
+    pub send_required: SendTable,
+    /// Calls that run their future where `Send` is not required (`[[send_not_required]]`).
+    pub send_not_required: SendTable,
+    /// Calls whose result holds their future argument (`[[future_wrapper]]`).
+    pub future_wrappers: SendTable,
+    /// The last segments and method names of the three tables above: the calls whose future
+    /// arguments the walker notes.
+    takes_future_names: HashSet<String>,
 }
 
 pub const BLOCKING_TOML: &str = include_str!("../../lints/blocking.toml");
@@ -446,6 +541,37 @@ impl Kb {
                 "lints/futures.toml: `lazy` is for [[future_*]] entries only: {f:?}"
             ));
         }
+        let send = futures.send_required.iter();
+        let send = send
+            .chain(&futures.send_not_required)
+            .chain(&futures.future_wrapper);
+        if let Some(f) = send.into_iter().find(|f| f.source.trim().is_empty()) {
+            return Err(format!(
+                "lints/futures.toml: an entry has no `source`: {f:?}"
+            ));
+        }
+        for (table, entries) in [
+            (&mut kb.send_required, futures.send_required),
+            (&mut kb.send_not_required, futures.send_not_required),
+            (&mut kb.future_wrappers, futures.future_wrapper),
+        ] {
+            for e in entries {
+                // Typed methods need their receiver resolved by the crate index.
+                if !e.types.is_empty() {
+                    kb.method_names.extend(e.methods.iter().cloned());
+                }
+                table.add(e);
+            }
+        }
+        let names: HashSet<String> = [
+            &kb.send_required,
+            &kb.send_not_required,
+            &kb.future_wrappers,
+        ]
+        .into_iter()
+        .flat_map(|t| t.names().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+        kb.takes_future_names = names;
         for f in futures.future_fn {
             if f.lazy == Some(true) {
                 kb.lazy_future_fns.extend(f.paths.iter().cloned());
@@ -482,6 +608,14 @@ impl Kb {
                     kb.spawn_methods.insert((t.clone(), m.clone()));
                 }
             }
+        }
+        for e in held.not_sync {
+            if e.source.trim().is_empty() {
+                return Err(format!(
+                    "lints/held.toml: [[not_sync]] without a `source`: {e:?}"
+                ));
+            }
+            kb.not_sync.push(e);
         }
         for h in held.held {
             for t in &h.types {
@@ -668,6 +802,13 @@ impl Kb {
     pub fn held(&self, ty: &str) -> Option<&HeldEntry> {
         self.held_by_type.get(ty).map(|&i| &self.held[i])
     }
+    /// The `[[not_sync]]` entry of a canonical type: `Send` but not `Sync`.
+    pub fn not_sync(&self, ty: &str) -> Option<&NotSyncEntry> {
+        self.not_sync
+            .iter()
+            .find(|e| e.types.iter().any(|t| t == ty))
+    }
+
     /// Whether a method of this name may return a held type (the walker's pre-filter).
     pub fn may_produce_held_method(&self, name: &str) -> bool {
         self.held_producer_methods.contains(name)
@@ -747,9 +888,18 @@ impl Kb {
             .contains(&(ty.to_string(), name.to_string()))
     }
 
+    /// Whether a call of this name (a path's last segment or a method) may take a future whose
+    /// `Send` requirement matters (see futures.toml's `Send` tables).
+    pub fn takes_future_name(&self, name: &str) -> bool {
+        self.takes_future_names.contains(name)
+    }
+
     /// Whether any table mentions this function path.
     pub fn knows_function(&self, path: &str) -> bool {
-        self.future_fns.contains(path)
+        self.send_required.function(path)
+            || self.send_not_required.function(path)
+            || self.future_wrappers.function(path)
+            || self.future_fns.contains(path)
             || self.not_cancel_safe_fns.contains_key(path)
             || self.spawn_fns.contains(path)
             || self.blocking.function(path).is_some()
@@ -792,6 +942,27 @@ impl Kb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn send_tables() {
+        let kb = Kb::builtin();
+        assert!(kb.send_required.function("tokio::spawn"));
+        assert!(
+            kb.send_required
+                .method(Some("tokio::task::JoinSet"), "spawn")
+        );
+        // A `spawn` on an unknown receiver (a `LocalExecutor`?) requires nothing known.
+        assert!(!kb.send_required.method(None, "spawn"));
+        assert!(kb.send_required.future_method("boxed"));
+        assert!(!kb.send_required.function("tokio::task::spawn_local"));
+        assert!(kb.send_not_required.function("tokio::task::spawn_local"));
+        assert!(kb.send_not_required.method(None, "run_until"));
+        assert!(kb.send_not_required.future_method("boxed_local"));
+        assert!(kb.future_wrappers.function("std::boxed::Box::pin"));
+        assert!(kb.takes_future_name("spawn") && kb.takes_future_name("pin"));
+        assert!(kb.not_sync("std::cell::RefCell").is_some());
+        assert!(kb.not_sync("std::sync::Mutex").is_none());
+    }
 
     #[test]
     fn embedded_knowledge_base_loads_and_cites_every_entry() {

@@ -6,13 +6,18 @@ use super::lint::CrateCx;
 use crate::analysis::index::CrateIndex;
 use crate::kb::HeldEntry;
 use crate::syntax::facts::{HeldValue, Ty};
+use crate::syntax::source::{LineIndex, Loc};
 
 /// At most this many `.await`s get a label of their own; the rest are counted in a note.
 const MAX_AWAIT_LABELS: usize = 4;
 
 /// The held-type entry of one resolved type: a path, a smart pointer or its pointee, or any
 /// element of a tuple.
-fn entry_of<'k>(index: &'k CrateIndex<'_>, ty: &Ty, lint: &str) -> Option<&'k HeldEntry> {
+pub(super) fn entry_of<'k>(
+    index: &'k CrateIndex<'_>,
+    ty: &Ty,
+    lint: &str,
+) -> Option<&'k HeldEntry> {
     let kb = index.kb;
     let hit = |p: &str| kb.held(p).filter(|e| e.lint == lint);
     match ty {
@@ -27,7 +32,8 @@ fn entry_of<'k>(index: &'k CrateIndex<'_>, ty: &Ty, lint: &str) -> Option<&'k He
     }
 }
 
-/// Reports every value of the crate that holds a `lint` family type across an `.await`.
+/// Reports every value of the crate that holds a `lint` family type across an `.await`
+/// (parameters are left to `non_send_across_await`, the only lint that reads them).
 pub fn check(
     cx: &CrateCx<'_>,
     lint: &'static str,
@@ -37,47 +43,13 @@ pub fn check(
 ) {
     let index = cx.index;
     for (v, tys) in index.facts.held.iter().zip(index.held_tys()) {
-        if !applies(v) {
+        if v.param.is_some() || !applies(v) {
             continue;
         }
         let Some(entry) = tys.iter().find_map(|t| entry_of(index, t, lint)) else {
             continue;
         };
-        let subject = match &v.name {
-            Some(n) if !n.starts_with('_') || n.len() > 1 => format!("`{n}`, {}", entry.what),
-            _ => entry.what.clone(),
-        };
-        let count = v.awaits.len();
-        let mut d = Diagnostic::new(
-            lint,
-            v.file,
-            v.loc,
-            format!(
-                "{} is held across {}",
-                subject,
-                if count == 1 {
-                    "an `.await`"
-                } else {
-                    "`.await`s"
-                }
-            ),
-        )
-        .label("created here, and still alive at the `.await` below")
-        .help(entry.help.clone())
-        .item(
-            v.caller
-                .map(|f| index.facts.fns[f].name.clone())
-                .unwrap_or_default(),
-        );
-        for a in v.awaits.iter().take(MAX_AWAIT_LABELS) {
-            d = d.secondary(v.file, *a, "the task may suspend here while it is held");
-        }
-        if count > MAX_AWAIT_LABELS {
-            d = d.note(format!(
-                "held across {} more `.await`s",
-                count - MAX_AWAIT_LABELS
-            ));
-        }
+        let mut d = diagnostic(cx, lint, v, &entry.what).help(entry.help.clone());
         if let Some(n) = extra_note {
             d = d.note(n);
         }
@@ -86,4 +58,81 @@ pub fn check(
         }
         out.push(d);
     }
+}
+
+/// The finding for value `v`, described as `what` ("an `Rc`"): named by its binding or, for a
+/// temporary, by its expression; labelled where it is created and at the `.await`s.
+pub(super) fn diagnostic(
+    cx: &CrateCx<'_>,
+    lint: &'static str,
+    v: &HeldValue,
+    what: &str,
+) -> Diagnostic {
+    let index = cx.index;
+    let subject = match (&v.name, v.expr) {
+        (Some(n), _) if v.param.is_some() => format!("parameter `{n}` ({what})"),
+        (Some(n), _) if !n.starts_with('_') || n.len() > 1 => format!("`{n}`, {what}"),
+        (_, Some(expr)) => match snippet(cx, v.file, expr) {
+            Some(text) => format!("the temporary `{text}`, {what}"),
+            None => format!("a temporary, {what}"),
+        },
+        _ => what.to_string(),
+    };
+    let count = v.awaits.len();
+    let created = if v.param.is_some() {
+        "a parameter lives in the future from its start, and is still alive at the `.await` below"
+    } else {
+        "created here, and still alive at the `.await` below"
+    };
+    let mut d = Diagnostic::new(
+        lint,
+        v.file,
+        v.loc,
+        format!(
+            "{} is held across {}",
+            subject,
+            if count == 1 {
+                "an `.await`"
+            } else {
+                "`.await`s"
+            }
+        ),
+    )
+    .label(created)
+    .item(
+        v.caller
+            .map(|f| index.facts.fns[f].name.clone())
+            .unwrap_or_default(),
+    );
+    for a in v.awaits.iter().take(MAX_AWAIT_LABELS) {
+        d = d.secondary(v.file, *a, "the task may suspend here while it is held");
+    }
+    if count > MAX_AWAIT_LABELS {
+        d = d.note(format!(
+            "held across {} more `.await`s",
+            count - MAX_AWAIT_LABELS
+        ));
+    }
+    d
+}
+
+/// The source text at `loc`, for naming a temporary: short expressions whole, longer ones as
+/// `callee(..)`.
+fn snippet(cx: &CrateCx<'_>, file: usize, loc: Loc) -> Option<String> {
+    let text = &cx.files.get(file)?.text;
+    let lines = LineIndex::new(text);
+    let (lo, hi) = (
+        lines.offset(loc.line, loc.col),
+        lines.offset(loc.end_line, loc.end_col),
+    );
+    let s = text.get(lo..hi)?.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() <= 40 && !s.contains('\n') {
+        return Some(s.to_string());
+    }
+    let head = s.find('(').map_or(s, |i| &s[..i]);
+    let head: String = head.split_whitespace().collect();
+    (!head.is_empty() && head.len() <= 60).then(|| format!("{head}(..)"))
 }

@@ -110,6 +110,8 @@ pub struct FnDef {
     pub nonblocking_from: Option<Loc>,
     /// The body calls one of the fn's parameters (`f(..)`): closures passed to it run in place.
     pub calls_param: bool,
+    /// The fn's future is declared `Send`: where, and how (see [`SendDecl`]).
+    pub send_decl: Option<SendDecl>,
 }
 
 /// Whether the future a fn returns does nothing until polled. An `async fn` is lazy; a sync fn
@@ -127,6 +129,14 @@ pub enum Laziness {
     /// A call or macro runs before the future is made (`clone()` aside), or the body is of
     /// another shape: the future is not known to be lazy.
     Unknown,
+}
+
+/// A declaration that a fn's future must be `Send`.
+#[derive(Clone, Debug)]
+pub struct SendDecl {
+    pub loc: Loc,
+    /// What declares it, for messages: "its declared return type is `BoxFuture`".
+    pub what: String,
 }
 
 /// How a value was thrown away.
@@ -177,12 +187,66 @@ pub struct HeldValue {
     /// The `.await`s it is alive across (at least one).
     pub awaits: Vec<Loc>,
     pub caller: Option<FnId>,
-    /// The binding's name, when it is bound (`None` for a temporary).
+    /// The binding's name, when it is bound (`None` for a temporary; kept after shadowing).
     pub name: Option<String>,
-    /// The async body's future is driven where `Send` is not required: the body of a
-    /// `#[tokio::main]` / `#[tokio::test]` / `#[wasm_bindgen_test]` fn, or an `async` block
-    /// handed straight to `spawn_local`, `block_on` or `run_until`.
-    pub local: bool,
+    /// For a temporary: where its whole expression is (for messages).
+    pub expr: Option<Loc>,
+    /// The async body holding it (an index into [`CrateFacts::futures`]).
+    pub future: usize,
+    /// How the value is a parameter of the async fn, if it is one.
+    pub param: Option<ParamKind>,
+}
+
+/// How an async fn's parameter is held by its future: a parameter lives in the future from
+/// the start, so it is alive across every `.await` it is not moved out before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// By value (`rc: Rc<T>`, `self`) or by unique reference (`&mut self`): the future is `Send`
+    /// only if the value's type is `Send`.
+    Owned,
+    /// By shared reference (`&self`, `x: &T`): the future is `Send` only if `T` is `Sync`.
+    Shared,
+}
+
+/// Where an async body's future goes, as far as its file shows. The crate index decides from it
+/// whether the future must be `Send` ([`crate::analysis::index::CrateIndex::send_required`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FutureUse {
+    /// The body of async fn `.0`: its callers (and `#[async_trait]`) decide.
+    FnBody(FnId),
+    /// Driven where `Send` is not required: the body of a `#[tokio::main]`, `#[tokio::test]`
+    /// (or other runtime entry) or `#[wasm_bindgen_test]` fn.
+    Local,
+    /// Handed to call `.0` as an argument, or as the receiver of a method on it
+    /// (`async {..}.boxed()`).
+    Arg(usize),
+    /// Polled by the enclosing async body: `.await`ed there, or bound in it.
+    Inner,
+    /// The value of the enclosing fn item (its tail expression or a `return`).
+    Returned(FnId),
+    /// Anything else (stored, passed on, returned from a closure): nothing is known.
+    Unknown,
+}
+
+/// One async body: an `async fn`'s, an `async` block's or an async closure's.
+#[derive(Clone, Debug)]
+pub struct FutureFact {
+    pub file: FileId,
+    pub loc: Loc,
+    /// The async body it is nested in, with no sync closure or fn item in between (an index
+    /// into [`CrateFacts::futures`]).
+    pub parent: Option<usize>,
+    pub used: FutureUse,
+}
+
+/// Where the value of a call goes, when it may be a future that must be `Send`: awaited in an
+/// async body (`Inner`), handed to another call (`Arg`), or returned (`Returned`).
+#[derive(Clone, Debug)]
+pub struct CallUse {
+    pub call: usize,
+    /// The async body the call is in (an index into [`CrateFacts::futures`]).
+    pub future: Option<usize>,
+    pub used: FutureUse,
 }
 
 /// One branch of a `select!`.
@@ -221,6 +285,10 @@ pub struct CrateFacts {
     /// Values thrown away unused.
     pub dropped: Vec<DroppedValue>,
     pub selects: Vec<SelectFact>,
+    /// Every async body, and where its future goes.
+    pub futures: Vec<FutureFact>,
+    /// Where the values of calls that may be futures go.
+    pub call_uses: Vec<CallUse>,
 }
 
 impl CrateFacts {
@@ -229,16 +297,17 @@ impl CrateFacts {
     pub fn merge_all(mut parts: Vec<CrateFacts>) -> CrateFacts {
         use rayon::prelude::*;
         let mut offsets = Vec::with_capacity(parts.len());
-        let (mut fns, mut calls) = (0, 0);
+        let (mut fns, mut calls, mut futures) = (0, 0, 0);
         for p in &parts {
-            offsets.push((fns, calls));
+            offsets.push((fns, calls, futures));
             fns += p.fns.len();
             calls += p.calls.len();
+            futures += p.futures.len();
         }
         parts
             .par_iter_mut()
             .zip(offsets)
-            .for_each(|(p, (f, c))| p.renumber(f, c));
+            .for_each(|(p, (f, c, u))| p.renumber(f, c, u));
         fn concat<T>(
             parts: &mut [CrateFacts],
             field: fn(&mut CrateFacts) -> &mut Vec<T>,
@@ -258,6 +327,8 @@ impl CrateFacts {
             held: concat(&mut parts, |p| &mut p.held),
             dropped: concat(&mut parts, |p| &mut p.dropped),
             selects: concat(&mut parts, |p| &mut p.selects),
+            futures: concat(&mut parts, |p| &mut p.futures),
+            call_uses: concat(&mut parts, |p| &mut p.call_uses),
         };
         all.fields
             .reserve(parts.iter().map(|p| p.fields.len()).sum());
@@ -274,8 +345,9 @@ impl CrateFacts {
         all
     }
 
-    /// Shifts the function and call ids of one file's facts by the counts of the files before it.
-    fn renumber(&mut self, fn_offset: usize, call_offset: usize) {
+    /// Shifts the function, call and future ids of one file's facts by the counts of the files
+    /// before it.
+    fn renumber(&mut self, fn_offset: usize, call_offset: usize, future_offset: usize) {
         for c in &mut self.calls {
             c.caller = c.caller.map(|id| id + fn_offset);
             c.closure_of = c.closure_of.map(|i| i + call_offset);
@@ -300,6 +372,21 @@ impl CrateFacts {
         }
         for h in &mut self.held {
             h.caller = h.caller.map(|id| id + fn_offset);
+            h.future += future_offset;
+        }
+        let shift_use = |u: &mut FutureUse| match u {
+            FutureUse::FnBody(f) | FutureUse::Returned(f) => *f += fn_offset,
+            FutureUse::Arg(i) => *i += call_offset,
+            FutureUse::Local | FutureUse::Inner | FutureUse::Unknown => {}
+        };
+        for f in &mut self.futures {
+            f.parent = f.parent.map(|i| i + future_offset);
+            shift_use(&mut f.used);
+        }
+        for c in &mut self.call_uses {
+            c.call += call_offset;
+            c.future = c.future.map(|i| i + future_offset);
+            shift_use(&mut c.used);
         }
     }
 }

@@ -14,7 +14,7 @@
 //! drops `if let` temporaries before the `else` block); shadowing does not end a value's life;
 //! `let _ = x` drops at once while `let _x = x` holds.
 
-use super::facts::{FnId, HeldValue, Ty};
+use super::facts::{FnId, HeldValue, ParamKind, Ty};
 use super::source::{FileId, Loc};
 
 #[derive(Debug)]
@@ -23,6 +23,11 @@ struct LiveVal {
     /// The binding name while it still refers to this value (`None` for temporaries and
     /// after shadowing).
     name: Option<String>,
+    /// The name the value was bound to, for messages (kept after shadowing).
+    shown: Option<String>,
+    /// For a temporary: where its whole expression is.
+    expr: Option<Loc>,
+    param: Option<ParamKind>,
     tys: Vec<Ty>,
     loc: Loc,
     awaits: Vec<Loc>,
@@ -36,8 +41,8 @@ struct LiveVal {
 #[derive(Debug, Default)]
 struct Frame {
     live: Vec<LiveVal>,
-    /// The body's future runs where `Send` is not required (see [`HeldValue::local`]).
-    local: bool,
+    /// The body's future (see [`HeldValue::future`]).
+    future: usize,
 }
 
 /// The analysis state of one file's walk.
@@ -83,11 +88,11 @@ impl Liveness {
         self.frames = saved.0;
     }
 
-    /// Starts an async body; `local`: its future is driven where `Send` is not required.
-    pub fn enter_frame(&mut self, local: bool) {
+    /// Starts an async body, whose future is `future` (see [`HeldValue::future`]).
+    pub fn enter_frame(&mut self, future: usize) {
         self.frames.push(Frame {
             live: Vec::new(),
-            local,
+            future,
         });
     }
 
@@ -95,7 +100,7 @@ impl Liveness {
     pub fn exit_frame(&mut self, file: FileId, caller: Option<FnId>) {
         if let Some(frame) = self.frames.pop() {
             for v in frame.live {
-                Self::finish(&mut self.out, v, file, caller, frame.local);
+                Self::finish(&mut self.out, v, file, caller, frame.future);
             }
         }
     }
@@ -105,7 +110,7 @@ impl Liveness {
         v: LiveVal,
         file: FileId,
         caller: Option<FnId>,
-        local: bool,
+        future: usize,
     ) {
         if !v.awaits.is_empty() && !v.tys.is_empty() {
             out.push(HeldValue {
@@ -114,8 +119,10 @@ impl Liveness {
                 loc: v.loc,
                 awaits: v.awaits,
                 caller,
-                name: v.name,
-                local,
+                name: v.name.or(v.shown),
+                expr: v.expr,
+                future,
+                param: v.param,
             });
         }
     }
@@ -149,7 +156,7 @@ impl Liveness {
         while i < frame.live.len() {
             if gone(&frame.live[i]) {
                 let v = frame.live.remove(i);
-                Self::finish(&mut self.out, v, file, caller, frame.local);
+                Self::finish(&mut self.out, v, file, caller, frame.future);
             } else {
                 i += 1;
             }
@@ -166,8 +173,9 @@ impl Liveness {
         self.remove_where(file, caller, |v| v.stmt == Some(stmt));
     }
 
-    /// A temporary produced by a call, alive until the end of statement `stmt`.
-    pub fn temp(&mut self, ty: Ty, loc: Loc, stmt: usize) {
+    /// A temporary produced by a call (`expr`: the whole expression), alive until the end of
+    /// statement `stmt`.
+    pub fn temp(&mut self, ty: Ty, loc: Loc, stmt: usize, expr: Loc) {
         let id = self.next_id;
         let depth = self.depth;
         if let Some(frame) = self.frames.last_mut() {
@@ -175,6 +183,9 @@ impl Liveness {
             frame.live.push(LiveVal {
                 id,
                 name: None,
+                shown: None,
+                expr: Some(expr),
+                param: None,
                 tys: vec![ty],
                 loc,
                 awaits: Vec::new(),
@@ -188,6 +199,20 @@ impl Liveness {
     /// A new binding `name` holding `parts` (one tracked value each: type evidence and where
     /// it was created). Earlier values of that name stay alive, unreachable by the name.
     pub fn bind(&mut self, name: String, parts: Vec<Part>) {
+        self.bind_as(name, parts, None);
+    }
+
+    /// A parameter of the async fn, held by its future from the start.
+    pub fn bind_param(&mut self, name: String, ty: Ty, loc: Loc, kind: ParamKind) {
+        let part = Part {
+            tys: vec![ty],
+            loc,
+            awaits: Vec::new(),
+        };
+        self.bind_as(name, vec![part], Some(kind));
+    }
+
+    fn bind_as(&mut self, name: String, parts: Vec<Part>, param: Option<ParamKind>) {
         self.shadow(&name);
         let depth = self.depth;
         let Some(frame) = self.frames.last_mut() else {
@@ -197,6 +222,9 @@ impl Liveness {
             frame.live.push(LiveVal {
                 id: self.next_id,
                 name: Some(name.clone()),
+                shown: Some(name.clone()),
+                expr: None,
+                param,
                 tys,
                 loc,
                 awaits,
@@ -244,17 +272,16 @@ impl Liveness {
             .collect()
     }
 
-    /// The values a name refers to are moved away (dropped, passed by value, returned).
+    /// The values a name refers to are moved away (dropped, passed by value, returned). A
+    /// parameter that is a shared reference is copied, not moved: it stays.
     pub fn kill(&mut self, name: &str) -> bool {
         let Some(frame) = self.frames.last_mut() else {
             return false;
         };
         let mut any = false;
-        for v in frame
-            .live
-            .iter_mut()
-            .filter(|v| !v.dead && v.name.as_deref() == Some(name))
-        {
+        for v in frame.live.iter_mut().filter(|v| {
+            !v.dead && v.name.as_deref() == Some(name) && v.param != Some(ParamKind::Shared)
+        }) {
             v.dead = true;
             any = true;
         }

@@ -5,8 +5,9 @@
 use super::Walker;
 use super::scope::Scope;
 use super::shapes::{IdentCollector, tail_closure};
-use crate::syntax::facts::{Callee, Ctx, Ty};
+use crate::syntax::facts::{CallUse, Callee, Ctx, FutureFact, FutureUse, Ty};
 use crate::syntax::liveness::Part;
+use crate::syntax::source::Loc;
 use syn::visit::Visit;
 use syn::{Expr, Type};
 
@@ -96,12 +97,82 @@ pub(super) enum Runs {
     Elsewhere,
 }
 
+/// Where a declared return type requires the returned future to be `Send`, and how, for
+/// messages: `impl Future<..> + Send`, `Pin<Box<dyn Future<..> + Send>>`, `BoxFuture<..>`
+/// (futures-core 0.3.34 `src/future.rs:18`: `Pin<Box<dyn Future<Output = T> + Send + 'a>>`).
+pub(super) fn send_bound(ret: &syn::ReturnType) -> Option<(proc_macro2::Span, &'static str)> {
+    type Bounds = syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>;
+    fn sends(b: &Bounds) -> Option<proc_macro2::Span> {
+        let is = |name: &str| {
+            b.iter().find_map(|b| match b {
+                syn::TypeParamBound::Trait(t)
+                    if t.path.segments.last().is_some_and(|s| s.ident == name) =>
+                {
+                    t.path.segments.last().map(|s| s.ident.span())
+                }
+                _ => None,
+            })
+        };
+        is("Future").and(is("Send"))
+    }
+    fn of(ty: &Type) -> Option<(proc_macro2::Span, &'static str)> {
+        match ty {
+            Type::ImplTrait(t) => sends(&t.bounds).map(|s| (s, "`impl Future + Send`")),
+            Type::TraitObject(t) => sends(&t.bounds).map(|s| (s, "`dyn Future + Send`")),
+            Type::Paren(p) => of(&p.elem),
+            Type::Group(g) => of(&g.elem),
+            Type::Path(p) => p.path.segments.last().and_then(|s| {
+                if s.ident == "BoxFuture" {
+                    return Some((
+                        s.ident.span(),
+                        "`BoxFuture` (`Pin<Box<dyn Future + Send>>`)",
+                    ));
+                }
+                match &s.arguments {
+                    syn::PathArguments::AngleBracketed(a)
+                        if s.ident == "Pin" || s.ident == "Box" =>
+                    {
+                        a.args.iter().find_map(|g| match g {
+                            syn::GenericArgument::Type(t) => of(t),
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                }
+            }),
+            _ => None,
+        }
+    }
+    match ret {
+        syn::ReturnType::Default => None,
+        syn::ReturnType::Type(_, t) => of(t),
+    }
+}
+
+/// `#[async_trait]` (any path ending so) without `?Send`: the methods' futures are boxed as
+/// `Pin<Box<dyn Future + Send>>` (async-trait 0.1.92 `src/lib.rs:147`; `?Send` opts out,
+/// `src/lib.rs:162-166`). Returns the attribute's span.
+pub(super) fn async_trait_send(attrs: &[syn::Attribute]) -> Option<proc_macro2::Span> {
+    attrs.iter().find_map(|a| {
+        let last = a.path().segments.last()?;
+        if last.ident != "async_trait" {
+            return None;
+        }
+        let opts_out = match &a.meta {
+            syn::Meta::List(l) => l.tokens.to_string().replace(' ', "").contains("?Send"),
+            _ => false,
+        };
+        (!opts_out).then(|| last.ident.span())
+    })
+}
+
 impl Walker<'_> {
     /// Walks a call argument; a closure argument (also the tail closure of a block argument,
     /// `spawn_blocking({ let x = ..; move || .. })`) records which call it is passed to and
     /// runs where that call runs it: on an island, in place (a combinator the knowledge base
     /// lists), or elsewhere.
     pub(super) fn walk_arg(&mut self, call: Option<usize>, arg: &Expr, island: bool) {
+        let marked = self.closure_places.len();
         if let Some(c) = tail_closure(arg) {
             let place = if island {
                 Runs::Island
@@ -110,34 +181,11 @@ impl Walker<'_> {
             } else {
                 Runs::Elsewhere
             };
-            let marked = self.closure_places.len();
             self.closure_places
                 .push((c, place, call.or(self.closure_of), call));
-            self.walk_expr(arg);
-            self.closure_places.truncate(marked);
-            return;
         }
-        match arg {
-            Expr::Async(_) => {
-                self.local_async_next = call.is_some_and(|i| self.drives_locally(i));
-                self.walk_expr(arg);
-                self.local_async_next = false;
-            }
-            _ => self.walk_expr(arg),
-        }
-    }
-
-    /// Call `i` runs the future it is given where `Send` is not required: `spawn_local`
-    /// (tokio, `LocalSet`, wasm-bindgen-futures), `block_on` (any runtime or executor),
-    /// `LocalSet::run_until`.
-    pub(super) fn drives_locally(&self, i: usize) -> bool {
-        const LOCAL_DRIVERS: &[&str] = &["spawn_local", "block_on", "run_until"];
-        match &self.out.facts.calls[i].callee {
-            Callee::Method { name, .. } => LOCAL_DRIVERS.contains(&name.as_str()),
-            Callee::Path(paths) => paths
-                .iter()
-                .any(|p| LOCAL_DRIVERS.contains(&crate::kb::last_segment(p))),
-        }
+        self.walk_expr(arg);
+        self.closure_places.truncate(marked);
     }
 
     /// Call `i` runs the closures it is given in place (`Option::map`, `Iterator::for_each`,
@@ -178,7 +226,14 @@ impl Walker<'_> {
         }
         if c.asyncness.is_some() {
             let captured = self.capture_into_async(|v| v.visit_expr(&c.body), c.capture.is_some());
-            self.walk_future_body(captured, false, |w| w.walk_expr(&c.body));
+            let loc = c
+                .asyncness
+                .as_ref()
+                .map(|a| self.loc(a.span))
+                .unwrap_or_default();
+            // What calls the closure, and where its futures go, is not followed.
+            let used = FutureUse::Unknown;
+            self.walk_future_body(captured, loc, used, |w| w.walk_expr(&c.body));
         } else {
             let (place, closure_of, call) = self.take_place(c);
             let ctx = match place {
@@ -202,9 +257,12 @@ impl Walker<'_> {
             }
             // A sync closure cannot await: what it binds is not part of the async body.
             let frames = self.live.suspend();
+            // Nor are the futures it makes polled by the enclosing body.
+            let future = self.cur_future.take();
             self.sync_closures += 1;
             self.walk_expr(&c.body);
             self.sync_closures -= 1;
+            self.cur_future = future;
             self.live.resume(frames);
             self.ctx = saved_ctx;
             self.closure_of = saved_closure;
@@ -247,26 +305,90 @@ impl Walker<'_> {
         }
     }
 
-    /// An `async` block: a future of its own, with the live values it captures; driven
-    /// locally (no `Send` needed) when handed straight to `spawn_local` / `block_on`.
-    pub(super) fn walk_async_block(&mut self, a: &syn::ExprAsync) {
-        let local = std::mem::take(&mut self.local_async_next);
+    /// An `async` block (the expression `e`): a future of its own, with the live values it
+    /// captures. Where it goes: handed to a call or returned (noted by [`Walker::watch_future`]
+    /// before the walk reaches it), else polled by the enclosing async body if there is one.
+    pub(super) fn walk_async_block(&mut self, e: &Expr, a: &syn::ExprAsync) {
+        let used = self
+            .take_future_use(e)
+            .unwrap_or(if self.cur_future.is_some() {
+                FutureUse::Inner
+            } else {
+                FutureUse::Unknown
+            });
         let captured = self.capture_into_async(|v| v.visit_block(&a.block), a.capture.is_some());
-        self.walk_future_body(captured, local, |w| w.walk_block(&a.block));
+        let loc = self.loc(a.async_token.span);
+        self.walk_future_body(captured, loc, used, |w| w.walk_block(&a.block));
+    }
+
+    /// Notes where the value of `e` goes if it is a future (an `async` block or a call): the
+    /// walk records it when it reaches `e`.
+    pub(super) fn watch_future(&mut self, e: &Expr, used: FutureUse) {
+        match e {
+            Expr::Paren(p) => self.watch_future(&p.expr, used),
+            Expr::Group(g) => self.watch_future(&g.expr, used),
+            Expr::Async(_) | Expr::Call(_) | Expr::MethodCall(_) => {
+                self.future_watch.push((e as *const Expr, used))
+            }
+            _ => {}
+        }
+    }
+
+    /// Where the value of `e` goes, if [`Walker::watch_future`] noted it.
+    pub(super) fn take_future_use(&mut self, e: &Expr) -> Option<FutureUse> {
+        let pos = self
+            .future_watch
+            .iter()
+            .position(|(p, _)| std::ptr::eq(*p, e))?;
+        Some(self.future_watch.swap_remove(pos).1)
+    }
+
+    /// A call just recorded as `idx` (the expression `e`): notes where its value goes when that
+    /// matters for `Send` (awaited in an async body, handed to another call, returned).
+    pub(super) fn note_call_use(&mut self, e: &Expr, idx: usize) {
+        let used = match self.take_future_use(e) {
+            Some(u) => u,
+            None if self.out.facts.calls[idx].awaited && self.cur_future.is_some() => {
+                FutureUse::Inner
+            }
+            None => return,
+        };
+        self.out.facts.call_uses.push(CallUse {
+            call: idx,
+            future: self.cur_future,
+            used,
+        });
+    }
+
+    /// The arguments (and receiver) of call `idx` that are futures handed to it: noted when
+    /// the call may take a future that must be `Send` (its name is one the knowledge base lists
+    /// as taking a future) or when it is awaited (what it returns is polled here).
+    pub(super) fn watch_args<'e>(
+        &mut self,
+        idx: usize,
+        name: &str,
+        args: impl IntoIterator<Item = &'e Expr>,
+    ) {
+        if self.out.facts.calls[idx].awaited || self.kb.takes_future_name(name) {
+            for a in args {
+                self.watch_future(a, FutureUse::Arg(idx));
+            }
+        }
     }
 
     /// The body of an `async` block or closure: async context, a liveness frame of its own
-    /// holding the `captured` values (`local`: driven where `Send` is not required), and no
-    /// enclosing closure call or sync closure.
+    /// holding the `captured` values, and no enclosing closure call or sync closure. Its future
+    /// is recorded with where it goes (`used`).
     fn walk_future_body(
         &mut self,
         captured: Vec<(String, Vec<Part>)>,
-        local: bool,
+        loc: Loc,
+        used: FutureUse,
         walk: impl FnOnce(&mut Self),
     ) {
         let saved = self.closure_of.take();
         let saved_deferred = self.deferred_to.take();
-        self.live.enter_frame(local);
+        let future = self.enter_future(loc, used);
         self.live.enter_block();
         for (name, parts) in captured {
             self.live.bind(name, parts);
@@ -276,8 +398,23 @@ impl Walker<'_> {
         self.sync_closures = saved_sc;
         self.live.exit_block(self.file, self.cur_fn);
         self.live.exit_frame(self.file, self.cur_fn);
+        self.cur_future = future;
         self.closure_of = saved;
         self.deferred_to = saved_deferred;
+    }
+
+    /// Starts an async body: records its future (nested in the current one) and opens its
+    /// liveness frame. Returns the enclosing future, to restore when the body ends.
+    pub(super) fn enter_future(&mut self, loc: Loc, used: FutureUse) -> Option<usize> {
+        let id = self.out.facts.futures.len();
+        self.out.facts.futures.push(FutureFact {
+            file: self.file,
+            loc,
+            parent: self.cur_future,
+            used,
+        });
+        self.live.enter_frame(id);
+        self.cur_future.replace(id)
     }
 }
 

@@ -251,7 +251,10 @@ impl Walker<'_> {
             let ty = self.scopes.ty_of_expr(e);
             if ty != Ty::Unknown {
                 let loc = self.expr_loc(e);
-                self.live.temp(ty, loc, self.cur_stmt);
+                // Rare (a call that may produce a held value, in an async body): worth the
+                // span join.
+                let whole = self.loc(syn::spanned::Spanned::span(e));
+                self.live.temp(ty, loc, self.cur_stmt, whole);
             }
         }
     }

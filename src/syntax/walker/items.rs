@@ -2,12 +2,12 @@
 //! fn becomes an [`FnDef`] fact and its body is walked in the right async context; module
 //! re-exports and struct fields are recorded for the crate index.
 
-use super::context::{Entry, returns_future};
+use super::context::{Entry, async_trait_send, returns_future, send_bound};
 use super::macros::expand_item_macros;
 use super::scope::Scope;
 use super::shapes::{FutureTail, future_tail, pat_idents, type_short_name};
 use super::{ModDecl, Walker};
-use crate::syntax::facts::{Ctx, FnDef, Laziness, Ty};
+use crate::syntax::facts::{Ctx, FnDef, FutureUse, Laziness, ParamKind, SendDecl, Ty};
 use proc_macro2::Span;
 use syn::{Expr, ImplItem, Item, TraitItem};
 
@@ -115,6 +115,8 @@ impl Walker<'_> {
                 };
                 let short = type_short_name(&imp.self_ty);
                 let saved = std::mem::replace(&mut self.scopes.impl_ty, self_ty.clone());
+                let boxes = async_trait_send(&imp.attrs).map(|s| self.loc(s));
+                let saved_boxes = std::mem::replace(&mut self.async_trait_send, boxes);
                 for ii in &imp.items {
                     match ii {
                         ImplItem::Fn(f) => {
@@ -138,6 +140,7 @@ impl Walker<'_> {
                         _ => {}
                     }
                 }
+                self.async_trait_send = saved_boxes;
                 self.scopes.impl_ty = saved;
                 self.must_use_allowed -= usize::from(impl_must_use);
             }
@@ -147,6 +150,8 @@ impl Walker<'_> {
                 self.must_use_allowed += usize::from(must_use);
                 let trait_path = format!("{}::{}", self.item_prefix(), t.ident);
                 let saved = self.scopes.impl_ty.replace(trait_path.clone());
+                let boxes = async_trait_send(&t.attrs).map(|s| self.loc(s));
+                let saved_boxes = std::mem::replace(&mut self.async_trait_send, boxes);
                 for ti in &t.items {
                     if let TraitItem::Fn(f) = ti
                         && let Some(body) = &f.default
@@ -157,6 +162,7 @@ impl Walker<'_> {
                         self.walk_fn(path, name, &f.sig, Some(body), trait_ty, Entry::Plain);
                     }
                 }
+                self.async_trait_send = saved_boxes;
                 self.scopes.impl_ty = saved;
                 self.must_use_allowed -= usize::from(must_use);
             }
@@ -254,6 +260,16 @@ impl Walker<'_> {
         // body on a runtime: calling it returns no future.
         let returns_future =
             entry != Entry::Runtime && (sig.asyncness.is_some() || returns_future(&sig.output));
+        let send_decl = match (&sig.asyncness, self.async_trait_send) {
+            (Some(_), Some(loc)) => Some(SendDecl {
+                loc,
+                what: "`#[async_trait]` (without `?Send`) boxes it as `dyn Future + Send`".into(),
+            }),
+            _ => send_bound(&sig.output).map(|(span, what)| SendDecl {
+                loc: self.loc(span),
+                what: format!("its declared return type is {what}"),
+            }),
+        };
         self.out.facts.fns.push(FnDef {
             path,
             name,
@@ -269,8 +285,11 @@ impl Walker<'_> {
             },
             nonblocking_from: None,
             calls_param: false,
+            send_decl,
         });
         let Some(body) = body else { return };
+        // Items nested in the body get no `#[async_trait]` of their own.
+        let saved_boxes = self.async_trait_send.take();
         let saved_ctx = std::mem::replace(
             &mut self.ctx,
             if sig.asyncness.is_some() {
@@ -313,8 +332,21 @@ impl Walker<'_> {
         }
         // A nested fn's body is not part of the enclosing async body.
         let saved_frames = self.live.suspend();
+        let saved_future = self.cur_future.take();
         if sig.asyncness.is_some() {
-            self.live.enter_frame(entry != Entry::Plain);
+            let used = if entry == Entry::Plain {
+                FutureUse::FnBody(id)
+            } else {
+                FutureUse::Local
+            };
+            let loc = self.loc(sig.ident.span());
+            self.enter_future(loc, used);
+            self.bind_params(sig, self_ty.as_deref());
+        } else if self.out.facts.fns[id].returns_future
+            && let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last()
+        {
+            // The future a sync fn returns: its tail expression.
+            self.watch_future(tail, FutureUse::Returned(id));
         }
         let first_call = self.out.facts.calls.len();
         self.walk_block(body);
@@ -323,6 +355,8 @@ impl Walker<'_> {
         } else if returns_future {
             self.out.facts.fns[id].lazy = self.laziness(body, first_call);
         }
+        self.cur_future = saved_future;
+        self.async_trait_send = saved_boxes;
         self.live.resume(saved_frames);
         self.loops = saved_loops;
         self.sync_closures = saved_sc;
@@ -349,6 +383,79 @@ impl Walker<'_> {
             }
             FutureTail::Unknown => Laziness::Unknown,
         }
+    }
+
+    /// The parameters of an async fn live in its future from the start: each one whose type
+    /// may matter for `Send` (an `Rc`-family pointer, a type of this crate or a dependency,
+    /// `self` of a crate type) is a live value of its body.
+    fn bind_params(&mut self, sig: &syn::Signature, self_ty: Option<&str>) {
+        let shared = |t: &syn::Type| matches!(t, syn::Type::Reference(r) if r.mutability.is_none());
+        for input in &sig.inputs {
+            let (name, ty, kind, span) = match input {
+                syn::FnArg::Receiver(r) => {
+                    let (ty, kind) = match (&r.kind, self_ty) {
+                        (syn::ReceiverKind::Typed(_, t), _) => {
+                            let kind = if shared(t) {
+                                ParamKind::Shared
+                            } else {
+                                ParamKind::Owned
+                            };
+                            (self.scopes.ty_of_type(t), kind)
+                        }
+                        (syn::ReceiverKind::Reference(_, _, None), Some(t)) => {
+                            (Ty::Path(t.to_string()), ParamKind::Shared)
+                        }
+                        (_, Some(t)) => (Ty::Path(t.to_string()), ParamKind::Owned),
+                        (_, None) => continue,
+                    };
+                    ("self".to_string(), ty, kind, r.self_token.span)
+                }
+                syn::FnArg::Typed(pt) => {
+                    let syn::Pat::Ident(pi) = &*pt.pat else {
+                        continue;
+                    };
+                    let kind = if shared(&pt.ty) {
+                        ParamKind::Shared
+                    } else {
+                        ParamKind::Owned
+                    };
+                    let ty = self.scopes.ty_of_type(&pt.ty);
+                    (pi.ident.to_string(), ty, kind, pi.ident.span())
+                }
+            };
+            if self.param_ty_may_matter(&ty) {
+                let loc = self.loc(span);
+                self.live.bind_param(name, ty, loc, kind);
+            }
+        }
+    }
+
+    /// Whether a parameter's type can make a future `!Send`: an `Rc`-family pointer (or a
+    /// pointer to one), or a type outside `std` whose fields the crate index may know. `std`
+    /// types and primitives are left out (they cost a fact each and never matter).
+    fn param_ty_may_matter(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Path(p) => {
+                self.kb.held(p).is_some() || (p.contains("::") && !p.starts_with("std::"))
+            }
+            Ty::Wrap(outer, inner) => {
+                self.kb.held(outer).is_some() || self.param_ty_may_matter(inner)
+            }
+            Ty::Tuple(v) => v.iter().any(|t| self.param_ty_may_matter(t)),
+            _ => false,
+        }
+    }
+
+    /// The sync fn whose returned future a `return` here hands over (not inside a closure or
+    /// an async block).
+    pub(super) fn returning_future_fn(&self) -> Option<usize> {
+        let f = self.cur_fn?;
+        let def = &self.out.facts.fns[f];
+        (def.returns_future
+            && !def.is_async
+            && self.cur_future.is_none()
+            && self.sync_closures == 0)
+            .then_some(f)
     }
 }
 

@@ -28,7 +28,7 @@ mod types;
 mod visit;
 
 use crate::kb::Kb;
-use crate::syntax::facts::{CrateFacts, Ctx, DropKind, DroppedValue, FnId};
+use crate::syntax::facts::{CrateFacts, Ctx, DropKind, DroppedValue, FnId, FutureUse};
 use crate::syntax::liveness::Liveness;
 use crate::syntax::source::{FileId, Loc};
 use proc_macro2::Span;
@@ -44,7 +44,13 @@ pub const MAX_DEPTH: usize = 400;
 /// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
 /// other attribute is blanked before parsing (`syntax::prescan::skippable_attribute`), so an attribute
 /// that a new check reads must be listed here.
-pub const ATTRIBUTES_READ: &[&str] = &["allow", "expect", "path", "wasm_bindgen_test"];
+pub const ATTRIBUTES_READ: &[&str] = &[
+    "allow",
+    "async_trait",
+    "expect",
+    "path",
+    "wasm_bindgen_test",
+];
 
 /// A sync closure met by the walk and where it runs: (the closure, where, the `closure_of` of the
 /// calls in it, the call it is an argument of).
@@ -102,7 +108,9 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         inline_parents: Vec::new(),
         depth: 0,
         awaited_next: false,
-        local_async_next: false,
+        cur_future: None,
+        async_trait_send: None,
+        future_watch: Vec::new(),
         negated: false,
         closure_of: None,
         params: Vec::new(),
@@ -135,9 +143,14 @@ struct Walker<'a> {
     depth: usize,
     /// The next call recorded is the operand of `.await`.
     awaited_next: bool,
-    /// The `async` block walked next is handed straight to a local driver (`spawn_local`,
-    /// `block_on`, `run_until`): its future need not be `Send`.
-    local_async_next: bool,
+    /// The async body being walked (an index into `facts.futures`; `None` in sync code and in
+    /// sync closures).
+    cur_future: Option<usize>,
+    /// Expressions (`async` blocks, calls) whose future goes somewhere known (handed to a call,
+    /// returned), noted when the walk reaches them.
+    future_watch: Vec<(*const Expr, FutureUse)>,
+    /// Inside an `impl` or `trait` with `#[async_trait]` (not `?Send`): where the attribute is.
+    async_trait_send: Option<Loc>,
     /// Inside the operand of a `!` (a flag named there is being cleared, not set).
     negated: bool,
     /// The call whose closure argument is being walked (reset at async boundaries and fns).

@@ -12,7 +12,7 @@ use super::shapes::{
 };
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
-use crate::syntax::facts::{CallSite, Callee, DropKind, Dropped, Ty};
+use crate::syntax::facts::{CallSite, Callee, DropKind, Dropped, FutureUse, Ty};
 use crate::syntax::source::Loc;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Stmt};
@@ -67,11 +67,13 @@ impl Walker<'_> {
         let watched = self.drop_watch.len();
         let stmt_id = self.live.new_stmt();
         let saved_stmt = std::mem::replace(&mut self.cur_stmt, stmt_id);
+        let futures_watched = self.future_watch.len();
         self.walk_stmt_inner(stmt);
         self.cur_stmt = saved_stmt;
         self.live.end_stmt(stmt_id, self.file, self.cur_fn);
         // A watched expression the walk never recorded as a call (a closure call): forget it.
         self.drop_watch.truncate(watched);
+        self.future_watch.truncate(futures_watched);
     }
 
     pub(super) fn walk_stmt_inner(&mut self, stmt: &Stmt) {
@@ -262,7 +264,7 @@ impl Walker<'_> {
             Expr::Call(c) => self.walk_call(e, c),
             Expr::MethodCall(m) => self.walk_method_call(e, m),
             Expr::Await(a) => self.walk_await(a),
-            Expr::Async(a) => self.walk_async_block(a),
+            Expr::Async(a) => self.walk_async_block(e, a),
             Expr::Closure(c) => self.walk_closure(c),
             Expr::Block(b) => self.walk_block(&b.block),
             Expr::Unsafe(u) => self.walk_block(&u.block),
@@ -304,6 +306,9 @@ impl Walker<'_> {
             }
             Expr::Return(r) => {
                 if let Some(e) = &r.expr {
+                    if let Some(f) = self.returning_future_fn() {
+                        self.watch_future(e, FutureUse::Returned(f));
+                    }
                     self.walk_expr(e);
                     self.move_args(std::iter::once(&**e));
                 }
@@ -375,9 +380,12 @@ impl Walker<'_> {
                         self.call_loc(loc, path_start(&p.path), c.paren_token.span.close());
                     let is_drop = paths.iter().any(|p| p == "std::mem::drop");
                     let callee = Callee::Path(paths);
+                    let name = p.path.segments.last().map(|s| s.ident.to_string());
                     let i = self.record_call(callee, loc, expr_loc, &c.args);
                     idx = Some(i);
                     // `drop(..)`'s own value is `()`: only its argument is watched.
+                    self.note_call_use(e, i);
+                    self.watch_args(i, name.as_deref().unwrap_or(""), &c.args);
                     if !self.drop_watch.is_empty() && !is_drop {
                         self.check_dropped_call(e, i, loc);
                     }
@@ -465,6 +473,8 @@ impl Walker<'_> {
         if !self.drop_watch.is_empty() {
             self.check_dropped_call(e, idx, loc);
         }
+        self.note_call_use(e, idx);
+        self.watch_args(idx, &name, std::iter::once(&*m.receiver).chain(&m.args));
         self.walk_expr(&m.receiver);
         let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
         for a in &m.args {
