@@ -67,6 +67,7 @@ impl<'a> CrateIndex<'a> {
                 let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
                 let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
                 let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
+                local_types.extend(facts.aliases.keys().cloned());
                 for (id, f) in facts.fns.iter().enumerate() {
                     by_path.entry(f.path.clone()).or_default().push(id);
                     if f.name.contains("::")
@@ -288,9 +289,36 @@ impl<'a> CrateIndex<'a> {
             .unwrap_or(&[])
     }
 
-    /// Whether the crate itself defines a method with this name.
+    /// The crate methods that call `i`, a method call whose target is
+    /// [`Target::UnknownMethod`], may reach by its name alone. Every method of that name when
+    /// nothing is known of the receiver's type; when its type is known (a crate type without a
+    /// method of that name, a tuple), only the methods declared in the crate's traits (default
+    /// bodies and declarations): another type's inherent method of the same name is not what
+    /// it calls. Empty for other calls.
+    pub fn name_candidates(&self, i: usize) -> Vec<FnId> {
+        let Callee::Method { recv, name } = &self.facts.calls[i].callee else {
+            return Vec::new();
+        };
+        if !matches!(self.targets[i], Target::UnknownMethod(_)) {
+            return Vec::new();
+        }
+        let known = self
+            .resolve_ty(recv, 0)
+            .and_then(|t| self.method_owner(t, name))
+            .is_some_and(|t| t != Ty::Unknown);
+        self.methods_named(name)
+            .iter()
+            .copied()
+            .filter(|&f| !known || self.facts.fns[f].in_trait)
+            .collect()
+    }
+
+    /// Whether the crate itself defines a method with this name (with a body: a trait's
+    /// declaration without a default is implemented elsewhere).
     pub fn defines_method(&self, name: &str) -> bool {
-        self.method_names.contains_key(name)
+        self.methods_named(name)
+            .iter()
+            .any(|&f| self.facts.fns[f].has_body)
     }
 
     /// The crate functions at a canonical path (after following re-exports).
@@ -491,7 +519,14 @@ impl<'a> CrateIndex<'a> {
             return None;
         }
         match ty {
-            Ty::Path(p) => Some(Ty::Path(self.canonical(p).into_owned())),
+            Ty::Path(p) => {
+                let p = self.canonical(p);
+                // A type alias of the crate stands for the aliased type.
+                match self.facts.aliases.get(p.as_ref()) {
+                    Some(aliased) => self.resolve_ty(aliased, depth + 1),
+                    None => Some(Ty::Path(p.into_owned())),
+                }
+            }
             Ty::Tuple(v) => Some(Ty::Tuple(v.clone())),
             Ty::Unknown => None,
             Ty::ReturnOf(cands) => {

@@ -25,7 +25,12 @@ crate::declare_lint! {
     ///
     /// ### Known problems
     /// A method call on a receiver of unknown type is only reported when every method of that
-    /// name in the crate is async and the name is not a common std or trait method name. A
+    /// name in the crate (trait method declarations included) is async and the name is not a
+    /// common std or trait method name. A receiver whose type is known (a lock guard, another
+    /// crate type, a type alias of one) is never matched by name to an async method of a
+    /// different type: only its own methods and those of the crate's traits count. A method
+    /// reached through a lock guard's `Deref` (`mutex.lock().await.flush()`) is not looked up
+    /// on the guarded type. A
     /// future that is thrown away on purpose (dropping it cancels work that was never started)
     /// is still reported; write `drop` with a comment and suppress it. Calls through trait
     /// objects and function pointers are not followed. A spawned task's `JoinHandle` is not
@@ -63,7 +68,7 @@ pub fn future_of(index: &CrateIndex<'_>, call: usize) -> Option<String> {
             .is_future_method(ty, name)
             .then(|| format!("`{ty}::{name}`")),
         Target::UnknownMethod(name) => {
-            let methods = index.methods_named(name);
+            let methods = index.name_candidates(call);
             let crate_async = !methods.is_empty()
                 && !kb.is_common_sync_name(name)
                 && methods.iter().all(|&f| index.facts.fns[f].returns_future);

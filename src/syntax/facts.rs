@@ -96,6 +96,12 @@ pub struct FnDef {
     /// (`O_NONBLOCK`, `SOCK_NONBLOCK`, `set_nonblocking(true)`): I/O on files, sockets and pipes
     /// after it is taken not to block (see `blocking_in_async`'s known problems).
     pub nonblocking_from: Option<Loc>,
+    /// Declared in a trait (a default body, or a declaration without one, which has no body
+    /// and no calls): a call through the trait reaches some impl, not another type's method of
+    /// the same name.
+    pub in_trait: bool,
+    /// Has a body (false only for a trait method declared without a default).
+    pub has_body: bool,
 }
 
 /// How a value was thrown away.
@@ -180,6 +186,9 @@ pub struct CrateFacts {
     /// Struct path -> (field name, declared type), in declaration order; when a struct is
     /// declared more than once (under different `#[cfg]`s) the last declaration of a field wins.
     pub fields: HashMap<String, Vec<(String, Ty)>>,
+    /// Type aliases without generic parameters (`type LockedWal = Arc<Mutex<Wal>>;`): alias
+    /// path -> the aliased type's evidence.
+    pub aliases: HashMap<String, Ty>,
     /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
     pub reexports: Vec<(String, String)>,
     /// Values alive across an `.await` (resolved to types by the lints).
@@ -220,6 +229,7 @@ impl CrateFacts {
             fns: concat(&mut parts, |p| &mut p.fns),
             calls: concat(&mut parts, |p| &mut p.calls),
             fields: HashMap::default(),
+            aliases: HashMap::default(),
             reexports: concat(&mut parts, |p| &mut p.reexports),
             held: concat(&mut parts, |p| &mut p.held),
             dropped: concat(&mut parts, |p| &mut p.dropped),
@@ -228,6 +238,7 @@ impl CrateFacts {
         all.fields
             .reserve(parts.iter().map(|p| p.fields.len()).sum());
         for p in parts {
+            all.aliases.extend(p.aliases);
             for (k, v) in p.fields {
                 match all.fields.entry(k) {
                     std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(v),

@@ -116,13 +116,17 @@ impl Walker<'_> {
                 let trait_path = format!("{}::{}", self.item_prefix(), t.ident);
                 let saved = self.scopes.impl_ty.replace(trait_path.clone());
                 for ti in &t.items {
-                    if let TraitItem::Fn(f) = ti
-                        && let Some(body) = &f.default
-                    {
+                    // A declaration without a default body is recorded too (with no calls): a
+                    // call through the trait reaches some impl, and its signature says whether
+                    // it returns a future.
+                    if let TraitItem::Fn(f) = ti {
                         let path = format!("{trait_path}::{}", f.sig.ident);
                         let name = format!("{}::{}", t.ident, f.sig.ident);
                         let trait_ty = Some(trait_path.clone());
-                        self.walk_fn(path, name, &f.sig, Some(body), trait_ty, Entry::Plain);
+                        let id = self.out.facts.fns.len();
+                        let body = f.default.as_ref();
+                        self.walk_fn(path, name, &f.sig, body, trait_ty, Entry::Plain);
+                        self.out.facts.fns[id].in_trait = true;
                     }
                 }
                 self.scopes.impl_ty = saved;
@@ -181,6 +185,13 @@ impl Walker<'_> {
                     }
                 }
             }
+            Item::Type(t) if t.generics.params.is_empty() => {
+                let path = format!("{}::{}", self.item_prefix(), t.ident);
+                let ty = self.scopes.ty_of_type(&t.ty);
+                if ty != Ty::Unknown {
+                    self.out.facts.aliases.insert(path, ty);
+                }
+            }
             Item::Const(c) => self.walk_detached_expr(&c.expr),
             Item::Static(s) => self.walk_detached_expr(&s.expr),
             _ => {}
@@ -224,6 +235,8 @@ impl Walker<'_> {
             returns_future: entry != Entry::Runtime
                 && (sig.asyncness.is_some() || returns_future(&sig.output)),
             nonblocking_from: None,
+            in_trait: false,
+            has_body: body.is_some(),
         });
         let Some(body) = body else { return };
         let saved_ctx = std::mem::replace(
