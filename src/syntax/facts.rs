@@ -164,6 +164,10 @@ pub struct SelectBranchFact {
     /// when the future is not a call (`&mut fut`, a variable).
     pub call: Option<usize>,
     pub loc: Loc,
+    /// Every path through the branch's handler leaves the loop around the `select!` (`break`,
+    /// `break 'label` of an enclosing loop, `return`, `Err(..)?`, `panic!`, `bail!`, ...): when
+    /// this branch wins, the futures of the others are not created again.
+    pub leaves_loop: bool,
 }
 
 /// A `tokio::select!` / `futures::select!` invocation.

@@ -101,7 +101,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         bound: Vec::new(),
         drop_watch: Vec::new(),
         unused: Vec::new(),
-        loops: 0,
+        loops: Vec::new(),
         sync_closures: 0,
     };
     w.walk_module(&input.module, &file.items);
@@ -141,8 +141,9 @@ struct Walker<'a> {
     drop_watch: Vec<(*const Expr, DropKind)>,
     /// Per block: bindings of a call's value not yet used (name, the dropped-value fact).
     unused: Vec<Vec<(String, DroppedValue)>>,
-    /// Loops around the current point in the current function.
-    loops: usize,
+    /// Loops around the current point in the current function, innermost last, with their
+    /// labels (`'outer: loop` -> `Some("outer")`).
+    loops: Vec<Option<String>>,
     /// Sync closures around the current point in the current async body.
     sync_closures: usize,
 }

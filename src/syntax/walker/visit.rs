@@ -230,9 +230,9 @@ impl Walker<'_> {
             Expr::Const(c) => self.walk_block(&c.block),
             Expr::TryBlock(t) => self.walk_block(&t.block),
             Expr::Loop(l) => {
-                self.loops += 1;
+                self.loops.push(label_name(&l.label));
                 self.walk_block(&l.body);
-                self.loops -= 1;
+                self.loops.pop();
             }
             Expr::While(w) => self.walk_while(w),
             Expr::ForLoop(f) => self.walk_for(f),
@@ -441,9 +441,9 @@ impl Walker<'_> {
         // `while cond`: the condition is a terminating scope; `while let` scrutinee
         // temporaries live through the body.
         let (cond_stmt, _) = self.walk_condition(&w.cond);
-        self.loops += 1;
+        self.loops.push(label_name(&w.label));
         self.walk_block(&w.body);
-        self.loops -= 1;
+        self.loops.pop();
         self.live.exit_block(self.file, self.cur_fn);
         self.scopes.blocks.pop();
         self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
@@ -463,9 +463,9 @@ impl Walker<'_> {
         }
         self.scopes.blocks.push(Scope::default());
         self.scopes.bind_pat(&f.pat, Ty::Unknown);
-        self.loops += 1;
+        self.loops.push(label_name(&f.label));
         self.walk_block(&f.body);
-        self.loops -= 1;
+        self.loops.pop();
         self.scopes.blocks.pop();
     }
 
@@ -539,4 +539,9 @@ impl Walker<'_> {
             self.note_use(&i.to_string());
         }
     }
+}
+
+/// The name of a loop's label (`'outer: loop`), without the quote.
+fn label_name(label: &Option<syn::Label>) -> Option<String> {
+    label.as_ref().map(|l| l.name.ident.to_string())
 }
