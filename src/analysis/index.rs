@@ -3,7 +3,7 @@
 //! ([`CrateIndex`]).
 
 use crate::kb::{Kb, Returns};
-use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
+use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -274,6 +274,12 @@ impl<'a> CrateIndex<'a> {
     /// The calls a function makes (by index), with their effective context.
     pub fn calls_of(&self, f: FnId) -> impl Iterator<Item = (usize, Ctx)> {
         self.calls_by_fn[f].iter().map(|&i| (i, self.ctx[i]))
+    }
+
+    /// The effective context of call `i` ([`CallSite::ctx`], with the crate's own island
+    /// wrappers applied).
+    pub fn ctx_of(&self, i: usize) -> Ctx {
+        self.ctx[i]
     }
 
     /// What call `i` calls (computed once per crate).
@@ -623,7 +629,18 @@ impl<'a> CrateIndex<'a> {
         &self,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
-        self.reach(false, |_, ctx| ctx == Ctx::Sync, is_sink)
+        self.reach(|f| !f.is_async, |_, ctx| ctx == Ctx::Sync, is_sink)
+    }
+
+    /// For every crate function, sync or async, the first chain of calls that run on the thread
+    /// (and runtime) that runs it, through which it reaches an API that `is_sink` accepts:
+    /// every call outside a sync island, into sync helpers and async functions alike (an async
+    /// function's body runs on the runtime that polls it).
+    pub fn thread_reach(
+        &self,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
+        self.reach(|_| true, |_, ctx| ctx != Ctx::Island, is_sink)
     }
 
     /// For every async crate function, the first chain of awaited calls through which it
@@ -633,12 +650,17 @@ impl<'a> CrateIndex<'a> {
         &self,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
-        self.reach(true, |c, ctx| ctx == Ctx::Async && c.awaited, is_sink)
+        self.reach(
+            |f| f.is_async,
+            |c, ctx| ctx == Ctx::Async && c.awaited,
+            is_sink,
+        )
     }
 
+    /// Chains through the functions that `kind` accepts (callers and callees alike).
     fn reach(
         &self,
-        async_fns: bool,
+        kind: impl Fn(&FnDef) -> bool,
         follows: impl Fn(&CallSite, Ctx) -> bool,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
@@ -648,7 +670,7 @@ impl<'a> CrateIndex<'a> {
         let mut targets: Vec<Vec<&Target>> = Vec::with_capacity(n);
         for (f, slot) in reach.iter_mut().enumerate() {
             let mut ts = Vec::new();
-            if self.facts.fns[f].is_async == async_fns {
+            if kind(&self.facts.fns[f]) {
                 for (i, ctx) in self.calls_of(f) {
                     if follows(&self.facts.calls[i], ctx) {
                         if slot.is_none() {
@@ -669,7 +691,7 @@ impl<'a> CrateIndex<'a> {
                 for t in ts {
                     if let Target::Local(g) = t
                         && *g != f
-                        && self.facts.fns[*g].is_async == async_fns
+                        && kind(&self.facts.fns[*g])
                         && let Some(chain) = &reach[*g]
                     {
                         let mut c = vec![self.facts.fns[*g].name.clone()];

@@ -76,6 +76,11 @@ pub struct CallSite {
     pub forwards_param: bool,
     /// Inside a sync closure (where `.await` cannot be written, so no fix may add one).
     pub in_sync_closure: bool,
+    /// Runs on a runtime known to be current_thread: in the body of an entry fn whose flavor
+    /// is current_thread (`#[tokio::test]`), or in an `async` block handed to `block_on` of a
+    /// runtime built by `Builder::new_current_thread()` (lints/block_on.toml). Islands inside
+    /// such code keep the flag: their calls have [`Ctx::Island`].
+    pub on_current_thread: bool,
 }
 
 #[derive(Clone, Debug)]

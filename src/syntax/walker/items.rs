@@ -73,7 +73,7 @@ impl Walker<'_> {
                 );
                 let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
                 let name = f.sig.ident.to_string();
-                let entry = Entry::of(&f.attrs);
+                let entry = Entry::of(&f.attrs, self.kb);
                 self.walk_fn(path, name, &f.sig, Some(&f.block), None, entry);
             }
             Item::Impl(imp) => {
@@ -101,7 +101,7 @@ impl Walker<'_> {
                             });
                             let path = format!("{base}::{}", f.sig.ident);
                             let name = format!("{short}::{}", f.sig.ident);
-                            let entry = Entry::of(&f.attrs);
+                            let entry = Entry::of(&f.attrs, self.kb);
                             let body = Some(&f.block);
                             self.walk_fn(path, name, &f.sig, body, self_ty.clone(), entry);
                         }
@@ -232,7 +232,7 @@ impl Walker<'_> {
             ret,
             // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs
             // the body on a runtime: calling it returns no future.
-            returns_future: entry != Entry::Runtime
+            returns_future: !entry.is_runtime()
                 && (sig.asyncness.is_some() || returns_future(&sig.output)),
             nonblocking_from: None,
             in_trait: false,
@@ -248,6 +248,15 @@ impl Walker<'_> {
             },
         );
         let saved_fn = self.cur_fn.replace(id);
+        let saved_ct = std::mem::replace(
+            &mut self.current_thread,
+            matches!(
+                entry,
+                Entry::Runtime {
+                    current_thread: true
+                }
+            ),
+        );
         let saved_closure = self.closure_of.take();
         let mut names = Vec::new();
         for input in &sig.inputs {
@@ -294,6 +303,7 @@ impl Walker<'_> {
         self.params = saved_params;
         self.closure_of = saved_closure;
         self.cur_fn = saved_fn;
+        self.current_thread = saved_ct;
         self.ctx = saved_ctx;
     }
 }

@@ -102,6 +102,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         drop_watch: Vec::new(),
         unused: Vec::new(),
         loops: Vec::new(),
+        current_thread: false,
         sync_closures: 0,
     };
     w.walk_module(&input.module, &file.items);
@@ -144,6 +145,10 @@ struct Walker<'a> {
     /// Loops around the current point in the current function, innermost last, with their
     /// labels (`'outer: loop` -> `Some("outer")`).
     loops: Vec<Option<String>>,
+    /// The code walked runs on a current_thread runtime (see [`CallSite::on_current_thread`]).
+    ///
+    /// [`CallSite::on_current_thread`]: crate::syntax::facts::CallSite::on_current_thread
+    current_thread: bool,
     /// Sync closures around the current point in the current async body.
     sync_closures: usize,
 }

@@ -171,6 +171,7 @@ impl Walker<'_> {
             closure_of: self.closure_of,
             forwards_param,
             in_sync_closure: self.sync_closures > 0,
+            on_current_thread: self.current_thread,
         });
         self.out.facts.calls.len() - 1
     }
@@ -399,6 +400,9 @@ impl Walker<'_> {
             self.note_nonblocking(loc);
         }
         let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
+        // `rt.block_on(async { .. })` of a runtime built as current_thread here.
+        let current_thread =
+            name == "block_on" && super::context::built_current_thread(&recv, self.kb);
         let callee = Callee::Method {
             recv,
             name: name.clone(),
@@ -409,9 +413,12 @@ impl Walker<'_> {
         }
         self.walk_expr(&m.receiver);
         let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+        let saved_ct = self.current_thread;
+        self.current_thread |= current_thread;
         for a in &m.args {
             self.walk_arg(Some(idx), a, island);
         }
+        self.current_thread = saved_ct;
         if self.live.active() {
             self.move_args(&m.args);
             if CONSUMING_METHODS.contains(&name.as_str()) {
