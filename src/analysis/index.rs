@@ -3,7 +3,7 @@
 //! ([`CrateIndex`]).
 
 use crate::kb::{Kb, Returns};
-use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnId, Ty};
+use crate::syntax::facts::{CallSite, Callee, CrateFacts, Ctx, FnDef, FnId, Ty};
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -67,6 +67,7 @@ impl<'a> CrateIndex<'a> {
                 let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
                 let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
                 let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
+                local_types.extend(facts.aliases.keys().cloned());
                 for (id, f) in facts.fns.iter().enumerate() {
                     by_path.entry(f.path.clone()).or_default().push(id);
                     if f.name.contains("::")
@@ -293,6 +294,12 @@ impl<'a> CrateIndex<'a> {
         self.calls_by_fn[f].iter().map(|&i| (i, self.ctx[i]))
     }
 
+    /// The effective context of call `i` ([`CallSite::ctx`], with the crate's own island
+    /// wrappers applied).
+    pub fn ctx_of(&self, i: usize) -> Ctx {
+        self.ctx[i]
+    }
+
     /// What call `i` calls (computed once per crate).
     pub fn target_of(&self, i: usize) -> &Target {
         &self.targets[i]
@@ -306,9 +313,36 @@ impl<'a> CrateIndex<'a> {
             .unwrap_or(&[])
     }
 
-    /// Whether the crate itself defines a method with this name.
+    /// The crate methods that call `i`, a method call whose target is
+    /// [`Target::UnknownMethod`], may reach by its name alone. Every method of that name when
+    /// nothing is known of the receiver's type; when its type is known (a crate type without a
+    /// method of that name, a tuple), only the methods declared in the crate's traits (default
+    /// bodies and declarations): another type's inherent method of the same name is not what
+    /// it calls. Empty for other calls.
+    pub fn name_candidates(&self, i: usize) -> Vec<FnId> {
+        let Callee::Method { recv, name } = &self.facts.calls[i].callee else {
+            return Vec::new();
+        };
+        if !matches!(self.targets[i], Target::UnknownMethod(_)) {
+            return Vec::new();
+        }
+        let known = self
+            .resolve_ty(recv, 0)
+            .and_then(|t| self.method_owner(t, name))
+            .is_some_and(|t| t != Ty::Unknown);
+        self.methods_named(name)
+            .iter()
+            .copied()
+            .filter(|&f| !known || self.facts.fns[f].in_trait)
+            .collect()
+    }
+
+    /// Whether the crate itself defines a method with this name (with a body: a trait's
+    /// declaration without a default is implemented elsewhere).
     pub fn defines_method(&self, name: &str) -> bool {
-        self.method_names.contains_key(name)
+        self.methods_named(name)
+            .iter()
+            .any(|&f| self.facts.fns[f].has_body)
     }
 
     /// The crate functions at a canonical path (after following re-exports).
@@ -509,7 +543,14 @@ impl<'a> CrateIndex<'a> {
             return None;
         }
         match ty {
-            Ty::Path(p) => Some(Ty::Path(self.canonical(p).into_owned())),
+            Ty::Path(p) => {
+                let p = self.canonical(p);
+                // A type alias of the crate stands for the aliased type.
+                match self.facts.aliases.get(p.as_ref()) {
+                    Some(aliased) => self.resolve_ty(aliased, depth + 1),
+                    None => Some(Ty::Path(p.into_owned())),
+                }
+            }
             Ty::Tuple(v) => Some(Ty::Tuple(v.clone())),
             Ty::Unknown => None,
             Ty::ReturnOf(cands) => {
@@ -606,7 +647,18 @@ impl<'a> CrateIndex<'a> {
         &self,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
-        self.reach(false, |_, ctx| ctx == Ctx::Sync, is_sink)
+        self.reach(|f| !f.is_async, |_, ctx| ctx == Ctx::Sync, is_sink)
+    }
+
+    /// For every crate function, sync or async, the first chain of calls that run on the thread
+    /// (and runtime) that runs it, through which it reaches an API that `is_sink` accepts:
+    /// every call outside a sync island, into sync helpers and async functions alike (an async
+    /// function's body runs on the runtime that polls it).
+    pub fn thread_reach(
+        &self,
+        is_sink: impl Fn(usize, &Target) -> Option<String>,
+    ) -> Vec<Option<Vec<String>>> {
+        self.reach(|_| true, |_, ctx| ctx != Ctx::Island, is_sink)
     }
 
     /// For every async crate function, the first chain of awaited calls through which it
@@ -616,12 +668,17 @@ impl<'a> CrateIndex<'a> {
         &self,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
-        self.reach(true, |c, ctx| ctx == Ctx::Async && c.awaited, is_sink)
+        self.reach(
+            |f| f.is_async,
+            |c, ctx| ctx == Ctx::Async && c.awaited,
+            is_sink,
+        )
     }
 
+    /// Chains through the functions that `kind` accepts (callers and callees alike).
     fn reach(
         &self,
-        async_fns: bool,
+        kind: impl Fn(&FnDef) -> bool,
         follows: impl Fn(&CallSite, Ctx) -> bool,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
@@ -631,7 +688,7 @@ impl<'a> CrateIndex<'a> {
         let mut targets: Vec<Vec<&Target>> = Vec::with_capacity(n);
         for (f, slot) in reach.iter_mut().enumerate() {
             let mut ts = Vec::new();
-            if self.facts.fns[f].is_async == async_fns {
+            if kind(&self.facts.fns[f]) {
                 for (i, ctx) in self.calls_of(f) {
                     if follows(&self.facts.calls[i], ctx) {
                         if slot.is_none() {
@@ -652,7 +709,7 @@ impl<'a> CrateIndex<'a> {
                 for t in ts {
                     if let Target::Local(g) = t
                         && *g != f
-                        && self.facts.fns[*g].is_async == async_fns
+                        && kind(&self.facts.fns[*g])
                         && let Some(chain) = &reach[*g]
                     {
                         let mut c = vec![self.facts.fns[*g].name.clone()];

@@ -131,6 +131,29 @@ pub struct IslandEntry {
     pub source: String,
 }
 
+/// block_on.toml: an attribute macro that runs an async fn on a runtime, and which of its
+/// flavors build a current_thread runtime.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeEntry {
+    pub attributes: Vec<String>,
+    /// The flavor without a `flavor = ".."` argument.
+    pub default_flavor: String,
+    pub current_thread_flavors: Vec<String>,
+    /// Arguments that make the runtime unknown (a user-supplied system or builder).
+    #[serde(default)]
+    pub unknown_with: Vec<String>,
+    pub source: String,
+}
+
+/// block_on.toml: functions that build a current_thread runtime.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathsEntry {
+    paths: Vec<String>,
+    source: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ApiFile {
@@ -140,6 +163,13 @@ struct ApiFile {
     method: Vec<ApiEntry>,
     #[serde(default)]
     method_name: Vec<ApiEntry>,
+    /// block_on.toml only: calls that panic on a current_thread runtime.
+    #[serde(default)]
+    current_thread_panic: Vec<ApiEntry>,
+    #[serde(default)]
+    runtime_entry: Vec<RuntimeEntry>,
+    #[serde(default)]
+    current_thread_runtime: Vec<PathsEntry>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -401,6 +431,10 @@ impl ApiTable {
 pub struct Kb {
     pub blocking: ApiTable,
     pub block_on: ApiTable,
+    /// Calls that panic on a current_thread runtime (`block_in_place`).
+    pub current_thread_panic: ApiTable,
+    runtime_entries: Vec<RuntimeEntry>,
+    current_thread_ctors: HashSet<String>,
     returns_fn: HashMap<String, Returns>,
     returns_method: HashMap<(String, String), Returns>,
     aliases: Vec<(String, String)>,
@@ -638,9 +672,15 @@ impl Kb {
             }
             kb.blocking.add(e, false);
         }
-        if !blocking.method_name.is_empty() {
+        if !blocking.method_name.is_empty()
+            || !blocking.current_thread_panic.is_empty()
+            || !blocking.runtime_entry.is_empty()
+            || !blocking.current_thread_runtime.is_empty()
+        {
             return Err(
-                "lints/blocking.toml: [[method_name]] is only allowed in block_on.toml".into(),
+                "lints/blocking.toml: [[method_name]], [[current_thread_panic]], \
+                 [[runtime_entry]] and [[current_thread_runtime]] are only allowed in block_on.toml"
+                    .into(),
             );
         }
         if block_on
@@ -657,6 +697,32 @@ impl Kb {
         }
         for e in block_on.method_name {
             kb.block_on.add(e, true);
+        }
+        for e in block_on.current_thread_panic {
+            if e.lint.is_some() || !e.methods.is_empty() {
+                return Err(
+                    "lints/block_on.toml: [[current_thread_panic]] takes `paths` only".into(),
+                );
+            }
+            kb.current_thread_panic.add(e, false);
+        }
+        if let Some(e) = block_on
+            .runtime_entry
+            .iter()
+            .find(|e| e.source.trim().is_empty() || e.attributes.is_empty())
+        {
+            return Err(format!(
+                "lints/block_on.toml: a [[runtime_entry]] lacks attributes or source: {e:?}"
+            ));
+        }
+        kb.runtime_entries = block_on.runtime_entry;
+        for e in block_on.current_thread_runtime {
+            if e.source.trim().is_empty() {
+                return Err(format!(
+                    "lints/block_on.toml: a [[current_thread_runtime]] has no source: {e:?}"
+                ));
+            }
+            kb.current_thread_ctors.extend(e.paths);
         }
         for r in types.returns {
             for p in &r.paths {
@@ -743,6 +809,32 @@ impl Kb {
             }
         }
         p
+    }
+
+    /// Whether an entry attribute (its path as written, `tokio::test`) with this `flavor`
+    /// argument runs the fn on a current_thread runtime: None when the attribute is not a known
+    /// runtime entry or an argument makes its runtime unknown.
+    pub fn entry_is_current_thread(
+        &self,
+        attribute: &str,
+        flavor: Option<&str>,
+        args: &[String],
+    ) -> Option<bool> {
+        let attribute = attribute.trim_start_matches("::");
+        let e = self
+            .runtime_entries
+            .iter()
+            .find(|e| e.attributes.iter().any(|a| a == attribute))?;
+        if args.iter().any(|a| e.unknown_with.contains(a)) {
+            return None;
+        }
+        let flavor = flavor.unwrap_or(&e.default_flavor);
+        Some(e.current_thread_flavors.iter().any(|f| f == flavor))
+    }
+
+    /// Whether calling this function path builds a current_thread runtime (builder).
+    pub fn is_current_thread_ctor(&self, path: &str) -> bool {
+        self.current_thread_ctors.contains(path)
     }
 
     pub fn returns_of_fn(&self, path: &str) -> Option<&Returns> {
@@ -904,6 +996,7 @@ impl Kb {
             || self.spawn_fns.contains(path)
             || self.blocking.function(path).is_some()
             || self.block_on.function(path).is_some()
+            || self.current_thread_panic.function(path).is_some()
             || self.returns_fn.contains_key(path)
             || self.island_fns.contains_key(path)
     }

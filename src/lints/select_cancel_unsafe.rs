@@ -12,22 +12,29 @@ crate::declare_lint! {
     /// `Sender::send`, `SinkExt::send`, `tokio::io::copy`, ... as listed in
     /// `lints/cancel.toml` from tokio's own `# Cancel safety` sections), or a call to one of the
     /// crate's async functions that awaits such an operation (the chain is shown), when the
-    /// `select!` has another branch that can win.
+    /// `select!` has another branch that can win. In a loop, only when some other branch's
+    /// handler lets the loop go on: a branch that always leaves the loop (`break`, `break
+    /// 'outer`, `return`, `Err(..)?`, `bail!`, `panic!`) cancels the others on purpose.
     ///
     /// ### Why is this bad?
     /// When one branch of a `select!` completes, the futures of the other branches are dropped.
     /// A future that had already done part of its work loses it: bytes read into a buffer, half
-    /// a frame written, a message moved into a `send` future. In a loop the operation starts
-    /// over on the next iteration, mid-stream, and the protocol breaks in ways that look like
-    /// random connection errors.
+    /// a frame written, a message moved into a `send` future. In a loop that goes on, the next
+    /// iteration creates a new future that starts from nothing, mid-stream, and the protocol
+    /// breaks in ways that look like random connection errors.
     ///
     /// ### Known problems
     /// The operation is recognised by its method name (within a `select!` branch future, a
     /// sync method of the same name cannot appear); a `send` on a receiver known to be a
     /// `tokio::net::UdpSocket` is not reported (it is cancel-safe). A future built by a
     /// function the crate does not define (a helper from another crate) is not followed.
-    /// Cancelling on purpose (a shutdown branch that ends the loop) is still reported:
-    /// suppress it there.
+    /// In a loop, a handler counts as leaving it only when every path through it does so
+    /// syntactically (`return`, `break`, `Err(..)?`, a diverging macro, an `if`/`else` or
+    /// `match` whose every branch does): a shutdown branch that clears a flag the loop
+    /// condition reads, or calls a function that never returns, lets the loop go on, and the
+    /// branch is reported. Cancelling on purpose outside a loop (the timeout branch of a
+    /// one-shot `select!`) is still reported: suppress it there. A `futures::select!`
+    /// `default` branch is not taken into account.
     ///
     /// ### Example
     /// ```rust,ignore
@@ -106,8 +113,20 @@ impl Lint for SelectCancelUnsafe {
                 continue;
             }
             let others = sel.branches.len() - 1;
-            for b in &sel.branches {
+            for (k, b) in sel.branches.iter().enumerate() {
                 let Some(call) = b.call else { continue };
+                // In a loop, cancelling is only a loss when the loop goes on after another
+                // branch wins: a branch that leaves the loop (`break`, `return`, ...) cancels
+                // the others on purpose, and nothing reads their progress again.
+                if sel.in_loop
+                    && sel
+                        .branches
+                        .iter()
+                        .enumerate()
+                        .all(|(j, o)| j == k || o.leaves_loop)
+                {
+                    continue;
+                }
                 let target = index.target_of(call);
                 let (op, lost, fix, chain) = if let Some((e, name)) = unsafe_op(index, call, target)
                 {
@@ -145,14 +164,37 @@ impl Lint for SelectCancelUnsafe {
                     format!("`{op}` is not cancel-safe, but it is raced in `select!`"),
                 )
                 .label(if sel.in_loop {
-                    "dropped with its progress when another branch wins, then started over in the next iteration"
+                    "dropped when another branch completes, and the progress it made is lost: \
+                     the loop creates a new future on its next iteration"
                 } else {
                     "dropped with its progress when another branch wins"
                 })
                 .secondary(
                     sel.file,
                     sel.loc,
-                    format!("{others} other branch{} can complete first", if others == 1 { "" } else { "es" }),
+                    if sel.in_loop {
+                        let going_on = sel
+                            .branches
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, o)| *j != k && !o.leaves_loop)
+                            .count();
+                        format!(
+                            "{others} other branch{} can complete first, and the loop can go on after {}",
+                            if others == 1 { "" } else { "es" },
+                            match (others, going_on) {
+                                (1, _) => "it".to_string(),
+                                (_, 1) => "one of them".to_string(),
+                                (o, g) if o == g => "any of them".to_string(),
+                                (_, g) => format!("{g} of them"),
+                            }
+                        )
+                    } else {
+                        format!(
+                            "{others} other branch{} can complete first",
+                            if others == 1 { "" } else { "es" }
+                        )
+                    },
                 );
                 if !lost.is_empty() {
                     d = d.note(format!("when cancelled, {lost}"));

@@ -39,8 +39,12 @@ crate::declare_lint! {
     /// lazy when `wait` is).
     ///
     /// A method call on a receiver of unknown type is only reported when every method of that
-    /// name in the crate returns a lazy future and the name is not a common std or trait method
-    /// name. Calls through trait objects and function pointers are not followed. A future that
+    /// name in the crate (trait method declarations included) returns a lazy future and the
+    /// name is not a common std or trait method name. A receiver whose type is known (a lock
+    /// guard, another crate type, a type alias of one) is never matched by name to a method of
+    /// a different type: only its own methods and those of the crate's traits count. A method
+    /// reached through a lock guard's `Deref` (`mutex.lock().await.flush()`) is not looked up
+    /// on the guarded type. Calls through trait objects and function pointers are not followed. A future that
     /// is thrown away on purpose (dropping it cancels work that was never started) is still
     /// reported; silence it as rustc and clippy are silenced: `#[allow]` or `#[expect]` of
     /// `clippy::let_underscore_future` on the item or the statement silences every form, and of

@@ -85,6 +85,11 @@ pub struct CallSite {
     /// a function not known to call it in place. The crate index gives such code the context of
     /// that call when it is a crate function that calls its closure parameters.
     pub deferred_to: Option<usize>,
+    /// Runs on a runtime known to be current_thread: in the body of an entry fn whose flavor
+    /// is current_thread (`#[tokio::test]`), or in an `async` block handed to `block_on` of a
+    /// runtime built by `Builder::new_current_thread()` (lints/block_on.toml). Islands inside
+    /// such code keep the flag: their calls have [`Ctx::Island`].
+    pub on_current_thread: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +117,12 @@ pub struct FnDef {
     pub calls_param: bool,
     /// The fn's future is declared `Send`: where, and how (see [`SendDecl`]).
     pub send_decl: Option<SendDecl>,
+    /// Declared in a trait (a default body, or a declaration without one, which has no body
+    /// and no calls): a call through the trait reaches some impl, not another type's method of
+    /// the same name.
+    pub in_trait: bool,
+    /// Has a body (false only for a trait method declared without a default).
+    pub has_body: bool,
 }
 
 /// Whether the future a fn returns does nothing until polled. An `async fn` is lazy; a sync fn
@@ -256,6 +267,10 @@ pub struct SelectBranchFact {
     /// when the future is not a call (`&mut fut`, a variable).
     pub call: Option<usize>,
     pub loc: Loc,
+    /// Every path through the branch's handler leaves the loop around the `select!` (`break`,
+    /// `break 'label` of an enclosing loop, `return`, `Err(..)?`, `panic!`, `bail!`, ...): when
+    /// this branch wins, the futures of the others are not created again.
+    pub leaves_loop: bool,
 }
 
 /// A `tokio::select!` / `futures::select!` invocation.
@@ -278,6 +293,9 @@ pub struct CrateFacts {
     /// Struct path -> (field name, declared type), in declaration order; when a struct is
     /// declared more than once (under different `#[cfg]`s) the last declaration of a field wins.
     pub fields: HashMap<String, Vec<(String, Ty)>>,
+    /// Type aliases without generic parameters (`type LockedWal = Arc<Mutex<Wal>>;`): alias
+    /// path -> the aliased type's evidence.
+    pub aliases: HashMap<String, Ty>,
     /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
     pub reexports: Vec<(String, String)>,
     /// Values alive across an `.await` (resolved to types by the lints).
@@ -323,6 +341,7 @@ impl CrateFacts {
             fns: concat(&mut parts, |p| &mut p.fns),
             calls: concat(&mut parts, |p| &mut p.calls),
             fields: HashMap::default(),
+            aliases: HashMap::default(),
             reexports: concat(&mut parts, |p| &mut p.reexports),
             held: concat(&mut parts, |p| &mut p.held),
             dropped: concat(&mut parts, |p| &mut p.dropped),
@@ -333,6 +352,7 @@ impl CrateFacts {
         all.fields
             .reserve(parts.iter().map(|p| p.fields.len()).sum());
         for p in parts {
+            all.aliases.extend(p.aliases);
             for (k, v) in p.fields {
                 match all.fields.entry(k) {
                     std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(v),

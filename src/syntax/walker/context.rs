@@ -17,21 +17,75 @@ pub(super) enum Entry {
     /// No such attribute: the fn is what it says.
     Plain,
     /// `#[tokio::main]`, `#[tokio::test]`, ...: the body runs on a runtime (`block_on`), and the
-    /// fn is sync for its callers.
-    Runtime,
+    /// fn is sync for its callers. `current_thread`: the runtime is known to be a current_thread
+    /// one (`#[tokio::test]` without `flavor = "multi_thread"`, `#[tokio::main(flavor =
+    /// "current_thread")]`, `#[actix_web::main]`: `lints/block_on.toml` [[runtime_entry]]).
+    Runtime { current_thread: bool },
     /// `#[wasm_bindgen_test]`: the harness drives the returned future on a local executor.
     LocalTest,
 }
 
 impl Entry {
-    pub(super) fn of(attrs: &[syn::Attribute]) -> Entry {
+    pub(super) fn of(attrs: &[syn::Attribute], kb: &crate::kb::Kb) -> Entry {
         if is_runtime_entry(attrs) {
-            Entry::Runtime
+            Entry::Runtime {
+                current_thread: attrs.iter().any(|a| runs_current_thread(a, kb)),
+            }
         } else if attrs.iter().any(|a| a.path().is_ident("wasm_bindgen_test")) {
             Entry::LocalTest
         } else {
             Entry::Plain
         }
+    }
+
+    pub(super) fn is_runtime(self) -> bool {
+        matches!(self, Entry::Runtime { .. })
+    }
+}
+
+/// Whether this attribute is a runtime entry of the knowledge base whose arguments (`flavor =
+/// ".."`, or none: the entry's default) make a current_thread runtime. Arguments that cannot be
+/// read make the runtime unknown (false).
+fn runs_current_thread(a: &syn::Attribute, kb: &crate::kb::Kb) -> bool {
+    let path: Vec<String> = a
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let path = path.join("::");
+    let mut flavor = None;
+    let mut args = Vec::new();
+    if let syn::Meta::List(_) = &a.meta {
+        let read = a.parse_nested_meta(|m| {
+            let name = m.path.segments.last().map(|s| s.ident.to_string());
+            let name = name.unwrap_or_default();
+            if m.input.peek(syn::Token![=]) {
+                let value = m.value()?;
+                if name == "flavor" {
+                    flavor = Some(value.parse::<syn::LitStr>()?.value());
+                } else {
+                    value.parse::<Expr>()?;
+                }
+            }
+            args.push(name);
+            Ok(())
+        });
+        if read.is_err() {
+            return false;
+        }
+    }
+    kb.entry_is_current_thread(&path, flavor.as_deref(), &args)
+        .unwrap_or(false)
+}
+
+/// Whether type evidence says a value comes from a constructor of a current_thread runtime
+/// (`Builder::new_current_thread().enable_all().build()?`, and what its methods return).
+pub(super) fn built_current_thread(ty: &Ty, kb: &crate::kb::Kb) -> bool {
+    match ty {
+        Ty::MethodRet(recv, _) | Ty::Wrap(_, recv) => built_current_thread(recv, kb),
+        Ty::ReturnOf(paths) => paths.iter().any(|p| kb.is_current_thread_ctor(p)),
+        _ => false,
     }
 }
 

@@ -97,7 +97,7 @@ impl Walker<'_> {
                 );
                 let path = format!("{}::{}", self.item_prefix(), f.sig.ident);
                 let name = f.sig.ident.to_string();
-                let entry = Entry::of(&f.attrs);
+                let entry = Entry::of(&f.attrs, self.kb);
                 self.must_use_allowed += usize::from(must_use);
                 self.walk_fn(path, name, &f.sig, Some(&f.block), None, entry);
                 self.must_use_allowed -= usize::from(must_use);
@@ -130,7 +130,7 @@ impl Walker<'_> {
                             });
                             let path = format!("{base}::{}", f.sig.ident);
                             let name = format!("{short}::{}", f.sig.ident);
-                            let entry = Entry::of(&f.attrs);
+                            let entry = Entry::of(&f.attrs, self.kb);
                             let body = Some(&f.block);
                             self.must_use_allowed += usize::from(must_use);
                             self.walk_fn(path, name, &f.sig, body, self_ty.clone(), entry);
@@ -153,13 +153,17 @@ impl Walker<'_> {
                 let boxes = async_trait_send(&t.attrs).map(|s| self.loc(s));
                 let saved_boxes = std::mem::replace(&mut self.async_trait_send, boxes);
                 for ti in &t.items {
-                    if let TraitItem::Fn(f) = ti
-                        && let Some(body) = &f.default
-                    {
+                    // A declaration without a default body is recorded too (with no calls): a
+                    // call through the trait reaches some impl, and its signature says whether
+                    // it returns a future.
+                    if let TraitItem::Fn(f) = ti {
                         let path = format!("{trait_path}::{}", f.sig.ident);
                         let name = format!("{}::{}", t.ident, f.sig.ident);
                         let trait_ty = Some(trait_path.clone());
-                        self.walk_fn(path, name, &f.sig, Some(body), trait_ty, Entry::Plain);
+                        let id = self.out.facts.fns.len();
+                        let body = f.default.as_ref();
+                        self.walk_fn(path, name, &f.sig, body, trait_ty, Entry::Plain);
+                        self.out.facts.fns[id].in_trait = true;
                     }
                 }
                 self.async_trait_send = saved_boxes;
@@ -225,6 +229,13 @@ impl Walker<'_> {
                     }
                 }
             }
+            Item::Type(t) if t.generics.params.is_empty() => {
+                let path = format!("{}::{}", self.item_prefix(), t.ident);
+                let ty = self.scopes.ty_of_type(&t.ty);
+                if ty != Ty::Unknown {
+                    self.out.facts.aliases.insert(path, ty);
+                }
+            }
             Item::Const(c) => self.walk_detached_expr(&c.expr),
             Item::Static(s) => self.walk_detached_expr(&s.expr),
             _ => {}
@@ -259,7 +270,7 @@ impl Walker<'_> {
         // `#[tokio::main]` / `#[tokio::test]` turn an `async fn` into a sync one that runs the
         // body on a runtime: calling it returns no future.
         let returns_future =
-            entry != Entry::Runtime && (sig.asyncness.is_some() || returns_future(&sig.output));
+            !entry.is_runtime() && (sig.asyncness.is_some() || returns_future(&sig.output));
         let send_decl = match (&sig.asyncness, self.async_trait_send) {
             (Some(_), Some(loc)) => Some(SendDecl {
                 loc,
@@ -286,6 +297,8 @@ impl Walker<'_> {
             nonblocking_from: None,
             calls_param: false,
             send_decl,
+            in_trait: false,
+            has_body: body.is_some(),
         });
         let Some(body) = body else { return };
         // Items nested in the body get no `#[async_trait]` of their own.
@@ -299,6 +312,15 @@ impl Walker<'_> {
             },
         );
         let saved_fn = self.cur_fn.replace(id);
+        let saved_ct = std::mem::replace(
+            &mut self.current_thread,
+            matches!(
+                entry,
+                Entry::Runtime {
+                    current_thread: true
+                }
+            ),
+        );
         let saved_closure = self.closure_of.take();
         let saved_deferred = self.deferred_to.take();
         let mut names = Vec::new();
@@ -365,6 +387,7 @@ impl Walker<'_> {
         self.closure_of = saved_closure;
         self.deferred_to = saved_deferred;
         self.cur_fn = saved_fn;
+        self.current_thread = saved_ct;
         self.ctx = saved_ctx;
     }
 

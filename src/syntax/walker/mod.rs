@@ -124,7 +124,8 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         deferred_to: None,
         must_use_allowed: 0,
         stmt_root: std::ptr::null(),
-        loops: 0,
+        loops: Vec::new(),
+        current_thread: false,
         sync_closures: 0,
     };
     w.walk_module(&input.module, &file.items);
@@ -181,8 +182,13 @@ struct Walker<'a> {
     /// Inside a closure that runs elsewhere because it was handed to this call (see
     /// [`CallSite::deferred_to`](crate::syntax::facts::CallSite::deferred_to)).
     deferred_to: Option<usize>,
-    /// Loops around the current point in the current function.
-    loops: usize,
+    /// Loops around the current point in the current function, innermost last, with their
+    /// labels (`'outer: loop` -> `Some("outer")`).
+    loops: Vec<Option<String>>,
+    /// The code walked runs on a current_thread runtime (see [`CallSite::on_current_thread`]).
+    ///
+    /// [`CallSite::on_current_thread`]: crate::syntax::facts::CallSite::on_current_thread
+    current_thread: bool,
     /// Sync closures around the current point in the current async body.
     sync_closures: usize,
 }

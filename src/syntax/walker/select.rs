@@ -16,6 +16,7 @@ impl Walker<'_> {
             return;
         };
         let mut facts = Vec::new();
+        let loop_labels: Vec<String> = self.loops.iter().flatten().cloned().collect();
         for b in &branches {
             if let Some(f) = &b.fut {
                 // The branch future's own call is the first one the walk records for it (the
@@ -38,7 +39,12 @@ impl Walker<'_> {
                 let call = (is_call && self.out.facts.calls.len() > before + layers)
                     .then_some(before + layers);
                 let loc = call.map(|i| self.out.facts.calls[i].loc).unwrap_or(at);
-                facts.push(SelectBranchFact { call, loc });
+                let leaves_loop = !self.loops.is_empty() && leaves(&b.handler, &loop_labels);
+                facts.push(SelectBranchFact {
+                    call,
+                    loc,
+                    leaves_loop,
+                });
             }
             if let Some(c) = &b.cond {
                 self.walk_expr(c);
@@ -54,10 +60,92 @@ impl Walker<'_> {
             file: self.file,
             loc: at,
             branches: facts,
-            in_loop: self.loops > 0,
+            in_loop: !self.loops.is_empty(),
             caller: self.cur_fn,
         });
     }
+}
+
+/// Whether every path through a `select!` handler leaves the loop around the `select!`:
+/// `return`, a `break` (unlabelled, or labelled with one of `loop_labels`, the labels of the
+/// enclosing loops), `Err(..)?`, a diverging macro or `std::process::exit`, or a block, `if` /
+/// `else` or `match` whose every branch does. A `continue`, a `?` on a value that may be `Ok`, a
+/// `break` inside a loop of the handler itself or one that leaves a labelled block: no.
+fn leaves(e: &Expr, loop_labels: &[String]) -> bool {
+    match e {
+        Expr::Return(_) => true,
+        Expr::Break(b) => match &b.label {
+            None => true,
+            Some(l) => loop_labels.iter().any(|x| l.ident == x),
+        },
+        Expr::Try(t) => is_err_call(&t.expr),
+        Expr::Block(b) => block_leaves(&b.block, loop_labels),
+        Expr::Unsafe(u) => block_leaves(&u.block, loop_labels),
+        Expr::Paren(p) => leaves(&p.expr, loop_labels),
+        Expr::Group(g) => leaves(&g.expr, loop_labels),
+        Expr::If(i) => {
+            block_leaves(&i.then_branch, loop_labels)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| leaves(e, loop_labels))
+        }
+        Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| leaves(&a.body, loop_labels)),
+        Expr::Macro(m) => diverging_macro(&m.mac),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                segs.ends_with(&["process".to_string(), "exit".to_string()])
+                    || segs.ends_with(&["process".to_string(), "abort".to_string()])
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn block_leaves(b: &syn::Block, loop_labels: &[String]) -> bool {
+    b.stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(e, _) => leaves(e, loop_labels),
+        syn::Stmt::Local(l) => l
+            .init
+            .as_ref()
+            .is_some_and(|i| leaves(&i.expr, loop_labels)),
+        syn::Stmt::Macro(m) => diverging_macro(&m.mac),
+        syn::Stmt::Item(_) => false,
+    })
+}
+
+/// `Err(..)`: `Err(e)?` always returns.
+fn is_err_call(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        }
+        Expr::Paren(p) => is_err_call(&p.expr),
+        _ => false,
+    }
+}
+
+/// Macros that never complete: `panic!`, `unreachable!`, `todo!`, `unimplemented!`, and the
+/// early returns of anyhow / eyre / snafu (`bail!`, `whatever!`).
+fn diverging_macro(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        [
+            "panic",
+            "unreachable",
+            "todo",
+            "unimplemented",
+            "bail",
+            "whatever",
+        ]
+        .iter()
+        .any(|n| s.ident == n)
+    })
 }
 
 struct SelectBranch {

@@ -212,6 +212,7 @@ impl Walker<'_> {
             forwards_param,
             in_sync_closure: self.sync_closures > 0,
             deferred_to: self.deferred_to,
+            on_current_thread: self.current_thread,
         });
         self.out.facts.calls.len() - 1
     }
@@ -271,9 +272,9 @@ impl Walker<'_> {
             Expr::Const(c) => self.walk_block(&c.block),
             Expr::TryBlock(t) => self.walk_block(&t.block),
             Expr::Loop(l) => {
-                self.loops += 1;
+                self.loops.push(label_name(&l.label));
                 self.walk_block(&l.body);
-                self.loops -= 1;
+                self.loops.pop();
             }
             Expr::While(w) => self.walk_while(w),
             Expr::ForLoop(f) => self.walk_for(f),
@@ -465,6 +466,9 @@ impl Walker<'_> {
             self.note_nonblocking(loc);
         }
         let expr_loc = self.call_loc(loc, m.method.span(), m.paren_token.span.close());
+        // `rt.block_on(async { .. })` of a runtime built as current_thread here.
+        let current_thread =
+            name == "block_on" && super::context::built_current_thread(&recv, self.kb);
         let callee = Callee::Method {
             recv,
             name: name.clone(),
@@ -477,9 +481,12 @@ impl Walker<'_> {
         self.watch_args(idx, &name, std::iter::once(&*m.receiver).chain(&m.args));
         self.walk_expr(&m.receiver);
         let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+        let saved_ct = self.current_thread;
+        self.current_thread |= current_thread;
         for a in &m.args {
             self.walk_arg(Some(idx), a, island);
         }
+        self.current_thread = saved_ct;
         if self.live.active() {
             self.move_args(&m.args);
             if CONSUMING_METHODS.contains(&name.as_str()) {
@@ -509,9 +516,9 @@ impl Walker<'_> {
         // `while cond`: the condition is a terminating scope; `while let` scrutinee
         // temporaries live through the body.
         let (cond_stmt, _) = self.walk_condition(&w.cond);
-        self.loops += 1;
+        self.loops.push(label_name(&w.label));
         self.walk_block(&w.body);
-        self.loops -= 1;
+        self.loops.pop();
         self.live.exit_block(self.file, self.cur_fn);
         self.scopes.blocks.pop();
         self.live.end_stmt(cond_stmt, self.file, self.cur_fn);
@@ -531,9 +538,9 @@ impl Walker<'_> {
         }
         self.scopes.blocks.push(Scope::default());
         self.scopes.bind_pat(&f.pat, Ty::Unknown);
-        self.loops += 1;
+        self.loops.push(label_name(&f.label));
         self.walk_block(&f.body);
-        self.loops -= 1;
+        self.loops.pop();
         self.scopes.blocks.pop();
     }
 
@@ -607,4 +614,9 @@ impl Walker<'_> {
             self.note_use(&i.to_string());
         }
     }
+}
+
+/// The name of a loop's label (`'outer: loop`), without the quote.
+fn label_name(label: &Option<syn::Label>) -> Option<String> {
+    label.as_ref().map(|l| l.name.ident.to_string())
 }
