@@ -191,9 +191,10 @@ impl Walker<'_> {
     pub(super) fn walk_detached_expr(&mut self, e: &Expr) {
         let saved_ctx = std::mem::replace(&mut self.ctx, Ctx::Sync);
         let saved_fn = self.cur_fn.take();
+        let outer = self.scopes.enter_item_body();
         self.scopes.blocks.push(Scope::default());
         self.walk_expr(e);
-        self.scopes.blocks.pop();
+        self.scopes.leave_item_body(outer);
         self.cur_fn = saved_fn;
         self.ctx = saved_ctx;
     }
@@ -245,8 +246,8 @@ impl Walker<'_> {
         let saved_params = std::mem::replace(&mut self.params, names);
         let saved_loops = std::mem::take(&mut self.loops);
         let saved_sc = std::mem::take(&mut self.sync_closures);
-        // A nested fn cannot see the enclosing fn's locals.
-        let saved_blocks = std::mem::take(&mut self.scopes.blocks);
+        // A nested fn sees the items and imports of the blocks around it, not their locals.
+        let outer_blocks = self.scopes.enter_item_body();
         let mut params = Scope::default();
         for input in &sig.inputs {
             match input {
@@ -277,7 +278,7 @@ impl Walker<'_> {
         self.live.resume(saved_frames);
         self.loops = saved_loops;
         self.sync_closures = saved_sc;
-        self.scopes.blocks = saved_blocks;
+        self.scopes.leave_item_body(outer_blocks);
         self.params = saved_params;
         self.closure_of = saved_closure;
         self.cur_fn = saved_fn;
