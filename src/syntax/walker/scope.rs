@@ -587,6 +587,17 @@ impl<'a> Scopes<'a> {
         None
     }
 
+    /// Whether `name` names an item in scope (an item or import of a block or of the module,
+    /// or the prelude's `None`): an identifier pattern of that name, when it may be a constant
+    /// ([`super::shapes::may_name_a_constant`]), matches that item and binds nothing. Glob
+    /// imports are not searched: the name is then taken as a binding.
+    pub(super) fn names_item(&self, name: &str) -> bool {
+        let declared = |s: &Scope| s.items.contains(name) || s.uses.contains_key(name);
+        name == "None"
+            || self.blocks.iter().any(declared)
+            || self.mods.last().is_some_and(|m| declared(&m.scope))
+    }
+
     pub(super) fn add_local(&mut self, name: String, ty: Ty) {
         if let Some(b) = self.blocks.last_mut() {
             b.locals.insert(name, ty);

@@ -57,13 +57,6 @@ pub(super) fn has_let(e: &Expr) -> bool {
     }
 }
 
-/// Whether a pattern binds any name.
-pub(super) fn pat_binds(p: &Pat) -> bool {
-    let mut names = Vec::new();
-    pat_idents(p, &mut names);
-    !names.is_empty()
-}
-
 /// Whether control never continues after an expression (`return`, `break`, `continue`,
 /// `panic!`), so a branch ending in it does not reach the code after the branches.
 pub(super) fn diverges(e: &Expr) -> bool {
@@ -98,15 +91,42 @@ pub(super) fn path_start(path: &syn::Path) -> Span {
         (None, None) => Span::call_site(),
     }
 }
+/// Every name an identifier pattern in `pat` introduces, as written (fn parameters, which
+/// cannot name constants). See [`pat_bindings`] for patterns that may.
 pub(super) fn pat_idents(pat: &Pat, out: &mut Vec<String>) {
+    pat_bindings(pat, &|_| false, out)
+}
+
+/// An identifier pattern that may name a constant, a unit struct or a unit variant rather than
+/// bind: capitalised, without `ref`, `mut` or an `@` subpattern (`None`, `MAX`, `Empty`).
+pub(super) fn may_name_a_constant(pi: &syn::PatIdent) -> bool {
+    pi.by_ref.is_none()
+        && pi.mutability.is_none()
+        && pi.subpat.is_none()
+        && pi
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// The names a pattern binds. An identifier pattern for which [`may_name_a_constant`] holds
+/// and that `names_item` says names an item in scope (`None`, a `const`, an imported variant)
+/// is matched against that item and binds nothing.
+pub(super) fn pat_bindings(pat: &Pat, names_item: &dyn Fn(&str) -> bool, out: &mut Vec<String>) {
+    let rec = |p: &Pat, out: &mut Vec<String>| pat_bindings(p, names_item, out);
     match pat {
-        Pat::Ident(pi) => out.push(pi.ident.to_string()),
-        Pat::Type(pt) => pat_idents(&pt.pat, out),
-        Pat::Reference(r) => pat_idents(&r.pat, out),
-        Pat::Paren(p) => pat_idents(&p.pat, out),
-        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
-        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
-        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_idents(&f.pat, out)),
+        Pat::Ident(pi) => {
+            let name = pi.ident.to_string();
+            if !(may_name_a_constant(pi) && names_item(&name)) {
+                out.push(name);
+            }
+        }
+        Pat::Type(pt) => rec(&pt.pat, out),
+        Pat::Reference(r) => rec(&r.pat, out),
+        Pat::Paren(p) => rec(&p.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| rec(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| rec(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| rec(&f.pat, out)),
         _ => {}
     }
 }

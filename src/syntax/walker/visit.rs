@@ -5,9 +5,7 @@
 
 use super::held::{CONSUMING_METHODS, binding_leaves};
 use super::scope::{Resolved, Scope, path_segments};
-use super::shapes::{
-    block_diverges, diverges, has_let, is_constructor_path, pat_binds, path_start,
-};
+use super::shapes::{block_diverges, diverges, has_let, is_constructor_path, path_start};
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
 use crate::syntax::facts::{CallSite, Callee, DropKind, Dropped, Ty};
@@ -472,7 +470,7 @@ impl Walker<'_> {
     /// `let pat = expr` in a condition: what it binds lives in the branch.
     fn walk_let_expr(&mut self, l: &syn::ExprLet) {
         let mut leaves = Vec::new();
-        if pat_binds(&l.pat) {
+        if self.pat_binds(&l.pat) {
             binding_leaves(&l.expr, &mut leaves);
         }
         let saved = std::mem::replace(
@@ -493,7 +491,7 @@ impl Walker<'_> {
         // Scrutinee temporaries live to the end of the enclosing statement; what an
         // arm's pattern binds lives in that arm.
         let mut leaves = Vec::new();
-        if m.arms.iter().any(|a| pat_binds(&a.pat)) {
+        if m.arms.iter().any(|a| self.pat_binds(&a.pat)) {
             binding_leaves(&m.expr, &mut leaves);
         }
         let saved = std::mem::replace(
