@@ -320,7 +320,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     }
     drop(line_indexes);
     kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    kept.dedup();
+    crate::lints::diag::merge_duplicates(&mut kept);
     // Keep the text only of files that diagnostics point into.
     let mut used = vec![false; files.len()];
     for d in &kept {

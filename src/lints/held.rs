@@ -6,6 +6,9 @@ use super::lint::CrateCx;
 use crate::analysis::index::CrateIndex;
 use crate::kb::HeldEntry;
 use crate::syntax::facts::{HeldValue, Ty};
+use crate::syntax::source::{FileId, Loc};
+use crate::util::fxhash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry;
 
 /// At most this many `.await`s get a label of their own; the rest are counted in a note.
 const MAX_AWAIT_LABELS: usize = 4;
@@ -36,6 +39,11 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let index = cx.index;
+    // One value may be held by several futures: a binding that a nested `async` block uses is
+    // held by the block (by reference) and by the body around it, each with its own `.await`s.
+    // It is one finding, with the `.await`s of both.
+    let mut values: Vec<(&HeldValue, &HeldEntry, Vec<Loc>)> = Vec::new();
+    let mut seen: HashMap<(FileId, Loc, Option<&str>), usize> = HashMap::default();
     for (v, tys) in index.facts.held.iter().zip(index.held_tys()) {
         if !applies(v) {
             continue;
@@ -43,11 +51,25 @@ pub fn check(
         let Some(entry) = tys.iter().find_map(|t| entry_of(index, t, lint)) else {
             continue;
         };
+        match seen.entry((v.file, v.loc, v.name.as_deref())) {
+            Entry::Occupied(e) => {
+                let awaits = &mut values[*e.get()].2;
+                awaits.extend(v.awaits.iter().copied());
+                awaits.sort_by_key(|a| (a.line, a.col));
+                awaits.dedup();
+            }
+            Entry::Vacant(e) => {
+                e.insert(values.len());
+                values.push((v, entry, v.awaits.clone()));
+            }
+        }
+    }
+    for (v, entry, awaits) in values {
         let subject = match &v.name {
             Some(n) if !n.starts_with('_') || n.len() > 1 => format!("`{n}`, {}", entry.what),
             _ => entry.what.clone(),
         };
-        let count = v.awaits.len();
+        let count = awaits.len();
         let mut d = Diagnostic::new(
             lint,
             v.file,
@@ -69,7 +91,7 @@ pub fn check(
                 .map(|f| index.facts.fns[f].name.clone())
                 .unwrap_or_default(),
         );
-        for a in v.awaits.iter().take(MAX_AWAIT_LABELS) {
+        for a in awaits.iter().take(MAX_AWAIT_LABELS) {
             d = d.secondary(v.file, *a, "the task may suspend here while it is held");
         }
         if count > MAX_AWAIT_LABELS {
