@@ -5,7 +5,7 @@
 use super::context::{Entry, returns_future};
 use super::macros::expand_item_macros;
 use super::scope::Scope;
-use super::shapes::{pat_idents, type_short_name};
+use super::shapes::{cfg_never, item_attrs, pat_idents, type_short_name};
 use super::{ModDecl, Walker};
 use crate::syntax::facts::{Ctx, FnDef, Ty};
 use proc_macro2::Span;
@@ -64,6 +64,10 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_item(&mut self, item: &Item) {
+        // `#[cfg(any())]`: code that no build compiles is not linted.
+        if cfg_never(item_attrs(item)) {
+            return;
+        }
         match item {
             Item::Fn(f) => {
                 self.note_item(
@@ -90,6 +94,8 @@ impl Walker<'_> {
                 let saved = std::mem::replace(&mut self.scopes.impl_ty, self_ty.clone());
                 for ii in &imp.items {
                     match ii {
+                        ImplItem::Fn(f) if cfg_never(&f.attrs) => {}
+                        ImplItem::Const(c) if cfg_never(&c.attrs) => {}
                         ImplItem::Fn(f) => {
                             self.note_item(
                                 &f.attrs,
@@ -118,6 +124,7 @@ impl Walker<'_> {
                 for ti in &t.items {
                     if let TraitItem::Fn(f) = ti
                         && let Some(body) = &f.default
+                        && !cfg_never(&f.attrs)
                     {
                         let path = format!("{trait_path}::{}", f.sig.ident);
                         let name = format!("{}::{}", t.ident, f.sig.ident);

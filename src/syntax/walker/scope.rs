@@ -262,6 +262,9 @@ impl<'a> Scopes<'a> {
         scope: &mut Scope,
     ) {
         for item in items {
+            if super::shapes::cfg_never(super::shapes::item_attrs(item)) {
+                continue;
+            }
             let (name, is_use) = match item {
                 Item::Fn(f) => (Some(f.sig.ident.to_string()), false),
                 Item::Struct(s) => (Some(s.ident.to_string()), false),

@@ -154,3 +154,105 @@ pub(super) fn last_ident(path: &syn::Path) -> String {
         .map(|s| s.ident.to_string())
         .unwrap_or_default()
 }
+
+/// What a `cfg` predicate is whatever the platform, features and flags: `Some(false)` for
+/// `any()` (and so `all(any())`, `not(all())`, ...), `Some(true)` for `all()`, `None` when it
+/// depends on the build.
+fn cfg_value(meta: &syn::Meta) -> Option<bool> {
+    let syn::Meta::List(list) = meta else {
+        return None;
+    };
+    let args = || {
+        list.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        )
+        .ok()
+    };
+    let values = |all: bool| -> Option<bool> {
+        // `all(..)` is false once one part is, `any(..)` true once one part is.
+        let mut known = true;
+        for m in args()? {
+            match cfg_value(&m) {
+                Some(v) if v != all => return Some(v),
+                Some(_) => {}
+                None => known = false,
+            }
+        }
+        known.then_some(all)
+    };
+    if list.path.is_ident("any") {
+        values(false)
+    } else if list.path.is_ident("all") {
+        values(true)
+    } else if list.path.is_ident("not") {
+        let args = args()?;
+        match (args.len(), args.first()) {
+            (1, Some(m)) => cfg_value(m).map(|v| !v),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+/// Whether attributes hold a `#[cfg(..)]` that no build satisfies (`#[cfg(any())]`,
+/// `#[cfg(all(any()))]`, `#[cfg(not(all()))]`): the item never compiles. The prescan keeps
+/// only `cfg` attributes with an empty list for this (see `syntax::prescan`).
+pub(super) fn cfg_never(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<syn::Meta>()
+                .is_ok_and(|m| cfg_value(&m) == Some(false))
+    })
+}
+
+/// The attributes of an item.
+pub(super) fn item_attrs(item: &Item) -> &[syn::Attribute] {
+    match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never(src: &str) -> bool {
+        let item: Item = syn::parse_str(src).unwrap();
+        cfg_never(item_attrs(&item))
+    }
+
+    #[test]
+    fn cfgs_that_no_build_satisfies() {
+        assert!(never("#[cfg(any())] fn f() {}"));
+        assert!(never("#[cfg(all(any()))] fn f() {}"));
+        assert!(never("#[cfg(all(unix, any()))] fn f() {}"));
+        assert!(never("#[cfg(not(all()))] mod m {}"));
+        assert!(never("#[cfg(any(any(), not(all())))] mod m;"));
+        assert!(never("#[cfg(unix)] #[cfg(any( ))] use a::b;"));
+        assert!(never("mod m { #![cfg(any())] }"));
+        // Anything a build may satisfy is linted.
+        assert!(!never("#[cfg(unix)] fn f() {}"));
+        assert!(!never("#[cfg(all())] fn f() {}"));
+        assert!(!never("#[cfg(not(any()))] fn f() {}"));
+        assert!(!never("#[cfg(any(unix, any()))] fn f() {}"));
+        assert!(!never("#[cfg(all(feature = \"x\", not(any())))] fn f() {}"));
+        assert!(!never("#[cfg_attr(any(), allow(x))] fn f() {}"));
+        assert!(!never("fn f() {}"));
+    }
+}
