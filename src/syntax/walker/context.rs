@@ -101,6 +101,17 @@ impl Walker<'_> {
                 self.walk_expr(arg);
                 self.local_async_next = false;
             }
+            // `spawn_blocking({ let x = x.clone(); move || .. })`: the block's value, its tail
+            // closure, is the argument.
+            Expr::Block(b) if b.label.is_none() => {
+                let tail = match b.block.stmts.last() {
+                    Some(syn::Stmt::Expr(t @ Expr::Closure(_), None)) => Some(t as *const Expr),
+                    _ => None,
+                };
+                let saved = std::mem::replace(&mut self.tail_arg, tail.map(|t| (t, call, island)));
+                self.walk_expr(arg);
+                self.tail_arg = saved;
+            }
             _ => self.walk_expr(arg),
         }
     }

@@ -104,6 +104,7 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         unused: Vec::new(),
         loops: 0,
         sync_closures: 0,
+        tail_arg: None,
     };
     // `#![cfg(any())]` at the top of a file: none of it compiles.
     if !shapes::cfg_never(&file.attrs) {
@@ -149,6 +150,9 @@ struct Walker<'a> {
     loops: usize,
     /// Sync closures around the current point in the current async body.
     sync_closures: usize,
+    /// The closure that is the value of a block passed as a call argument
+    /// (`spawn_blocking({ let x = x.clone(); move || .. })`), walked as that argument.
+    tail_arg: Option<(*const Expr, Option<usize>, bool)>,
 }
 
 impl Walker<'_> {

@@ -222,6 +222,10 @@ impl Walker<'_> {
             Expr::MethodCall(m) => self.walk_method_call(e, m),
             Expr::Await(a) => self.walk_await(a),
             Expr::Async(a) => self.walk_async_block(a),
+            Expr::Closure(_) if self.tail_arg.is_some_and(|(t, ..)| std::ptr::eq(t, e)) => {
+                let (_, call, island) = self.tail_arg.take().expect("checked");
+                self.walk_arg(call, e, island);
+            }
             Expr::Closure(c) => self.walk_closure(c),
             Expr::Block(b) => self.walk_block(&b.block),
             Expr::Unsafe(u) => self.walk_block(&u.block),
