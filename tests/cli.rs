@@ -281,3 +281,38 @@ fn rust_analyzer_override_command() {
     assert_eq!(messages, 1);
     assert!(finished, "a build-finished line ends the stream");
 }
+
+/// A changed file given alone (as a pre-commit hook passes it) is analysed where the crate's
+/// module tree puts it: `mod io;` in `src/net.rs` is `src/net/io.rs`, so the call into its
+/// blocking helper is followed.
+#[test]
+fn a_given_module_file_keeps_its_place_in_the_module_tree() {
+    let s = Scratch::new(
+        "given-module",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"given-module\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", "mod net;\n"),
+            (
+                "src/net.rs",
+                "mod io;\n\npub async fn serve() {\n    io::load();\n}\n",
+            ),
+            (
+                "src/net/io.rs",
+                "pub fn load() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+            ),
+        ],
+    );
+    let o = run(
+        &["src/net.rs", "--message-format", "short", "--no-cache"],
+        &s.0,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert_eq!(
+        out,
+        "src/net.rs:4:5: warning: `load` blocks: it calls `std::thread::sleep` [async_lint::blocking_in_async]\n"
+    );
+}

@@ -1,5 +1,5 @@
 //! Every fixture file is linted with all lints on; the set of (line, lint) findings must equal
-//! the set of `//~ lint` markers exactly, in both directions.
+//! the set of `//~ lint` markers exactly, in both directions, and no finding is reported twice.
 
 mod common;
 use common::*;
@@ -36,6 +36,16 @@ fn fixtures_match_markers() {
     for unit in &units {
         let report = lint_all(std::slice::from_ref(unit), 1);
         let got = findings(&report);
+        // One finding is one diagnostic: the same lint twice on one span is a duplicate.
+        let mut places = BTreeSet::new();
+        for (pkg, d) in report.diagnostics() {
+            let p = d.primary();
+            let path = canon(&pkg.files[p.file].path);
+            if !places.insert((path.clone(), p.loc, d.lint)) {
+                let (line, lint) = (p.loc.line, d.lint);
+                writeln!(failures, "twice: {}:{line} {lint}", path.display()).unwrap();
+            }
+        }
         let files = if unit.is_dir() {
             rs_files(unit)
         } else {

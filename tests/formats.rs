@@ -113,3 +113,105 @@ fn github_annotations() {
         lines[1]
     );
 }
+
+/// A package with a finding in every kind of target: the library, a binary, an integration test
+/// (and the module it declares), an example, a bench and the build script.
+fn targets_package(name: &str) -> common::Scratch {
+    const BLOCKS: &str =
+        "pub async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    common::Scratch::new(
+        name,
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"multi-target\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", BLOCKS),
+            ("src/bin/tool.rs", &format!("{BLOCKS}fn main() {{}}\n")),
+            ("tests/it.rs", &format!("mod common;\n{BLOCKS}")),
+            ("tests/common/mod.rs", BLOCKS),
+            ("examples/demo.rs", &format!("{BLOCKS}fn main() {{}}\n")),
+            ("benches/speed.rs", &format!("{BLOCKS}fn main() {{}}\n")),
+            ("build.rs", &format!("{BLOCKS}fn main() {{}}\n")),
+        ],
+    )
+}
+
+/// (file, target kind, target name, target src_path relative to the package) of each JSON
+/// finding.
+fn json_targets(out: &str, dir: &std::path::Path) -> Vec<(String, String, String, String)> {
+    let dir = std::fs::canonicalize(dir).unwrap();
+    let mut v: Vec<_> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["reason"] == "compiler-message")
+        .map(|v| {
+            let t = &v["target"];
+            let file = v["message"]["spans"][0]["file_name"].as_str().unwrap();
+            let src = std::path::PathBuf::from(t["src_path"].as_str().unwrap());
+            let src = std::fs::canonicalize(&src).unwrap_or(src);
+            (
+                file.to_string(),
+                t["kind"][0].as_str().unwrap().to_string(),
+                t["name"].as_str().unwrap().to_string(),
+                src.strip_prefix(&dir).unwrap_or(&src).display().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn expected_targets() -> Vec<(String, String, String, String)> {
+    let mut v: Vec<_> = [
+        ("benches/speed.rs", "bench", "speed", "benches/speed.rs"),
+        ("build.rs", "custom-build", "build-script-build", "build.rs"),
+        ("examples/demo.rs", "example", "demo", "examples/demo.rs"),
+        ("src/bin/tool.rs", "bin", "tool", "src/bin/tool.rs"),
+        ("src/lib.rs", "lib", "multi_target", "src/lib.rs"),
+        ("tests/common/mod.rs", "test", "it", "tests/it.rs"),
+        ("tests/it.rs", "test", "it", "tests/it.rs"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+    .collect();
+    v.sort();
+    v
+}
+
+/// Cargo names the target it compiled when rustc reported: findings in tests, examples,
+/// benches, binaries and the build script carry their own target, not the library's.
+#[test]
+fn json_findings_name_the_target_whose_module_tree_holds_the_file() {
+    let s = targets_package("json-targets-cargo");
+    let manifest = s.0.join("Cargo.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["async-lint", "--manifest-path"])
+        .arg(&manifest)
+        .args(["--message-format", "json", "--no-cache"])
+        .current_dir(&s.0)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let got = json_targets(&stdout, &s.0);
+    assert_eq!(got, expected_targets(), "{stdout}");
+
+    // The same files given one by one (a pre-commit hook): the targets by cargo's layout.
+    let files = [
+        "src/lib.rs",
+        "src/bin/tool.rs",
+        "tests/it.rs",
+        "tests/common/mod.rs",
+        "examples/demo.rs",
+        "benches/speed.rs",
+        "build.rs",
+    ];
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(files)
+        .args(["--message-format", "json", "--no-cache"])
+        .current_dir(&s.0)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(json_targets(&stdout, &s.0), expected_targets(), "{stdout}");
+}

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored format or the meaning of a key changes.
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Entries kept per package (different options or recent states of the files).
 const KEEP: usize = 4;
@@ -150,6 +150,8 @@ struct StoredFile {
     display: String,
     /// Content hash when the results were computed (None: unreadable).
     hash: Option<u64>,
+    /// [`SourceFile::target`].
+    target: usize,
 }
 
 impl Entry {
@@ -247,6 +249,7 @@ impl Entry {
                 path: f.path,
                 display: f.display,
                 text,
+                target: f.target,
             });
         }
         Some(Cached {
@@ -284,6 +287,7 @@ impl Entry {
                     path: f.path.clone(),
                     display: f.display.clone(),
                     hash,
+                    target: f.target,
                 }
             })
             .collect();

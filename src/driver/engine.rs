@@ -112,6 +112,8 @@ struct Queued {
     module: String,
     crate_root: String,
     is_mod_root: bool,
+    /// The target (index into the package's targets) whose root the file was reached from.
+    target: usize,
 }
 
 /// Lints one package, through the result cache when it is enabled. A cache problem (unreadable,
@@ -145,29 +147,43 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     let t0 = std::time::Instant::now();
     let mut queued: Vec<Queued> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    for s in &pkg.seeds {
-        // Module-tree following can reach a file twice (through symlinks or `#[path]`); given
-        // files are already distinct paths.
-        let key = if pkg.follow_mods {
-            std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone())
-        } else {
-            s.path.clone()
-        };
-        if !opts.config.excluded(&s.path) && seen.insert(key) {
-            queued.push(Queued {
-                path: s.path.clone(),
-                module: s.module.clone(),
-                crate_root: s.crate_root.clone(),
-                is_mod_root: true,
-            });
+    let queue_seeds = |fallback: bool, queued: &mut Vec<Queued>, seen: &mut HashSet<PathBuf>| {
+        for s in pkg.seeds.iter().filter(|s| s.fallback == fallback) {
+            // Module-tree following can reach a file twice (through symlinks or `#[path]`);
+            // given files are already distinct paths.
+            let key = if pkg.follow_mods {
+                std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone())
+            } else {
+                s.path.clone()
+            };
+            if !opts.config.excluded(&s.path) && seen.insert(key) {
+                queued.push(Queued {
+                    path: s.path.clone(),
+                    module: s.module.clone(),
+                    crate_root: s.crate_root.clone(),
+                    is_mod_root: true,
+                    target: s.target,
+                });
+            }
         }
-    }
+    };
+    queue_seeds(false, &mut queued, &mut seen);
     let edition: u16 = pkg.edition.parse().unwrap_or(2015);
     let max_size = opts.config.max_file_size();
     let mut results: Vec<FileResult> = Vec::new();
     let mut start = 0;
-    // Waves: parse the queued files in parallel, then queue the modules they declare.
-    while start < queued.len() {
+    let mut fallbacks_queued = false;
+    // Waves: parse the queued files in parallel, then queue the modules they declare. Given
+    // files that no target's module tree reached come last, linted on their own.
+    loop {
+        if start == queued.len() {
+            if fallbacks_queued {
+                break;
+            }
+            fallbacks_queued = true;
+            queue_seeds(true, &mut queued, &mut seen);
+            continue;
+        }
         let wave: Vec<FileResult> = queued[start..]
             .par_iter()
             .enumerate()
@@ -198,6 +214,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
                                 module: format!("{module}::{}", m.name),
                                 crate_root: q.crate_root.clone(),
                                 is_mod_root,
+                                target: q.target,
                             });
                         }
                     }
@@ -227,6 +244,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             path: q.path.clone(),
             display: display_path(&q.path, root, &cwd),
             text: r.text,
+            target: q.target,
         });
     }
     let facts = CrateFacts::merge_all(file_facts);
@@ -320,7 +338,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     }
     drop(line_indexes);
     kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    kept.dedup();
+    crate::lints::diag::merge_duplicates(&mut kept);
     // Keep the text only of files that diagnostics point into.
     let mut used = vec![false; files.len()];
     for d in &kept {

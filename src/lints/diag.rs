@@ -135,5 +135,68 @@ impl Diagnostic {
     }
 }
 
+/// Merges diagnostics that report one finding twice (same lint, same primary label, same
+/// message) into the first, which gains the others' secondary labels and notes it lacks. A
+/// safety net: a lint reaching one finding by two paths should merge them itself (as the
+/// held-value lints do). `diags` must be sorted by [`Diagnostic::sort_key`].
+pub fn merge_duplicates(diags: &mut Vec<Diagnostic>) {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    for d in diags.drain(..) {
+        if let Some(prev) = out.last_mut()
+            && prev.lint == d.lint
+            && prev.message == d.message
+            && prev.primary() == d.primary()
+        {
+            for l in d.labels.into_iter().skip(1) {
+                if !prev.labels.contains(&l) {
+                    prev.labels.push(l);
+                }
+            }
+            for n in d.notes {
+                if !prev.notes.contains(&n) {
+                    prev.notes.push(n);
+                }
+            }
+            continue;
+        }
+        out.push(d);
+    }
+    *diags = out;
+}
+
 /// A lint's name, as the catalogue spells it.
 pub type LintName = &'static str;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: usize) -> Loc {
+        Loc {
+            line,
+            col: 1,
+            end_line: line,
+            end_col: 2,
+            ..Loc::default()
+        }
+    }
+
+    #[test]
+    fn one_finding_reported_twice_is_merged() {
+        let d = |await_line| {
+            Diagnostic::new("lock_across_await", 0, at(3), "held")
+                .secondary(0, at(await_line), "await")
+                .note("n")
+        };
+        let other_message = Diagnostic::new("lock_across_await", 0, at(3), "other");
+        let mut diags = vec![d(5), d(5), d(9), other_message.clone()];
+        diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        merge_duplicates(&mut diags);
+        assert_eq!(diags.len(), 2);
+        let merged = diags.iter().find(|d| d.message == "held").unwrap();
+        let lines: Vec<usize> = merged.labels.iter().map(|l| l.loc.line).collect();
+        assert_eq!(lines, [3, 5, 9]);
+        assert_eq!(merged.notes, ["n"]);
+        assert!(diags.contains(&other_message));
+    }
+}

@@ -6,7 +6,9 @@ use super::lint::CrateCx;
 use crate::analysis::index::CrateIndex;
 use crate::kb::HeldEntry;
 use crate::syntax::facts::{HeldValue, Ty};
-use crate::syntax::source::{LineIndex, Loc};
+use crate::syntax::source::{FileId, LineIndex, Loc};
+use crate::util::fxhash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry;
 
 /// At most this many `.await`s get a label of their own; the rest are counted in a note.
 const MAX_AWAIT_LABELS: usize = 4;
@@ -42,6 +44,11 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let index = cx.index;
+    // One value may be held by several futures: a binding that a nested `async` block uses is
+    // held by the block (by reference) and by the body around it, each with its own `.await`s.
+    // It is one finding, with the `.await`s of both.
+    let mut values: Vec<(&HeldValue, &HeldEntry, Vec<Loc>)> = Vec::new();
+    let mut seen: HashMap<(FileId, Loc, Option<&str>), usize> = HashMap::default();
     for (v, tys) in index.facts.held.iter().zip(index.held_tys()) {
         if v.param.is_some() || !applies(v) {
             continue;
@@ -49,7 +56,21 @@ pub fn check(
         let Some(entry) = tys.iter().find_map(|t| entry_of(index, t, lint)) else {
             continue;
         };
-        let mut d = diagnostic(cx, lint, v, &entry.what).help(entry.help.clone());
+        match seen.entry((v.file, v.loc, v.name.as_deref())) {
+            Entry::Occupied(e) => {
+                let awaits = &mut values[*e.get()].2;
+                awaits.extend(v.awaits.iter().copied());
+                awaits.sort_by_key(|a| (a.line, a.col));
+                awaits.dedup();
+            }
+            Entry::Vacant(e) => {
+                e.insert(values.len());
+                values.push((v, entry, v.awaits.clone()));
+            }
+        }
+    }
+    for (v, entry, awaits) in values {
+        let mut d = diagnostic(cx, lint, v, &awaits, &entry.what).help(entry.help.clone());
         if let Some(n) = extra_note {
             d = d.note(n);
         }
@@ -61,11 +82,13 @@ pub fn check(
 }
 
 /// The finding for value `v`, described as `what` ("an `Rc`"): named by its binding or, for a
-/// temporary, by its expression; labelled where it is created and at the `.await`s.
+/// temporary, by its expression; labelled where it is created and at the `.await`s (`awaits`:
+/// those of `v`, or of every future that holds it).
 pub(super) fn diagnostic(
     cx: &CrateCx<'_>,
     lint: &'static str,
     v: &HeldValue,
+    awaits: &[Loc],
     what: &str,
 ) -> Diagnostic {
     let index = cx.index;
@@ -78,7 +101,7 @@ pub(super) fn diagnostic(
         },
         _ => what.to_string(),
     };
-    let count = v.awaits.len();
+    let count = awaits.len();
     let created = if v.param.is_some() {
         "a parameter lives in the future from its start, and is still alive at the `.await` below"
     } else {
@@ -104,7 +127,7 @@ pub(super) fn diagnostic(
             .map(|f| index.facts.fns[f].name.clone())
             .unwrap_or_default(),
     );
-    for a in v.awaits.iter().take(MAX_AWAIT_LABELS) {
+    for a in awaits.iter().take(MAX_AWAIT_LABELS) {
         d = d.secondary(v.file, *a, "the task may suspend here while it is held");
     }
     if count > MAX_AWAIT_LABELS {

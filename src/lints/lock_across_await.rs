@@ -24,7 +24,11 @@ crate::declare_lint! {
     /// checked. A guard moved into another binding's container (`vec.push(guard)`) is taken as
     /// dropped. A guard passed to a function that returns it is taken as moved. Control flow
     /// is followed through `if`, `match` and early exits, but not through loops (a guard
-    /// dropped in a later iteration still counts as held at the first).
+    /// dropped in a later iteration still counts as held at the first). A `match` arm's
+    /// bindings are taken to hold the scrutinee's guard whatever the variant (`Err(e)` of
+    /// `lock()` does: a `PoisonError` owns the guard); an arm pattern that names an item
+    /// (`None`, an imported variant, a constant) binds nothing, but a variant reached only
+    /// through a glob import (`use Kind::*`) is taken as a binding.
     ///
     /// ### Example
     /// ```rust,ignore

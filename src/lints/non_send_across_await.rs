@@ -4,6 +4,9 @@ use super::lint::{CrateCx, Lint, LintMeta};
 use crate::analysis::index::CrateIndex;
 use crate::analysis::send::SendReq;
 use crate::syntax::facts::{ParamKind, Ty};
+use crate::syntax::source::{FileId, Loc};
+use crate::util::fxhash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry;
 
 crate::declare_lint! {
     /// ### What it does
@@ -117,14 +120,34 @@ impl Lint for NonSendAcrossAwait {
             return;
         }
         let reqs = index.send_requirements();
+        // One value may be held by several futures that must be `Send` (a binding used by a
+        // nested `async` block is held by the block and by the body around it): one finding,
+        // with the `.await`s of all, naming the first requirement.
+        let mut seen: HashMap<(FileId, Loc, Option<&str>), usize> = HashMap::default();
+        let mut values: Vec<Found<'_>> = Vec::new();
         for (i, what, help, reason) in found {
             let v = &index.facts.held[i];
             // A future that no one requires to be `Send` may hold it.
             let Some(req) = reqs.futures.get(v.future).and_then(Option::as_ref) else {
                 continue;
             };
+            match seen.entry((v.file, v.loc, v.name.as_deref())) {
+                Entry::Occupied(e) => {
+                    let awaits = &mut values[*e.get()].5;
+                    awaits.extend(v.awaits.iter().copied());
+                    awaits.sort_by_key(|a| (a.line, a.col));
+                    awaits.dedup();
+                }
+                Entry::Vacant(e) => {
+                    e.insert(values.len());
+                    values.push((i, what, help, reason, req, v.awaits.clone()));
+                }
+            }
+        }
+        for (i, what, help, reason, req, awaits) in values {
+            let v = &index.facts.held[i];
             let root = &reqs.roots[req.root];
-            let d = super::held::diagnostic(cx, lint, v, &what)
+            let d = super::held::diagnostic(cx, lint, v, &awaits, &what)
                 .help(help)
                 .note(requirement_note(index, req, &root.why))
                 .secondary(root.file, root.loc, "`Send` is required here");
@@ -136,6 +159,10 @@ impl Lint for NonSendAcrossAwait {
         }
     }
 }
+
+/// A value to report: (its held-value fact, what it is, the help, the configuration's reason,
+/// the first `Send` requirement of a future that holds it, the `.await`s of all of them).
+type Found<'r> = (usize, String, String, Option<String>, &'r SendReq, Vec<Loc>);
 
 const PARAM_HELP: &str = "a parameter lives in the async fn's future until the end of its body: \
                           pass a `Send` type (`Arc`, `Mutex`, owned data), or take what the \

@@ -5,6 +5,7 @@ use super::format::level_word;
 use super::human::render_human;
 use super::results::{PackageReport, Report};
 use crate::lints::diag::{Diagnostic, Label};
+use crate::workspace::discover::TargetInfo;
 use serde_json::{Value, json};
 
 fn span_json(pkg: &PackageReport, l: &Label, replacement: Option<&str>) -> Value {
@@ -39,6 +40,23 @@ fn span_json(pkg: &PackageReport, l: &Label, replacement: Option<&str>) -> Value
         "suggested_replacement": replacement,
         "suggestion_applicability": replacement.map(|_| "MachineApplicable"),
         "expansion": null,
+    })
+}
+
+/// A target as cargo describes it in its messages (`doc`, `doctest`, `test` as cargo's
+/// defaults for the kind).
+fn target_json(t: &TargetInfo) -> Value {
+    let kind = t.kind.first().map(String::as_str).unwrap_or("lib");
+    let lib = kind.contains("lib") || kind == "proc-macro";
+    json!({
+        "kind": t.kind,
+        "crate_types": t.crate_types,
+        "name": t.name,
+        "src_path": t.src_path,
+        "edition": t.edition,
+        "doc": lib || kind == "bin",
+        "doctest": lib,
+        "test": lib || kind == "bin" || kind == "test",
     })
 }
 
@@ -81,22 +99,14 @@ pub fn compiler_message(
         };
         children.push(child("help", h, spans));
     }
-    let target = pkg
-        .package
-        .targets
-        .first()
-        .map(|t| {
-            json!({
-                "kind": t.kind,
-                "crate_types": t.crate_types,
-                "name": t.name,
-                "src_path": t.src_path,
-                "edition": t.edition,
-                "doc": true,
-                "doctest": true,
-                "test": true,
-            })
-        })
+    // The target whose module tree holds the finding's file, as cargo names the target it
+    // compiled when rustc reported.
+    let targets = &pkg.package.targets;
+    let file = pkg.files.get(d.primary().file);
+    let target = file
+        .and_then(|f| targets.get(f.target))
+        .or_else(|| targets.first())
+        .map(target_json)
         .unwrap_or(Value::Null);
     let _ = report;
     json!({

@@ -68,9 +68,10 @@ static SCAN_STOPS: [bool; 256] = {
 
 /// Whether an attribute that the walker never reads starts at `b[i]` (a `#`), and if so the
 /// offset just past its closing `]`. The walker reads only single-word attributes named in
-/// [`ATTRIBUTES_READ`] and attributes with a path (`#[tokio::main]`); every other
-/// attribute (`cfg`, `derive`, `doc`, `repr`, `inline`, `test`, ...) costs syn a parse (and its
-/// string literals an unescape) for nothing, so it is blanked before parsing. Attributes with
+/// [`ATTRIBUTES_READ`], attributes with a path (`#[tokio::main]`) and `cfg`s with an empty list
+/// (`#[cfg(any())]`); every other attribute (`cfg`, `derive`, `doc`, `repr`, `inline`, `test`,
+/// ...) costs syn a parse (and its string literals an unescape) for nothing, so it is blanked
+/// before parsing. Attributes with
 /// anything unusual inside (a comment, a char or raw string literal, non-ASCII text, unbalanced
 /// brackets) are left as they are.
 fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
@@ -101,12 +102,15 @@ fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
     {
         return None;
     }
+    // A `cfg` with an empty list (`any()`, `all()`) may be one no build satisfies: the walker
+    // reads those (`walker::shapes::cfg_never`) and skips the code under them.
+    let cfg = name == b"cfg";
     let mut depth = 1usize;
     while j < b.len() {
         match b[j] {
             b'(' | b'[' | b'{' => {
                 depth += 1;
-                if depth > MAX_NESTING {
+                if depth > MAX_NESTING || (cfg && b.get(space(j + 1)) == Some(&b')')) {
                     return None;
                 }
             }
@@ -311,6 +315,7 @@ mod tests {
                    #[cfg(feature = \"a]b\\\"\")] #[derive(Debug, Clone)]\n# [ repr ( C ) ]\n\
                    struct S { #[doc = \"x\"] f: u8 }\n#[tokio::main] #[path = \"p.rs\"] mod m;\n\
                    #[cfg(unix)]\n#[test]\nfn t() { let s = \"#[cfg(x)]\"; // #[cfg(y)]\n }\n\
+                   #[cfg(any())] #[cfg(all(unix, any( )))] #[cfg(not(all()))] #[cfg(all(x))]\n\
                    macro_rules! m { ($(#[$m:meta])*) => { #[$m] } }\n#[r#raw] #[a /* c */] \
                    #[b = 'c'] #[d = \"é\"] #[e = r\"x\"]\n#[unclosed(";
         assert_eq!(
@@ -323,6 +328,7 @@ mod tests {
                 "#[doc = \"x\"]",
                 "#[cfg(unix)]",
                 "#[test]",
+                "#[cfg(all(x))]",
             ]
         );
         // Blanking keeps the length and every newline, so lines and columns stay as written.
@@ -342,7 +348,8 @@ mod tests {
         let src = "#[cfg(test)]\n#[allow(clippy::await_holding_lock)]\nasync fn f(m: &std::sync::Mutex<u8>) {\n\
                    #[cfg(unix)] let g = m.lock().unwrap();\n    #[inline] async fn h() {}\n    h().await;\n    drop(g);\n}\n\
                    #[derive(Debug)] #[cfg(feature = \"x\")] #[path = \"y.rs\"] mod y;\n\
-                   #[tokio::main]\nasync fn main() { std::thread::sleep(std::time::Duration::ZERO); }\n";
+                   #[tokio::main]\nasync fn main() { std::thread::sleep(std::time::Duration::ZERO); }\n\
+                   #[cfg(all(any()))] async fn never() { std::thread::sleep(std::time::Duration::ZERO); }\n";
         let scan = prescan(src);
         assert_eq!(scan.skipped_attrs.len(), 5, "{scan:?}");
         let plain = scan.blanked(src).unwrap();

@@ -27,6 +27,9 @@ pub struct Seed {
     pub crate_root: String,
     /// Index into [`Package::targets`].
     pub target: usize,
+    /// A given file linted on its own only if no target's module tree reaches it (there it
+    /// gets its module path and its target).
+    pub fallback: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -161,6 +164,7 @@ pub fn from_cargo(
                 module: key.clone(),
                 crate_root: key,
                 target: i,
+                fallback: false,
             });
         }
         // The library first, so files shared with binaries get the library's module paths.
@@ -337,14 +341,18 @@ fn package_for_changed_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Pac
         .collect();
     let mut pkg = package_for_files(dir, Vec::new(), cwd);
     let lib = pkg.targets[0].name.clone();
-    let mut roots: Vec<(PathBuf, String)> = Vec::new();
+    let mut roots: Vec<(PathBuf, String, usize)> = Vec::new();
     if dir.join("src/lib.rs").is_file() {
-        roots.push((dir.join("src/lib.rs"), lib.clone()));
+        roots.push((dir.join("src/lib.rs"), lib.clone(), 0));
     }
+    let mut root = |rel: PathBuf, key: String, roots: &mut Vec<(PathBuf, String, usize)>| {
+        let t = target_index(&mut pkg.targets, dir, &rel, &pkg.name, &pkg.edition);
+        roots.push((dir.join(rel), key, t));
+    };
     if dir.join("src/main.rs").is_file() {
-        roots.push((dir.join("src/main.rs"), format!("{lib}#bin:main")));
+        root("src/main.rs".into(), format!("{lib}#bin:main"), &mut roots);
     }
-    let listed = |sub: &str, kind: &str, roots: &mut Vec<(PathBuf, String)>| {
+    let mut listed = |sub: &str, kind: &str, roots: &mut Vec<(PathBuf, String, usize)>| {
         let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
             return;
         };
@@ -355,10 +363,11 @@ fn package_for_changed_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Pac
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let key = format!("{lib}#{kind}:{name}");
             if p.extension().is_some_and(|e| e == "rs") {
-                roots.push((p.clone(), format!("{lib}#{kind}:{name}")));
+                root(Path::new(sub).join(format!("{name}.rs")), key, roots);
             } else if p.join("main.rs").is_file() {
-                roots.push((p.join("main.rs"), format!("{lib}#{kind}:{name}")));
+                root(Path::new(sub).join(&name).join("main.rs"), key, roots);
             }
         }
     };
@@ -367,19 +376,27 @@ fn package_for_changed_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Pac
     listed("examples", "example", &mut roots);
     listed("benches", "bench", &mut roots);
     if dir.join("build.rs").is_file() {
-        roots.push((dir.join("build.rs"), format!("{lib}#build")));
+        root("build.rs".into(), format!("{lib}#build"), &mut roots);
     }
     let mut seeds: Vec<Seed> = roots
         .into_iter()
-        .map(|(path, key)| Seed {
+        .map(|(path, key, target)| Seed {
             path,
             module: key.clone(),
             crate_root: key,
-            target: 0,
+            target,
+            fallback: false,
         })
         .collect();
     // Given files the module tree does not reach are linted on their own.
-    seeds.extend(seeds_by_location(dir, files, &lib, cwd));
+    seeds.extend(
+        seeds_by_location(dir, files, &lib, cwd)
+            .into_iter()
+            .map(|s| Seed {
+                fallback: true,
+                ..s
+            }),
+    );
     pkg.seeds = seeds;
     pkg.follow_mods = true;
     pkg.report_only = Some(report_only);
@@ -460,26 +477,101 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
     let lib_name = lib
         .map(|l| lib_ident(&l))
         .unwrap_or_else(|| lib_ident(&name));
-    let seeds = seeds_by_location(dir, files, &lib_name, cwd);
+    let mut seeds = seeds_by_location(dir, files, &lib_name, cwd);
     let manifest = dir.join("Cargo.toml");
     let manifest = manifest.is_file().then_some(manifest);
+    let mut targets = vec![TargetInfo {
+        name: lib_name,
+        kind: vec!["lib".into()],
+        crate_types: vec!["lib".into()],
+        src_path: dir.join("src/lib.rs"),
+        edition: edition.clone(),
+    }];
+    if manifest.is_some() {
+        for s in &mut seeds {
+            let abs = if s.path.is_absolute() {
+                s.path.clone()
+            } else {
+                cwd.join(&s.path)
+            };
+            if let Ok(rel) = abs.strip_prefix(dir) {
+                s.target = target_index(&mut targets, dir, rel, &name, &edition);
+            }
+        }
+    }
     Package {
         id: format!("path+file://{}#{name}", dir.display()),
         name: name.clone(),
         manifest,
         dir: dir.to_path_buf(),
-        edition: edition.clone(),
-        targets: vec![TargetInfo {
-            name: lib_name,
-            kind: vec!["lib".into()],
-            crate_types: vec!["lib".into()],
-            src_path: dir.join("src/lib.rs"),
-            edition,
-        }],
+        edition,
+        targets,
         seeds,
         follow_mods: false,
         report_only: None,
     }
+}
+
+/// The index in `targets` of the cargo target a file belongs to by cargo's layout conventions
+/// (`src/main.rs`, `src/bin/x.rs`, `src/bin/x/..`, `tests/x.rs`, `tests/x/..` with a
+/// `main.rs`, the same for `examples/` and `benches/`, `build.rs`), added when it is new; 0
+/// (the library) for the rest of `src/` and for anything else.
+fn target_index(
+    targets: &mut Vec<TargetInfo>,
+    dir: &Path,
+    rel: &Path,
+    package: &str,
+    edition: &str,
+) -> usize {
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let stem = |f: &str| f.trim_end_matches(".rs").to_string();
+    // (kind, name, root relative to `dir`) by the conventions.
+    let found = match parts.as_slice() {
+        ["build.rs"] => Some((
+            "custom-build",
+            "build-script-build".into(),
+            "build.rs".into(),
+        )),
+        ["src", "main.rs"] => Some(("bin", package.to_string(), "src/main.rs".into())),
+        ["src", "bin", f] if f.ends_with(".rs") => Some(("bin", stem(f), format!("src/bin/{f}"))),
+        ["src", "bin", d, ..] => Some(("bin", d.to_string(), format!("src/bin/{d}/main.rs"))),
+        [sub @ ("tests" | "examples" | "benches"), rest @ ..] => {
+            let kind = match *sub {
+                "tests" => "test",
+                "examples" => "example",
+                _ => "bench",
+            };
+            match rest {
+                [f] if f.ends_with(".rs") => Some((kind, stem(f), format!("{sub}/{f}"))),
+                [d, _, ..] if dir.join(sub).join(d).join("main.rs").is_file() => {
+                    Some((kind, d.to_string(), format!("{sub}/{d}/main.rs")))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let Some((kind, name, root)) = found else {
+        return 0;
+    };
+    if let Some(i) = targets
+        .iter()
+        .position(|t| t.kind.first().map(String::as_str) == Some(kind) && t.name == name)
+    {
+        return i;
+    }
+    targets.push(TargetInfo {
+        name,
+        kind: vec![kind.into()],
+        crate_types: vec!["bin".into()],
+        src_path: dir.join(root),
+        edition: edition.to_string(),
+    });
+    targets.len() - 1
 }
 
 /// Seeds for files whose module paths come from where they sit in their package.
@@ -504,6 +596,7 @@ fn seeds_by_location(dir: &Path, files: Vec<PathBuf>, lib: &str, cwd: &Path) -> 
                 module,
                 crate_root,
                 target: 0,
+                fallback: false,
             }
         })
         .collect()

@@ -3,7 +3,7 @@
 //! `unawaited_future` / `detached_spawn` (values thrown away or bound and never used).
 
 use super::Walker;
-use super::shapes::{is_constructor_path, pat_ident_span, pat_idents};
+use super::shapes::{is_constructor_path, pat_bindings, pat_ident_span, pat_idents};
 use crate::kb::UNAWAITED_FUTURE;
 use crate::syntax::facts::{DropKind, Dropped, DroppedValue, Ty};
 use crate::syntax::liveness::Part;
@@ -187,10 +187,21 @@ impl Walker<'_> {
             b.retain(|(n, _, _)| n != name);
         }
     }
+    /// The names a pattern binds (`None`, a constant or an imported unit variant binds none).
+    pub(super) fn pat_names(&self, pat: &Pat) -> Vec<String> {
+        let mut names = Vec::new();
+        pat_bindings(pat, &|n| self.scopes.names_item(n), &mut names);
+        names
+    }
+
+    /// Whether a pattern binds any name.
+    pub(super) fn pat_binds(&self, pat: &Pat) -> bool {
+        !self.pat_names(pat).is_empty()
+    }
+
     /// Registers the names a pattern binds as live values holding what `leaves` produce.
     pub(super) fn bind_live(&mut self, pat: &Pat, leaves: &[&Expr]) {
-        let mut names = Vec::new();
-        pat_idents(pat, &mut names);
+        let names = self.pat_names(pat);
         if names.is_empty() {
             return;
         }

@@ -5,7 +5,7 @@
 use super::context::{Entry, async_trait_send, returns_future, send_bound};
 use super::macros::expand_item_macros;
 use super::scope::Scope;
-use super::shapes::{FutureTail, future_tail, pat_idents, type_short_name};
+use super::shapes::{FutureTail, cfg_never, future_tail, item_attrs, pat_idents, type_short_name};
 use super::{ModDecl, Walker};
 use crate::syntax::facts::{Ctx, FnDef, FutureUse, Laziness, ParamKind, SendDecl, Ty};
 use proc_macro2::Span;
@@ -88,6 +88,10 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_item(&mut self, item: &Item) {
+        // `#[cfg(any())]`: code that no build compiles is not linted.
+        if cfg_never(item_attrs(item)) {
+            return;
+        }
         match item {
             Item::Fn(f) => {
                 let must_use = self.note_item(
@@ -119,6 +123,8 @@ impl Walker<'_> {
                 let saved_boxes = std::mem::replace(&mut self.async_trait_send, boxes);
                 for ii in &imp.items {
                     match ii {
+                        ImplItem::Fn(f) if cfg_never(&f.attrs) => {}
+                        ImplItem::Const(c) if cfg_never(&c.attrs) => {}
                         ImplItem::Fn(f) => {
                             let must_use = self.note_item(
                                 &f.attrs,
@@ -156,7 +162,9 @@ impl Walker<'_> {
                     // A declaration without a default body is recorded too (with no calls): a
                     // call through the trait reaches some impl, and its signature says whether
                     // it returns a future.
-                    if let TraitItem::Fn(f) = ti {
+                    if let TraitItem::Fn(f) = ti
+                        && !cfg_never(&f.attrs)
+                    {
                         let path = format!("{trait_path}::{}", f.sig.ident);
                         let name = format!("{}::{}", t.ident, f.sig.ident);
                         let trait_ty = Some(trait_path.clone());
@@ -246,9 +254,10 @@ impl Walker<'_> {
     pub(super) fn walk_detached_expr(&mut self, e: &Expr) {
         let saved_ctx = std::mem::replace(&mut self.ctx, Ctx::Sync);
         let saved_fn = self.cur_fn.take();
+        let outer = self.scopes.enter_item_body();
         self.scopes.blocks.push(Scope::default());
         self.walk_expr(e);
-        self.scopes.blocks.pop();
+        self.scopes.leave_item_body(outer);
         self.cur_fn = saved_fn;
         self.ctx = saved_ctx;
     }
@@ -332,8 +341,8 @@ impl Walker<'_> {
         let saved_params = std::mem::replace(&mut self.params, names);
         let saved_loops = std::mem::take(&mut self.loops);
         let saved_sc = std::mem::take(&mut self.sync_closures);
-        // A nested fn cannot see the enclosing fn's locals.
-        let saved_blocks = std::mem::take(&mut self.scopes.blocks);
+        // A nested fn sees the items and imports of the blocks around it, not their locals.
+        let outer_blocks = self.scopes.enter_item_body();
         let mut params = Scope::default();
         for input in &sig.inputs {
             match input {
@@ -382,7 +391,7 @@ impl Walker<'_> {
         self.live.resume(saved_frames);
         self.loops = saved_loops;
         self.sync_closures = saved_sc;
-        self.scopes.blocks = saved_blocks;
+        self.scopes.leave_item_body(outer_blocks);
         self.params = saved_params;
         self.closure_of = saved_closure;
         self.deferred_to = saved_deferred;

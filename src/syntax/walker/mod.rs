@@ -40,9 +40,9 @@ use syn::Expr;
 pub const MAX_DEPTH: usize = 400;
 
 /// The single-word attributes the walker reads (`#[allow(clippy::..)]`, `#[expect(..)]` for
-/// suppressions,
-/// `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read too; every
-/// other attribute is blanked before parsing (`syntax::prescan::skippable_attribute`), so an attribute
+/// suppressions, `#[path = ".."]` on `mod`). Attributes with a path (`#[tokio::main]`) are read
+/// too, and `cfg`s with an empty list (`#[cfg(any())]`, for [`shapes::cfg_never`]); every other
+/// attribute is blanked before parsing (`syntax::prescan::skippable_attribute`), so an attribute
 /// that a new check reads must be listed here.
 pub const ATTRIBUTES_READ: &[&str] = &[
     "allow",
@@ -128,7 +128,10 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
         current_thread: false,
         sync_closures: 0,
     };
-    w.walk_module(&input.module, &file.items);
+    // `#![cfg(any())]` at the top of a file: none of it compiles.
+    if !shapes::cfg_never(&file.attrs) {
+        w.walk_module(&input.module, &file.items);
+    }
     w.out.facts.held = std::mem::take(&mut w.live.out);
     w.out
 }

@@ -49,6 +49,12 @@ impl Scope {
     }
 }
 
+/// The blocks (and their fn base) set aside while a module nested in a fn body is walked.
+pub(super) struct SavedBlocks {
+    blocks: Vec<Scope>,
+    fn_base: usize,
+}
+
 /// A module's scope and its canonical path.
 pub(super) struct ModScope {
     pub(super) path: String,
@@ -63,8 +69,12 @@ pub(super) struct Scopes<'a> {
     pub(super) crate_root: String,
     /// Enclosing modules of the file (inline `mod { .. }` included).
     pub(super) mods: Vec<ModScope>,
-    /// Enclosing blocks of the current fn body (a nested fn starts afresh).
+    /// Enclosing blocks, innermost last: those of the current fn body from [`Self::fn_base`]
+    /// on, below it the blocks of the fn bodies an item is nested in.
     pub(super) blocks: Vec<Scope>,
+    /// The first block of the current fn body. A nested item sees the items and imports of
+    /// the blocks around it but not their locals (`blocks[..fn_base]` give no locals).
+    pub(super) fn_base: usize,
     /// The type `Self` names (in an `impl` or a trait).
     pub(super) impl_ty: Option<String>,
     /// Steps taken by the current path resolution (see [`Scopes::step`]).
@@ -158,6 +168,7 @@ impl<'a> Scopes<'a> {
             crate_root,
             mods: Vec::new(),
             blocks: Vec::new(),
+            fn_base: 0,
             impl_ty: None,
             resolve_steps: Cell::new(0),
             module_memo: Default::default(),
@@ -167,12 +178,12 @@ impl<'a> Scopes<'a> {
 
     /// Enters a module whose items (item macros expanded) are `items`: its scope becomes the
     /// innermost, and the enclosing fn's blocks (if any) are set aside until
-    /// [`Self::leave_module`] restores them.
+    /// [`Self::leave_module`] restores them (a module sees nothing of the blocks around it).
     pub(super) fn enter_module<'i>(
         &mut self,
         path: &str,
         items: impl IntoIterator<Item = &'i Item>,
-    ) -> Vec<Scope> {
+    ) -> SavedBlocks {
         let mut scope = Scope::default();
         self.collect_items(items, path, &mut scope);
         self.mods.push(ModScope {
@@ -180,13 +191,31 @@ impl<'a> Scopes<'a> {
             scope,
         });
         self.clear_memos();
-        std::mem::take(&mut self.blocks)
+        SavedBlocks {
+            blocks: std::mem::take(&mut self.blocks),
+            fn_base: std::mem::take(&mut self.fn_base),
+        }
     }
 
-    pub(super) fn leave_module(&mut self, saved_blocks: Vec<Scope>) {
-        self.blocks = saved_blocks;
+    pub(super) fn leave_module(&mut self, saved: SavedBlocks) {
+        self.blocks = saved.blocks;
+        self.fn_base = saved.fn_base;
         self.mods.pop();
         self.clear_memos();
+    }
+
+    /// Enters the body of an item nested where the walk is (a fn, a const initialiser): the
+    /// blocks around it stay visible for their items and imports, not for their locals.
+    /// Returns what [`Self::leave_item_body`] restores.
+    pub(super) fn enter_item_body(&mut self) -> (usize, usize) {
+        let outer = (self.blocks.len(), self.fn_base);
+        self.fn_base = self.blocks.len();
+        outer
+    }
+
+    pub(super) fn leave_item_body(&mut self, (len, fn_base): (usize, usize)) {
+        self.blocks.truncate(len);
+        self.fn_base = fn_base;
     }
 
     fn clear_memos(&mut self) {
@@ -233,6 +262,9 @@ impl<'a> Scopes<'a> {
         scope: &mut Scope,
     ) {
         for item in items {
+            if super::shapes::cfg_never(super::shapes::item_attrs(item)) {
+                continue;
+            }
             let (name, is_use) = match item {
                 Item::Fn(f) => (Some(f.sig.ident.to_string()), false),
                 Item::Struct(s) => (Some(s.ident.to_string()), false),
@@ -298,7 +330,7 @@ impl<'a> Scopes<'a> {
         }
         // Locals shadow everything for single-segment paths.
         if segs.len() == 1 {
-            for b in self.blocks.iter().rev() {
+            for b in self.blocks[self.fn_base..].iter().rev() {
                 if b.locals.contains_key(first) {
                     return Resolved::Local;
                 }
@@ -547,7 +579,7 @@ impl<'a> Scopes<'a> {
     /// The type evidence of a local binding in scope (items and imports of the same name in
     /// a nearer block hide it).
     pub(super) fn local_ty(&self, name: &str) -> Option<Ty> {
-        for b in self.blocks.iter().rev() {
+        for b in self.blocks[self.fn_base..].iter().rev() {
             if let Some(ty) = b.locals.get(name) {
                 return Some(ty.clone());
             }
@@ -556,6 +588,17 @@ impl<'a> Scopes<'a> {
             }
         }
         None
+    }
+
+    /// Whether `name` names an item in scope (an item or import of a block or of the module,
+    /// or the prelude's `None`): an identifier pattern of that name, when it may be a constant
+    /// ([`super::shapes::may_name_a_constant`]), matches that item and binds nothing. Glob
+    /// imports are not searched: the name is then taken as a binding.
+    pub(super) fn names_item(&self, name: &str) -> bool {
+        let declared = |s: &Scope| s.items.contains(name) || s.uses.contains_key(name);
+        name == "None"
+            || self.blocks.iter().any(declared)
+            || self.mods.last().is_some_and(|m| declared(&m.scope))
     }
 
     pub(super) fn add_local(&mut self, name: String, ty: Ty) {
@@ -652,6 +695,95 @@ mod tests {
         assert_eq!(resolve(&scopes, "sleep"), ["<local>"]);
         scopes.blocks.pop();
         assert_eq!(resolve(&scopes, "sleep"), ["std::thread::sleep"]);
+    }
+
+    /// A scope holding the items and imports of block `src`, as the walker collects them.
+    fn block_scope(scopes: &Scopes<'_>, src: &str, prefix: &str) -> Scope {
+        let block: syn::Block = syn::parse_str(src).unwrap();
+        let mut scope = Scope::default();
+        let items = block.stmts.iter().filter_map(|s| match s {
+            syn::Stmt::Item(i) => Some(i),
+            _ => None,
+        });
+        scopes.collect_items(items, prefix, &mut scope);
+        scope
+    }
+
+    #[test]
+    fn nested_items_see_the_blocks_items_and_imports_not_their_locals() {
+        let kb = Kb::default();
+        let (mut scopes, _file) = module(&kb, "use std::thread::sleep; fn main() {}");
+        let outer = block_scope(
+            &scopes,
+            "{ use tokio::runtime::Runtime; const LIMIT: u8 = 1; fn helper() {} }",
+            "demo::main",
+        );
+        scopes.blocks.push(outer);
+        scopes.add_local("rt".into(), Ty::Path("tokio::runtime::Runtime".into()));
+        scopes.add_local("sleep".into(), Ty::Unknown);
+        assert_eq!(resolve(&scopes, "rt"), ["<local>"]);
+        assert_eq!(resolve(&scopes, "sleep"), ["<local>"]);
+        // `fn nested() { .. }` in that block: its body is a new fn body on top.
+        let saved = scopes.enter_item_body();
+        scopes.blocks.push(Scope::default());
+        assert_eq!(
+            resolve(&scopes, "Runtime::new"),
+            ["tokio::runtime::Runtime::new"]
+        );
+        assert_eq!(resolve(&scopes, "helper"), ["demo::main::helper"]);
+        assert_eq!(resolve(&scopes, "LIMIT"), ["demo::main::LIMIT"]);
+        // The enclosing body's locals are not in scope: the names mean what the items do.
+        assert_eq!(resolve(&scopes, "sleep"), ["std::thread::sleep"]);
+        assert_eq!(resolve(&scopes, "rt"), ["rt"]);
+        assert!(scopes.local_ty("rt").is_none());
+        // The nested body's own locals are.
+        scopes.add_local("rt".into(), Ty::Unknown);
+        assert_eq!(resolve(&scopes, "rt"), ["<local>"]);
+        scopes.leave_item_body(saved);
+        assert_eq!(scopes.blocks.len(), 1);
+        assert_eq!(scopes.fn_base, 0);
+        assert!(scopes.local_ty("rt").is_some());
+    }
+
+    #[test]
+    fn a_module_in_a_fn_body_sees_nothing_of_the_blocks() {
+        let kb = Kb::default();
+        let (mut scopes, _file) = module(&kb, "");
+        let outer = block_scope(&scopes, "{ use tokio::runtime::Runtime; }", "demo::main");
+        scopes.blocks.push(outer);
+        let saved = scopes.enter_module("demo::main::inner", []);
+        assert_eq!(resolve(&scopes, "Runtime::new"), ["Runtime::new"]);
+        scopes.leave_module(saved);
+        assert_eq!(
+            resolve(&scopes, "Runtime::new"),
+            ["tokio::runtime::Runtime::new"]
+        );
+    }
+
+    #[test]
+    fn fns_nested_in_a_body_resolve_through_its_imports() {
+        // Every rustdoc example: `use` lines at the top of an implicit `fn main`, items beside.
+        let src = r#"
+            use std::thread::sleep;
+            fn main() {
+                use tokio::runtime::Runtime;
+                use tokio::time::sleep;
+                let sleep = 1;
+                fn helper() { Runtime::new(); sleep(d); }
+                async fn nested() {
+                    let Runtime = 2;
+                    fn deeper() { Runtime::new(); }
+                }
+            }
+        "#;
+        assert_eq!(
+            paths(src),
+            [
+                "tokio::runtime::Runtime::new",
+                "tokio::time::sleep",
+                "tokio::runtime::Runtime::new",
+            ]
+        );
     }
 
     #[test]

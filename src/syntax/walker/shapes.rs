@@ -57,13 +57,6 @@ pub(super) fn has_let(e: &Expr) -> bool {
     }
 }
 
-/// Whether a pattern binds any name.
-pub(super) fn pat_binds(p: &Pat) -> bool {
-    let mut names = Vec::new();
-    pat_idents(p, &mut names);
-    !names.is_empty()
-}
-
 /// Whether control never continues after an expression (`return`, `break`, `continue`,
 /// `panic!`), so a branch ending in it does not reach the code after the branches.
 pub(super) fn diverges(e: &Expr) -> bool {
@@ -98,15 +91,42 @@ pub(super) fn path_start(path: &syn::Path) -> Span {
         (None, None) => Span::call_site(),
     }
 }
+/// Every name an identifier pattern in `pat` introduces, as written (fn parameters, which
+/// cannot name constants). See [`pat_bindings`] for patterns that may.
 pub(super) fn pat_idents(pat: &Pat, out: &mut Vec<String>) {
+    pat_bindings(pat, &|_| false, out)
+}
+
+/// An identifier pattern that may name a constant, a unit struct or a unit variant rather than
+/// bind: capitalised, without `ref`, `mut` or an `@` subpattern (`None`, `MAX`, `Empty`).
+pub(super) fn may_name_a_constant(pi: &syn::PatIdent) -> bool {
+    pi.by_ref.is_none()
+        && pi.mutability.is_none()
+        && pi.subpat.is_none()
+        && pi
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// The names a pattern binds. An identifier pattern for which [`may_name_a_constant`] holds
+/// and that `names_item` says names an item in scope (`None`, a `const`, an imported variant)
+/// is matched against that item and binds nothing.
+pub(super) fn pat_bindings(pat: &Pat, names_item: &dyn Fn(&str) -> bool, out: &mut Vec<String>) {
+    let rec = |p: &Pat, out: &mut Vec<String>| pat_bindings(p, names_item, out);
     match pat {
-        Pat::Ident(pi) => out.push(pi.ident.to_string()),
-        Pat::Type(pt) => pat_idents(&pt.pat, out),
-        Pat::Reference(r) => pat_idents(&r.pat, out),
-        Pat::Paren(p) => pat_idents(&p.pat, out),
-        Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
-        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
-        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_idents(&f.pat, out)),
+        Pat::Ident(pi) => {
+            let name = pi.ident.to_string();
+            if !(may_name_a_constant(pi) && names_item(&name)) {
+                out.push(name);
+            }
+        }
+        Pat::Type(pt) => rec(&pt.pat, out),
+        Pat::Reference(r) => rec(&r.pat, out),
+        Pat::Paren(p) => rec(&p.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| rec(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| rec(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| rec(&f.pat, out)),
         _ => {}
     }
 }
@@ -335,5 +355,107 @@ pub(super) fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
         Expr::ForLoop(x) => &x.attrs,
         Expr::Tuple(x) => &x.attrs,
         _ => &[],
+    }
+}
+
+/// What a `cfg` predicate is whatever the platform, features and flags: `Some(false)` for
+/// `any()` (and so `all(any())`, `not(all())`, ...), `Some(true)` for `all()`, `None` when it
+/// depends on the build.
+fn cfg_value(meta: &syn::Meta) -> Option<bool> {
+    let syn::Meta::List(list) = meta else {
+        return None;
+    };
+    let args = || {
+        list.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        )
+        .ok()
+    };
+    let values = |all: bool| -> Option<bool> {
+        // `all(..)` is false once one part is, `any(..)` true once one part is.
+        let mut known = true;
+        for m in args()? {
+            match cfg_value(&m) {
+                Some(v) if v != all => return Some(v),
+                Some(_) => {}
+                None => known = false,
+            }
+        }
+        known.then_some(all)
+    };
+    if list.path.is_ident("any") {
+        values(false)
+    } else if list.path.is_ident("all") {
+        values(true)
+    } else if list.path.is_ident("not") {
+        let args = args()?;
+        match (args.len(), args.first()) {
+            (1, Some(m)) => cfg_value(m).map(|v| !v),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+/// Whether attributes hold a `#[cfg(..)]` that no build satisfies (`#[cfg(any())]`,
+/// `#[cfg(all(any()))]`, `#[cfg(not(all()))]`): the item never compiles. The prescan keeps
+/// only `cfg` attributes with an empty list for this (see `syntax::prescan`).
+pub(super) fn cfg_never(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<syn::Meta>()
+                .is_ok_and(|m| cfg_value(&m) == Some(false))
+    })
+}
+
+/// The attributes of an item.
+pub(super) fn item_attrs(item: &Item) -> &[syn::Attribute] {
+    match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never(src: &str) -> bool {
+        let item: Item = syn::parse_str(src).unwrap();
+        cfg_never(item_attrs(&item))
+    }
+
+    #[test]
+    fn cfgs_that_no_build_satisfies() {
+        assert!(never("#[cfg(any())] fn f() {}"));
+        assert!(never("#[cfg(all(any()))] fn f() {}"));
+        assert!(never("#[cfg(all(unix, any()))] fn f() {}"));
+        assert!(never("#[cfg(not(all()))] mod m {}"));
+        assert!(never("#[cfg(any(any(), not(all())))] mod m;"));
+        assert!(never("#[cfg(unix)] #[cfg(any( ))] use a::b;"));
+        assert!(never("mod m { #![cfg(any())] }"));
+        // Anything a build may satisfy is linted.
+        assert!(!never("#[cfg(unix)] fn f() {}"));
+        assert!(!never("#[cfg(all())] fn f() {}"));
+        assert!(!never("#[cfg(not(any()))] fn f() {}"));
+        assert!(!never("#[cfg(any(unix, any()))] fn f() {}"));
+        assert!(!never("#[cfg(all(feature = \"x\", not(any())))] fn f() {}"));
+        assert!(!never("#[cfg_attr(any(), allow(x))] fn f() {}"));
+        assert!(!never("fn f() {}"));
     }
 }

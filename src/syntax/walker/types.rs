@@ -3,7 +3,7 @@
 //! scopes' name resolution and resolved once the whole crate is indexed.
 
 use super::scope::{Resolved, Scopes, path_segments};
-use super::shapes::{is_constructor_path, last_ident};
+use super::shapes::{is_constructor_path, last_ident, may_name_a_constant};
 use crate::syntax::facts::Ty;
 use std::sync::Arc;
 use syn::{Expr, Pat, Type};
@@ -184,7 +184,11 @@ impl Scopes<'_> {
                 if let Some((_, sub)) = &pi.subpat {
                     self.bind_pat(sub, ty.clone());
                 }
-                self.add_local(pi.ident.to_string(), ty);
+                let name = pi.ident.to_string();
+                // `None`, a constant, a unit variant: matched against, not bound.
+                if !(may_name_a_constant(pi) && self.names_item(&name)) {
+                    self.add_local(name, ty);
+                }
             }
             Pat::Type(pt) => {
                 let declared = self.ty_of_type(&pt.ty);

@@ -8,7 +8,7 @@ use super::held::{CONSUMING_METHODS, binding_leaves};
 use super::scope::{Resolved, Scope, path_segments};
 use super::shapes::{
     block_diverges, calls_local, diverges, expr_attrs, has_let, is_constructor_path, local_name,
-    pat_binds, path_start, tail_closure,
+    path_start, tail_closure,
 };
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
@@ -547,7 +547,7 @@ impl Walker<'_> {
     /// `let pat = expr` in a condition: what it binds lives in the branch.
     fn walk_let_expr(&mut self, l: &syn::ExprLet) {
         let mut leaves = Vec::new();
-        if pat_binds(&l.pat) {
+        if self.pat_binds(&l.pat) {
             binding_leaves(&l.expr, &mut leaves);
         }
         let saved = std::mem::replace(
@@ -568,7 +568,7 @@ impl Walker<'_> {
         // Scrutinee temporaries live to the end of the enclosing statement; what an
         // arm's pattern binds lives in that arm.
         let mut leaves = Vec::new();
-        if m.arms.iter().any(|a| pat_binds(&a.pat)) {
+        if m.arms.iter().any(|a| self.pat_binds(&a.pat)) {
             binding_leaves(&m.expr, &mut leaves);
         }
         let saved = std::mem::replace(
