@@ -658,7 +658,18 @@ impl<'a> CrateIndex<'a> {
         &self,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
-        self.reach(|_| true, |_, ctx| ctx != Ctx::Island, is_sink)
+        // Not islands, nor closures that run later elsewhere; a crate function that returns a
+        // future runs here only when that future is awaited here (one handed to
+        // `handle.spawn(..)` may run on another runtime).
+        self.reach(
+            |_| true,
+            |i, ctx| {
+                matches!(ctx, Ctx::Sync | Ctx::Async)
+                    && (self.facts.calls[i].awaited
+                        || !matches!(self.targets[i], Target::Local(g) if self.facts.fns[g].returns_future))
+            },
+            is_sink,
+        )
     }
 
     /// For every async crate function, the first chain of awaited calls through which it
@@ -670,7 +681,7 @@ impl<'a> CrateIndex<'a> {
     ) -> Vec<Option<Vec<String>>> {
         self.reach(
             |f| f.is_async,
-            |c, ctx| ctx == Ctx::Async && c.awaited,
+            |i, ctx| ctx == Ctx::Async && self.facts.calls[i].awaited,
             is_sink,
         )
     }
@@ -679,7 +690,7 @@ impl<'a> CrateIndex<'a> {
     fn reach(
         &self,
         kind: impl Fn(&FnDef) -> bool,
-        follows: impl Fn(&CallSite, Ctx) -> bool,
+        follows: impl Fn(usize, Ctx) -> bool,
         is_sink: impl Fn(usize, &Target) -> Option<String>,
     ) -> Vec<Option<Vec<String>>> {
         let n = self.facts.fns.len();
@@ -690,7 +701,7 @@ impl<'a> CrateIndex<'a> {
             let mut ts = Vec::new();
             if kind(&self.facts.fns[f]) {
                 for (i, ctx) in self.calls_of(f) {
-                    if follows(&self.facts.calls[i], ctx) {
+                    if follows(i, ctx) {
                         if slot.is_none() {
                             *slot = is_sink(i, &self.targets[i]).map(|sink| vec![sink]);
                         }
