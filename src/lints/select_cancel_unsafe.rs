@@ -12,7 +12,7 @@ crate::declare_lint! {
     /// `Sender::send`, `SinkExt::send`, `tokio::io::copy`, ... as listed in
     /// `lints/cancel.toml` from tokio's own `# Cancel safety` sections), or a call to one of the
     /// crate's async functions that awaits such an operation (the chain is shown), when the
-    /// `select!` has another branch that can win. In a loop, only when some other branch's
+    /// `select!` has another branch that can win, inside a loop, when some other branch's
     /// handler lets the loop go on: a branch that always leaves the loop (`break`, `break
     /// 'outer`, `return`, `Err(..)?`, `bail!`, `panic!`) cancels the others on purpose.
     ///
@@ -32,9 +32,11 @@ crate::declare_lint! {
     /// syntactically (`return`, `break`, `Err(..)?`, a diverging macro, an `if`/`else` or
     /// `match` whose every branch does): a shutdown branch that clears a flag the loop
     /// condition reads, or calls a function that never returns, lets the loop go on, and the
-    /// branch is reported. Cancelling on purpose outside a loop (the timeout branch of a
-    /// one-shot `select!`) is still reported: suppress it there. A `futures::select!`
-    /// `default` branch is not taken into account.
+    /// branch is reported. A one-shot `select!` outside a loop is not reported: whether the
+    /// dropped progress matters depends on what is done with the stream afterwards (a read cut
+    /// in the middle of a frame leaves the stream misaligned if it is used again; a timeout or
+    /// cancellation branch usually closes it), which the linter cannot see. A
+    /// `futures::select!` `default` branch is not taken into account.
     ///
     /// ### Example
     /// ```rust,ignore
@@ -112,18 +114,24 @@ impl Lint for SelectCancelUnsafe {
             if sel.branches.len() < 2 {
                 continue;
             }
+            // Outside a loop nothing starts the dropped future over: whether its lost progress
+            // matters depends on what the code does with the stream afterwards, which the linter
+            // cannot see (a one-shot `select!` with a timeout or a cancellation usually closes
+            // it). Only a loop that goes on is certain to reuse what was half done.
+            if !sel.in_loop {
+                continue;
+            }
             let others = sel.branches.len() - 1;
             for (k, b) in sel.branches.iter().enumerate() {
                 let Some(call) = b.call else { continue };
                 // In a loop, cancelling is only a loss when the loop goes on after another
                 // branch wins: a branch that leaves the loop (`break`, `return`, ...) cancels
                 // the others on purpose, and nothing reads their progress again.
-                if sel.in_loop
-                    && sel
-                        .branches
-                        .iter()
-                        .enumerate()
-                        .all(|(j, o)| j == k || o.leaves_loop)
+                if sel
+                    .branches
+                    .iter()
+                    .enumerate()
+                    .all(|(j, o)| j == k || o.leaves_loop)
                 {
                     continue;
                 }
@@ -163,39 +171,28 @@ impl Lint for SelectCancelUnsafe {
                     b.loc,
                     format!("`{op}` is not cancel-safe, but it is raced in `select!`"),
                 )
-                .label(if sel.in_loop {
+                .label(
                     "dropped when another branch completes, and the progress it made is lost: \
-                     the loop creates a new future on its next iteration"
-                } else {
-                    "dropped with its progress when another branch wins"
-                })
-                .secondary(
-                    sel.file,
-                    sel.loc,
-                    if sel.in_loop {
-                        let going_on = sel
-                            .branches
-                            .iter()
-                            .enumerate()
-                            .filter(|(j, o)| *j != k && !o.leaves_loop)
-                            .count();
-                        format!(
-                            "{others} other branch{} can complete first, and the loop can go on after {}",
-                            if others == 1 { "" } else { "es" },
-                            match (others, going_on) {
-                                (1, _) => "it".to_string(),
-                                (_, 1) => "one of them".to_string(),
-                                (o, g) if o == g => "any of them".to_string(),
-                                (_, g) => format!("{g} of them"),
-                            }
-                        )
-                    } else {
-                        format!(
-                            "{others} other branch{} can complete first",
-                            if others == 1 { "" } else { "es" }
-                        )
-                    },
-                );
+                     the loop creates a new future on its next iteration",
+                )
+                .secondary(sel.file, sel.loc, {
+                    let going_on = sel
+                        .branches
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, o)| *j != k && !o.leaves_loop)
+                        .count();
+                    format!(
+                        "{others} other branch{} can complete first, and the loop can go on after {}",
+                        if others == 1 { "" } else { "es" },
+                        match (others, going_on) {
+                            (1, _) => "it".to_string(),
+                            (_, 1) => "one of them".to_string(),
+                            (o, g) if o == g => "any of them".to_string(),
+                            (_, g) => format!("{g} of them"),
+                        }
+                    )
+                });
                 if !lost.is_empty() {
                     d = d.note(format!("when cancelled, {lost}"));
                 }
