@@ -574,6 +574,7 @@ impl<'a> CrateIndex<'a> {
                     .collect();
                 match found.as_slice() {
                     [r] => Some(returns_ty(r)),
+                    [] => constructed_type(cands).map(Ty::Path),
                     _ => None,
                 }
             }
@@ -743,5 +744,56 @@ fn returns_ty(r: &Returns) -> Ty {
     match r {
         Returns::One(p) => Ty::Path(p.clone()),
         Returns::Tuple(v) => Ty::Tuple(v.iter().map(|p| Ty::Path(p.clone())).collect()),
+    }
+}
+
+/// The type a constructor call makes, by Rust's naming convention for functions that return
+/// `Self` (or `Result<Self, _>` / `Option<Self>`, which `?` and `.unwrap()` see through):
+/// `T::new(..)`, `T::default()`, `T::from(..)`, `T::with_capacity(..)` on a capitalised type
+/// path (`String::from(..)`, `ffi::Handle::new()`), when every candidate path agrees. Used only
+/// when neither the crate nor the knowledge base knows the function.
+fn constructed_type(cands: &[String]) -> Option<String> {
+    const CONSTRUCTORS: &[&str] = &["new", "default", "from", "with_capacity"];
+    let mut owner: Option<&str> = None;
+    for c in cands {
+        let (ty, f) = crate::kb::split_last_segment(c)?;
+        let short = crate::kb::last_segment(ty);
+        if !CONSTRUCTORS.contains(&f)
+            || !ty.contains("::")
+            || !short.starts_with(|c: char| c.is_ascii_uppercase())
+            || owner.is_some_and(|o| o != ty)
+        {
+            return None;
+        }
+        owner = Some(ty);
+    }
+    owner.map(str::to_string)
+}
+
+#[cfg(test)]
+mod constructor_tests {
+    use super::constructed_type;
+
+    fn paths(p: &[&str]) -> Vec<String> {
+        p.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn constructors_by_convention_make_their_type() {
+        let ty = |p: &[&str]| constructed_type(&paths(p));
+        assert_eq!(
+            ty(&["std::fs::File::from"]).as_deref(),
+            Some("std::fs::File")
+        );
+        assert_eq!(ty(&["ffi::Handle::new"]).as_deref(), Some("ffi::Handle"));
+        assert_eq!(
+            ty(&["a::Pool::default", "a::Pool::default"]).as_deref(),
+            Some("a::Pool")
+        );
+        // Not a constructor name, not a type, or candidates that disagree.
+        assert_eq!(ty(&["std::fs::File::open"]), None);
+        assert_eq!(ty(&["tokio::fs::new"]), None);
+        assert_eq!(ty(&["Handle::new"]), None);
+        assert_eq!(ty(&["a::A::new", "b::B::new"]), None);
     }
 }
