@@ -152,9 +152,11 @@ pub fn spawn_b() {
     let _ = tokio::spawn(b());
 }
 pub async fn c(conn: &mut Conn, other: &mut Conn) {
-    tokio::select! {
-        f = conn.recv_frame() => drop(f),
-        _ = other.closed() => {}
+    loop {
+        tokio::select! {
+            f = conn.recv_frame() => drop(f),
+            _ = other.closed() => {}
+        }
     }
 }
 "#;
