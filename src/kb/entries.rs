@@ -1,0 +1,379 @@
+//! The shapes of the knowledge base's TOML files (`lints/*.toml`): one entry type per table,
+//! the file structures serde reads, and the lookup tables built from them. The loading and the
+//! questions asked of the data are in [`super::Kb`].
+
+use super::paths::last_segment;
+use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub replacement: String,
+    #[serde(default)]
+    pub fix: Option<String>,
+    pub source: String,
+    /// Set for entries added by a user's config: shown in the diagnostic.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// blocking.toml: the lint that reports the call, when not `blocking_in_async` (calls that
+    /// only query metadata: [`FS_METADATA_LINT`]).
+    #[serde(default)]
+    pub lint: Option<String>,
+}
+
+/// The lint of blocking.toml's entries that only query file metadata (one `stat`).
+pub const FS_METADATA_LINT: &str = "fs_metadata_in_async";
+
+impl ApiEntry {
+    /// Whether a blocking.toml entry only queries file metadata (see [`FS_METADATA_LINT`]).
+    pub fn is_fs_metadata(&self) -> bool {
+        self.lint.as_deref() == Some(FS_METADATA_LINT)
+    }
+
+    /// The replacement text with `{name}` filled in.
+    pub fn replacement_for(&self, name: &str) -> String {
+        self.replacement.replace("{name}", name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Returns {
+    One(String),
+    Tuple(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnsEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub returns: Returns,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasEntry {
+    pub from: String,
+    pub to: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IslandEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub chain_methods: Vec<String>,
+    pub source: String,
+}
+
+/// block_on.toml: an attribute macro that runs an async fn on a runtime, and which of its
+/// flavors build a current_thread runtime.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeEntry {
+    pub attributes: Vec<String>,
+    /// The flavor without a `flavor = ".."` argument.
+    pub default_flavor: String,
+    pub current_thread_flavors: Vec<String>,
+    /// Arguments that make the runtime unknown (a user-supplied system or builder).
+    #[serde(default)]
+    pub unknown_with: Vec<String>,
+    pub source: String,
+}
+
+/// block_on.toml: functions that build a current_thread runtime.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PathsEntry {
+    pub(super) paths: Vec<String>,
+    pub(super) source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ApiFile {
+    #[serde(default)]
+    pub(super) function: Vec<ApiEntry>,
+    #[serde(default)]
+    pub(super) method: Vec<ApiEntry>,
+    #[serde(default)]
+    pub(super) method_name: Vec<ApiEntry>,
+    /// block_on.toml only: calls that panic on a current_thread runtime.
+    #[serde(default)]
+    pub(super) current_thread_panic: Vec<ApiEntry>,
+    #[serde(default)]
+    pub(super) runtime_entry: Vec<RuntimeEntry>,
+    #[serde(default)]
+    pub(super) current_thread_runtime: Vec<PathsEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TypesFile {
+    #[serde(default)]
+    pub(super) returns: Vec<ReturnsEntry>,
+    #[serde(default)]
+    pub(super) alias: Vec<AliasEntry>,
+}
+
+/// A family of types that must not live across an `.await`, and the lint that reports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldEntry {
+    pub lint: String,
+    pub types: Vec<String>,
+    /// A noun phrase for messages: "a `std::sync::MutexGuard`".
+    pub what: String,
+    pub help: String,
+    pub source: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HeldFile {
+    #[serde(default)]
+    pub(super) held: Vec<HeldEntry>,
+    #[serde(default)]
+    pub(super) not_sync: Vec<NotSyncEntry>,
+}
+
+/// Types that are `Send` but not `Sync` (held.toml `[[not_sync]]`): a shared reference to one
+/// is `!Send`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotSyncEntry {
+    pub types: Vec<String>,
+    /// A noun phrase for messages.
+    pub what: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FutureEntry {
+    #[serde(default)]
+    pub(super) paths: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub(super) ty: Option<String>,
+    #[serde(default)]
+    pub(super) methods: Vec<String>,
+    #[serde(default)]
+    pub(super) types: Vec<String>,
+    /// Future tables only, required there: whether the future does nothing until polled
+    /// (`true`: an `async fn`, or a future type whose work starts at the first poll) or the
+    /// call works before returning it (`false`: dropping the future loses only the wait).
+    #[serde(default)]
+    pub(super) lazy: Option<bool>,
+    pub(super) source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FuturesFile {
+    #[serde(default)]
+    pub(super) future_fn: Vec<FutureEntry>,
+    #[serde(default)]
+    pub(super) future_method: Vec<FutureEntry>,
+    #[serde(default)]
+    pub(super) future_method_name: Vec<FutureEntry>,
+    #[serde(default)]
+    pub(super) spawn: Vec<FutureEntry>,
+    #[serde(default)]
+    pub(super) common_sync_names: Vec<FutureEntry>,
+    #[serde(default)]
+    pub(super) send_required: Vec<SendEntry>,
+    #[serde(default)]
+    pub(super) send_not_required: Vec<SendEntry>,
+    #[serde(default)]
+    pub(super) future_wrapper: Vec<SendEntry>,
+}
+
+/// One entry of futures.toml's `Send` tables: functions, methods on typed receivers, and
+/// methods of the future itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SendEntry {
+    #[serde(default)]
+    pub(super) paths: Vec<String>,
+    #[serde(default)]
+    pub(super) methods: Vec<String>,
+    #[serde(default)]
+    pub(super) types: Vec<String>,
+    #[serde(default)]
+    pub(super) future_methods: Vec<String>,
+    pub(super) source: String,
+}
+
+/// What a call does with the future it is given, for `Send` (futures.toml's `Send` tables).
+#[derive(Debug, Default)]
+pub struct SendTable {
+    fns: HashSet<String>,
+    /// (receiver type, method); with no types listed, the method on any receiver.
+    methods: HashSet<(String, String)>,
+    any_receiver: HashSet<String>,
+    future_methods: HashSet<String>,
+}
+
+impl SendTable {
+    pub(super) fn add(&mut self, e: SendEntry) {
+        self.fns.extend(e.paths);
+        if e.types.is_empty() {
+            self.any_receiver.extend(e.methods);
+        } else {
+            for t in &e.types {
+                for m in &e.methods {
+                    self.methods.insert((t.clone(), m.clone()));
+                }
+            }
+        }
+        self.future_methods.extend(e.future_methods);
+    }
+
+    pub fn function(&self, path: &str) -> bool {
+        self.fns.contains(path)
+    }
+
+    /// A method on a receiver of type `ty` (None: unknown type).
+    pub fn method(&self, ty: Option<&str>, name: &str) -> bool {
+        self.any_receiver.contains(name)
+            || ty.is_some_and(|t| self.methods.contains(&(t.to_string(), name.to_string())))
+    }
+
+    /// A method called on the future itself.
+    pub fn future_method(&self, name: &str) -> bool {
+        self.future_methods.contains(name)
+    }
+
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.fns
+            .iter()
+            .map(|p| last_segment(p))
+            .chain(self.methods.iter().map(|(_, m)| m.as_str()))
+            .chain(self.any_receiver.iter().map(String::as_str))
+            .chain(self.future_methods.iter().map(String::as_str))
+    }
+}
+
+/// A family of operations that lose progress when their future is dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelEntry {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub lost: Option<String>,
+    #[serde(default)]
+    pub fix: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CancelFile {
+    #[serde(default)]
+    pub(super) not_cancel_safe: Vec<CancelEntry>,
+    #[serde(default)]
+    pub(super) not_cancel_safe_fn: Vec<CancelEntry>,
+    #[serde(default)]
+    pub(super) cancel_safe: Vec<CancelEntry>,
+    #[serde(default)]
+    pub(super) queue_only: Vec<CancelEntry>,
+    #[serde(default)]
+    pub(super) cancel_safe_method: Vec<CancelEntry>,
+}
+
+/// A call that runs its closure arguments in place (islands.toml `[[in_place]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InPlaceEntry {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IslandsFile {
+    #[serde(default)]
+    pub(super) island: Vec<IslandEntry>,
+    #[serde(default)]
+    pub(super) in_place: Vec<InPlaceEntry>,
+}
+
+/// A table of API entries answering "is this function / method in here?".
+#[derive(Debug, Default)]
+pub struct ApiTable {
+    entries: Vec<ApiEntry>,
+    by_path: HashMap<String, usize>,
+    by_method: HashMap<(String, String), usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl ApiTable {
+    pub(super) fn add(&mut self, e: ApiEntry, name_only: bool) {
+        let idx = self.entries.len();
+        for p in &e.paths {
+            self.by_path.entry(p.clone()).or_insert(idx);
+        }
+        for m in &e.methods {
+            if name_only {
+                self.by_name.entry(m.clone()).or_insert(idx);
+            } else if let Some(ty) = &e.ty {
+                self.by_method.entry((ty.clone(), m.clone())).or_insert(idx);
+            }
+        }
+        self.entries.push(e);
+    }
+
+    pub fn function(&self, path: &str) -> Option<&ApiEntry> {
+        self.by_path.get(path).map(|&i| &self.entries[i])
+    }
+
+    pub fn method(&self, ty: &str, name: &str) -> Option<&ApiEntry> {
+        self.by_method
+            .get(&(ty.to_string(), name.to_string()))
+            .map(|&i| &self.entries[i])
+    }
+
+    pub fn method_name(&self, name: &str) -> Option<&ApiEntry> {
+        self.by_name.get(name).map(|&i| &self.entries[i])
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[ApiEntry] {
+        &self.entries
+    }
+}
