@@ -1,6 +1,7 @@
 //! Which futures of a crate must be `Send`: those handed to a call that requires it
 //! (`tokio::spawn`, `.boxed()`: futures.toml `[[send_required]]`), returned by a fn declared
-//! `Send` (`-> impl Future + Send`, `BoxFuture`, `#[async_trait]`), and everything such a future
+//! `Send` (`-> impl Future + Send`, `BoxFuture`, `#[async_trait]`) or by an impl of a crate
+//! trait's method declared so, and everything such a future
 //! polls: the `async` blocks and the crate's own async fns it awaits, and what it wraps
 //! (`Box::pin(..)`, `.instrument(..)`). A future handed to `spawn_local`, `block_on` or
 //! `run_until` (`[[send_not_required]]`), or to nothing known, need not be.
@@ -137,6 +138,40 @@ impl CrateIndex<'_> {
                     file: def.file,
                     loc: d.loc,
                     why: format!("must be `Send`: {}", d.what),
+                });
+                seeds.push((Node::Fn(f), roots.len() - 1));
+            }
+        }
+        // A method of `impl Trait for T` whose declaration in the crate's trait declares its
+        // future `Send` (`-> impl Future<..> + Send`, `BoxFuture`): every impl's future must be.
+        for (f, def) in facts.fns.iter().enumerate() {
+            let Some(traits) = &def.impl_of else { continue };
+            if def.send_decl.is_some() {
+                continue;
+            }
+            let method = def.path.rsplit("::").next().unwrap_or_default();
+            let decl = traits.iter().find_map(|t| {
+                self.fns_at(&format!("{t}::{method}"))
+                    .iter()
+                    .map(|&d| &facts.fns[d])
+                    .find(|d| d.in_trait && d.send_decl.is_some())
+            });
+            if let Some(decl) = decl
+                && let Some(d) = &decl.send_decl
+            {
+                roots.push(SendRoot {
+                    file: decl.file,
+                    loc: d.loc,
+                    why: match d.what.strip_prefix("its declared return type is ") {
+                        Some(ty) => format!(
+                            "must be `Send`: it implements `{}`, whose declared return type is {ty}",
+                            decl.name
+                        ),
+                        None => format!(
+                            "must be `Send`: it implements `{}` ({})",
+                            decl.name, d.what
+                        ),
+                    },
                 });
                 seeds.push((Node::Fn(f), roots.len() - 1));
             }

@@ -8,7 +8,10 @@ crate::declare_lint! {
     /// lives to the end of its statement (`m.lock().unwrap().push(f().await)`), a `match` /
     /// `if let` / `while let` scrutinee, or wrapped in a tuple, `Some(..)`, an array or a
     /// struct. A guard dropped before the `.await` (`drop(guard)`, the end of its block, moved
-    /// into a function) is not reported; a drop on only some branches still is.
+    /// into a function) is not reported; a drop on only some branches still is. A guard taken
+    /// in a sync closure and captured by an `async` block (or async closure) made there is held
+    /// across that block's awaits (`stream.then(|r| { let g = m.lock().unwrap(); async move {
+    /// work(&g).await } })`); the closure itself never awaits.
     ///
     /// ### Why is this bad?
     /// While the task is suspended it still holds the lock. Another task on the same thread
@@ -28,7 +31,8 @@ crate::declare_lint! {
     /// bindings are taken to hold the scrutinee's guard whatever the variant (`Err(e)` of
     /// `lock()` does: a `PoisonError` owns the guard); an arm pattern that names an item
     /// (`None`, an imported variant, a constant) binds nothing, but a variant reached only
-    /// through a glob import (`use Kind::*`) is taken as a binding.
+    /// through a glob import (`use Kind::*`) is taken as a binding. Values bound in a sync
+    /// `fn` (not a closure) that returns an `async` block capturing them are not followed.
     ///
     /// ### Example
     /// ```rust,ignore

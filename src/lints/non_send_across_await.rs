@@ -21,8 +21,9 @@ crate::declare_lint! {
     /// `Runtime::spawn`, `JoinSet::spawn`, `TaskTracker::spawn` or `.boxed()` (directly, as an
     /// `async` block or a call of the crate's async fn, or wrapped by `Box::pin`, `timeout` or
     /// `.instrument(..)`), returned by a fn declared `-> impl Future + Send`, `BoxFuture` or
-    /// `Pin<Box<dyn Future + Send>>`, or is the body of an `#[async_trait]` method (without
-    /// `?Send`); and so must every `async` block and crate async fn that such a future awaits,
+    /// `Pin<Box<dyn Future + Send>>` (or implementing a method of the crate's trait declared
+    /// so: every impl's future must then be `Send`, spawned or not), or is the body of an
+    /// `#[async_trait]` method (without `?Send`); and so must every `async` block and crate async fn that such a future awaits,
     /// transitively. The finding names the value and, in a note and a label, the place that
     /// requires `Send`, with the chain of async fns in between.
     ///
@@ -45,8 +46,12 @@ crate::declare_lint! {
     /// closure or an unknown function, or joined (`join!(a(), b())`) is not followed, nor is a
     /// crate's own spawn wrapper that calls `tokio::spawn` (only `spawn_local`-style wrappers
     /// are common, and those need no `Send`). A method's receiver type must be known for
-    /// `Handle::spawn` and the like to count. Trait methods declared
-    /// `-> impl Future<Output = ..> + Send` do not yet make their impls' futures `Send`.
+    /// `Handle::spawn` and the like to count. A trait method declared
+    /// `-> impl Future<Output = ..> + Send` makes its impls' futures `Send` only when the trait
+    /// is declared in the same crate (a dependency's trait is not read), and the impl is matched
+    /// by the trait's path and the method's name. An `async` block made in a sync closure is
+    /// followed only where it is handed on inside the closure (`tokio::spawn(async move { .. })`):
+    /// what the closure's caller does with the future it returns is not.
     /// Raw pointers and other `!Send` types are only recognised when listed in the
     /// configuration; a struct parameter is only looked into through the crate's own structs.
     /// `drop(rc)` before the `.await` ends the value's life here (as at run time), but rustc

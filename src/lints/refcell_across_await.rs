@@ -4,7 +4,9 @@ use super::lint::{CrateCx, Lint, LintMeta};
 crate::declare_lint! {
     /// ### What it does
     /// Finds a `RefCell` borrow (`Ref` from `borrow()`, `RefMut` from `borrow_mut()`) that is
-    /// alive across an `.await`, as a binding or as a temporary of its statement.
+    /// alive across an `.await`, as a binding or as a temporary of its statement; also a borrow
+    /// made in a sync closure and captured by an `async` block made there, at that block's
+    /// awaits.
     ///
     /// ### Why is this bad?
     /// While the task is suspended the borrow stays active. Any other task on the same thread

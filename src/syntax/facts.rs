@@ -123,6 +123,10 @@ pub struct FnDef {
     pub in_trait: bool,
     /// Has a body (false only for a trait method declared without a default).
     pub has_body: bool,
+    /// A method of `impl Trait for T`: the trait's path (its candidates after `use`
+    /// resolution). Its future must be `Send` when the trait declares the method's return
+    /// type `Send` (`-> impl Future<..> + Send`).
+    pub impl_of: Option<Vec<String>>,
 }
 
 /// Whether the future a fn returns does nothing until polled. An `async fn` is lazy; a sync fn

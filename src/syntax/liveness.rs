@@ -73,7 +73,8 @@ pub struct FrameSet(Vec<Frame>);
 pub struct Killed(Vec<usize>);
 
 impl Liveness {
-    /// Whether an async body is being walked (nothing is tracked in sync code).
+    /// Whether an async body, or a sync closure (whose values an `async` block created in it
+    /// may capture), is being walked (nothing is tracked in other sync code).
     pub fn active(&self) -> bool {
         !self.frames.is_empty()
     }
@@ -96,7 +97,17 @@ impl Liveness {
         });
     }
 
-    /// Ends an async body: every value still alive in it dies.
+    /// Starts the body of a sync closure: it never awaits, so nothing it binds is reported for
+    /// it, but an `async` block (or async closure) created in it captures its values and holds
+    /// them across its own awaits (`move || { let g = m.lock(); async move { .. } }`).
+    pub fn enter_sync_frame(&mut self) {
+        self.frames.push(Frame {
+            live: Vec::new(),
+            future: usize::MAX,
+        });
+    }
+
+    /// Ends an async body (or a sync closure's): every value still alive in it dies.
     pub fn exit_frame(&mut self, file: FileId, caller: Option<FnId>) {
         if let Some(frame) = self.frames.pop() {
             for v in frame.live {

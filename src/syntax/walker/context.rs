@@ -309,14 +309,18 @@ impl Walker<'_> {
                 names.visit_expr(&c.body);
                 self.live.capture(&names.0, true);
             }
-            // A sync closure cannot await: what it binds is not part of the async body.
+            // A sync closure cannot await: what it binds is not part of the async body. It
+            // gets a frame of its own, never awaited in, so that an `async` block it makes
+            // captures the values it binds (`|| { let g = m.lock(); async move { .. } }`).
             let frames = self.live.suspend();
+            self.live.enter_sync_frame();
             // Nor are the futures it makes polled by the enclosing body.
             let future = self.cur_future.take();
             self.sync_closures += 1;
             self.walk_expr(&c.body);
             self.sync_closures -= 1;
             self.cur_future = future;
+            self.live.exit_frame(self.file, self.cur_fn);
             self.live.resume(frames);
             self.ctx = saved_ctx;
             self.closure_of = saved_closure;

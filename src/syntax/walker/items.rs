@@ -121,6 +121,10 @@ impl Walker<'_> {
                 let saved = std::mem::replace(&mut self.scopes.impl_ty, self_ty.clone());
                 let boxes = async_trait_send(&imp.attrs).map(|s| self.loc(s));
                 let saved_boxes = std::mem::replace(&mut self.async_trait_send, boxes);
+                let impl_of = imp
+                    .trait_
+                    .as_ref()
+                    .and_then(|(path, _)| self.scopes.resolve_paths(path));
                 for ii in &imp.items {
                     match ii {
                         ImplItem::Fn(f) if cfg_never(&f.attrs) => {}
@@ -139,7 +143,9 @@ impl Walker<'_> {
                             let entry = Entry::of(&f.attrs, self.kb);
                             let body = Some(&f.block);
                             self.must_use_allowed += usize::from(must_use);
+                            let id = self.out.facts.fns.len();
                             self.walk_fn(path, name, &f.sig, body, self_ty.clone(), entry);
+                            self.out.facts.fns[id].impl_of.clone_from(&impl_of);
                             self.must_use_allowed -= usize::from(must_use);
                         }
                         ImplItem::Const(c) => self.walk_detached_expr(&c.expr),
@@ -308,6 +314,7 @@ impl Walker<'_> {
             send_decl,
             in_trait: false,
             has_body: body.is_some(),
+            impl_of: None,
         });
         let Some(body) = body else { return };
         // Items nested in the body get no `#[async_trait]` of their own.
