@@ -354,3 +354,34 @@ fn huge_files_are_reported_not_parsed() {
     assert_eq!(code, Some(2), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_nul_byte_is_named_with_its_position() {
+    let dir = fresh_dir("nul");
+    std::fs::write(dir.join("nul.rs"), "fn f() {}\nfn g() { \0 }\n").unwrap();
+    let (text, code) = lint_dir(&dir);
+    // Like a file that is not UTF-8: input that cannot be checked (exit 2).
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("nul.rs:2:10")
+            && text.contains("NUL byte (line 2, column 10, byte offset 19)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_absurd_thread_count_is_clamped() {
+    let dir = fresh_dir("jobs");
+    std::fs::write(
+        dir.join("a.rs"),
+        "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let out = tool(&dir).args(["-j", "100000"]).output().unwrap();
+    let (stdout, _) = streams(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("a.rs:1:16"), "{stdout}");
+    // 100,000 threads with their stacks would abort or take minutes.
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}

@@ -79,9 +79,16 @@ impl FileResult {
     }
 }
 
+/// The most worker threads a run starts, whatever `-j` asks for: more than a few per core only
+/// costs memory (each thread has a large stack for deep syntax trees).
+fn max_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores * 4).clamp(4, 256)
+}
+
 pub fn run(ws: Workspace, opts: &Options) -> Report {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
+        .num_threads(opts.jobs.min(max_jobs()))
         .stack_size(STACK_SIZE)
         .build()
         .expect("thread pool");
@@ -435,6 +442,21 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
             return FileResult::unchecked(text, d, true);
         }
     };
+    // A NUL byte is valid UTF-8 but never Rust source: say so, rather than syn's message.
+    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+        let loc = Loc::at_offset(&text, at);
+        let d = Diagnostic::new(
+            PARSE_ERROR.name,
+            file,
+            loc,
+            format!(
+                "file contains a NUL byte (line {}, column {}, byte offset {at}): it is not Rust source, so it was not checked",
+                loc.line, loc.col
+            ),
+        )
+        .label("NUL byte here");
+        return FileResult::unchecked(text, d, true);
+    }
     // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
     let body = text.as_str();
     let scan = prescan(body);
