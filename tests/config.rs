@@ -224,3 +224,61 @@ fn changed_files_use_the_whole_crate() {
     let o = run(&["src/util.rs", "--message-format", "short"], &s.0);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
+
+#[test]
+fn a_configuration_that_is_a_directory_is_an_error_and_two_files_a_warning() {
+    let s = Scratch::new("cfgdir", &[("a.rs", BLOCKING)]);
+    std::fs::create_dir_all(s.0.join("async-lint.toml")).unwrap();
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        out(&o).contains("async-lint.toml: not a file"),
+        "{}",
+        out(&o)
+    );
+
+    let s = Scratch::new(
+        "cfgtwo",
+        &[
+            ("a.rs", BLOCKING),
+            (
+                "async-lint.toml",
+                "[lints]\nblocking_in_async = \"allow\"\n",
+            ),
+            (
+                ".async-lint.toml",
+                "[lints]\nblocking_in_async = \"deny\"\n",
+            ),
+        ],
+    );
+    let o = run(&["a.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(0), "the first file wins: {}", out(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning: both")
+            && stderr.contains("using")
+            && stderr.contains("/async-lint.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fix_refuses_baselines_and_ignored_suppressions() {
+    let s = Scratch::new("fixconflict", &[("a.rs", BLOCKING)]);
+    for other in [
+        &["--baseline", "b.json"][..],
+        &["--write-baseline", "b.json"],
+        &["--ignore-suppressions"],
+    ] {
+        let mut args = vec!["a.rs", "--fix"];
+        args.extend_from_slice(other);
+        let o = run(&args, &s.0);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", out(&o));
+        assert!(out(&o).contains("cannot be used with"), "{}", out(&o));
+        assert_eq!(
+            std::fs::read_to_string(s.0.join("a.rs")).unwrap(),
+            BLOCKING,
+            "nothing written"
+        );
+    }
+}

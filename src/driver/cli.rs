@@ -73,7 +73,7 @@ pub struct Args {
 
     /// Apply machine-applicable fixes (atomically; a file that would not parse afterwards, or
     /// that changed since it was read, is left alone).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["baseline", "write_baseline", "ignore_suppressions"])]
     pub fix: bool,
 
     /// With --fix: print a unified diff of the fixes and write nothing.

@@ -163,11 +163,27 @@ const FILE_NAMES: [&str; 2] = ["async-lint.toml", ".async-lint.toml"];
 pub fn discover(root: &Path) -> Result<Loaded, ConfigError> {
     let mut dir = Some(root);
     while let Some(d) = dir {
-        for name in FILE_NAMES {
-            let p = d.join(name);
-            if p.is_file() {
-                return load(&p);
-            }
+        let present: Vec<PathBuf> = FILE_NAMES
+            .iter()
+            .map(|name| d.join(name))
+            .filter(|p| p.exists())
+            .collect();
+        if let Some(p) = present.iter().find(|p| !p.is_file()) {
+            return Err(ConfigError(format!(
+                "{}: not a file: the configuration must be a TOML file",
+                p.display()
+            )));
+        }
+        if let [used, ignored, ..] = present.as_slice() {
+            eprintln!(
+                "warning: both {} and {} exist; using {}",
+                used.display(),
+                ignored.display(),
+                used.display()
+            );
+        }
+        if let Some(p) = present.first() {
+            return load(p);
         }
         let manifest = d.join("Cargo.toml");
         if manifest.is_file()
