@@ -316,3 +316,36 @@ fn a_given_module_file_keeps_its_place_in_the_module_tree() {
         "src/net.rs:4:5: warning: `load` blocks: it calls `std::thread::sleep` [async_lint::blocking_in_async]\n"
     );
 }
+
+#[test]
+fn the_same_file_named_twice_is_linted_once() {
+    let s = common::Scratch::new(
+        "twice",
+        &[(
+            "a.rs",
+            "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+        )],
+    );
+    let abs = s.0.join("a.rs");
+    let abs = abs.to_str().unwrap();
+    let o = common::run_bin(
+        &[
+            "a.rs",
+            "./a.rs",
+            abs,
+            ".",
+            "--message-format",
+            "short",
+            "--no-cache",
+        ],
+        &s.0,
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("blocking_in_async").count(), 1, "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("in 1 file"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

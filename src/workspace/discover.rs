@@ -279,12 +279,18 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
     // path of the package was given as a file.
     let mut groups: BTreeMap<PathBuf, (Vec<PathBuf>, bool)> = BTreeMap::new();
     let mut manifest_of: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    // The same file named twice (`a.rs ./a.rs $PWD/a.rs .`) is linted once, under the first
+    // spelling given.
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     for (f, explicit) in files {
         let abs = if f.is_absolute() {
             f.clone()
         } else {
             cwd.join(&f)
         };
+        if !seen.insert(std::fs::canonicalize(&abs).unwrap_or_else(|_| abs.clone())) {
+            continue;
+        }
         let parent = abs.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = manifest_of
             .entry(parent)
