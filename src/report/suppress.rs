@@ -51,6 +51,13 @@ pub fn scan(file: FileId, text: &str, items: &[(usize, usize)]) -> Vec<Suppressi
         return out;
     }
     let lines: Vec<&str> = text.lines().collect();
+    let comments = crate::syntax::prescan::prescan(text).line_comments;
+    let mut line_starts = Vec::with_capacity(lines.len());
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        line_starts.push(offset);
+        offset += raw.len();
+    }
     for (i, line) in lines.iter().enumerate() {
         let Some(pos) = line.find(MARKER) else {
             continue;
@@ -63,9 +70,10 @@ pub fn scan(file: FileId, text: &str, items: &[(usize, usize)]) -> Vec<Suppressi
         while slashes > 0 && before.as_bytes()[slashes - 1] == b'/' {
             slashes -= 1;
         }
-        // The marker must open the line's first comment: in
-        // ``/// write `// async-lint: allow(x)` here`` it is text inside a doc comment.
-        if comment_before(&line[..slashes]) {
+        // The marker must be in a real line comment that starts here: not in a string
+        // literal, a block comment, or the text of another comment (``/// write `// async-lint:
+        // allow(x)` here``), as the prescan's lexer finds them.
+        if comments.binary_search(&(line_starts[i] + slashes)).is_err() {
             continue;
         }
         let comment_start = &before[slashes..];
@@ -140,28 +148,6 @@ pub fn scan(file: FileId, text: &str, items: &[(usize, usize)]) -> Vec<Suppressi
         });
     }
     out
-}
-
-/// Whether `code` (the part of a line before a `//`) already holds a comment: a `//` outside
-/// string and character literals.
-fn comment_before(code: &str) -> bool {
-    let b = code.as_bytes();
-    let mut in_str = false;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if in_str => i += 1,
-            b'"' => in_str = !in_str,
-            // `'"'` is a character, not the start of a string.
-            b'\'' if !in_str && b.get(i + 1) == Some(&b'"') && b.get(i + 2) == Some(&b'\'') => {
-                i += 2
-            }
-            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return true,
-            _ => {}
-        }
-        i += 1;
-    }
-    false
 }
 
 /// Removes suppressed diagnostics, marking the suppressions that were used.

@@ -22,6 +22,9 @@ pub struct Prescan {
     /// Offsets of the byte that makes a comment a doc comment (the third `/` of `///`, the `!`
     /// of `//!`, the second `*` of `/**`, the `!` of `/*!`).
     doc_markers: Vec<usize>,
+    /// Offsets of every line comment's first `/` (doc comments included), in order: where a
+    /// suppression comment may start (not in a string or a block comment).
+    pub line_comments: Vec<usize>,
     /// Byte ranges of attributes the walker never reads (`#[cfg(..)]`, `#[derive(..)]`,
     /// `#[doc = ".."]`, `#[inline]`, ...): see [`skippable_attribute`].
     skipped_attrs: Vec<(usize, usize)>,
@@ -173,6 +176,7 @@ pub fn prescan(text: &str) -> Prescan {
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
+                out.line_comments.push(i);
                 match (b.get(i + 2), b.get(i + 3)) {
                     (Some(b'!'), _) => out.doc_markers.push(i + 2),
                     (Some(b'/'), next) if next != Some(&b'/') => out.doc_markers.push(i + 2),
