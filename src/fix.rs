@@ -153,3 +153,48 @@ fn push_line(out: &mut String, sign: char, line: &str) {
         out.push_str("\n\\ No newline at end of file\n");
     }
 }
+
+/// Whether `--fix` may write in `dir`, as `cargo fix` decides: inside a git working tree
+/// without uncommitted changes to tracked files (`allow_dirty` lifts that), and not outside
+/// version control at all unless `allow_no_vcs`: the edits must be easy to review and undo.
+/// The error lists the dirty files.
+pub fn vcs_allows(dir: &Path, allow_dirty: bool, allow_no_vcs: bool) -> Result<(), String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    let in_repo = git(&["rev-parse", "--is-inside-work-tree"])
+        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "true");
+    if !in_repo {
+        return if allow_no_vcs {
+            Ok(())
+        } else {
+            Err(format!(
+                "no git working tree found at {}, and `--fix` rewrites files: commit them to \
+                 git first, or pass `--allow-no-vcs` to fix anyway",
+                dir.display()
+            ))
+        };
+    }
+    if allow_dirty {
+        return Ok(());
+    }
+    let status = git(&["status", "--porcelain", "--untracked-files=no"])
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let dirty: Vec<&str> = status.lines().filter_map(|l| l.get(3..)).collect();
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the git working tree has uncommitted changes, and `--fix` rewrites files: commit or \
+         stash them first, or pass `--allow-dirty` to fix anyway:\n  {}",
+        dirty.join("\n  ")
+    ))
+}

@@ -54,7 +54,7 @@ fn fix_diff_then_fix_then_nothing_left() {
 
     // --fix writes, keeps line endings and permissions; the call inside a sync closure (where
     // `.await` is impossible) is reported but not rewritten.
-    let o = run(&["a.rs", "--fix"], &dir);
+    let o = run(&["a.rs", "--fix", "--allow-no-vcs"], &dir);
     let fixed = std::fs::read_to_string(&path).unwrap();
     assert!(
         fixed.contains("    tokio::time::sleep(Duration::from_millis(5)).await;\r\n"),
@@ -142,4 +142,90 @@ fn baseline_hides_known_findings_and_survives_line_moves() {
         Some(2)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs git in `dir` (a test repository), which must succeed.
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn fix_writes_only_where_git_can_undo_it() {
+    const BLOCKING: &str =
+        "async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n";
+    if Command::new("git").arg("--version").output().is_err() {
+        println!("skipping: git is not installed");
+        return;
+    }
+    // Outside version control: refused unless --allow-no-vcs.
+    let dir = scratch("novcs", &[("a.rs", BLOCKING)]);
+    let o = run(&["a.rs", "--fix"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--allow-no-vcs"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("a.rs")).unwrap(), BLOCKING);
+
+    // A committed file in a clean tree is fixed.
+    let dir = scratch("cleanvcs", &[("a.rs", BLOCKING)]);
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "a.rs"]);
+    git(&dir, &["commit", "-q", "-m", "x"]);
+    let o = run(&["a.rs", "--fix"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("a.rs"))
+            .unwrap()
+            .contains("tokio::time::sleep")
+    );
+
+    // Uncommitted changes: refused, naming the file, unless --allow-dirty.
+    std::fs::write(dir.join("a.rs"), BLOCKING.replace("5", "6")).unwrap();
+    let o = run(&["a.rs", "--fix"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("uncommitted changes") && err.contains("a.rs"),
+        "{err}"
+    );
+    assert!(
+        !std::fs::read_to_string(dir.join("a.rs"))
+            .unwrap()
+            .contains("tokio::time::sleep")
+    );
+    let o = run(&["a.rs", "--fix", "--allow-dirty"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("a.rs"))
+            .unwrap()
+            .contains("tokio::time::sleep")
+    );
+    // --diff writes nothing, so it needs neither.
+    let dir = scratch("diffnovcs", &[("a.rs", BLOCKING)]);
+    let o = run(&["a.rs", "--fix", "--diff"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

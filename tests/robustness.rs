@@ -166,7 +166,7 @@ fn killing_fix_never_leaves_a_half_written_file() {
             std::fs::write(dir.join(format!("f{i:02}.rs")), old).unwrap();
         }
         let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-            .args([".", "--fix", "-j", "1", "--no-cache"])
+            .args([".", "--fix", "--allow-no-vcs", "-j", "1", "--no-cache"])
             .env("ASYNC_LINT_FIX_DELAY_MS", "100")
             .current_dir(&dir)
             .stdout(std::process::Stdio::null())

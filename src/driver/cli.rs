@@ -80,6 +80,14 @@ pub struct Args {
     #[arg(long, requires = "fix")]
     pub diff: bool,
 
+    /// With --fix: fix even when the git working tree has uncommitted changes.
+    #[arg(long, requires = "fix")]
+    pub allow_dirty: bool,
+
+    /// With --fix: fix even outside a git working tree (nothing to undo the edits with).
+    #[arg(long, requires = "fix")]
+    pub allow_no_vcs: bool,
+
     /// Report only findings not recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -179,6 +187,10 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     let format = Format::parse(&args.message_format).unwrap_or(Format::Human);
     let color = use_color(&args.color);
     let ws = load_workspace(args)?;
+    if args.fix && !args.diff {
+        fix::vcs_allows(&ws.root, args.allow_dirty, args.allow_no_vcs)
+            .map_err(|msg| error(&msg))?;
+    }
     let loaded = load_config(args, &ws.root)?;
     let levels = resolve_levels(&loaded, level_flags);
     let opts = run_options(args, loaded, levels)?;
