@@ -6,7 +6,7 @@
 
 use crate::lints::diag::Edit;
 use crate::report::results::Report;
-use crate::util::fs::write_atomically;
+use crate::util::fs::{remove_stale_temporaries, replace_atomically};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,9 +37,13 @@ pub fn apply(report: &Report, dry_run: bool) -> Vec<Outcome> {
             entry.0 += 1;
             entry.1.extend(&d.fix);
         }
+        // Files are written only inside the workspace or the package (a `#[path]` module may
+        // live anywhere).
+        let roots = [report.root.as_path(), pkg.package.dir.as_path()]
+            .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
         for (file, (findings, edits)) in by_file {
             let f = &pkg.files[file];
-            let mut o = fix_file(&f.path, &f.display, &f.text, edits, dry_run);
+            let mut o = fix_file(&f.path, &f.display, &f.text, edits, dry_run, &roots);
             if let Outcome::Fixed { edits, .. } = &mut o {
                 *edits = findings;
             }
@@ -55,13 +59,41 @@ fn fix_file(
     original: &str,
     mut edits: Vec<&Edit>,
     dry_run: bool,
+    roots: &[PathBuf],
 ) -> Outcome {
     let skipped = |why: String| Outcome::Skipped {
         path: path.to_path_buf(),
         why,
     };
+    // A symbolic link is fixed in its target, and stays a link.
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        Err(e) => return skipped(format!("cannot resolve it: {e}")),
+    };
+    if !roots.iter().any(|r| target.starts_with(r)) {
+        return skipped(format!(
+            "it is outside the workspace ({}); left untouched",
+            target.display()
+        ));
+    }
+    let Ok(before) = std::fs::metadata(&target) else {
+        return skipped("cannot read its metadata".into());
+    };
+    if before.permissions().readonly() {
+        return skipped("it is read-only; left untouched".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if before.nlink() > 1 {
+            return skipped(format!(
+                "it has {} hard links, which a replaced file would no longer share; left untouched",
+                before.nlink()
+            ));
+        }
+    }
     // Refuse to touch a file that changed since it was read.
-    match std::fs::read(path) {
+    match std::fs::read(&target) {
         Ok(now) if now == original.as_bytes() => {}
         Ok(_) => return skipped("the file changed since it was read".into()),
         Err(e) => return skipped(format!("cannot read it again: {e}")),
@@ -94,14 +126,32 @@ fn fix_file(
         ));
     }
     let diff = unified_diff(display, original, &text);
-    if !dry_run && let Err(e) = write_atomically(path, text.as_bytes()) {
-        return skipped(format!("cannot write it: {e}"));
+    if !dry_run {
+        remove_stale_temporaries(&target);
+        // Right before the rename: still the file that was read (same size, modification time
+        // and inode)? A write in the last instant before the rename is not seen (README).
+        let same = |now: &std::fs::Metadata| same_file_state(&before, now);
+        if let Err(e) = replace_atomically(&target, text.as_bytes(), same) {
+            return skipped(format!("cannot write it: {e}"));
+        }
     }
     Outcome::Fixed {
         path: path.to_path_buf(),
         edits: applied,
         diff,
     }
+}
+
+/// Whether two looks at a file's metadata show the same file, unmodified.
+fn same_file_state(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (a.ino(), a.dev()) != (b.ino(), b.dev()) {
+            return false;
+        }
+    }
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
 /// A unified diff with three lines of context.

@@ -229,3 +229,116 @@ fn fix_writes_only_where_git_can_undo_it() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_links_owners_and_stays_in_the_workspace() {
+    use std::fs;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    const BLOCKING: &str =
+        "async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n";
+    let fixed = |p: &Path| {
+        fs::read_to_string(p)
+            .unwrap()
+            .contains("tokio::time::sleep")
+    };
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    // A symbolic link: its target is fixed, and it stays a link.
+    let dir = scratch("symlink", &[("real.rs", BLOCKING)]);
+    std::os::unix::fs::symlink("real.rs", dir.join("a.rs")).unwrap();
+    let o = run(&["a.rs", "--fix", "--allow-no-vcs"], &dir);
+    assert!(fixed(&dir.join("real.rs")), "{}", stderr(&o));
+    assert!(
+        fs::symlink_metadata(dir.join("a.rs"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    // A hard-linked file is left alone (a replaced file would no longer be shared).
+    let dir = scratch("hardlink", &[("a.rs", BLOCKING)]);
+    fs::hard_link(dir.join("a.rs"), dir.join("b.txt")).unwrap();
+    let o = run(&["a.rs", "--fix", "--allow-no-vcs"], &dir);
+    assert!(stderr(&o).contains("hard links"), "{}", stderr(&o));
+    assert!(!fixed(&dir.join("a.rs")));
+    assert_eq!(fs::metadata(dir.join("a.rs")).unwrap().nlink(), 2);
+
+    // A read-only file is left alone.
+    let dir = scratch("readonly", &[("a.rs", BLOCKING)]);
+    fs::set_permissions(dir.join("a.rs"), fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(&["a.rs", "--fix", "--allow-no-vcs"], &dir);
+    assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+    assert!(!fixed(&dir.join("a.rs")));
+
+    // Owner and group are kept (only root can give a file away to test it).
+    if unsafe { libc::geteuid() } == 0 {
+        let dir = scratch("owner", &[("a.rs", BLOCKING)]);
+        std::os::unix::fs::chown(dir.join("a.rs"), Some(4242), Some(4343)).unwrap();
+        let o = run(&["a.rs", "--fix", "--allow-no-vcs"], &dir);
+        assert!(fixed(&dir.join("a.rs")), "{}", stderr(&o));
+        let meta = fs::metadata(dir.join("a.rs")).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4242, 4343));
+    } else {
+        println!("skipping the owner case: not root");
+    }
+
+    // A temporary file left by a killed run (its process is gone) is removed.
+    let dir = scratch(
+        "stale",
+        &[("a.rs", BLOCKING), (".a.rs.async-lint-4000000.tmp", "x")],
+    );
+    let o = run(&["a.rs", "--fix", "--allow-no-vcs"], &dir);
+    assert!(fixed(&dir.join("a.rs")), "{}", stderr(&o));
+    assert!(!dir.join(".a.rs.async-lint-4000000.tmp").exists());
+
+    // A `#[path]` module outside the workspace is reported but never written.
+    let elsewhere = scratch("elsewhere", &[("x.rs", BLOCKING)]);
+    let lib = format!(
+        "#[path = \"{}\"]\nmod x;\n",
+        elsewhere.join("x.rs").display()
+    );
+    let dir = scratch(
+        "outside",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", &lib),
+        ],
+    );
+    let o = run(&["--fix", "--allow-no-vcs", "--no-cache"], &dir);
+    assert!(
+        stderr(&o).contains("outside the workspace"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!fixed(&elsewhere.join("x.rs")));
+}
+
+#[test]
+fn a_file_written_while_it_is_being_fixed_is_left_alone() {
+    const BLOCKING: &str =
+        "async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n";
+    let dir = scratch("racing", &[("a.rs", BLOCKING)]);
+    // The tool waits 1 s between writing its temporary file and the rename.
+    let child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["a.rs", "--fix", "--allow-no-vcs", "--no-cache"])
+        .env("ASYNC_LINT_FIX_DELAY_MS", "1000")
+        .current_dir(&dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let edited = format!("// edited meanwhile\n{BLOCKING}");
+    std::fs::write(dir.join("a.rs"), &edited).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.rs")).unwrap(),
+        edited,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("changed while it was being fixed"));
+}

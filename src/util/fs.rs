@@ -5,18 +5,21 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes through a temporary file in the same directory and renames it over `path`, keeping
-/// the original's permissions: a reader (or a crash) sees the old file or the new one, never a
-/// half-written one.
+/// the original's permissions, owner and group: a reader (or a crash) sees the old file or the
+/// new one, never a half-written one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.async-lint-{}.tmp", std::process::id()));
+    replace_atomically(path, bytes, |_| true)
+}
+
+/// [`write_atomically`], asking `unchanged` right before the rename, with the file's metadata
+/// at that moment, whether it may still be replaced (a fix checks that nobody wrote the file
+/// since it was read); `false` leaves the file alone and is an error.
+pub fn replace_atomically(
+    path: &Path,
+    bytes: &[u8],
+    unchanged: impl Fn(&std::fs::Metadata) -> bool,
+) -> std::io::Result<()> {
+    let tmp = temporary_for(path, std::process::id());
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -30,6 +33,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         }
         if let Ok(meta) = std::fs::metadata(path) {
             std::fs::set_permissions(&tmp, meta.permissions())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                std::os::unix::fs::chown(&tmp, Some(meta.uid()), Some(meta.gid()))?;
+            }
+            if !unchanged(&meta) {
+                return Err(std::io::Error::other(
+                    "the file changed while it was being fixed",
+                ));
+            }
         }
         std::fs::rename(&tmp, path)
     })();
@@ -37,4 +50,48 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The temporary file process `pid` writes `path` through: `.<name>.async-lint-<pid>.tmp`
+/// beside it.
+fn temporary_for(path: &Path, pid: u32) -> std::path::PathBuf {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.async-lint-{pid}.tmp"))
+}
+
+/// Removes the temporary files that runs killed while writing `path` left beside it (those
+/// of processes that no longer exist; where that cannot be told, none).
+pub fn remove_stale_temporaries(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let prefix = format!(".{name}.async-lint-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let procs = Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if procs && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
