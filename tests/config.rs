@@ -282,3 +282,37 @@ fn fix_refuses_baselines_and_ignored_suppressions() {
         );
     }
 }
+
+#[test]
+fn exclude_globs_with_alternatives_and_invalid_globs() {
+    let s = Scratch::new(
+        "globalt",
+        &[
+            ("gen/a.rs", BLOCKING),
+            ("proto/b.rs", BLOCKING),
+            ("c.rs", BLOCKING),
+            ("async-lint.toml", "exclude = [\"{gen,proto}/**\"]\n"),
+        ],
+    );
+    let o = run(&[".", "--message-format", "short", "--no-cache"], &s.0);
+    let text = out(&o);
+    assert!(
+        text.contains("c.rs:") && !text.contains("a.rs:") && !text.contains("b.rs:"),
+        "{text}"
+    );
+
+    let s = Scratch::new(
+        "globbad",
+        &[
+            ("c.rs", BLOCKING),
+            ("async-lint.toml", "\n\nexclude = [\"src/[a-\"]\n"),
+        ],
+    );
+    let o = run(&["c.rs"], &s.0);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        out(&o).contains("async-lint.toml:3") && out(&o).contains("src/[a-"),
+        "{}",
+        out(&o)
+    );
+}
