@@ -349,3 +349,53 @@ fn the_same_file_named_twice_is_linted_once() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn package_specs_as_cargo_reads_them() {
+    let member = |name: &str, version: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+    };
+    let body =
+        "pub async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let (core, web, tool) = (
+        member("api-core", "0.2.0"),
+        member("api-web", "0.2.0"),
+        member("tool", "1.0.3"),
+    );
+    let s = Scratch::new(
+        "pkgspec",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"api-core\", \"api-web\", \"tool\"]\nresolver = \"2\"\n",
+            ),
+            ("api-core/Cargo.toml", &core),
+            ("api-core/src/lib.rs", body),
+            ("api-web/Cargo.toml", &web),
+            ("api-web/src/lib.rs", body),
+            ("tool/Cargo.toml", &tool),
+            ("tool/src/lib.rs", body),
+        ],
+    );
+    let linted = |spec: &str| {
+        let o = common::run_bin(
+            &["-p", spec, "--message-format", "short", "--no-cache"],
+            &s.0,
+        );
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let mut dirs: Vec<&str> = ["api-core", "api-web", "tool"]
+            .into_iter()
+            .filter(|d| text.contains(&format!("{d}/src/lib.rs")))
+            .collect();
+        dirs.sort();
+        (o.status.code(), dirs.join(","))
+    };
+    assert_eq!(linted("api-core@0.2.0"), (Some(1), "api-core".into()));
+    assert_eq!(linted("api-*"), (Some(1), "api-core,api-web".into()));
+    assert_eq!(linted("tool@1"), (Some(1), "tool".into()));
+    assert_eq!(linted("tool@1.0.3"), (Some(1), "tool".into()));
+    assert_eq!(linted("tool@2").0, Some(2));
+    let o = common::run_bin(&["-p", "nope"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did not match"));
+}

@@ -104,15 +104,19 @@ pub fn from_cargo(
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let mut out_pkgs = Vec::new();
+    // (name, version) of each selected member, to check every `-p` spec matched one.
+    let mut selected: Vec<(String, String)> = Vec::new();
     for p in meta["packages"].as_array().into_iter().flatten() {
         let id = p["id"].as_str().unwrap_or_default();
         if !members.contains(&id) {
             continue;
         }
         let name = p["name"].as_str().unwrap_or_default().to_string();
-        if !packages.is_empty() && !packages.contains(&name) {
+        let version = p["version"].as_str().unwrap_or_default();
+        if !packages.is_empty() && !packages.iter().any(|s| spec_matches(s, &name, version)) {
             continue;
         }
+        selected.push((name.clone(), version.to_string()));
         let manifest = PathBuf::from(p["manifest_path"].as_str().unwrap_or_default());
         let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
         let edition = p["edition"].as_str().unwrap_or("2015").to_string();
@@ -183,9 +187,12 @@ pub fn from_cargo(
     }
     if !packages.is_empty() {
         for p in packages {
-            if !out_pkgs.iter().any(|x| &x.name == p) {
+            if !selected
+                .iter()
+                .any(|(name, version)| spec_matches(p, name, version))
+            {
                 return Err(ProjectError(format!(
-                    "package `{p}` is not a member of the workspace at {}",
+                    "package ID specification `{p}` did not match any member of the workspace at {}",
                     root.display()
                 )));
             }
@@ -711,5 +718,22 @@ fn module_dir(file: &Path, is_mod_root: bool) -> PathBuf {
         dir
     } else {
         dir.join(file.file_stem().unwrap_or_default())
+    }
+}
+
+/// Whether a `-p` package ID specification names this package, as cargo reads one: `name`,
+/// `name@version` (or the older `name:version`; a partial version such as `1.2` matches
+/// `1.2.x`), or a glob of names (`'api-*'`).
+pub fn spec_matches(spec: &str, name: &str, version: &str) -> bool {
+    if spec.contains(['*', '?', '[']) {
+        return globset::Glob::new(spec).is_ok_and(|g| g.compile_matcher().is_match(name));
+    }
+    match spec.split_once(['@', ':']) {
+        None => spec == name,
+        Some((n, v)) => {
+            let v = v.trim_start_matches('=');
+            n == name
+                && (version == v || version.strip_prefix(v).is_some_and(|r| r.starts_with('.')))
+        }
     }
 }
