@@ -381,3 +381,68 @@ fn a_rebuilt_tool_does_not_reuse_entries() {
         "a rebuilt tool lints again and stores its own entry"
     );
 }
+
+#[test]
+fn path_mode_never_caches_into_cargo_sources_and_shares_the_workspace_cache() {
+    const BODY: &str =
+        "pub async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let manifest = |name: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\n")
+    };
+    let lint = |cwd: &Path, args: &[&str], env: &[(&str, &Path)]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+        c.args(args).current_dir(cwd);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+
+    // A package in cargo's registry sources: the cache goes to the user cache directory.
+    let pkg_manifest = manifest("dep");
+    let s = Scratch::new(
+        "cargohome",
+        &[
+            (
+                "home/registry/src/index-x/dep-1.0.0/Cargo.toml",
+                &pkg_manifest,
+            ),
+            ("home/registry/src/index-x/dep-1.0.0/src/lib.rs", BODY),
+        ],
+    );
+    let pkg = s.0.join("home/registry/src/index-x/dep-1.0.0");
+    let xdg = s.0.join("xdg");
+    lint(
+        &pkg,
+        &["."],
+        &[("CARGO_HOME", &s.0.join("home")), ("XDG_CACHE_HOME", &xdg)],
+    );
+    assert!(!pkg.join("target").exists(), "wrote into cargo's sources");
+    let cached = std::fs::read_dir(xdg.join("cargo-async-lint"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(cached > 0, "nothing in the user cache directory");
+
+    // Files of a workspace member given one by one: the workspace's cache, not the member's.
+    let member = manifest("m");
+    let s = Scratch::new(
+        "wsfiles",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"m\"]\nresolver = \"2\"\n",
+            ),
+            ("m/Cargo.toml", &member),
+            ("m/src/lib.rs", BODY),
+        ],
+    );
+    lint(&s.0, &["m/src/lib.rs"], &[]);
+    assert!(s.0.join("target/async-lint-cache").is_dir());
+    assert!(!s.0.join("m/target").exists());
+}

@@ -171,7 +171,7 @@ impl Entry {
         }
         let dir = match target_dir {
             Some(t) => t.join(DIR_NAME),
-            None => pkg.dir.join("target").join(DIR_NAME),
+            None => path_mode_dir(&pkg.dir)?,
         };
         let cwd = std::env::current_dir().ok()?;
         let mut id = Fnv::default();
@@ -490,4 +490,52 @@ fn key(
         }
     }
     (h.finish(), files.into_iter().zip(hashes).collect())
+}
+
+/// Where path mode (no `cargo metadata`) keeps its cache: a package of the user's own caches in
+/// its workspace's `target/` (the outermost directory above it whose Cargo.toml has a
+/// `[workspace]`, else the package's own), so that files given one by one (a pre-commit hook)
+/// share one cache per workspace; a package in cargo's own source caches (`$CARGO_HOME/registry`,
+/// `$CARGO_HOME/git`), which is not the user's to write into, caches in the user cache directory
+/// (`$XDG_CACHE_HOME` or `~/.cache`, `%LOCALAPPDATA%` on Windows). None: nowhere to cache.
+fn path_mode_dir(pkg_dir: &Path) -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|h| h.join(".cargo")));
+    let canonical = std::fs::canonicalize(pkg_dir).unwrap_or_else(|_| pkg_dir.to_path_buf());
+    let in_cargo_home = cargo_home.is_some_and(|c| {
+        let c = std::fs::canonicalize(&c).unwrap_or(c);
+        canonical.starts_with(c.join("registry")) || canonical.starts_with(c.join("git"))
+    });
+    if in_cargo_home {
+        return user_cache_dir().map(|d| d.join("cargo-async-lint"));
+    }
+    let mut root = pkg_dir;
+    for dir in pkg_dir.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        if std::fs::read_to_string(&manifest)
+            .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        {
+            root = dir;
+        }
+    }
+    Some(root.join("target").join(DIR_NAME))
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The user's cache directory.
+fn user_cache_dir() -> Option<PathBuf> {
+    if cfg!(windows) {
+        return std::env::var_os("LOCALAPPDATA").map(PathBuf::from);
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|h| h.join(".cache")))
 }
