@@ -385,3 +385,41 @@ fn an_absurd_thread_count_is_clamped() {
     // 100,000 threads with their stacks would abort or take minutes.
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn output_time_grows_linearly_with_the_findings() {
+    // One file with n findings, rendered in every format and written as a baseline: four times
+    // the findings must take about four times as long (it took the square when every finding
+    // scanned its file from the top). A ratio, so the machine's speed does not matter.
+    let time_for = |n: usize, args: &[&str]| {
+        let dir = fresh_dir(&format!("many{n}"));
+        let mut src = String::from("async fn f(d: std::time::Duration) {\n");
+        for _ in 0..n {
+            src.push_str("    std::thread::sleep(d);\n");
+        }
+        src.push_str("}\n");
+        std::fs::write(dir.join("many.rs"), src).unwrap();
+        let start = std::time::Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["many.rs", "--no-cache"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}");
+        start.elapsed().as_secs_f64()
+    };
+    for args in [
+        &["--message-format", "json"][..],
+        &["--message-format", "human"],
+        &["--message-format", "sarif"],
+        &["--write-baseline", "b.json"],
+    ] {
+        let small = time_for(4_000, args);
+        let large = time_for(16_000, args);
+        assert!(
+            large < 8.0 * small + 1.0,
+            "{args:?}: 4,000 findings {small:.2} s, 16,000 findings {large:.2} s"
+        );
+    }
+}

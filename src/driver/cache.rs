@@ -250,6 +250,7 @@ impl Entry {
                 display: f.display,
                 text,
                 target: f.target,
+                line_starts: Default::default(),
             });
         }
         Some(Cached {

@@ -252,6 +252,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             display: display_path(&q.path, root, &cwd),
             text: r.text,
             target: q.target,
+            line_starts: Default::default(),
         });
     }
     let facts = CrateFacts::merge_all(file_facts);

@@ -6,9 +6,9 @@ use super::results::PackageReport;
 use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::lint::PARSE_ERROR;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor::Buffer};
-use std::collections::HashMap;
+use std::ops::Range;
 
 /// A GitHub Actions workflow command: `::warning file=..,line=..::message`.
 pub fn github_line(pkg: &PackageReport, d: &Diagnostic) -> String {
@@ -45,16 +45,53 @@ fn severity(level: Level) -> Severity {
     }
 }
 
+/// The files of a package as codespan-reporting reads them, through each file's line index
+/// (computed once per file, not once per diagnostic: rendering stays linear in findings).
+struct PackageFiles<'a>(&'a PackageReport);
+
+impl<'a> Files<'a> for PackageFiles<'a> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(&self.0.files.get(id).ok_or(FilesError::FileMissing)?.display)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(&self.0.files.get(id).ok_or(FilesError::FileMissing)?.text)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
+        let starts = self
+            .0
+            .files
+            .get(id)
+            .ok_or(FilesError::FileMissing)?
+            .line_starts();
+        Ok(starts
+            .partition_point(|&s| s <= byte_index)
+            .saturating_sub(1))
+    }
+
+    fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
+        let starts = f.line_starts();
+        let start = |i: usize| match i.cmp(&starts.len()) {
+            std::cmp::Ordering::Less => Ok(starts[i]),
+            std::cmp::Ordering::Equal => Ok(f.text.len()),
+            std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge {
+                given: i,
+                max: starts.len() - 1,
+            }),
+        };
+        Ok(start(line_index)?..start(line_index + 1)?)
+    }
+}
+
 /// Renders one diagnostic like rustc, with codespan-reporting.
 pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String {
-    let mut files = SimpleFiles::new();
-    let mut ids: HashMap<usize, usize> = HashMap::new();
-    for l in &d.labels {
-        ids.entry(l.file).or_insert_with(|| {
-            let f = &pkg.files[l.file];
-            files.add(f.display.as_str(), f.text.as_str())
-        });
-    }
+    let files = PackageFiles(pkg);
     let labels = d
         .labels
         .iter()
@@ -62,9 +99,9 @@ pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String 
             let text = &pkg.files[l.file].text;
             let (lo, hi) = clamp(text, l.loc.lo, l.loc.hi);
             let label = if l.primary {
-                CsLabel::primary(ids[&l.file], lo..hi)
+                CsLabel::primary(l.file, lo..hi)
             } else {
-                CsLabel::secondary(ids[&l.file], lo..hi)
+                CsLabel::secondary(l.file, lo..hi)
             };
             label.with_message(l.message.clone())
         })

@@ -10,11 +10,9 @@ use serde_json::{Value, json};
 
 fn span_json(pkg: &PackageReport, l: &Label, replacement: Option<&str>) -> Value {
     let f = &pkg.files[l.file];
-    let text: Vec<Value> = f
-        .text
-        .lines()
-        .skip(l.loc.line.saturating_sub(1))
-        .take(l.loc.end_line.saturating_sub(l.loc.line) + 1)
+    // Through the file's line index: one lookup per line, not a scan from the top.
+    let text: Vec<Value> = (l.loc.line.max(1)..=l.loc.end_line.max(l.loc.line))
+        .map_while(|n| f.line_text(n))
         .enumerate()
         .map(|(i, line)| {
             let start = if i == 0 { l.loc.col } else { 1 };

@@ -39,12 +39,7 @@ impl Report {
 pub fn fingerprint(pkg: &PackageReport, d: &Diagnostic) -> String {
     let p = d.primary();
     let f = &pkg.files[p.file];
-    let line = f
-        .text
-        .lines()
-        .nth(p.loc.line.saturating_sub(1))
-        .unwrap_or("")
-        .trim();
+    let line = f.line_text(p.loc.line.max(1)).unwrap_or("").trim();
     let key = format!(
         "{}\u{0}{}\u{0}{}\u{0}{}",
         d.lint,

@@ -145,4 +145,26 @@ pub struct SourceFile {
     /// The cargo target whose module tree reached the file (an index into the package's
     /// targets; the first one to reach it, as the library comes first).
     pub target: usize,
+    /// Byte offsets where its lines start, computed once when output first needs them.
+    pub line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    /// Byte offsets of the start of every line (0, and after each `\n`).
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        })
+    }
+
+    /// The text of 1-based line `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let starts = self.line_starts();
+        let start = *starts.get(line.checked_sub(1)?)?;
+        let end = starts.get(line).copied().unwrap_or(self.text.len());
+        let s = self.text.get(start..end)?;
+        Some(s.strip_suffix('\n').unwrap_or(s).trim_end_matches('\r'))
+    }
 }
