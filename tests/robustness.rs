@@ -423,3 +423,30 @@ fn output_time_grows_linearly_with_the_findings() {
         );
     }
 }
+
+#[test]
+fn long_flat_chains_are_not_deep_nesting() {
+    // rustc compiles all three; they nest in the syntax tree but not in the code.
+    let dir = fresh_dir("chains");
+    let sum: Vec<String> = (0..400).map(|i| i.to_string()).collect();
+    let ors: Vec<String> = (0..400).map(|i| format!("x == {i}")).collect();
+    let args: String = (0..400)
+        .map(|i| match i {
+            // Deep inside the chain: still walked.
+            200 => ".arg(std::fs::read_to_string(\"name\").unwrap())".to_string(),
+            _ => format!(".arg(\"{i}\")"),
+        })
+        .collect();
+    let src = format!(
+        "pub async fn f(x: u32) -> bool {{\n    let n = {};\n    let c = std::process::Command::new(\"true\"){args}.output();\n    std::thread::sleep(std::time::Duration::from_millis(n));\n    c.is_ok() && ({})\n}}\n",
+        sum.join(" + "),
+        ors.join(" || ")
+    );
+    std::fs::write(dir.join("chains.rs"), src).unwrap();
+    let (text, code) = lint_dir(&dir);
+    assert!(!text.contains("too deep"), "{text}");
+    assert_eq!(code, Some(1), "{text}");
+    // The checks still run inside the chains.
+    assert!(text.contains("std::fs::read_to_string"), "{text}");
+    assert!(text.contains("std::thread::sleep"), "{text}");
+}

@@ -289,8 +289,18 @@ impl Walker<'_> {
                 self.walk_expr(&a.right);
             }
             Expr::Binary(b) => {
-                self.walk_expr(&b.left);
-                self.walk_expr(&b.right);
+                // `a + b + c + ..` nests to the left: walk the chain flat (rustc takes hundreds
+                // of terms), in evaluation order.
+                let mut rights = vec![&*b.right];
+                let mut left = &*b.left;
+                while let Expr::Binary(inner) = left {
+                    rights.push(&inner.right);
+                    left = &inner.left;
+                }
+                self.walk_expr(left);
+                for r in rights.into_iter().rev() {
+                    self.walk_expr(r);
+                }
             }
             Expr::Unary(u) => {
                 // `flags & !O_NONBLOCK` clears the flag: no switch to non-blocking mode.
@@ -457,6 +467,28 @@ impl Walker<'_> {
     /// A method call `recv.m(args)`: recorded with the receiver's type evidence, then the
     /// receiver and the arguments are walked.
     fn walk_method_call(&mut self, e: &Expr, m: &syn::ExprMethodCall) {
+        // A chain `x.a().b().c()` (builders take hundreds of calls) is walked in the order
+        // nested calls would be (each call recorded before its receiver, its arguments after),
+        // without a level of nesting per call.
+        let mut chain = vec![(e, m)];
+        let mut base = &*m.receiver;
+        while let Expr::MethodCall(inner) = base {
+            chain.push((base, inner));
+            base = &inner.receiver;
+        }
+        let heads: Vec<(usize, String, bool)> = chain
+            .iter()
+            .map(|(e, m)| self.method_call_head(e, m))
+            .collect();
+        self.walk_expr(base);
+        for ((e, m), (idx, name, current_thread)) in chain.into_iter().zip(heads).rev() {
+            self.method_call_tail(e, m, idx, &name, current_thread);
+        }
+    }
+
+    /// A method call before its receiver is walked: recorded, and watched as a dropped value.
+    /// Returns the call's index, its name, and whether it drives a current_thread runtime.
+    fn method_call_head(&mut self, e: &Expr, m: &syn::ExprMethodCall) -> (usize, String, bool) {
         let name = m.method.to_string();
         let recv = self.scopes.ty_of_expr(&m.receiver);
         let loc = self.loc(m.method.span());
@@ -479,8 +511,20 @@ impl Walker<'_> {
         }
         self.note_call_use(e, idx);
         self.watch_args(idx, &name, std::iter::once(&*m.receiver).chain(&m.args));
-        self.walk_expr(&m.receiver);
-        let island = self.kb.is_island_method(&name) || self.chain_is_island(&m.receiver);
+        (idx, name, current_thread)
+    }
+
+    /// A method call after its receiver is walked: its arguments, and the values it moves or
+    /// produces.
+    fn method_call_tail(
+        &mut self,
+        e: &Expr,
+        m: &syn::ExprMethodCall,
+        idx: usize,
+        name: &str,
+        current_thread: bool,
+    ) {
+        let island = self.kb.is_island_method(name) || self.chain_is_island(&m.receiver);
         let saved_ct = self.current_thread;
         self.current_thread |= current_thread;
         for a in &m.args {
@@ -489,10 +533,10 @@ impl Walker<'_> {
         self.current_thread = saved_ct;
         if self.live.active() {
             self.move_args(&m.args);
-            if CONSUMING_METHODS.contains(&name.as_str()) {
+            if CONSUMING_METHODS.contains(&name) {
                 self.move_args(std::iter::once(&*m.receiver));
             }
-            self.maybe_temp(e, self.kb.may_produce_held_method(&name));
+            self.maybe_temp(e, self.kb.may_produce_held_method(name));
         }
     }
 
