@@ -109,10 +109,18 @@ fn warm_run_gives_the_cold_output() {
         assert!(new.is_none(), "the warm run reuses the entry");
         same(&cold, &warm);
         // The entry is really used: the output comes from it.
-        let entry = cache_dir(&s.0).join(entries(&s.0).into_iter().next().unwrap());
-        let json = std::fs::read_to_string(&entry).unwrap();
+        let name = entries(&s.0).into_iter().next().unwrap();
+        let entry = cache_dir(&s.0).join(&name);
+        let stored = std::fs::read_to_string(&entry).unwrap();
+        let (_, json) = stored.split_once('\n').unwrap();
         assert!(json.contains("blocking call"), "{json}");
-        std::fs::write(&entry, json.replace("blocking call", "BLOCKING CALL")).unwrap();
+        // Edited with its checksum recomputed (of the key, from the file name, and the payload).
+        let edited = json.replace("blocking call", "BLOCKING CALL");
+        let key = u64::from_str_radix(&name[17..33], 16).unwrap();
+        let mut sum = cargo_async_lint::util::hash::Fnv::default();
+        sum.u64(key);
+        sum.bytes(edited.as_bytes());
+        std::fs::write(&entry, format!("{:016x}\n{edited}", sum.finish())).unwrap();
         let o = run(&s.0, &args);
         let out = format!(
             "{}{}",
@@ -445,4 +453,23 @@ fn path_mode_never_caches_into_cargo_sources_and_shares_the_workspace_cache() {
     lint(&s.0, &["m/src/lib.rs"], &[]);
     assert!(s.0.join("target/async-lint-cache").is_dir());
     assert!(!s.0.join("m/target").exists());
+}
+
+#[test]
+fn a_damaged_entry_is_a_miss() {
+    let s = package("cache-damaged");
+    let cold = run(&s.0, &[]);
+    let name = entries(&s.0).into_iter().next().unwrap();
+    let entry = cache_dir(&s.0).join(&name);
+    let stored = std::fs::read_to_string(&entry).unwrap();
+    // Valid JSON, wrong content: the checksum no longer matches.
+    std::fs::write(&entry, stored.replace("blocking call", "BLOCKING CALL")).unwrap();
+    let warm = run(&s.0, &[]);
+    assert!(!text(&warm).contains("BLOCKING CALL"), "{}", text(&warm));
+    same(&cold, &warm);
+    let rewritten = std::fs::read_to_string(&entry).unwrap();
+    assert!(
+        !rewritten.contains("BLOCKING CALL"),
+        "the damaged entry is replaced"
+    );
 }

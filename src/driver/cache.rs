@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored format or the meaning of a key changes.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Entries kept per package (different options or recent states of the files).
 const KEEP: usize = 4;
@@ -195,7 +195,13 @@ impl Entry {
     /// The cached results (None on a miss, whatever its cause).
     pub fn load(&self) -> Option<Cached> {
         let bytes = std::fs::read(self.file()).ok()?;
-        let stored: Stored = serde_json::from_slice(&bytes).ok()?;
+        // `<checksum of key and payload>\n<payload>`: a damaged or tampered entry is a miss.
+        let newline = bytes.iter().position(|&b| b == b'\n')?;
+        let (sum, payload) = (&bytes[..newline], &bytes[newline + 1..]);
+        if sum != format!("{:016x}", self.checksum(payload)).as_bytes() {
+            return None;
+        }
+        let stored: Stored = serde_json::from_slice(payload).ok()?;
         if stored.format != FORMAT
             || stored.version != VERSION
             || stored.key != format!("{:016x}", self.key)
@@ -301,9 +307,11 @@ impl Entry {
             unreadable: report.unreadable,
             files_checked: report.files_checked,
         };
-        let Ok(bytes) = serde_json::to_vec(&stored) else {
+        let Ok(payload) = serde_json::to_vec(&stored) else {
             return;
         };
+        let mut bytes = format!("{:016x}\n", self.checksum(&payload)).into_bytes();
+        bytes.extend_from_slice(&payload);
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
@@ -311,6 +319,14 @@ impl Entry {
         if crate::util::fs::write_atomically(&path, &bytes).is_ok() {
             self.prune(&path);
         }
+    }
+
+    /// The checksum an entry's payload is stored with: of the entry's key and its bytes.
+    fn checksum(&self, payload: &[u8]) -> u64 {
+        let mut h = Fnv::default();
+        h.u64(self.key);
+        h.bytes(payload);
+        h.finish()
     }
 
     /// Keeps the newest [`KEEP`] entries of this package.
