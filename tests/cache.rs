@@ -473,3 +473,28 @@ fn a_damaged_entry_is_a_miss() {
         "the damaged entry is replaced"
     );
 }
+
+#[test]
+fn fix_never_applies_edits_read_from_the_cache() {
+    let s = package("cache-fix");
+    let _ = run(&s.0, &[]);
+    let name = entries(&s.0).into_iter().next().unwrap();
+    let entry = cache_dir(&s.0).join(&name);
+    let stored = std::fs::read_to_string(&entry).unwrap();
+    let (_, json) = stored.split_once('\n').unwrap();
+    assert!(
+        json.contains("tokio::time::sleep"),
+        "the entry holds the fix: {json}"
+    );
+    // A well-formed entry (checksum recomputed) whose fix would write something else.
+    let edited = json.replace("tokio::time::sleep", "bogus::sleep");
+    let key = u64::from_str_radix(&name[17..33], 16).unwrap();
+    let mut sum = cargo_async_lint::util::hash::Fnv::default();
+    sum.u64(key);
+    sum.bytes(edited.as_bytes());
+    std::fs::write(&entry, format!("{:016x}\n{edited}", sum.finish())).unwrap();
+    let o = run(&s.0, &["--fix", "--allow-no-vcs"]);
+    let lib = std::fs::read_to_string(s.0.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("tokio::time::sleep"), "{lib}\n{}", text(&o));
+    assert!(!lib.contains("bogus"), "{lib}");
+}

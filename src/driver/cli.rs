@@ -297,7 +297,9 @@ fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i
         kb,
         config: loaded,
         ignore_suppressions: args.ignore_suppressions,
-        cache: !args.no_cache,
+        // `--fix` writes what it computes from the files as they are now, never edits read
+        // back from the cache (a stale or damaged entry must not reach the user's files).
+        cache: !args.no_cache && !args.fix,
     })
 }
 
