@@ -56,6 +56,17 @@ fn entries(dir: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// Replaces a cache entry's payload with `json`, with the checksum the tool expects (of the
+/// key, read from the entry's file name `<ident>-<key>.json`, and the payload): a well-formed
+/// entry with other contents.
+fn rewrite_entry(entry: &Path, name: &str, json: &str) {
+    let key = u64::from_str_radix(&name[17..33], 16).unwrap();
+    let mut sum = cargo_async_lint::util::hash::Fnv::default();
+    sum.u64(key);
+    sum.bytes(json.as_bytes());
+    std::fs::write(entry, format!("{:016x}\n{json}", sum.finish())).unwrap();
+}
+
 fn text(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -114,13 +125,11 @@ fn warm_run_gives_the_cold_output() {
         let stored = std::fs::read_to_string(&entry).unwrap();
         let (_, json) = stored.split_once('\n').unwrap();
         assert!(json.contains("blocking call"), "{json}");
-        // Edited with its checksum recomputed (of the key, from the file name, and the payload).
-        let edited = json.replace("blocking call", "BLOCKING CALL");
-        let key = u64::from_str_radix(&name[17..33], 16).unwrap();
-        let mut sum = cargo_async_lint::util::hash::Fnv::default();
-        sum.u64(key);
-        sum.bytes(edited.as_bytes());
-        std::fs::write(&entry, format!("{:016x}\n{edited}", sum.finish())).unwrap();
+        rewrite_entry(
+            &entry,
+            &name,
+            &json.replace("blocking call", "BLOCKING CALL"),
+        );
         let o = run(&s.0, &args);
         let out = format!(
             "{}{}",
@@ -487,12 +496,11 @@ fn fix_never_applies_edits_read_from_the_cache() {
         "the entry holds the fix: {json}"
     );
     // A well-formed entry (checksum recomputed) whose fix would write something else.
-    let edited = json.replace("tokio::time::sleep", "bogus::sleep");
-    let key = u64::from_str_radix(&name[17..33], 16).unwrap();
-    let mut sum = cargo_async_lint::util::hash::Fnv::default();
-    sum.u64(key);
-    sum.bytes(edited.as_bytes());
-    std::fs::write(&entry, format!("{:016x}\n{edited}", sum.finish())).unwrap();
+    rewrite_entry(
+        &entry,
+        &name,
+        &json.replace("tokio::time::sleep", "bogus::sleep"),
+    );
     let o = run(&s.0, &["--fix", "--allow-no-vcs"]);
     let lib = std::fs::read_to_string(s.0.join("src/lib.rs")).unwrap();
     assert!(lib.contains("tokio::time::sleep"), "{lib}\n{}", text(&o));

@@ -425,37 +425,40 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
             return FileResult::unchecked(String::new(), d, true);
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
+    // Text that is not Rust source: bytes that are not UTF-8, or a NUL byte (valid UTF-8, never
+    // Rust); said with the position, rather than syn's message.
+    let (text, bad) = match String::from_utf8(bytes) {
+        Ok(t) => {
+            let nul = memchr::memchr(0, t.as_bytes()).map(|at| (at, false));
+            (t, nul)
+        }
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let loc = Loc::at_offset(&text, at);
-            let d = Diagnostic::new(
-                PARSE_ERROR.name,
-                file,
-                loc,
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some((at, true)),
+            )
+        }
+    };
+    if let Some((at, invalid_utf8)) = bad {
+        let loc = Loc::at_offset(&text, at);
+        let (message, label) = if invalid_utf8 {
+            (
                 format!(
                     "file is not valid UTF-8 (invalid byte at offset {at}), so it was not checked"
                 ),
+                "invalid UTF-8 here",
             )
-            .label("invalid UTF-8 here");
-            return FileResult::unchecked(text, d, true);
-        }
-    };
-    // A NUL byte is valid UTF-8 but never Rust source: say so, rather than syn's message.
-    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
-        let loc = Loc::at_offset(&text, at);
-        let d = Diagnostic::new(
-            PARSE_ERROR.name,
-            file,
-            loc,
-            format!(
-                "file contains a NUL byte (line {}, column {}, byte offset {at}): it is not Rust source, so it was not checked",
-                loc.line, loc.col
-            ),
-        )
-        .label("NUL byte here");
+        } else {
+            (
+                format!(
+                    "file contains a NUL byte (line {}, column {}, byte offset {at}): it is not Rust source, so it was not checked",
+                    loc.line, loc.col
+                ),
+                "NUL byte here",
+            )
+        };
+        let d = Diagnostic::new(PARSE_ERROR.name, file, loc, message).label(label);
         return FileResult::unchecked(text, d, true);
     }
     // syn strips a UTF-8 BOM itself; `LineIndex` accounts for it in byte offsets.
