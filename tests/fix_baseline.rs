@@ -3,10 +3,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The manifest of a package on tokio with every feature (`--fix` writes tokio replacements
+/// only for such a package: `tests/fix_builds.rs` covers the others).
+const TOKIO_FULL: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                          [dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
+
+/// A package of `files`, with the [`TOKIO_FULL`] manifest unless they have one.
 fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("async-lint-fix-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
+    let manifest = [("Cargo.toml", TOKIO_FULL)];
+    let extra = if files.iter().any(|(p, _)| *p == "Cargo.toml") {
+        &[][..]
+    } else {
+        &manifest[..]
+    };
+    for (path, text) in files.iter().chain(extra) {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
@@ -87,7 +99,7 @@ fn fix_diff_then_fix_then_nothing_left() {
         .filter_map(Result::ok)
         .map(|e| e.file_name())
         .collect();
-    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    assert_eq!(leftovers.len(), 2, "a.rs and Cargo.toml only: {leftovers:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -303,7 +315,7 @@ fn fix_keeps_links_owners_and_stays_in_the_workspace() {
         &[
             (
                 "Cargo.toml",
-                "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+                &format!("{TOKIO_FULL}\n[workspace]\n"),
             ),
             ("src/lib.rs", &lib),
         ],

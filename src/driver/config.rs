@@ -418,7 +418,7 @@ impl Loaded {
                 replacement: b.replacement.clone().unwrap_or_else(|| {
                     "an async alternative, or `tokio::task::spawn_blocking`".into()
                 }),
-                fix: None,
+                fix: Vec::new(),
                 source: source.clone(),
                 reason: Some(b.reason.clone()),
                 lint: None,

@@ -263,6 +263,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     let cx = CrateCx {
         index: &index,
         files: &files,
+        package: &pkg,
     };
     // Lints are independent: run them side by side (the output is sorted afterwards).
     let found: Vec<Diagnostic> = registry::ALL

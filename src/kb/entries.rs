@@ -16,8 +16,10 @@ pub struct ApiEntry {
     #[serde(default)]
     pub methods: Vec<String>,
     pub replacement: String,
+    /// blocking.toml: drop-in async replacements (same arguments, and the awaited output has
+    /// the same type), one per runtime that has one.
     #[serde(default)]
-    pub fix: Option<String>,
+    pub fix: Vec<FixEntry>,
     pub source: String,
     /// Set for entries added by a user's config: shown in the diagnostic.
     #[serde(default)]
@@ -26,6 +28,37 @@ pub struct ApiEntry {
     /// only query metadata: [`FS_METADATA_LINT`]).
     #[serde(default)]
     pub lint: Option<String>,
+}
+
+/// One runtime's drop-in replacement of a blocking function.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixEntry {
+    /// The runtime's package (a [`FixRuntime::package`]).
+    pub runtime: String,
+    /// The replacement's path, `{name}` standing for the blocking function's own name; its first
+    /// segment is the runtime's crate name.
+    pub path: String,
+    /// The runtime's features the path needs (one that a feature in
+    /// [`FixRuntime::implies`] turns on counts).
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+/// blocking.toml `[[fix_runtime]]`: an async runtime. A package that depends on more than one
+/// (or on one only behind a feature or a target) gets no fix: the replacement could need a
+/// runtime that is not the one running it (`tokio::time::sleep` panics outside tokio).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixRuntime {
+    pub package: String,
+    /// The features on by default.
+    #[serde(default)]
+    pub default: Vec<String>,
+    /// Features that turn on others (`full`).
+    #[serde(default)]
+    pub implies: std::collections::BTreeMap<String, Vec<String>>,
+    pub source: String,
 }
 
 /// The lint of blocking.toml's entries that only query file metadata (one `stat`).
@@ -122,6 +155,9 @@ pub(super) struct ApiFile {
     pub(super) runtime_entry: Vec<RuntimeEntry>,
     #[serde(default)]
     pub(super) current_thread_runtime: Vec<PathsEntry>,
+    /// blocking.toml only: the runtimes fixes may come from.
+    #[serde(default)]
+    pub(super) fix_runtime: Vec<FixRuntime>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -53,6 +53,11 @@ pub struct Kb {
     /// Calls that panic on a current_thread runtime (`block_in_place`).
     pub current_thread_panic: ApiTable,
     runtime_entries: Vec<RuntimeEntry>,
+    /// blocking.toml `[[fix_runtime]]`.
+    fix_runtimes: Vec<FixRuntime>,
+    /// Last segments of the blocking functions that have a fix (the walker notes what is alive
+    /// at calls of these names).
+    fixable_names: HashSet<String>,
     current_thread_ctors: HashSet<String>,
     returns_fn: HashMap<String, Returns>,
     returns_method: HashMap<(String, String), Returns>,
@@ -283,11 +288,42 @@ impl Kb {
         // Longest prefixes first so the most specific alias wins.
         kb.aliases
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        if let Some(r) = blocking
+            .fix_runtime
+            .iter()
+            .find(|r| r.source.trim().is_empty())
+        {
+            return Err(format!(
+                "lints/blocking.toml: a [[fix_runtime]] has no source: {r:?}"
+            ));
+        }
+        kb.fix_runtimes = blocking.fix_runtime;
         for e in blocking.function.into_iter().chain(blocking.method) {
             if let Some(lint) = e.lint.as_deref().filter(|l| *l != FS_METADATA_LINT) {
                 return Err(format!(
                     "lints/blocking.toml: `lint = \"{lint}\"`: only \"{FS_METADATA_LINT}\" may be set (the default is blocking_in_async)"
                 ));
+            }
+            for f in &e.fix {
+                let Some(rt) = kb.fix_runtimes.iter().find(|r| r.package == f.runtime) else {
+                    return Err(format!(
+                        "lints/blocking.toml: a fix names runtime `{}`, which has no [[fix_runtime]]",
+                        f.runtime
+                    ));
+                };
+                if first_segment(&f.path) != rt.package.replace('-', "_") {
+                    return Err(format!(
+                        "lints/blocking.toml: fix path `{}` does not start with the crate of `{}`",
+                        f.path, f.runtime
+                    ));
+                }
+                if e.ty.is_some() || e.paths.is_empty() {
+                    return Err(format!(
+                        "lints/blocking.toml: only [[function]] entries may have a fix: {e:?}"
+                    ));
+                }
+                kb.fixable_names
+                    .extend(e.paths.iter().map(|p| last_segment(p).to_string()));
             }
             kb.blocking.add(e, false);
         }
@@ -428,6 +464,72 @@ impl Kb {
             }
         }
         p
+    }
+
+    /// Whether a call named `last` (its path's last segment) could get a fix.
+    pub fn may_be_fixed(&self, last: &str) -> bool {
+        self.fixable_names.contains(last)
+    }
+
+    /// The path that replaces the blocking function of `entry` (named `name`) in code that
+    /// depends on `deps` (dev-dependencies too when `dev`): the fix of the one runtime the
+    /// package depends on unconditionally, when that runtime has one and its features are on,
+    /// with the crate named as the package names it. None otherwise (no runtime, several
+    /// runtimes, a runtime behind a feature or a target, a feature missing).
+    pub fn fix_for(
+        &self,
+        entry: &ApiEntry,
+        name: &str,
+        deps: &[crate::workspace::deps::Dep],
+        dev: bool,
+    ) -> Option<String> {
+        use crate::workspace::deps::DepKind;
+        if entry.fix.is_empty() {
+            return None;
+        }
+        let usable = |k: DepKind| k == DepKind::Normal || (dev && k == DepKind::Dev);
+        let mut runtimes = deps
+            .iter()
+            .filter(|d| usable(d.kind))
+            .filter_map(|d| self.fix_runtimes.iter().find(|r| r.package == d.package));
+        let rt = runtimes.next()?;
+        if runtimes.any(|r| r.package != rt.package) {
+            return None;
+        }
+        let decls: Vec<_> = deps
+            .iter()
+            .filter(|d| usable(d.kind) && d.package == rt.package && !d.conditional)
+            .collect();
+        let first = decls.first()?;
+        // The same name everywhere it is declared, or the code may not see it under one.
+        if decls.iter().any(|d| d.name != first.name) {
+            return None;
+        }
+        let mut on: Vec<&str> = decls
+            .iter()
+            .flat_map(|d| d.features.iter().map(String::as_str))
+            .collect();
+        if decls.iter().any(|d| d.default_features) {
+            on.extend(rt.default.iter().map(String::as_str));
+        }
+        let mut i = 0;
+        while i < on.len() {
+            if let Some(more) = rt.implies.get(on[i]) {
+                for m in more {
+                    if !on.contains(&m.as_str()) {
+                        on.push(m);
+                    }
+                }
+            }
+            i += 1;
+        }
+        let fix = entry.fix.iter().find(|f| {
+            f.runtime == rt.package && f.features.iter().all(|x| on.contains(&x.as_str()))
+        })?;
+        let path = fix.path.replace("{name}", name);
+        let krate = rt.package.replace('-', "_");
+        let rest = path.strip_prefix(krate.as_str())?;
+        Some(format!("{}{rest}", first.name))
     }
 
     /// Whether an entry attribute (its path as written, `tokio::test`) with this `flavor`

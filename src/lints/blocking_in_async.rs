@@ -2,7 +2,11 @@ use super::diag::{Diagnostic, Edit};
 use super::lint::{CrateCx, Lint, LintMeta};
 use crate::analysis::index::{CrateIndex, Target};
 use crate::kb::ApiEntry;
-use crate::syntax::facts::{CallSite, Callee};
+use super::held::entry_of;
+use super::non_send_across_await::not_send;
+use crate::syntax::facts::{CallSite, Callee, Ty};
+use crate::syntax::source::{FileId, Loc};
+use crate::util::fxhash::FxHashSet as HashSet;
 
 crate::declare_lint! {
     /// ### What it does
@@ -150,9 +154,11 @@ pub(super) fn check_blocking_calls(
     let reach = index.sync_reach(|i, t| {
         blocking_entry(index, &index.facts.calls[i], t, fs_metadata).map(|(_, name)| name)
     });
+    let held_at = held_at_fixable_calls(index);
     for (call, target) in index.async_calls() {
         if let Some((entry, name)) = blocking_entry(index, call, target, fs_metadata) {
-            out.push(direct(cx, lint, call, entry, &name));
+            let holds = held_at.contains(&(call.file, call.loc));
+            out.push(direct(cx, lint, call, entry, &name, holds));
         } else if let Target::Local(f) = *target {
             let def = &index.facts.fns[f];
             if def.is_async {
@@ -171,12 +177,55 @@ fn enclosing_name(index: &CrateIndex<'_>, call: &CallSite) -> String {
         .unwrap_or_default()
 }
 
+/// The fixable calls (see [`CrateFacts::fix_live`]) where a lock guard, a `RefCell` borrow, a
+/// span guard or a !Send value is alive: an `.await` added there would hold it, creating the
+/// bug the other lints report (a deadlock, a panic, a future that is no longer `Send`).
+///
+/// [`CrateFacts::fix_live`]: crate::syntax::facts::CrateFacts::fix_live
+fn held_at_fixable_calls(index: &CrateIndex<'_>) -> HashSet<(FileId, Loc)> {
+    let held = |t: &Ty| {
+        let Some(t) = index.resolve_ty(t, 0) else {
+            return false;
+        };
+        [
+            "lock_across_await",
+            "refcell_across_await",
+            "span_guard_across_await",
+            "non_send_across_await",
+        ]
+        .iter()
+        .any(|l| entry_of(index, &t, l).is_some())
+            || not_send(index, &t, false, 0).is_some()
+    };
+    index
+        .facts
+        .fix_live
+        .iter()
+        .filter(|(_, tys)| tys.iter().any(held))
+        .map(|(i, _)| (index.facts.calls[*i].file, index.facts.calls[*i].loc))
+        .collect()
+}
+
+/// Whether the file is in a test, bench or example target (dev-dependencies are there too),
+/// and its edition.
+fn target_of<'p>(cx: &'p CrateCx<'_>, file: FileId) -> (bool, &'p str) {
+    let pkg = cx.package;
+    let target = cx.files.get(file).and_then(|f| pkg.targets.get(f.target));
+    let dev = target.is_some_and(|t| {
+        t.kind
+            .iter()
+            .any(|k| matches!(k.as_str(), "test" | "bench" | "example"))
+    });
+    (dev, target.map_or(pkg.edition.as_str(), |t| t.edition.as_str()))
+}
+
 fn direct(
     cx: &CrateCx<'_>,
     lint: &'static LintMeta,
     call: &CallSite,
     entry: &ApiEntry,
     name: &str,
+    holds: bool,
 ) -> Diagnostic {
     let short = crate::kb::last_segment(name);
     let (message, label) = if entry.is_fs_metadata() {
@@ -197,10 +246,18 @@ fn direct(
     if let Some(reason) = &entry.reason {
         d = d.note(format!("listed as blocking in the configuration: {reason}"));
     }
-    // A drop-in async replacement of a plain path call that is a statement or a `let`
-    // initialiser: swap the path and append `.await`.
-    if let (Some(fix), Callee::Path(_), false) = (&entry.fix, &call.callee, call.in_sync_closure) {
-        let fix = fix.replace("{name}", short);
+    // A drop-in async replacement of a plain path call: swap the path and append `.await`,
+    // when the package depends on a runtime that has one with the features it needs, and no
+    // value alive here would be held across the new `.await`. Edition 2015 resolves
+    // `tokio::..` from the current module, where the crate is not in scope.
+    let (dev, edition) = target_of(cx, call.file);
+    let fix = (matches!(call.callee, Callee::Path(_))
+        && !call.in_sync_closure
+        && !holds
+        && edition != "2015")
+        .then(|| cx.index.kb.fix_for(entry, short, &cx.package.deps, dev))
+        .flatten();
+    if let Some(fix) = fix {
         d.fix = vec![
             Edit {
                 file: call.file,

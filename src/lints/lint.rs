@@ -9,6 +9,7 @@
 use super::diag::{Diagnostic, Level};
 use crate::analysis::index::CrateIndex;
 use crate::syntax::source::SourceFile;
+use crate::workspace::discover::Package;
 
 /// Lint groups, as Clippy names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -95,6 +96,8 @@ pub fn unindent_docs(docs: &str) -> String {
 pub struct CrateCx<'a> {
     pub index: &'a CrateIndex<'a>,
     pub files: &'a [SourceFile],
+    /// The package the crate's files belong to (targets, editions, dependencies).
+    pub package: &'a Package,
 }
 
 /// A lint: hooks with no-op defaults; implement the ones the lint needs.

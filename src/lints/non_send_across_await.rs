@@ -203,7 +203,12 @@ fn requirement_note(index: &CrateIndex<'_>, req: &SendReq, why: &str) -> String 
 /// What makes a value of (resolved) type `ty` `!Send`, as a noun phrase; with `shared`, held
 /// behind a shared reference, so `!Sync` is enough. Looks into the crate's own structs'
 /// fields and through `Box` / `Pin` / `Arc` (an `Arc<T>` is `Send` only if `T` is `Sync`).
-fn not_send(index: &CrateIndex<'_>, ty: &Ty, shared: bool, depth: usize) -> Option<String> {
+pub(super) fn not_send(
+    index: &CrateIndex<'_>,
+    ty: &Ty,
+    shared: bool,
+    depth: usize,
+) -> Option<String> {
     const MAX_DEPTH: usize = 4;
     if depth > MAX_DEPTH {
         return None;

@@ -311,6 +311,12 @@ pub struct CrateFacts {
     pub futures: Vec<FutureFact>,
     /// Where the values of calls that may be futures go.
     pub call_uses: Vec<CallUse>,
+    /// Calls in async code that `--fix` may rewrite to an awaited call ([`Kb::may_be_fixed`]),
+    /// with the type evidence of every value alive there: the added `.await` would hold them.
+    /// Only calls with some value alive are listed.
+    ///
+    /// [`Kb::may_be_fixed`]: crate::kb::Kb::may_be_fixed
+    pub fix_live: Vec<(usize, Vec<Ty>)>,
 }
 
 impl CrateFacts {
@@ -352,6 +358,7 @@ impl CrateFacts {
             selects: concat(&mut parts, |p| &mut p.selects),
             futures: concat(&mut parts, |p| &mut p.futures),
             call_uses: concat(&mut parts, |p| &mut p.call_uses),
+            fix_live: concat(&mut parts, |p| &mut p.fix_live),
         };
         all.fields
             .reserve(parts.iter().map(|p| p.fields.len()).sum());
@@ -406,6 +413,9 @@ impl CrateFacts {
         for f in &mut self.futures {
             f.parent = f.parent.map(|i| i + future_offset);
             shift_use(&mut f.used);
+        }
+        for (c, _) in &mut self.fix_live {
+            *c += call_offset;
         }
         for c in &mut self.call_uses {
             c.call += call_offset;

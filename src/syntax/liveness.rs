@@ -310,6 +310,21 @@ impl Liveness {
         }
     }
 
+    /// The type evidence of every value alive in the innermost body: what an `.await` added
+    /// here would hold.
+    pub fn alive_tys(&self) -> Vec<Ty> {
+        self.frames
+            .last()
+            .map(|f| {
+                f.live
+                    .iter()
+                    .filter(|v| !v.dead)
+                    .flat_map(|v| v.tys.iter().cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Values of the enclosing body referred to by `names`, for capture by a nested async
     /// block: (name, parts). With `by_move` they die in the enclosing body.
     pub fn capture(&mut self, names: &[String], by_move: bool) -> Vec<(String, Vec<Part>)> {

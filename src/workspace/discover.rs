@@ -47,6 +47,8 @@ pub struct Package {
     /// When files were given inside a package (as pre-commit passes them): report only
     /// findings in these files (canonical paths), while the whole crate is analysed.
     pub report_only: Option<HashSet<PathBuf>>,
+    /// What the package depends on (for `--fix`: which runtime, with which features).
+    pub deps: Vec<super::deps::Dep>,
 }
 
 #[derive(Debug)]
@@ -183,6 +185,7 @@ pub fn from_cargo(
             seeds,
             follow_mods: true,
             report_only: None,
+            deps: super::deps::from_metadata(p),
         });
     }
     if !packages.is_empty() {
@@ -522,6 +525,7 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
         seeds,
         follow_mods: false,
         report_only: None,
+        deps: super::deps::from_manifest(dir),
     }
 }
 

@@ -1,6 +1,8 @@
 //! What gets linted: the packages of a cargo workspace or of the paths given on the command line
 //! ([`discover`]), with `cargo metadata`'s answer cached between runs ([`metadata_cache`]). It
-//! hands on a [`discover::Workspace`]: packages, their seed files and the target directory.
+//! hands on a [`discover::Workspace`]: packages, their seed files, their dependencies
+//! ([`deps`]) and the target directory.
 
+pub mod deps;
 pub mod discover;
 pub mod metadata_cache;

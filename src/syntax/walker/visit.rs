@@ -448,6 +448,20 @@ impl Walker<'_> {
             self.walk_arg(idx, a, island);
         }
         if self.live.active() {
+            // A call `--fix` may make awaited: what an `.await` after it would hold (before
+            // its arguments move into it, as they would move into the future).
+            if let (Some(i), Expr::Path(p)) = (idx, &*c.func)
+                && self.sync_closures == 0
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| self.kb.may_be_fixed(&s.ident.to_string()))
+            {
+                let tys = self.live.alive_tys();
+                if !tys.is_empty() {
+                    self.out.facts.fix_live.push((i, tys));
+                }
+            }
             self.move_args(&c.args);
             let produces = match &*c.func {
                 Expr::Path(p) => p.path.segments.last().is_some_and(|s| {

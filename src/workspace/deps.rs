@@ -1,0 +1,197 @@
+//! The dependencies a package declares: which package, under which name, of which kind, whether
+//! only on some targets or behind a feature, and with which features. `--fix` reads them to
+//! write a replacement only where the package can compile it (`tokio::fs` needs tokio's `fs`
+//! feature). From `cargo metadata` for a workspace; from `Cargo.toml` (following
+//! `workspace = true` inheritance) in path mode.
+
+use serde_json::Value;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DepKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Dep {
+    /// The package depended on (`tokio`, `async-std`).
+    pub package: String,
+    /// How the code names it: the key of the declaration (`rt = { package = "tokio" }` is
+    /// `rt`), with `-` as `_`.
+    pub name: String,
+    pub kind: DepKind,
+    /// Only with a feature of this package (`optional = true`) or only on some targets
+    /// (`[target.'cfg(..)'.dependencies]`): code cannot count on it.
+    pub conditional: bool,
+    pub default_features: bool,
+    pub features: Vec<String>,
+}
+
+/// The dependencies of one package in `cargo metadata` output (inheritance already applied).
+pub fn from_metadata(pkg: &Value) -> Vec<Dep> {
+    let mut out = Vec::new();
+    for d in pkg["dependencies"].as_array().into_iter().flatten() {
+        let Some(package) = d["name"].as_str() else {
+            continue;
+        };
+        let name = d["rename"].as_str().unwrap_or(package).replace('-', "_");
+        let kind = match d["kind"].as_str() {
+            Some("dev") => DepKind::Dev,
+            Some("build") => DepKind::Build,
+            _ => DepKind::Normal,
+        };
+        out.push(Dep {
+            package: package.to_string(),
+            name,
+            kind,
+            conditional: d["optional"].as_bool().unwrap_or(false) || !d["target"].is_null(),
+            default_features: d["uses_default_features"].as_bool().unwrap_or(true),
+            features: d["features"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str().map(String::from))
+                .collect(),
+        });
+    }
+    out
+}
+
+/// The dependencies declared in `dir/Cargo.toml`, empty when it cannot be read.
+pub fn from_manifest(dir: &Path) -> Vec<Dep> {
+    if dir.as_os_str().is_empty() {
+        return Vec::new();
+    }
+    let Some(doc) = read_toml(&dir.join("Cargo.toml")) else {
+        return Vec::new();
+    };
+    // `[workspace.dependencies]` of the nearest manifest above that has a `[workspace]`.
+    let inherited = || {
+        dir.ancestors()
+            .skip(1)
+            .filter_map(|d| read_toml(&d.join("Cargo.toml")))
+            .find(|doc| doc.contains_key("workspace"))
+            .and_then(|doc| {
+                doc.get("workspace")?
+                    .get("dependencies")?
+                    .as_table()
+                    .cloned()
+            })
+    };
+    let mut ws: Option<Option<toml::Table>> = None;
+    let mut out = Vec::new();
+    let mut tables: Vec<(&toml::Table, bool)> = vec![(&doc, false)];
+    if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
+        tables.extend(
+            targets
+                .values()
+                .filter_map(|t| t.as_table())
+                .map(|t| (t, true)),
+        );
+    }
+    for (table, on_target) in tables {
+        for (key, kind) in [
+            ("dependencies", DepKind::Normal),
+            ("dev-dependencies", DepKind::Dev),
+            ("dev_dependencies", DepKind::Dev),
+            ("build-dependencies", DepKind::Build),
+            ("build_dependencies", DepKind::Build),
+        ] {
+            let Some(deps) = table.get(key).and_then(|d| d.as_table()) else {
+                continue;
+            };
+            for (name, spec) in deps {
+                let mut dep = Dep {
+                    package: name.clone(),
+                    name: name.replace('-', "_"),
+                    kind,
+                    conditional: on_target,
+                    default_features: true,
+                    features: Vec::new(),
+                };
+                if let Some(t) = spec.as_table() {
+                    if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+                        let ws = ws.get_or_insert_with(inherited);
+                        match ws.as_ref().and_then(|w| w.get(name)) {
+                            Some(base) => apply_spec(&mut dep, base),
+                            // Inherited from a workspace we cannot read: nothing is known.
+                            None => continue,
+                        }
+                    }
+                    apply_spec(&mut dep, spec);
+                }
+                out.push(dep);
+            }
+        }
+    }
+    out
+}
+
+/// Applies one declaration (`"1"` or a table) to `dep`: features add up, as cargo merges an
+/// inherited declaration with the member's.
+fn apply_spec(dep: &mut Dep, spec: &toml::Value) {
+    let Some(t) = spec.as_table() else {
+        return;
+    };
+    if let Some(p) = t.get("package").and_then(|p| p.as_str()) {
+        dep.package = p.to_string();
+    }
+    for key in ["default-features", "default_features"] {
+        if let Some(b) = t.get(key).and_then(|b| b.as_bool()) {
+            dep.default_features = b;
+        }
+    }
+    if t.get("optional").and_then(|o| o.as_bool()) == Some(true) {
+        dep.conditional = true;
+    }
+    if let Some(fs) = t.get("features").and_then(|f| f.as_array()) {
+        dep.features
+            .extend(fs.iter().filter_map(|f| f.as_str().map(String::from)));
+    }
+}
+
+fn read_toml(path: &Path) -> Option<toml::Table> {
+    toml::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_declarations_and_inheritance() {
+        let dir = std::env::temp_dir().join(format!("async-lint-deps-{}", std::process::id()));
+        let member = dir.join("member");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"member\"]\n[workspace.dependencies]\n\
+             tokio = { version = \"1\", default-features = false, features = [\"rt\"] }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"m\"\n[dependencies]\n\
+             tokio = { workspace = true, features = [\"fs\"] }\n\
+             rt2 = { package = \"async-std\", version = \"1\", optional = true }\n\
+             [dev-dependencies]\nsmol = \"2\"\n\
+             [target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n",
+        )
+        .unwrap();
+        let deps = from_manifest(&member);
+        let _ = std::fs::remove_dir_all(&dir);
+        let tokio = deps.iter().find(|d| d.package == "tokio").unwrap();
+        assert_eq!(tokio.features, ["rt", "fs"]);
+        assert!(!tokio.default_features && !tokio.conditional);
+        assert_eq!(tokio.kind, DepKind::Normal);
+        let rt2 = deps.iter().find(|d| d.package == "async-std").unwrap();
+        assert_eq!(rt2.name, "rt2");
+        assert!(rt2.conditional);
+        let smol = deps.iter().find(|d| d.package == "smol").unwrap();
+        assert_eq!(smol.kind, DepKind::Dev);
+        assert!(smol.default_features);
+        assert!(deps.iter().find(|d| d.package == "libc").unwrap().conditional);
+    }
+}
