@@ -486,6 +486,15 @@ fn a_damaged_entry_is_a_miss() {
 #[test]
 fn fix_never_applies_edits_read_from_the_cache() {
     let s = package("cache-fix");
+    // On tokio with `time`, so that the finding has a fix.
+    std::fs::write(
+        s.0.join("Cargo.toml"),
+        MANIFEST.replace(
+            "[workspace]",
+            "[dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n\n[workspace]",
+        ),
+    )
+    .unwrap();
     let _ = run(&s.0, &[]);
     let name = entries(&s.0).into_iter().next().unwrap();
     let entry = cache_dir(&s.0).join(&name);
@@ -505,4 +514,41 @@ fn fix_never_applies_edits_read_from_the_cache() {
     let lib = std::fs::read_to_string(s.0.join("src/lib.rs")).unwrap();
     assert!(lib.contains("tokio::time::sleep"), "{lib}\n{}", text(&o));
     assert!(!lib.contains("bogus"), "{lib}");
+}
+
+#[test]
+fn a_dependency_change_invalidates_the_offered_fixes() {
+    // A member inheriting tokio from the workspace: only the root manifest changes.
+    let root = |features: &str| {
+        format!(
+            "[workspace]\nmembers = [\"m\"]\n\n[workspace.dependencies]\n\
+             tokio = {{ version = \"1\", features = [\"{features}\"] }}\n"
+        )
+    };
+    let s = Scratch::new(
+        "cache-deps",
+        &[
+            ("Cargo.toml", &root("time")),
+            (
+                "m/Cargo.toml",
+                "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\ntokio = { workspace = true }\n",
+            ),
+            (
+                "m/src/lib.rs",
+                "pub async fn f() {\n    std::thread::sleep(std::time::Duration::ZERO);\n}\n",
+            ),
+        ],
+    );
+    let json = ["--message-format", "json"];
+    let cold = text(&run(&s.0, &json));
+    assert!(
+        cold.contains("\"suggested_replacement\":\"tokio::time::sleep\""),
+        "{cold}"
+    );
+    // Without tokio's `time` feature, the warm run offers no fix.
+    std::fs::write(s.0.join("Cargo.toml"), root("rt")).unwrap();
+    let warm = text(&run(&s.0, &json));
+    assert!(warm.contains("blocking_in_async"), "{warm}");
+    assert!(!warm.contains("tokio::time::sleep\""), "{warm}");
 }

@@ -113,7 +113,9 @@ fn exit_codes_and_levels() {
 
 #[test]
 fn short_and_json_formats() {
-    let s = Scratch::new("formats", &[("a.rs", BLOCKING)]);
+    let manifest = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                    [dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n";
+    let s = Scratch::new("formats", &[("a.rs", BLOCKING), ("Cargo.toml", manifest)]);
     let o = run(&["a.rs", "--message-format", "short"], &s.0);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
@@ -155,6 +157,12 @@ fn short_and_json_formats() {
     assert_eq!(sugg[1]["suggested_replacement"], ".await");
     let fin: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
     assert_eq!(fin["reason"], "build-finished");
+    // Without a runtime to take the replacement from, the help has no suggestion.
+    let bare = Scratch::new("formats-bare", &[("a.rs", BLOCKING)]);
+    let o = run(&["a.rs", "--message-format", "json"], &bare.0);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(v["message"]["children"][0]["level"], "help");
+    assert_eq!(v["message"]["children"][0]["spans"], serde_json::json!([]));
 
     // What rust-analyzer and other cargo JSON consumers parse.
     for line in &lines {

@@ -264,7 +264,13 @@ fn a_configuration_that_is_a_directory_is_an_error_and_two_files_a_warning() {
 
 #[test]
 fn fix_refuses_baselines_and_ignored_suppressions() {
-    let s = Scratch::new("fixconflict", &[("a.rs", BLOCKING)]);
+    // On tokio with `time`: without the conflict, the finding would be fixed.
+    let manifest = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                    [dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n";
+    let s = Scratch::new(
+        "fixconflict",
+        &[("a.rs", BLOCKING), ("Cargo.toml", manifest)],
+    );
     for other in [
         &["--baseline", "b.json"][..],
         &["--write-baseline", "b.json"],

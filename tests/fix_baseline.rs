@@ -99,7 +99,11 @@ fn fix_diff_then_fix_then_nothing_left() {
         .filter_map(Result::ok)
         .map(|e| e.file_name())
         .collect();
-    assert_eq!(leftovers.len(), 2, "a.rs and Cargo.toml only: {leftovers:?}");
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "a.rs and Cargo.toml only: {leftovers:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -313,10 +317,7 @@ fn fix_keeps_links_owners_and_stays_in_the_workspace() {
     let dir = scratch(
         "outside",
         &[
-            (
-                "Cargo.toml",
-                &format!("{TOKIO_FULL}\n[workspace]\n"),
-            ),
+            ("Cargo.toml", &format!("{TOKIO_FULL}\n[workspace]\n")),
             ("src/lib.rs", &lib),
         ],
     );

@@ -154,6 +154,13 @@ fn fifos_do_not_hang_the_run() {
 #[test]
 fn killing_fix_never_leaves_a_half_written_file() {
     let dir = fresh_dir("kill");
+    // On tokio with `time`, so that the findings have fixes.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"k\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         [dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n",
+    )
+    .unwrap();
     let old = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
     let new = old.replace(
         "std::thread::sleep(std::time::Duration::from_millis(1));",

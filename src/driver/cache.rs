@@ -478,6 +478,11 @@ fn key(
         h.u64(s.target as u64);
     }
     h.u64(u64::from(pkg.follow_mods));
+    // Its dependencies decide which fixes are offered.
+    h.u64(pkg.deps.len() as u64);
+    for d in &pkg.deps {
+        h.str(&format!("{d:?}"));
+    }
     match &pkg.report_only {
         None => h.str("all files"),
         Some(only) => {

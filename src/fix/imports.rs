@@ -346,11 +346,7 @@ pub fn plan(text: &str, groups: &[Vec<(usize, usize, &str)>]) -> Plan {
         }
     }
     for item in 0..uses.items.len() {
-        let gone: Vec<&Binding> = removed
-            .iter()
-            .copied()
-            .filter(|b| b.item == item)
-            .collect();
+        let gone: Vec<&Binding> = removed.iter().copied().filter(|b| b.item == item).collect();
         if gone.is_empty() {
             continue;
         }
@@ -500,12 +496,21 @@ mod tests {
 
     #[test]
     fn group_elements_and_self() {
-        let src = "use std::{fs, thread};\nasync fn f() {\n    thread::sleep(d);\n    fs::read(p);\n}\n";
+        let src =
+            "use std::{fs, thread};\nasync fn f() {\n    thread::sleep(d);\n    fs::read(p);\n}\n";
         let g = groups(src, "thread::sleep", "tokio::time::sleep");
-        assert!(fixed(src, &g).starts_with("use std::fs;\n"), "{}", fixed(src, &g));
+        assert!(
+            fixed(src, &g).starts_with("use std::fs;\n"),
+            "{}",
+            fixed(src, &g)
+        );
         let src = "use std::fs::{self, File};\nasync fn f(_: File) {\n    fs::read(p);\n}\n";
         let g = groups(src, "fs::read", "tokio::fs::read");
-        assert!(fixed(src, &g).starts_with("use std::fs::File;\n"), "{}", fixed(src, &g));
+        assert!(
+            fixed(src, &g).starts_with("use std::fs::File;\n"),
+            "{}",
+            fixed(src, &g)
+        );
         let src = "use std::{\n    fs,\n    io,\n    thread,\n};\nasync fn f(_: io::Error) {\n    thread::sleep(d);\n    fs::read(p);\n}\n";
         let g = groups(src, "thread::sleep", "tokio::time::sleep");
         assert!(
@@ -515,22 +520,37 @@ mod tests {
         );
         let mut g = groups(src, "thread::sleep", "tokio::time::sleep");
         g.extend(groups(src, "fs::read", "tokio::fs::read"));
-        assert!(fixed(src, &g).starts_with("use std::{\n    io,\n};\n"), "{}", fixed(src, &g));
+        assert!(
+            fixed(src, &g).starts_with("use std::{\n    io,\n};\n"),
+            "{}",
+            fixed(src, &g)
+        );
         // Every binding of the item: the item goes.
-        let src = "use std::{fs, thread};\nasync fn f() {\n    thread::sleep(d);\n    fs::read(p);\n}\n";
+        let src =
+            "use std::{fs, thread};\nasync fn f() {\n    thread::sleep(d);\n    fs::read(p);\n}\n";
         let mut g = groups(src, "thread::sleep", "tokio::time::sleep");
         g.extend(groups(src, "fs::read", "tokio::fs::read"));
-        assert!(fixed(src, &g).starts_with("async fn f"), "{}", fixed(src, &g));
+        assert!(
+            fixed(src, &g).starts_with("async fn f"),
+            "{}",
+            fixed(src, &g)
+        );
     }
 
     #[test]
     fn a_function_import_and_a_rename() {
         let src = "use std::thread::sleep;\nasync fn f() {\n    sleep(d);\n}\n";
         let g = groups(src, "    sleep", "    tokio::time::sleep");
-        assert_eq!(fixed(src, &g), "async fn f() {\n    tokio::time::sleep(d).await;\n}\n");
+        assert_eq!(
+            fixed(src, &g),
+            "async fn f() {\n    tokio::time::sleep(d).await;\n}\n"
+        );
         let src = "use std::thread::sleep as nap;\nasync fn f() {\n    nap(d);\n}\n";
         let g = groups(src, "    nap", "    tokio::time::sleep");
-        assert_eq!(fixed(src, &g), "async fn f() {\n    tokio::time::sleep(d).await;\n}\n");
+        assert_eq!(
+            fixed(src, &g),
+            "async fn f() {\n    tokio::time::sleep(d).await;\n}\n"
+        );
     }
 
     #[test]
@@ -555,6 +575,9 @@ mod tests {
         // A full path needs nothing.
         let src = "async fn f() {\n    std::thread::sleep(d);\n}\n";
         let g = groups(src, "std::thread::sleep", "tokio::time::sleep");
-        assert_eq!(fixed(src, &g), "async fn f() {\n    tokio::time::sleep(d).await;\n}\n");
+        assert_eq!(
+            fixed(src, &g),
+            "async fn f() {\n    tokio::time::sleep(d).await;\n}\n"
+        );
     }
 }

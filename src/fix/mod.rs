@@ -43,7 +43,9 @@ pub fn apply(report: &Report, dry_run: bool) -> Vec<Outcome> {
             .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf()));
         for (file, groups) in by_file {
             let f = &pkg.files[file];
-            outcomes.push(fix_file(&f.path, &f.display, &f.text, groups, dry_run, &roots));
+            outcomes.push(fix_file(
+                &f.path, &f.display, &f.text, groups, dry_run, &roots,
+            ));
         }
     }
     outcomes
@@ -141,9 +143,9 @@ fn edited(original: &str, mut groups: Vec<&[Edit]>) -> (String, usize) {
             .collect();
         // Two edits overlap when their ranges intersect, or both insert at one point.
         let clash = |&(lo, hi, _): &(usize, usize, &str)| {
-            taken
-                .iter()
-                .any(|&(a, b)| (lo < b && a < hi) || (lo == hi && a == b && a == lo) || (lo == a && hi == b))
+            taken.iter().any(|&(a, b)| {
+                (lo < b && a < hi) || (lo == hi && a == b && a == lo) || (lo == a && hi == b)
+            })
         };
         if g.iter().all(valid) && !edits.iter().any(clash) {
             taken.extend(edits.iter().map(|&(lo, hi, _)| (lo, hi)));

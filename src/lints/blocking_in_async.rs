@@ -1,9 +1,9 @@
 use super::diag::{Diagnostic, Edit};
+use super::held::entry_of;
 use super::lint::{CrateCx, Lint, LintMeta};
+use super::non_send_across_await::not_send;
 use crate::analysis::index::{CrateIndex, Target};
 use crate::kb::ApiEntry;
-use super::held::entry_of;
-use super::non_send_across_await::not_send;
 use crate::syntax::facts::{CallSite, Callee, Ty};
 use crate::syntax::source::{FileId, Loc};
 use crate::util::fxhash::FxHashSet as HashSet;
@@ -60,6 +60,12 @@ crate::declare_lint! {
     /// track which descriptor was switched: a blocking read on a second, blocking descriptor
     /// later in the same function is missed. Free functions (`std::fs::read`,
     /// `TcpStream::connect`) are always reported.
+    ///
+    /// `--fix` rewrites a call only for a package that depends on one async runtime that has a
+    /// drop-in replacement, with the features it needs (`tokio` with `time`, or `fs` and `rt`),
+    /// and only where no guard, `RefCell` borrow or `!Send` value the walker tracks is alive;
+    /// a value it cannot see (a guard inside a struct returned by an unknown function) is not
+    /// known to block the fix.
     ///
     /// ### Example
     /// ```rust,ignore
@@ -216,7 +222,10 @@ fn target_of<'p>(cx: &'p CrateCx<'_>, file: FileId) -> (bool, &'p str) {
             .iter()
             .any(|k| matches!(k.as_str(), "test" | "bench" | "example"))
     });
-    (dev, target.map_or(pkg.edition.as_str(), |t| t.edition.as_str()))
+    (
+        dev,
+        target.map_or(pkg.edition.as_str(), |t| t.edition.as_str()),
+    )
 }
 
 fn direct(

@@ -192,6 +192,11 @@ mod tests {
         let smol = deps.iter().find(|d| d.package == "smol").unwrap();
         assert_eq!(smol.kind, DepKind::Dev);
         assert!(smol.default_features);
-        assert!(deps.iter().find(|d| d.package == "libc").unwrap().conditional);
+        assert!(
+            deps.iter()
+                .find(|d| d.package == "libc")
+                .unwrap()
+                .conditional
+        );
     }
 }
