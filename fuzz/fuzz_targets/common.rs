@@ -1,5 +1,6 @@
 //! Shared by the fuzz targets: a per-process crate directory reused by every iteration, and a
-//! full lint run (every lint on, one job, no cache) over it.
+//! full lint run (every lint on, one job, no cache) over it, then `--fix --diff` (the crate
+//! depends on tokio with every feature, so fixes are offered).
 
 use cargo_async_lint::driver::engine;
 use cargo_async_lint::driver::options::Options;
@@ -18,7 +19,8 @@ pub fn crate_dir() -> &'static PathBuf {
         std::fs::create_dir_all(dir.join("src")).unwrap();
         std::fs::write(
             dir.join("Cargo.toml"),
-            "[package]\nname = \"fuzzed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            "[package]\nname = \"fuzzed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+             [dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
         )
         .unwrap();
         dir
@@ -58,5 +60,8 @@ pub fn lint() -> usize {
             ..Options::default()
         },
     );
+    // `--fix --diff` over the findings (nothing is written): planning the edits, the imports
+    // they leave unused, the re-parse and the diff must not panic either.
+    let _ = cargo_async_lint::fix::apply(&report, true);
     report.diagnostics().count()
 }

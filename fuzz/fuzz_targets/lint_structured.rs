@@ -34,6 +34,15 @@ const PATHS: &[&str] = &[
     "async_std::task::block_on",
     "futures::executor::block_on",
     "std::io::Read",
+    "std::thread",
+    "std::fs",
+    "thread::sleep",
+    "fs::read",
+    "sleep",
+    "std::{fs, thread}",
+    "std::{\n    fs,\n    thread,\n}",
+    "std::fs::{self, File}",
+    "std::thread::*",
 ];
 const TYPES: &[&str] = &[
     "std::sync::Mutex<u8>",

@@ -65,7 +65,10 @@ crate::declare_lint! {
     /// drop-in replacement, with the features it needs (`tokio` with `time`, or `fs` and `rt`),
     /// and only where no guard, `RefCell` borrow or `!Send` value the walker tracks is alive;
     /// a value it cannot see (a guard inside a struct returned by an unknown function) is not
-    /// known to block the fix.
+    /// known to block the fix. A package on tokio that also drives some futures with another
+    /// executor (`futures::executor::block_on`) gets tokio replacements there too, which panic
+    /// outside a tokio runtime ("there is no reactor running"). Code under `#[cfg(test)]` in a
+    /// library counts only the normal dependencies, not the dev-dependencies it may use.
     ///
     /// ### Example
     /// ```rust,ignore
