@@ -81,6 +81,8 @@ pub struct ModDecl {
     pub name: String,
     /// A `#[path = ".."]` attribute.
     pub path_attr: Option<String>,
+    /// `mod name` (the keyword to the name), where a lookup problem is reported.
+    pub loc: Loc,
 }
 
 #[derive(Clone, Debug, Default)]
