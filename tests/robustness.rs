@@ -568,3 +568,63 @@ fn long_flat_chains_are_not_deep_nesting() {
     assert!(text.contains("std::fs::read_to_string"), "{text}");
     assert!(text.contains("std::thread::sleep"), "{text}");
 }
+
+/// Peak memory of a 10 MiB file of ordinary async code (ignored by default: it measures, and
+/// asserts only a generous bound). Run it with
+/// `cargo test --release --test robustness peak_memory -- --ignored --nocapture`; it needs
+/// `/usr/bin/time` (GNU) for the child's peak RSS. A file over 1 MiB is parsed and walked in
+/// parts: the peak was about 90 times the file's size, and is about 27 times since.
+#[test]
+#[ignore]
+fn peak_memory_of_a_10_mib_file() {
+    let dir = fresh_dir("peak-memory");
+    let mut src = String::from("use std::sync::Arc;\nuse tokio::sync::Mutex;\n\n");
+    let mut i = 0;
+    while src.len() < 10 << 20 {
+        src.push_str(&format!(
+            "pub async fn handler_{i}(state: Arc<Mutex<Vec<u64>>>, input: u64) -> Result<u64, std::io::Error> {{\n    \
+             let mut total = input + {i};\n    let guard = state.lock().await;\n    \
+             let first = guard.first().copied().unwrap_or(0);\n    drop(guard);\n    \
+             let data = tokio::fs::read_to_string(\"config_{i}.toml\").await?;\n    \
+             total += data.len() as u64 + first;\n    let next = helper_{i}(total).await;\n    \
+             tokio::time::sleep(std::time::Duration::from_millis(next % 10)).await;\n    \
+             if next > 100 {{\n        total = compute(total, next).await?;\n    }}\n    Ok(total)\n}}\n\n\
+             async fn helper_{i}(x: u64) -> u64 {{\n    let y = x.wrapping_mul(31).wrapping_add({i});\n    y ^ (y >> 7)\n}}\n\n"
+        ));
+        i += 1;
+    }
+    src.push_str("async fn compute(a: u64, b: u64) -> Result<u64, std::io::Error> { Ok(a + b) }\n");
+    std::fs::write(dir.join("big.rs"), &src).unwrap();
+    std::fs::write(dir.join("async-lint.toml"), "max-file-size = \"20MiB\"\n").unwrap();
+    let out = match Command::new("/usr/bin/time")
+        .args(["-f", "peak-rss-kb %M"])
+        .arg(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["big.rs", "--no-cache", "-j", "1"])
+        .current_dir(&dir)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("skipping: cannot run /usr/bin/time: {e}");
+            return;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let Some(kb) = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kb "))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+    else {
+        eprintln!("skipping: no peak RSS from /usr/bin/time: {stderr}");
+        return;
+    };
+    let ratio = (kb * 1024) as f64 / src.len() as f64;
+    eprintln!(
+        "{} bytes ({i} fns): peak RSS {} MB, {ratio:.1}x the file",
+        src.len(),
+        kb / 1024
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(ratio < 60.0, "peak RSS {ratio:.1}x the file's size");
+    let _ = std::fs::remove_dir_all(&dir);
+}
