@@ -267,6 +267,58 @@ fn corrupt_entries_are_ignored() {
     assert_eq!(findings(&o), 1, "{}", text(&o));
 }
 
+/// A module file that did not exist when an entry was stored is linted as soon as it is
+/// created, wherever the lookup looked for it: next to its parent (`mod later;`), in a hidden
+/// directory or a `target/` directory (which the key's walk skips), outside the package, or at a
+/// `#[path]` that does not end in `.rs`. Without a change the entry is still used.
+#[test]
+fn a_module_created_later_is_linted() {
+    let lib = "mod later;\n#[path = \".generated/hidden.rs\"]\nmod hidden;\n#[path = \"target/built.rs\"]\nmod built;\n#[path = \"../../outside.rs\"]\nmod outside;\n#[path = \"plain.in\"]\nmod plain;\n\npub async fn handler() {}\n";
+    let s = Scratch::new(
+        "cache-missed-modules",
+        &[("pkg/Cargo.toml", MANIFEST), ("pkg/src/lib.rs", lib)],
+    );
+    let pkg = s.0.join("pkg");
+    std::fs::create_dir(pkg.join("target")).unwrap();
+    let args = ["--message-format", "json"];
+    let (o, new) = run_tracked(&pkg, &args);
+    assert!(new.is_some(), "{}", text(&o));
+    assert_eq!(findings(&o), 0, "{}", text(&o));
+    let (warm, new) = run_tracked(&pkg, &args);
+    assert!(new.is_none(), "nothing changed: the entry is used");
+    same(&o, &warm);
+    let blocking =
+        "pub async fn slow() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n";
+    let created = [
+        "pkg/src/later.rs",
+        "pkg/src/.generated/hidden.rs",
+        "pkg/src/target/built.rs",
+        "outside.rs",
+        "pkg/src/plain.in",
+    ];
+    for (n, file) in created.iter().enumerate() {
+        let path = s.0.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, blocking).unwrap();
+        let o = run(&pkg, &args);
+        assert_eq!(findings(&o), n + 1, "after creating {file}: {}", text(&o));
+        let (warm, new) = run_tracked(&pkg, &args);
+        assert!(
+            new.is_none(),
+            "after creating {file}: the new entry is used"
+        );
+        same(&o, &warm);
+    }
+    // Once found, a module file in a skipped directory is checked by its contents.
+    std::fs::write(
+        s.0.join("pkg/src/.generated/hidden.rs"),
+        "pub fn quiet() {}\n",
+    )
+    .unwrap();
+    let o = run(&pkg, &args);
+    assert_eq!(findings(&o), created.len() - 1, "{}", text(&o));
+}
+
 /// Sets the modification time of everything below `dir` (and `dir`) an hour back, children
 /// first, so that the metadata cache's guard against same-tick changes does not apply.
 #[cfg(unix)]

@@ -8,7 +8,10 @@
 //! directory (skipping `target/` and hidden directories) and of its Cargo.toml. Any edit to any
 //! of these files, in the module tree or not, gives another key. Files the crate reaches outside
 //! its directory (`#[path = "../x.rs"]`) are checked against the content hashes stored with the
-//! entry.
+//! entry, and the paths where a `mod` declaration's file was looked for and not found are
+//! stored with it and checked (a `stat` each) to be still missing: a module file created later
+//! (where the key's walk does not look: `target/`, hidden directories, outside the package, a
+//! `#[path]` not ending in `.rs`) is a miss.
 //!
 //! Entries live in `<target dir>/async-lint-cache/` (cargo's target directory in cargo mode,
 //! `<package>/target/` otherwise, and only for a directory with a Cargo.toml), one JSON file per
@@ -22,7 +25,7 @@ use crate::lints::registry;
 use crate::report::results::PackageReport;
 use crate::syntax::source::SourceFile;
 use crate::util::hash::{Fnv, hash_bytes};
-use crate::workspace::discover::Package;
+use crate::workspace::discover::{self, Package};
 use crate::workspace::metadata_cache::DIR_NAME;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,7 +33,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored format or the meaning of a key changes.
-const FORMAT: u64 = 3;
+const FORMAT: u64 = 4;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Entries kept per package (different options or recent states of the files).
 const KEEP: usize = 4;
@@ -74,6 +77,7 @@ pub struct Cached {
     diagnostics: Vec<Diagnostic>,
     unreadable: usize,
     files_checked: usize,
+    missed_modules: Vec<PathBuf>,
 }
 
 impl Cached {
@@ -84,6 +88,7 @@ impl Cached {
             diagnostics: self.diagnostics,
             unreadable: self.unreadable,
             files_checked: self.files_checked,
+            missed_modules: self.missed_modules,
         }
     }
 }
@@ -97,6 +102,7 @@ struct StoredRef<'a> {
     diagnostics: &'a [Diagnostic],
     unreadable: usize,
     files_checked: usize,
+    missed_modules: &'a [PathBuf],
 }
 
 #[derive(Deserialize)]
@@ -108,6 +114,10 @@ struct Stored {
     diagnostics: Vec<StoredDiagnostic>,
     unreadable: usize,
     files_checked: usize,
+    /// Where `mod` declarations' files were looked for and not found: one that exists now
+    /// (a module created since, also in `target/`, a hidden directory or outside the package,
+    /// which the key does not cover) makes the entry a miss.
+    missed_modules: Vec<PathBuf>,
 }
 
 /// A [`Diagnostic`] as stored, read back with its lint as a name.
@@ -208,6 +218,15 @@ impl Entry {
         {
             return None;
         }
+        // One `stat` per missed path, cheaper than reading files: checked first.
+        for p in &stored.missed_modules {
+            if !matches!(
+                discover::probe(&absolute(p, &self.cwd)),
+                discover::Probe::Missing
+            ) {
+                return None;
+            }
+        }
         let diagnostics: Vec<Diagnostic> = stored
             .diagnostics
             .into_iter()
@@ -264,6 +283,7 @@ impl Entry {
             diagnostics,
             unreadable: stored.unreadable,
             files_checked: stored.files_checked,
+            missed_modules: stored.missed_modules,
         })
     }
 
@@ -306,6 +326,7 @@ impl Entry {
             diagnostics: &report.diagnostics,
             unreadable: report.unreadable,
             files_checked: report.files_checked,
+            missed_modules: &report.missed_modules,
         };
         let Ok(payload) = serde_json::to_vec(&stored) else {
             return;

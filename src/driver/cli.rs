@@ -447,7 +447,8 @@ fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl W
 
 /// 2 when a file could not be read, 1 for findings (unless `--exit-zero`), else 0.
 fn exit_code(report: &Report, tally: &Tally, exit_zero: bool) -> i32 {
-    let unreadable: usize = report.packages.iter().map(|p| p.unreadable).sum();
+    let unreadable: usize =
+        report.unreadable + report.packages.iter().map(|p| p.unreadable).sum::<usize>();
     if unreadable > 0 {
         return EXIT_ERROR;
     }

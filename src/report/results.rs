@@ -17,12 +17,17 @@ pub struct PackageReport {
     /// Files that could not be read at all (exit code 2).
     pub unreadable: usize,
     pub files_checked: usize,
+    /// Paths where a `mod` declaration's file was looked for and not found (the result cache
+    /// checks they still do not exist).
+    pub missed_modules: Vec<PathBuf>,
 }
 
 #[derive(Debug)]
 pub struct Report {
     pub root: PathBuf,
     pub packages: Vec<PackageReport>,
+    /// Given directories that could not be read (reported when found; exit code 2).
+    pub unreadable: usize,
 }
 
 impl Report {

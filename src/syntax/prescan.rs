@@ -28,6 +28,9 @@ pub struct Prescan {
     /// Byte ranges of attributes the walker never reads (`#[cfg(..)]`, `#[derive(..)]`,
     /// `#[doc = ".."]`, `#[inline]`, ...): see [`skippable_attribute`].
     skipped_attrs: Vec<(usize, usize)>,
+    /// Offsets just past every `}` that closes a bracket at the top level (the end of an item
+    /// with a body, mostly): where a large file may be cut into parts (see [`Prescan::parts`]).
+    top_level_closes: Vec<usize>,
 }
 
 impl Prescan {
@@ -50,6 +53,32 @@ impl Prescan {
         }
         // Only ASCII bytes were replaced (skipped attributes are all ASCII), by ASCII spaces.
         Some(String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8 valid"))
+    }
+}
+
+impl Prescan {
+    /// Where to cut `text` into parts of at least `size` bytes for a walk in parts: the
+    /// starts of the parts after the first, each the start of the line after a top-level `}`
+    /// that ends its line. Cut there, each part is a run of whole items, unless the scan was
+    /// wrong (then a part does not parse, and the caller parses the whole file instead).
+    pub fn parts(&self, text: &str, size: usize) -> Vec<usize> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for &end in &self.top_level_closes {
+            if end - last < size {
+                continue;
+            }
+            let mut j = end;
+            while matches!(b.get(j), Some(b' ' | b'\t' | b'\r')) {
+                j += 1;
+            }
+            if b.get(j) == Some(&b'\n') && j + 1 < b.len() {
+                out.push(j + 1);
+                last = j + 1;
+            }
+        }
+        out
     }
 }
 
@@ -167,7 +196,13 @@ pub fn prescan(text: &str) -> Prescan {
                     return out;
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    out.top_level_closes.push(i + 1);
+                }
+            }
             b'#' => {
                 if let Some(end) = skippable_attribute(b, i) {
                     out.skipped_attrs.push((i, end));

@@ -59,6 +59,9 @@ pub struct Workspace {
     /// Cargo's target directory (`cargo metadata`'s `target_directory`; None for paths), where
     /// the result cache is kept.
     pub target_dir: Option<PathBuf>,
+    /// Directories below given paths that could not be read (each already reported on stderr
+    /// as an error naming it; exit code 2).
+    pub unreadable: usize,
 }
 
 /// A problem that stops the tool from checking what it was asked to (exit code 2).
@@ -206,6 +209,7 @@ pub fn from_cargo(
         root,
         packages: out_pkgs,
         target_dir,
+        unreadable: 0,
     })
 }
 
@@ -242,6 +246,7 @@ fn is_skipped_dir(name: &str) -> bool {
 /// groups them by package.
 pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
     let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let mut unreadable = 0;
     for p in paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| ProjectError(format!("cannot read `{}`: {e}", p.display())))?;
@@ -254,8 +259,15 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(e) => {
-                        // A symlink loop or an unreadable directory: report and go on.
-                        eprintln!("warning: skipping {e}");
+                        // An unreadable directory is an error (exit 2) naming it; a symlink
+                        // loop is only skipped. Either way the rest is linted.
+                        match (e.io_error(), e.path()) {
+                            (Some(io), Some(path)) if e.loop_ancestor().is_none() => {
+                                eprintln!("error: cannot read `{}`: {io}", path.display());
+                                unreadable += 1;
+                            }
+                            _ => eprintln!("warning: skipping {e}"),
+                        }
                         continue;
                     }
                 };
@@ -344,6 +356,7 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
         root: cwd,
         packages,
         target_dir: None,
+        unreadable,
     })
 }
 
@@ -682,16 +695,47 @@ pub fn module_by_location(
     (module, root)
 }
 
-/// The file that `mod name;` in `parent` refers to, if it exists.
+/// What a module lookup found at one candidate path.
+pub enum Probe {
+    /// A regular file: the module's file.
+    File,
+    /// Nothing there (or not a regular file): the lookup goes on to the next candidate.
+    Missing,
+    /// The path cannot be checked (a directory on the way is unreadable).
+    Error(std::io::Error),
+}
+
+/// Checks one candidate path of a module lookup (a `stat`).
+pub fn probe(path: &Path) -> Probe {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Probe::File,
+        Ok(_) => Probe::Missing,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Probe::Missing
+        }
+        Err(e) => Probe::Error(e),
+    }
+}
+
+/// The file that `mod name;` in `parent` refers to: `Ok(Some(file))`, `Ok(None)` when there is
+/// none, `Err((path, error))` when a candidate path cannot be checked (an unreadable module
+/// directory). The candidates tried and not found are added to `missed` (the result cache
+/// checks that they still do not exist: creating one changes the crate).
 pub fn child_module_file(
     parent: &Path,
     parent_is_mod_root: bool,
     inline_parents: &[String],
     name: &str,
     path_attr: Option<&str>,
-) -> Option<PathBuf> {
+    missed: &mut Vec<PathBuf>,
+) -> Result<Option<PathBuf>, (PathBuf, std::io::Error)> {
     let file_dir = parent.parent().unwrap_or(Path::new("."));
-    if let Some(attr) = path_attr {
+    let candidates = if let Some(attr) = path_attr {
         let base = if inline_parents.is_empty() {
             file_dir.to_path_buf()
         } else {
@@ -701,19 +745,22 @@ pub fn child_module_file(
             }
             d
         };
-        let p = base.join(attr);
-        return p.is_file().then_some(p);
+        vec![base.join(attr)]
+    } else {
+        let mut d = module_dir(parent, parent_is_mod_root);
+        for p in inline_parents {
+            d.push(p);
+        }
+        vec![d.join(format!("{name}.rs")), d.join(name).join("mod.rs")]
+    };
+    for c in candidates {
+        match probe(&c) {
+            Probe::File => return Ok(Some(c)),
+            Probe::Missing => missed.push(c),
+            Probe::Error(e) => return Err((c, e)),
+        }
     }
-    let mut d = module_dir(parent, parent_is_mod_root);
-    for p in inline_parents {
-        d.push(p);
-    }
-    let a = d.join(format!("{name}.rs"));
-    if a.is_file() {
-        return Some(a);
-    }
-    let b = d.join(name).join("mod.rs");
-    b.is_file().then_some(b)
+    Ok(None)
 }
 
 fn module_dir(file: &Path, is_mod_root: bool) -> PathBuf {

@@ -8,6 +8,7 @@ use super::scope::Scope;
 use super::shapes::{FutureTail, cfg_never, future_tail, item_attrs, pat_idents, type_short_name};
 use super::{ModDecl, Walker};
 use crate::syntax::facts::{Ctx, FnDef, FutureUse, Laziness, ParamKind, SendDecl, Ty};
+use crate::syntax::source::Loc;
 use proc_macro2::Span;
 use syn::{Expr, ImplItem, Item, TraitItem};
 
@@ -219,6 +220,7 @@ impl Walker<'_> {
                             inline_parents: self.inline_parents.clone(),
                             name: m.ident.to_string(),
                             path_attr,
+                            loc: Loc::between(m.mod_token.span, m.ident.span()),
                         });
                     }
                 }

@@ -81,6 +81,8 @@ pub struct ModDecl {
     pub name: String,
     /// A `#[path = ".."]` attribute.
     pub path_attr: Option<String>,
+    /// `mod name` (the keyword to the name), where a lookup problem is reported.
+    pub loc: Loc,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -98,42 +100,148 @@ pub struct FileOutput {
 }
 
 pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
-    let mut w = Walker {
-        kb: input.kb,
-        file: input.file,
-        scopes: Scopes::new(input.kb, input.crate_root.clone()),
-        out: FileOutput::default(),
-        ctx: Ctx::Sync,
-        cur_fn: None,
-        inline_parents: Vec::new(),
-        depth: 0,
-        awaited_next: false,
-        cur_future: None,
-        async_trait_send: None,
-        future_watch: Vec::new(),
-        negated: false,
-        closure_of: None,
-        params: Vec::new(),
-        live: Liveness::default(),
-        edition: input.edition,
-        cur_stmt: 0,
-        bound: Vec::new(),
-        drop_watch: Vec::new(),
-        unused: Vec::new(),
-        closure_places: Vec::new(),
-        deferred_to: None,
-        must_use_allowed: 0,
-        stmt_root: std::ptr::null(),
-        loops: Vec::new(),
-        current_thread: false,
-        sync_closures: 0,
-    };
+    let mut w = Walker::new(input);
     // `#![cfg(any())]` at the top of a file: none of it compiles.
     if !shapes::cfg_never(&file.attrs) {
         w.walk_module(&input.module, &file.items);
     }
     w.out.facts.held = std::mem::take(&mut w.live.out);
     w.out
+}
+
+/// [`walk_file`] for a large file cut into parts (runs of whole top-level items, `starts` the
+/// offsets of the parts after the first, from [`crate::syntax::prescan::Prescan::parts`]):
+/// each part is parsed on its own, so only one part's syntax tree is alive at a time (a syntax
+/// tree takes about 90 times the size of its source). The module-level names and imports of
+/// every part are collected first, then the parts are parsed again and walked in order: the
+/// same facts as the whole file's walk. None when a part does not parse (the caller parses the
+/// whole file). Frees proc-macro2's spans after each part.
+pub fn walk_file_in_parts(
+    input: &FileInput<'_>,
+    text: &str,
+    starts: &[usize],
+) -> Option<FileOutput> {
+    let bounds: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(starts.iter().copied())
+        .zip(starts.iter().copied().chain(std::iter::once(text.len())))
+        .collect();
+    // A part as a file of its own, after as many newlines as lines before it, so its spans
+    // have the whole file's lines and columns (every part starts a line).
+    let parse = |(a, b): (usize, usize)| -> Option<syn::File> {
+        let lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..a]).count();
+        let mut src = String::with_capacity(lines + b - a);
+        src.extend(std::iter::repeat_n('\n', lines));
+        src.push_str(&text[a..b]);
+        let parsed = syn::parse_file(&src).ok();
+        drop(src);
+        parsed
+    };
+    let mut w = Walker::new(input);
+    let mut scope = scope::Scope::default();
+    let mut never = false;
+    for (k, &part) in bounds.iter().enumerate() {
+        let file = parse(part);
+        let ok = match &file {
+            Some(file) => {
+                if k == 0 {
+                    never = shapes::cfg_never(&file.attrs);
+                }
+                // Inner attributes past the start: the cut was not between items.
+                let cut_between_items = k == 0 || file.attrs.is_empty();
+                if !never && cut_between_items {
+                    let expanded = macros::expand_item_macros(&file.items);
+                    w.scopes.collect_items(
+                        module_items(&file.items, &expanded),
+                        &input.module,
+                        &mut scope,
+                    );
+                }
+                cut_between_items
+            }
+            None => false,
+        };
+        drop(file);
+        proc_macro2::extra::invalidate_current_thread_spans();
+        if !ok {
+            return None;
+        }
+    }
+    if !never {
+        let saved = w.scopes.enter_module_scope(&input.module, scope);
+        let reexports = w.scopes.reexports();
+        w.out.facts.reexports.extend(reexports);
+        for &part in &bounds {
+            let file = parse(part)?;
+            let expanded = macros::expand_item_macros(&file.items);
+            for item in module_items(&file.items, &expanded) {
+                w.walk_item(item);
+            }
+            drop(expanded);
+            drop(file);
+            // Nothing may point into a freed tree (a later part's nodes may reuse the memory).
+            w.forget_nodes();
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        w.scopes.leave_module(saved);
+    }
+    w.out.facts.held = std::mem::take(&mut w.live.out);
+    Some(w.out)
+}
+
+/// The items of a module, those of item-position macros (`cfg_rt! { .. }`) in their place.
+fn module_items<'x>(
+    items: &'x [syn::Item],
+    expanded: &'x [(usize, Vec<syn::Item>)],
+) -> impl Iterator<Item = &'x syn::Item> {
+    items.iter().enumerate().flat_map(move |(i, item)| {
+        match expanded.iter().find(|(j, _)| *j == i) {
+            Some((_, inner)) => inner.iter().collect::<Vec<_>>(),
+            None => vec![item],
+        }
+    })
+}
+
+impl<'a> Walker<'a> {
+    fn new(input: &FileInput<'a>) -> Walker<'a> {
+        Walker {
+            kb: input.kb,
+            file: input.file,
+            scopes: Scopes::new(input.kb, input.crate_root.clone()),
+            out: FileOutput::default(),
+            ctx: Ctx::Sync,
+            cur_fn: None,
+            inline_parents: Vec::new(),
+            depth: 0,
+            awaited_next: false,
+            cur_future: None,
+            async_trait_send: None,
+            future_watch: Vec::new(),
+            negated: false,
+            closure_of: None,
+            params: Vec::new(),
+            live: Liveness::default(),
+            edition: input.edition,
+            cur_stmt: 0,
+            bound: Vec::new(),
+            drop_watch: Vec::new(),
+            unused: Vec::new(),
+            closure_places: Vec::new(),
+            deferred_to: None,
+            must_use_allowed: 0,
+            stmt_root: std::ptr::null(),
+            loops: Vec::new(),
+            current_thread: false,
+            sync_closures: 0,
+        }
+    }
+
+    /// Drops every pointer to a syntax node (the tree they point into is being freed).
+    fn forget_nodes(&mut self) {
+        self.future_watch.clear();
+        self.bound.clear();
+        self.drop_watch.clear();
+        self.stmt_root = std::ptr::null();
+    }
 }
 struct Walker<'a> {
     kb: &'a Kb,
@@ -276,5 +384,59 @@ pub(crate) mod tests {
     /// The first candidate path of every path call in `src`.
     pub(crate) fn paths(src: &str) -> Vec<String> {
         calls(src).into_iter().map(|(p, _)| p).collect()
+    }
+}
+
+#[cfg(test)]
+mod parts_tests {
+    use super::*;
+
+    /// Walked in parts cut after every top-level item, each fixture gives exactly the facts of
+    /// its walk as one file.
+    #[test]
+    fn a_walk_in_parts_gives_the_facts_of_the_whole_walk() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let kb = Kb::builtin();
+        let (mut compared, mut cut) = (0, 0);
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let scan = crate::syntax::prescan::prescan(&text);
+            let plain = scan.blanked(&text);
+            let text = plain.as_deref().unwrap_or(&text);
+            let input = FileInput {
+                kb,
+                file: 0,
+                module: "fixture".into(),
+                crate_root: "fixture".into(),
+                edition: 2021,
+            };
+            let Ok(ast) = syn::parse_file(text) else {
+                continue;
+            };
+            let whole = format!("{:?}", walk_file(&input, &ast));
+            drop(ast);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            let starts = scan.parts(text, 1);
+            if starts.is_empty() {
+                continue;
+            }
+            let parts = walk_file_in_parts(&input, text, &starts)
+                .unwrap_or_else(|| panic!("{}: a part does not parse", entry.path().display()));
+            assert_eq!(
+                whole,
+                format!("{parts:?}"),
+                "{}: cut at {starts:?}",
+                entry.path().display()
+            );
+            compared += 1;
+            cut += starts.len();
+        }
+        assert!(compared > 50 && cut > 200, "{compared} files, {cut} cuts");
     }
 }

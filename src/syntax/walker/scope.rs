@@ -186,6 +186,11 @@ impl<'a> Scopes<'a> {
     ) -> SavedBlocks {
         let mut scope = Scope::default();
         self.collect_items(items, path, &mut scope);
+        self.enter_module_scope(path, scope)
+    }
+
+    /// [`Self::enter_module`] with the module's items already collected into `scope`.
+    pub(super) fn enter_module_scope(&mut self, path: &str, scope: Scope) -> SavedBlocks {
         self.mods.push(ModScope {
             path: path.to_string(),
             scope,
