@@ -450,3 +450,89 @@ fn long_flat_chains_are_not_deep_nesting() {
     assert!(text.contains("std::fs::read_to_string"), "{text}");
     assert!(text.contains("std::thread::sleep"), "{text}");
 }
+
+/// Code that nests without brackets, one form per file: a type, an `impl Fn() ->` chain, a
+/// closure or a prefix operator repeated `n` times.
+fn deep_forms(n: usize) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "vec",
+            format!("type T = {}u8{};\n", "Vec<".repeat(n), ">".repeat(n)),
+        ),
+        ("refs", format!("type T = {}u8;\n", "&".repeat(n))),
+        ("ptrs", format!("type T = {}u8;\n", "*const ".repeat(n))),
+        (
+            "impl_fn",
+            format!("fn f() -> {}u8 {{ 0 }}\n", "impl Fn() -> ".repeat(n)),
+        ),
+        (
+            "closures",
+            format!("fn f() {{ let _ = {}0; }}\n", "|| ".repeat(n)),
+        ),
+        (
+            "closures_x",
+            format!("fn f() {{ let _ = {}0; }}\n", "|x| ".repeat(n)),
+        ),
+        ("not", format!("fn f() {{ let _ = {}x; }}\n", "!".repeat(n))),
+        ("neg", format!("fn f() {{ let _ = {}x; }}\n", "-".repeat(n))),
+        (
+            "addr",
+            format!("fn f() {{ let _ = {}x; }}\n", "&".repeat(n)),
+        ),
+        (
+            "deref",
+            format!("fn f() {{ let _ = {}x; }}\n", "*".repeat(n)),
+        ),
+    ]
+}
+
+#[test]
+fn deep_nesting_without_brackets_is_reported_not_a_crash() {
+    // syn recurses once per level of these: 50,000 levels overflow even a 256 MiB stack.
+    let dir = fresh_dir("deep-operators");
+    let forms = deep_forms(50_000);
+    for (name, src) in &forms {
+        std::fs::write(dir.join(format!("{name}.rs")), src).unwrap();
+    }
+    std::fs::write(dir.join("syntax_error.rs"), "fn f( {}\n").unwrap();
+    let (text, code) = lint_dir(&dir);
+    assert!(!text.contains("overflow"), "{text}");
+    for (name, _) in &forms {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{name}.rs:1:"))
+                && l.contains("levels deep without brackets")),
+            "{name}.rs: {text}"
+        );
+    }
+    // As for a file that does not parse.
+    let (_, error_code) = {
+        let only = fresh_dir("deep-operators-syntax-error");
+        std::fs::write(only.join("syntax_error.rs"), "fn f( {}\n").unwrap();
+        lint_dir(&only)
+    };
+    assert_eq!(code, error_code, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nesting_without_brackets_below_the_limit_is_checked() {
+    // Just below the limit of 4,000 (each form counts one per level): parsed and walked on the
+    // worker stack (the walker skips expressions nested deeper than its own limit), checked.
+    let dir = fresh_dir("deep-operators-below");
+    let blocking =
+        "async fn g() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    for (name, src) in deep_forms(3_900) {
+        std::fs::write(dir.join(format!("{name}.rs")), format!("{src}{blocking}")).unwrap();
+    }
+    let (text, code) = lint_dir(&dir);
+    assert!(!text.contains("without brackets"), "{text}");
+    for (name, src) in deep_forms(3_900) {
+        let line = src.lines().count() + 2;
+        assert!(
+            text.contains(&format!("{name}.rs:{line}:5: warning: blocking call")),
+            "{name}.rs not checked: {text}"
+        );
+    }
+    assert_eq!(code, Some(1), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

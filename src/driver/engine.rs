@@ -12,7 +12,7 @@ use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::report::results::{PackageReport, Report};
 use crate::report::suppress;
 use crate::syntax::facts::CrateFacts;
-use crate::syntax::prescan::{MAX_NESTING, prescan};
+use crate::syntax::prescan::{MAX_NESTING, MAX_OPERATOR_NESTING, prescan};
 use crate::syntax::source::{LineIndex, Loc, SourceFile};
 use crate::syntax::walker::{self, FileInput, ModDecl};
 use crate::workspace::discover::{self, Package, Workspace};
@@ -472,6 +472,19 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
             file,
             loc,
             format!("brackets nested {depth} levels deep (more than {MAX_NESTING}): the file was not checked"),
+        )
+        .label("nesting passes the limit here")
+        .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");
+        return FileResult::unchecked(text, d, false);
+    }
+    // The same for nesting without brackets (`&&&&x`, `|| || 0`, `Vec<Vec<..>>`, `-> impl Fn() ->`).
+    if let Some((at, _)) = scan.too_deep_operators {
+        let loc = Loc::at_offset(&text, at);
+        let d = Diagnostic::new(
+            PARSE_ERROR.name,
+            file,
+            loc,
+            format!("code nested more than {MAX_OPERATOR_NESTING} levels deep without brackets (prefix operators, closures, generic arguments or `->` in a row): the file was not checked"),
         )
         .label("nesting passes the limit here")
         .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");
