@@ -6,7 +6,8 @@ use super::options::Options;
 use crate::analysis::index::CrateIndex;
 use crate::kb::Kb;
 use crate::lints::diag::{Diagnostic, Level};
-use crate::lints::lint::{CrateCx, PARSE_ERROR};
+use crate::lints::lint::CrateCx;
+use crate::lints::parse_error::PARSE_ERROR;
 use crate::lints::registry;
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::report::results::{PackageReport, Report};
@@ -240,13 +241,15 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut diags = Vec::new();
     let mut files = Vec::with_capacity(results.len());
-    let mut unreadable = 0;
+    let mut unreadable_files = HashSet::new();
     for (r, q) in results.into_iter().zip(&queued) {
         file_items.push(r.items);
         file_allows.push(r.clippy_allows);
         file_facts.push(r.facts);
         diags.extend(r.diags);
-        unreadable += usize::from(r.unreadable);
+        if r.unreadable {
+            unreadable_files.insert(files.len());
+        }
         files.push(SourceFile {
             path: q.path.clone(),
             display: display_path(&q.path, root, &cwd),
@@ -302,15 +305,13 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             });
         }
     }
+    // A file that does not parse has no items, but its comments are found all the same (by
+    // the prescan's lexer): `//! async-lint: allow(parse_error)` silences it.
     if !sups.is_empty() && !opts.ignore_suppressions {
-        let (parse_errors, mut rest): (Vec<_>, Vec<_>) =
-            diags.into_iter().partition(|d| d.lint == PARSE_ERROR.name);
-        suppress::apply(&mut rest, &mut sups);
+        suppress::apply(&mut diags, &mut sups);
         if opts.levels.get(UNUSED_SUPPRESSION.name) != Level::Allow {
-            rest.extend(suppress::unused(&sups, |l| opts.levels.get(l)));
+            diags.extend(suppress::unused(&sups, |l| opts.levels.get(l)));
         }
-        diags = parse_errors;
-        diags.extend(rest);
     }
     // Changed files: the whole crate was analysed, only their findings are reported.
     if let Some(only) = &pkg.report_only {
@@ -322,15 +323,17 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     }
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
     for mut d in diags {
-        d.level = if d.lint == PARSE_ERROR.name {
-            Level::Deny
-        } else {
-            opts.levels.get(d.lint)
-        };
+        d.level = opts.levels.get(d.lint);
         if d.level != Level::Allow {
             kept.push(d);
         }
     }
+    // Unreadable input fails the run (exit 2) when it is reported: `-A parse_error` or a
+    // suppression says the file does not matter.
+    let unreadable = kept
+        .iter()
+        .filter(|d| d.lint == PARSE_ERROR.name && unreadable_files.contains(&d.primary().file))
+        .count();
     // Byte offsets, only for the locations that are reported (labels and fixes).
     let mut line_indexes: HashMap<usize, LineIndex<'_>> = HashMap::new();
     for d in &mut kept {
