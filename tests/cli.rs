@@ -407,3 +407,161 @@ fn package_specs_as_cargo_reads_them() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("did not match"));
 }
+
+/// Valid edition-2015 Rust (a bare trait object) that syn does not parse.
+const LEGACY: &str = "fn handlers() -> Vec<Box<Fn(u8) -> u8>> {\n    Vec::new()\n}\n";
+
+#[test]
+fn parse_error_warns_by_default_and_takes_levels_like_any_lint() {
+    let s = Scratch::new(
+        "parse-levels",
+        &[
+            ("legacy.rs", LEGACY),
+            ("deny.toml", "[lints]\nparse_error = \"deny\"\n"),
+            ("allow.toml", "[lints]\ncorrectness = \"allow\"\n"),
+        ],
+    );
+    let short = [".", "--message-format", "short", "--no-cache"];
+    // A warning that does not fail the run: the parser's limits must not break a CI gate.
+    let o = run(&short, &s.0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("legacy.rs:1:") && out.contains("warning: could not parse file"),
+        "{out}"
+    );
+    assert!(out.contains("[async_lint::parse_error]"), "{out}");
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let human = run(&[".", "--no-cache"], &s.0);
+    assert!(
+        stderr(&human).contains("`parse_error` is set to `warn`"),
+        "{}",
+        stderr(&human)
+    );
+    assert_eq!(human.status.code(), Some(0));
+    // Denied on the command line or in the configuration: an error, exit 1.
+    for extra in [
+        &["-D", "parse_error"][..],
+        &["-A", "all", "-D", "parse-error"],
+        &["--config", "deny.toml"],
+    ] {
+        let o = run(&[&short[..], extra].concat(), &s.0);
+        let out = stdout(&o);
+        assert!(
+            out.contains("legacy.rs:1:") && out.contains("error: could not parse"),
+            "{extra:?}: {out}"
+        );
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {out}");
+    }
+    // Allowed: nothing reported.
+    for extra in [
+        &["-A", "parse_error"][..],
+        &["-D", "parse_error", "-A", "correctness"],
+        &["--config", "allow.toml"],
+    ] {
+        let o = run(&[&short[..], extra].concat(), &s.0);
+        assert_eq!(stdout(&o), "", "{extra:?}");
+        assert_eq!(o.status.code(), Some(0), "{extra:?}");
+    }
+    // `--explain` and `--list` know it.
+    let o = run(&["--explain", "parse_error"], &s.0);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("warn by default"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_file_comment_allows_parse_error_in_a_file_that_does_not_parse() {
+    let s = Scratch::new(
+        "parse-suppress",
+        &[
+            (
+                "legacy.rs",
+                &format!("//! async-lint: allow(parse_error) -- edition-2015 syntax\n{LEGACY}"),
+            ),
+            ("other.rs", LEGACY),
+            ("fine.rs", "//! async-lint: allow(parse_error)\nfn f() {}\n"),
+        ],
+    );
+    let args = [
+        ".",
+        "--message-format",
+        "short",
+        "--no-cache",
+        "-D",
+        "parse_error",
+        "-W",
+        "unused_suppression",
+    ];
+    let o = run(&args, &s.0);
+    let out = stdout(&o);
+    assert!(!out.contains("legacy.rs"), "{out}");
+    assert!(out.contains("other.rs:1:"), "{out}");
+    // A suppression of parse_error in a file that parses silences nothing.
+    assert!(
+        out.contains("fine.rs:1:1: warning: this suppression of `parse_error` silences nothing"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert_eq!(o.status.code(), Some(1));
+    // `--ignore-suppressions` reports it again.
+    let o = run(&[&args[..], &["--ignore-suppressions"]].concat(), &s.0);
+    assert!(stdout(&o).contains("legacy.rs:2:"), "{}", stdout(&o));
+    // Allowed, the suppression is idle, not unused.
+    let o = run(&[&args[..], &["-A", "parse_error"]].concat(), &s.0);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn an_unreadable_file_exits_2_unless_parse_error_is_allowed() {
+    let s = Scratch::new("parse-unreadable", &[("good.rs", "fn f() {}\n")]);
+    std::fs::write(s.0.join("latin1.rs"), b"fn f() { let s = \"caf\xe9\"; }\n").unwrap();
+    let o = run(&[".", "--message-format", "short", "--no-cache"], &s.0);
+    assert!(stdout(&o).contains("latin1.rs:1:"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(
+        &[
+            ".",
+            "--message-format",
+            "short",
+            "--no-cache",
+            "-A",
+            "parse_error",
+        ],
+        &s.0,
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn cached_parse_errors_keep_their_level() {
+    let s = Scratch::new(
+        "parse-cache",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"legacy\"\nversion = \"0.1.0\"\nedition = \"2015\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", LEGACY),
+        ],
+    );
+    let short = [".", "--message-format", "short"];
+    let cold = run(&short, &s.0);
+    assert!(
+        stdout(&cold).contains("warning: could not parse"),
+        "{}",
+        stdout(&cold)
+    );
+    assert_eq!(cold.status.code(), Some(0));
+    assert!(s.0.join("target/async-lint-cache").is_dir());
+    let warm = run(&short, &s.0);
+    assert_eq!(stdout(&warm), stdout(&cold));
+    assert_eq!(warm.status.code(), Some(0));
+    let denied = run(&[&short[..], &["-D", "parse_error"]].concat(), &s.0);
+    assert!(
+        stdout(&denied).contains("error: could not parse"),
+        "{}",
+        stdout(&denied)
+    );
+    assert_eq!(denied.status.code(), Some(1));
+}

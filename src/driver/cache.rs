@@ -20,7 +20,6 @@
 
 use super::options::Options;
 use crate::lints::diag::{Diagnostic, Edit, Label, Level};
-use crate::lints::lint::PARSE_ERROR;
 use crate::lints::registry;
 use crate::report::results::PackageReport;
 use crate::syntax::source::SourceFile;
@@ -136,11 +135,7 @@ struct StoredDiagnostic {
 impl StoredDiagnostic {
     /// The diagnostic, its lint name looked up in the catalogue (None: no such lint, a miss).
     fn into_diagnostic(self) -> Option<Diagnostic> {
-        let lint = if self.lint == PARSE_ERROR.name {
-            PARSE_ERROR.name
-        } else {
-            registry::find(&self.lint)?.name
-        };
+        let lint = registry::find(&self.lint)?.name;
         Some(Diagnostic {
             lint,
             level: self.level,
@@ -465,11 +460,7 @@ fn key(
     h.path(opts.config.path.as_deref().unwrap_or(Path::new("")));
     h.path(&opts.config.base);
     h.str(opts.config.text());
-    for name in registry::all()
-        .iter()
-        .map(|m| m.name)
-        .chain([PARSE_ERROR.name])
-    {
+    for name in registry::all().iter().map(|m| m.name) {
         h.str(name);
         h.str(opts.levels.get(name).as_str());
     }

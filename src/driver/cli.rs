@@ -7,6 +7,7 @@ use super::{config, engine};
 use crate::fix;
 use crate::lints::diag::Level;
 use crate::lints::lint::unindent_docs;
+use crate::lints::parse_error::PARSE_ERROR;
 use crate::lints::registry::{self, Levels};
 use crate::report::format::Format;
 use crate::report::results::Report;
@@ -371,6 +372,16 @@ fn apply_fixes(report: &mut Report, print_diff: bool, stdout: &mut impl Write) {
 struct Tally {
     errors: usize,
     warnings: usize,
+    /// Of the warnings, the files that were not checked (`parse_error`): they do not fail the
+    /// run, so that a limitation of the parser on valid code cannot break a CI gate.
+    unchecked_warnings: usize,
+}
+
+impl Tally {
+    /// Whether the findings fail the run (exit status 1).
+    fn fails(&self) -> bool {
+        self.errors + self.warnings > self.unchecked_warnings
+    }
 }
 
 /// Writes every finding in the chosen format, and counts them.
@@ -383,12 +394,16 @@ fn render(
     let mut tally = Tally {
         errors: 0,
         warnings: 0,
+        unchecked_warnings: 0,
     };
     let mut stderr = std::io::stderr().lock();
     for (pkg, d) in report.diagnostics() {
         match d.level {
             Level::Deny => tally.errors += 1,
-            Level::Warn => tally.warnings += 1,
+            Level::Warn => {
+                tally.warnings += 1;
+                tally.unchecked_warnings += usize::from(d.lint == PARSE_ERROR.name);
+            }
             Level::Allow => {}
         }
         let res = match format {
@@ -412,11 +427,7 @@ fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl W
     let files: usize = report.packages.iter().map(|p| p.files_checked).sum();
     match format {
         Format::Json => {
-            let _ = writeln!(
-                stdout,
-                "{}",
-                json::json_finished(errors == 0 && warnings == 0)
-            );
+            let _ = writeln!(stdout, "{}", json::json_finished(!tally.fails()));
         }
         Format::Sarif => {
             let log = sarif::log(report);
@@ -445,14 +456,15 @@ fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl W
     }
 }
 
-/// 2 when a file could not be read, 1 for findings (unless `--exit-zero`), else 0.
+/// 2 when a file could not be read, 1 for findings (unless `--exit-zero`; a `parse_error` at
+/// warn level is not one), else 0.
 fn exit_code(report: &Report, tally: &Tally, exit_zero: bool) -> i32 {
     let unreadable: usize =
         report.unreadable + report.packages.iter().map(|p| p.unreadable).sum::<usize>();
     if unreadable > 0 {
         return EXIT_ERROR;
     }
-    if tally.errors + tally.warnings > 0 && !exit_zero {
+    if tally.fails() && !exit_zero {
         return EXIT_FINDINGS;
     }
     EXIT_OK

@@ -6,13 +6,14 @@ use super::options::Options;
 use crate::analysis::index::CrateIndex;
 use crate::kb::Kb;
 use crate::lints::diag::{Diagnostic, Level};
-use crate::lints::lint::{CrateCx, PARSE_ERROR};
+use crate::lints::lint::CrateCx;
+use crate::lints::parse_error::PARSE_ERROR;
 use crate::lints::registry;
 use crate::lints::unused_suppression::UNUSED_SUPPRESSION;
 use crate::report::results::{PackageReport, Report};
 use crate::report::suppress;
 use crate::syntax::facts::CrateFacts;
-use crate::syntax::prescan::{MAX_NESTING, prescan};
+use crate::syntax::prescan::{MAX_NESTING, MAX_OPERATOR_NESTING, prescan};
 use crate::syntax::source::{LineIndex, Loc, SourceFile};
 use crate::syntax::walker::{self, FileInput, ModDecl};
 use crate::workspace::discover::{self, Package, Workspace};
@@ -266,7 +267,6 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
     let mut file_allows = Vec::with_capacity(results.len());
     let mut diags = Vec::new();
     let mut files = Vec::with_capacity(results.len());
-    let mut unreadable = input_errors.len();
     for (r, q) in results.into_iter().zip(&queued) {
         file_items.push(r.items);
         file_allows.push(r.clippy_allows);
@@ -276,7 +276,6 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         } else {
             diags.extend(r.diags);
         }
-        unreadable += usize::from(r.unreadable);
         files.push(SourceFile {
             path: q.path.clone(),
             display: display_path(&q.path, root, &cwd),
@@ -333,15 +332,13 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             });
         }
     }
+    // A file that does not parse has no items, but its comments are found all the same (by
+    // the prescan's lexer): `//! async-lint: allow(parse_error)` silences it.
     if !sups.is_empty() && !opts.ignore_suppressions {
-        let (parse_errors, mut rest): (Vec<_>, Vec<_>) =
-            diags.into_iter().partition(|d| d.lint == PARSE_ERROR.name);
-        suppress::apply(&mut rest, &mut sups);
+        suppress::apply(&mut diags, &mut sups);
         if opts.levels.get(UNUSED_SUPPRESSION.name) != Level::Allow {
-            rest.extend(suppress::unused(&sups, |l| opts.levels.get(l)));
+            diags.extend(suppress::unused(&sups, |l| opts.levels.get(l)));
         }
-        diags = parse_errors;
-        diags.extend(rest);
     }
     // Changed files: the whole crate was analysed, only their findings are reported.
     if let Some(only) = &pkg.report_only {
@@ -351,15 +348,15 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             .collect();
         diags.retain(|d| only.contains(&canon[d.primary().file]));
     }
-    diags.extend(input_errors);
-    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
-    for mut d in diags {
-        d.level = if d.lint == PARSE_ERROR.name {
-            Level::Deny
-        } else {
-            opts.levels.get(d.lint)
-        };
+    // Unreadable input fails the run (exit 2) when it is reported: `-A parse_error` says it
+    // does not matter.
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len() + input_errors.len());
+    let mut unreadable = 0;
+    let all = diags.into_iter().map(|d| (d, false));
+    for (mut d, input) in all.chain(input_errors.into_iter().map(|d| (d, true))) {
+        d.level = opts.levels.get(d.lint);
         if d.level != Level::Allow {
+            unreadable += usize::from(input);
             kept.push(d);
         }
     }
@@ -517,6 +514,19 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
             file,
             loc,
             format!("brackets nested {depth} levels deep (more than {MAX_NESTING}): the file was not checked"),
+        )
+        .label("nesting passes the limit here")
+        .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");
+        return FileResult::unchecked(text, d, false);
+    }
+    // The same for nesting without brackets (`&&&&x`, `|| || 0`, `Vec<Vec<..>>`, `-> impl Fn() ->`).
+    if let Some((at, _)) = scan.too_deep_operators {
+        let loc = Loc::at_offset(&text, at);
+        let d = Diagnostic::new(
+            PARSE_ERROR.name,
+            file,
+            loc,
+            format!("code nested more than {MAX_OPERATOR_NESTING} levels deep without brackets (prefix operators, closures, generic arguments or `->` in a row): the file was not checked"),
         )
         .label("nesting passes the limit here")
         .note("generated code this deep is usually best excluded (`exclude` in async-lint.toml)");

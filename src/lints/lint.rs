@@ -72,17 +72,6 @@ pub const fn group_of(s: &str) -> Group {
     }
 }
 
-/// A diagnostic that is not a lint finding but is reported like one (a file that does not parse).
-pub static PARSE_ERROR: LintMeta = LintMeta {
-    name: "parse_error",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a file could not be read or parsed, so it was not checked",
-    docs: " ### What it does\n A file could not be read (it is not UTF-8, or reading it failed) or \
-           it is not valid Rust, so none of its code was checked.\n\n ### Why is this bad?\n \
-           Findings in that file would go unreported.\n",
-};
-
 /// A lint's documentation as `--explain` and SARIF show it (doc comments arrive with one
 /// leading space per line).
 pub fn unindent_docs(docs: &str) -> String {

@@ -13,6 +13,7 @@ pub mod fs_metadata_in_async;
 mod held;
 pub mod lock_across_await;
 pub mod non_send_across_await;
+pub mod parse_error;
 pub mod refcell_across_await;
 pub mod select_cancel_unsafe;
 pub mod span_guard_across_await;

@@ -6,8 +6,8 @@ use super::diag::Level;
 use super::lint::{Group, Lint, LintMeta};
 use super::{
     block_on_in_async, blocking_in_async, detached_spawn, fs_metadata_in_async, lock_across_await,
-    non_send_across_await, refcell_across_await, select_cancel_unsafe, span_guard_across_await,
-    unawaited_future, unused_suppression,
+    non_send_across_await, parse_error, refcell_across_await, select_cancel_unsafe,
+    span_guard_across_await, unawaited_future, unused_suppression,
 };
 
 /// Every lint, in `--list` order.
@@ -23,6 +23,7 @@ pub static ALL: &[&dyn Lint] = &[
     &detached_spawn::DetachedSpawn,
     &fs_metadata_in_async::FsMetadataInAsync,
     &unused_suppression::UnusedSuppression,
+    &parse_error::ParseError,
 ];
 
 /// The metadata of every lint, in `--list` order.
@@ -38,6 +39,7 @@ pub static ALL_META: &[&LintMeta] = &[
     &detached_spawn::DETACHED_SPAWN,
     &fs_metadata_in_async::FS_METADATA_IN_ASYNC,
     &unused_suppression::UNUSED_SUPPRESSION,
+    &parse_error::PARSE_ERROR,
 ];
 
 /// Every lint, in the order `--list` prints them.

@@ -4,7 +4,6 @@
 use super::format::level_word;
 use super::results::PackageReport;
 use crate::lints::diag::{Diagnostic, Level};
-use crate::lints::lint::PARSE_ERROR;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor::Buffer};
@@ -108,12 +107,10 @@ pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String 
         .collect();
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
     notes.extend(d.helps.iter().map(|h| format!("help: {h}")));
-    if d.lint != PARSE_ERROR.name {
-        notes.push(format!(
-            "note: `{}` is set to `{}`; run `cargo async-lint --explain {}` for details",
-            d.lint, d.level, d.lint
-        ));
-    }
+    notes.push(format!(
+        "note: `{}` is set to `{}`; run `cargo async-lint --explain {}` for details",
+        d.lint, d.level, d.lint
+    ));
     let cs = CsDiagnostic::new(severity(d.level))
         .with_message(d.message.clone())
         .with_code(format!("async_lint::{}", d.lint))

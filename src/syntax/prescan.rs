@@ -14,11 +14,22 @@ pub fn text_to_parse(text: &str) -> Option<String> {
 /// Deepest bracket nesting accepted before parsing (real code stays far below it).
 pub const MAX_NESTING: usize = 1_000;
 
+/// Deepest nesting without brackets accepted before parsing, as [`Nesting`] estimates it:
+/// prefix operators in a row (`&&&x`, `!!!x`, `*const *const u8`, `|| || 0`, `return return`),
+/// generic arguments (`Vec<Vec<u8>>`) and right-associative chains (`-> impl Fn() -> ..`,
+/// `a = b = c`), added up through enclosing brackets. syn recurses once per level of each;
+/// with the workers' 256 MiB stack the release build overflows from about 43,000 levels
+/// (`Vec<Vec<..>>`, the cheapest form), so real code (below 100) and the limit are far from it.
+pub const MAX_OPERATOR_NESTING: usize = 4_000;
+
 /// What a lexer-lite scan of a file finds before it is parsed.
 #[derive(Debug, Default, PartialEq)]
 pub struct Prescan {
     /// Where bracket nesting first passes [`MAX_NESTING`], and the depth there.
     pub too_deep: Option<(usize, usize)>,
+    /// Where the nesting estimated without brackets first passes [`MAX_OPERATOR_NESTING`], and
+    /// the estimate there (see [`Nesting`]).
+    pub too_deep_operators: Option<(usize, usize)>,
     /// Offsets of the byte that makes a comment a doc comment (the third `/` of `///`, the `!`
     /// of `//!`, the second `*` of `/**`, the `!` of `/*!`).
     doc_markers: Vec<usize>,
@@ -85,18 +96,6 @@ impl Prescan {
 fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
-
-/// Bytes at which the scan has something to do; everything else is skipped in a tight loop.
-static SCAN_STOPS: [bool; 256] = {
-    let mut t = [false; 256];
-    let stops = b"()[]{}/\"r'#";
-    let mut i = 0;
-    while i < stops.len() {
-        t[stops[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
 
 /// Whether an attribute that the walker never reads starts at `b[i]` (a `#`), and if so the
 /// offset just past its closing `]`. The walker reads only single-word attributes named in
@@ -177,28 +176,258 @@ fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// What [`Nesting`] knows of the previous token.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Prev {
+    /// An identifier that is not a keyword the estimate knows: it ends an operand, and a `<`
+    /// after it may open generic arguments.
+    Word,
+    /// A literal, `)`, `]` or `?`: it ends an operand, and a `<` after it is a comparison.
+    Close,
+    /// Anything else (an operator, an opening bracket, a keyword, the start of the file): a
+    /// `&`, `*`, `-`, `!` or `|` after it is a prefix operator.
+    #[default]
+    Punct,
+}
+
+/// The estimate of one bracket level, saved while a nested one is scanned.
+#[derive(Clone, Copy, Debug, Default)]
+struct Level {
+    /// The estimate where the level's opening bracket is (one more than outside it).
+    base: u32,
+    /// Prefix operators in a row, up to the current token (`& & mut * const !`).
+    run: u32,
+    /// `<` not yet closed by a `>` in this statement (generic arguments, qualified paths).
+    angles: u32,
+    /// `->`, `=` and compound assignments since the last `,` or `;`: right-associative.
+    chain: u32,
+    /// Inside a closure's parameter list (`|x: u8|`), which adds nothing.
+    params: bool,
+}
+
+/// A linear, token-level estimate of how deep syn will recurse on code that nests without
+/// brackets: the prefix operators in a row before an operand (`&&&x`, `!!x`, `--x`, `**x`,
+/// `&mut &mut T`, `*const *const T`, closures `|| || 0` and `|x| |x| 0`, `impl`, `dyn`,
+/// `return`, `break`, `yield`, `box`, `if`, `match`, `while`; `const`, `mut`, `move`, lifetimes
+/// and a few other keywords are transparent), the open `<` of generic arguments in a statement
+/// and the `->` / `=` chains since the last `,` or `;`, added up through enclosing brackets (each
+/// of which counts one). It errs upwards (a comparison `a < b` counts as an open `<` until the
+/// statement ends), which costs nothing as long as the limit is far above real code.
+#[derive(Debug, Default)]
+struct Nesting {
+    cur: Level,
+    outer: Vec<Level>,
+    prev: Prev,
+}
+
+impl Nesting {
+    fn estimate(&self) -> usize {
+        (self.cur.base + self.cur.run + self.cur.angles + self.cur.chain) as usize
+    }
+
+    fn open(&mut self) {
+        let base = self.estimate() as u32 + 1;
+        self.outer.push(self.cur);
+        self.cur = Level {
+            base,
+            ..Level::default()
+        };
+        self.prev = Prev::Punct;
+    }
+
+    /// `)` or `]`: back to the enclosing level, after an operand.
+    fn close(&mut self) {
+        self.cur = self.outer.pop().unwrap_or_default();
+        self.prev = Prev::Close;
+    }
+
+    /// `}`: back to the enclosing level, at the start of a statement.
+    fn close_brace(&mut self) {
+        let saved = self.outer.pop().unwrap_or_default();
+        self.cur = Level {
+            base: saved.base,
+            params: saved.params,
+            ..Level::default()
+        };
+        self.prev = Prev::Punct;
+    }
+
+    /// An operand: a literal (`Prev::Close`) or an identifier (`Prev::Word`).
+    fn operand(&mut self, prev: Prev) {
+        if !self.cur.params {
+            self.cur.run = 0;
+            self.prev = prev;
+        }
+    }
+
+    /// A prefix operator or keyword that adds a level.
+    fn prefix(&mut self, n: u32) {
+        self.cur.run += n;
+        self.prev = Prev::Punct;
+    }
+
+    /// A token that ends a run of prefix operators (a binary operator, `.`, `:`).
+    fn reset(&mut self) {
+        self.cur.run = 0;
+        self.prev = Prev::Punct;
+    }
+
+    fn after_operand(&self) -> bool {
+        self.prev != Prev::Punct
+    }
+
+    /// A keyword or identifier.
+    fn word(&mut self, w: &[u8]) {
+        if self.cur.params {
+            return;
+        }
+        match w {
+            b"impl" | b"dyn" | b"return" | b"break" | b"yield" | b"box" | b"if" | b"match"
+            | b"while" => self.prefix(1),
+            b"const" | b"mut" | b"move" | b"async" | b"raw" | b"static" | b"in" | b"as"
+            | b"let" | b"else" | b"unsafe" | b"where" | b"for" | b"fn" => {
+                self.prev = Prev::Punct;
+            }
+            _ => self.operand(Prev::Word),
+        }
+    }
+
+    /// The punctuation at `b[i]` (not a bracket, a comment, a quote or `#`): its length.
+    fn punct(&mut self, b: &[u8], i: usize) -> usize {
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let next2 = b.get(i + 2).copied().unwrap_or(0);
+        if self.cur.params {
+            if b[i] == b'|' {
+                self.cur.params = false;
+                self.prev = Prev::Punct;
+            }
+            return 1;
+        }
+        let prefix = !self.after_operand();
+        let assign = |s: &mut Self, len: usize| {
+            s.cur.chain += 1;
+            s.reset();
+            len
+        };
+        match (b[i], next) {
+            (b'&' | b'|' | b'*' | b'-' | b'+' | b'/' | b'%' | b'^', b'=') => assign(self, 2),
+            (b'<', b'<') | (b'>', b'>') if next2 == b'=' => assign(self, 3),
+            (b'-', b'>') => assign(self, 2),
+            (b'=' | b'!' | b'<' | b'>', b'=') | (b'=', b'>') | (b'&' | b'|', b'&' | b'|') => {
+                if prefix && b[i] == next {
+                    // `&&x` is two references, `|| x` a closure.
+                    self.prefix(if next == b'&' { 2 } else { 1 });
+                } else {
+                    self.reset();
+                }
+                2
+            }
+            (b'=', _) => assign(self, 1),
+            (b'&' | b'*' | b'-' | b'!', _) if prefix => {
+                self.prefix(1);
+                1
+            }
+            (b'|', _) if prefix => {
+                self.prefix(1);
+                self.cur.params = true;
+                1
+            }
+            (b'<', b'<') => {
+                if prefix {
+                    self.cur.angles += 2;
+                }
+                self.reset();
+                2
+            }
+            (b'<', _) => {
+                if self.prev != Prev::Close {
+                    self.cur.angles += 1;
+                }
+                self.reset();
+                1
+            }
+            (b'>', b'>') => {
+                self.cur.angles = self.cur.angles.saturating_sub(2);
+                self.reset();
+                2
+            }
+            (b'>', _) => {
+                self.cur.angles = self.cur.angles.saturating_sub(1);
+                self.reset();
+                1
+            }
+            (b';', _) => {
+                self.cur = Level {
+                    base: self.cur.base,
+                    ..Level::default()
+                };
+                self.prev = Prev::Punct;
+                1
+            }
+            (b',', _) => {
+                self.cur.chain = 0;
+                self.reset();
+                1
+            }
+            (b'?', _) => {
+                self.operand(Prev::Close);
+                1
+            }
+            (b'.', b'.') => {
+                // `..`, `...`, `..=`: a range, not an assignment.
+                self.reset();
+                if matches!(next2, b'=' | b'.') { 3 } else { 2 }
+            }
+            (b':', b':') => {
+                self.reset();
+                2
+            }
+            _ => {
+                self.reset();
+                1
+            }
+        }
+    }
+}
+
+/// Whether `c` can start an identifier (or a keyword), counting any non-ASCII byte.
+fn is_word_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn word_end(b: &[u8], mut j: usize) -> usize {
+    while j < b.len() && (is_ident_byte(b[j]) || b[j] >= 0x80) {
+        j += 1;
+    }
+    j
+}
+
 /// One pass over the bytes, skipping strings, chars and comments (cheap, and errs on the side
-/// of parsing): the nesting depth, the doc comments and the attributes nothing reads.
+/// of parsing): the nesting depth (brackets, and [`Nesting`]'s estimate without them), the doc
+/// comments and the attributes nothing reads.
 pub fn prescan(text: &str) -> Prescan {
     let b = text.as_bytes();
     let mut out = Prescan::default();
+    let mut nest = Nesting::default();
     let (mut i, mut depth) = (0, 0usize);
     while i < b.len() {
-        if !SCAN_STOPS[b[i] as usize] {
-            i += 1;
-            continue;
-        }
         match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     out.too_deep = Some((i, depth));
                     return out;
                 }
+                nest.open();
             }
-            b')' | b']' => depth = depth.saturating_sub(1),
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                nest.close();
+            }
             b'}' => {
                 depth = depth.saturating_sub(1);
+                nest.close_brace();
                 if depth == 0 {
                     out.top_level_closes.push(i + 1);
                 }
@@ -243,63 +472,96 @@ pub fn prescan(text: &str) -> Prescan {
                 }
             }
             b'"' => {
-                i += 1;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
-                        Some(n) if b[i + n] == b'"' => {
-                            i += n;
-                            break;
-                        }
-                        Some(n) => i += n + 2,
-                        None => {
-                            i = b.len();
-                            break;
-                        }
-                    }
-                }
-            }
-            // A raw string `r"…"`, `r#"…"#`, also as bytes or C string (`br"…"`, `cr#"…"#`).
-            b'r' if matches!(b.get(i + 1), Some(b'#' | b'"'))
-                && (i == 0
-                    || !is_ident_byte(b[i - 1])
-                    || (matches!(b[i - 1], b'b' | b'c')
-                        && (i < 2 || !is_ident_byte(b[i - 2])))) =>
-            {
-                let mut j = i + 1;
-                let mut hashes = 0;
-                while b.get(j) == Some(&b'#') {
-                    hashes += 1;
-                    j += 1;
-                }
-                if b.get(j) == Some(&b'"') {
-                    let close: Vec<u8> = std::iter::once(b'"')
-                        .chain(std::iter::repeat_n(b'#', hashes))
-                        .collect();
-                    let rest = &b[j + 1..];
-                    let end = rest
-                        .windows(close.len())
-                        .position(|w| w == close.as_slice());
-                    i = j + 1 + end.map_or(rest.len(), |e| e + close.len()) - 1;
-                } else {
-                    i = j - 1;
-                }
+                i = string_end(b, i);
+                nest.operand(Prev::Close);
             }
             b'\'' => {
-                // A char literal ('x', '\n', '\u{..}') or a lifetime ('a): skip a char literal only.
-                if b.get(i + 2) == Some(&b'\'') {
-                    i += 2;
-                } else if b.get(i + 1) == Some(&b'\\') {
+                // A char literal ('x', '\n', '\u{..}', 'é') or a lifetime ('a, transparent).
+                if b.get(i + 1) == Some(&b'\\') {
                     while i + 1 < b.len() && b[i + 1] != b'\'' {
                         i += 1;
                     }
                     i += 1;
+                    nest.operand(Prev::Close);
+                } else if b.get(i + 2) == Some(&b'\'') {
+                    i += 2;
+                    nest.operand(Prev::Close);
+                } else {
+                    let end = word_end(b, i + 1);
+                    if end > i + 1 && b.get(end) == Some(&b'\'') {
+                        i = end;
+                        nest.operand(Prev::Close);
+                    } else {
+                        i = end.max(i + 1);
+                        continue;
+                    }
                 }
             }
-            _ => {}
+            b'0'..=b'9' => {
+                i = word_end(b, i);
+                nest.operand(Prev::Close);
+                continue;
+            }
+            c if is_word_start(c) => {
+                let end = word_end(b, i);
+                let word = &b[i..end];
+                // A raw string `r"…"`, `r#"…"#`, also as bytes or C string (`br"…"`, `cr#"…"#`),
+                // or a raw identifier `r#type`.
+                if matches!(word, b"r" | b"br" | b"cr") && matches!(b.get(end), Some(b'#' | b'"')) {
+                    let mut j = end;
+                    let mut hashes = 0;
+                    while b.get(j) == Some(&b'#') {
+                        hashes += 1;
+                        j += 1;
+                    }
+                    if b.get(j) == Some(&b'"') {
+                        let close: Vec<u8> = std::iter::once(b'"')
+                            .chain(std::iter::repeat_n(b'#', hashes))
+                            .collect();
+                        let rest = &b[j + 1..];
+                        let end = rest
+                            .windows(close.len())
+                            .position(|w| w == close.as_slice());
+                        i = j + 1 + end.map_or(rest.len(), |e| e + close.len());
+                        nest.operand(Prev::Close);
+                    } else {
+                        i = word_end(b, j);
+                        nest.operand(Prev::Word);
+                    }
+                    continue;
+                }
+                nest.word(word);
+                i = end;
+                continue;
+            }
+            _ => {
+                i += nest.punct(b, i);
+                if nest.estimate() > MAX_OPERATOR_NESTING {
+                    out.too_deep_operators = Some((i - 1, nest.estimate()));
+                    return out;
+                }
+                continue;
+            }
         }
         i += 1;
+        if nest.estimate() > MAX_OPERATOR_NESTING {
+            out.too_deep_operators = Some((i - 1, nest.estimate()));
+            return out;
+        }
     }
     out
+}
+
+/// The offset of the closing quote of the string that opens at `b[i]` (or the end of the text).
+fn string_end(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    loop {
+        match memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
+            Some(n) if b[i + n] == b'"' => return i + n,
+            Some(n) => i += n + 2,
+            None => return b.len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -429,5 +691,59 @@ mod tests {
         );
         let quoted = format!("\"{}\"", "(".repeat(MAX_NESTING + 1));
         assert_eq!(prescan(&quoted).too_deep, None);
+    }
+
+    #[test]
+    fn prescan_estimates_nesting_without_brackets() {
+        let n = MAX_OPERATOR_NESTING + 1;
+        for deep in [
+            format!("type T = {}u8{};", "Vec<".repeat(n), ">".repeat(n)),
+            format!("type T = {}u8;", "& 'a mut ".repeat(n)),
+            format!("fn f() -> {}u8 {{}}", "impl Fn() -> ".repeat(n)),
+            format!("fn f() {{ {}0 }}", "move |x: u8| ".repeat(n)),
+            format!("fn f() {{ {}0 }}", "return ".repeat(n)),
+            format!("fn f() {{ {}x }}", "! - * & /* c */ ".repeat(n / 4 + 1)),
+            format!("fn f() {{ {}0; }}", "a = ".repeat(n)),
+            // Added up through brackets.
+            format!("fn f() {{ {}0 }}", "|| || || || || (".repeat(700)),
+        ] {
+            let (at, estimate) = prescan(&deep).too_deep_operators.expect(&deep[..40]);
+            assert!(at < deep.len() && estimate > MAX_OPERATOR_NESTING);
+            assert_eq!(prescan(&deep).too_deep, None);
+        }
+        // Long flat code is not deep: chains, comparisons, lists, ranges, matches, enums.
+        let terms = 3 * MAX_OPERATOR_NESTING;
+        let join = |sep: &str, f: &dyn Fn(usize) -> String| {
+            (0..terms).map(f).collect::<Vec<_>>().join(sep)
+        };
+        for flat in [
+            format!("fn f() {{ {} }}", join(" + ", &|i| i.to_string())),
+            format!("fn f() {{ {} }}", join(" || ", &|_| "!a && *b".into())),
+            format!("fn f() {{ x{} }}", join("", &|_| ".arg(&y)?".into())),
+            format!(
+                "fn f() {{ {} }}",
+                join(" ", &|_| "if a < b { c = -d; }".into())
+            ),
+            format!("fn f() {{ {} }}", join(" ", &|_| "while x > 1 {}".into())),
+            format!(
+                "const T: [u64; 9] = [{}];",
+                join(", ", &|i| format!("1 << {i}"))
+            ),
+            format!("enum E {{ {} }}", join(", ", &|i| format!("A{i} = {i}"))),
+            format!(
+                "fn f(c: char) -> bool {{ match c {{ {} => true, _ => false }} }}",
+                join(" | ", &|_| "'\\u{E0100}'..='\\u{E01EF}'".into())
+            ),
+            format!(
+                "fn f() {{ g({}) }}",
+                join(", ", &|_| "|x: &u8| -> u8 { *x }".into())
+            ),
+            format!(
+                "type T = ({});",
+                join(", ", &|_| "&'a mut Vec<Box<dyn Fn() -> u8>>".into())
+            ),
+        ] {
+            assert_eq!(prescan(&flat).too_deep_operators, None, "{}", &flat[..60]);
+        }
     }
 }
