@@ -422,6 +422,7 @@ impl Loaded {
                 source: source.clone(),
                 reason: Some(b.reason.clone()),
                 lint: None,
+                derived: None,
             });
         }
         for e in &c.not_cancel_safe {

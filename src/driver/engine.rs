@@ -154,8 +154,21 @@ fn lint_package(
     report
 }
 
-fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
-    let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
+/// A package's files read, parsed and walked (what linting and dependency summaries share).
+pub(crate) struct WalkedPackage {
+    pub files: Vec<SourceFile>,
+    pub file_facts: Vec<CrateFacts>,
+    file_items: Vec<Vec<(usize, usize)>>,
+    file_allows: Vec<Vec<(usize, usize, &'static str)>>,
+    diags: Vec<Diagnostic>,
+    input_errors: Vec<Diagnostic>,
+    missed_modules: Vec<PathBuf>,
+    t_walk: std::time::Duration,
+}
+
+/// Reads, parses and walks the files of a package: its seeds, then the modules they declare
+/// (in waves, in parallel), then given files no module tree reached.
+pub(crate) fn walk_package(pkg: &Package, root: &Path, kb: &Kb, opts: &Options) -> WalkedPackage {
     let t0 = std::time::Instant::now();
     let mut queued: Vec<Queued> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -284,6 +297,31 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
             line_starts: Default::default(),
         });
     }
+    WalkedPackage {
+        files,
+        file_facts,
+        file_items,
+        file_allows,
+        diags,
+        input_errors,
+        missed_modules,
+        t_walk,
+    }
+}
+
+fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
+    let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let WalkedPackage {
+        mut files,
+        file_facts,
+        file_items,
+        file_allows,
+        mut diags,
+        input_errors,
+        missed_modules,
+        t_walk,
+    } = walk_package(&pkg, root, kb, opts);
     let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();

@@ -28,6 +28,20 @@ pub struct ApiEntry {
     /// only query metadata: [`FS_METADATA_LINT`]).
     #[serde(default)]
     pub lint: Option<String>,
+    /// Not from `lints/` but derived from a dependency's source: how the function gets to the
+    /// blocking API it calls.
+    #[serde(skip)]
+    pub derived: Option<Derived>,
+}
+
+/// A fact read from a dependency's own source (see `driver::summaries`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Derived {
+    /// The calls from the function to the API that makes the fact: `["fs_err::dir::create_dir_all",
+    /// "std::fs::create_dir_all"]`.
+    pub chain: Vec<String>,
+    /// Where the function is defined: `fs-err-3.1.0/src/dir.rs:12`.
+    pub at: String,
 }
 
 /// One runtime's drop-in replacement of a blocking function.

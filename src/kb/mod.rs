@@ -117,6 +117,16 @@ pub const ISLANDS_TOML: &str = include_str!("../../lints/islands.toml");
 pub const HELD_TOML: &str = include_str!("../../lints/held.toml");
 pub const FUTURES_TOML: &str = include_str!("../../lints/futures.toml");
 pub const CANCEL_TOML: &str = include_str!("../../lints/cancel.toml");
+/// Every file of the built-in knowledge base.
+pub const EMBEDDED_TOML: [&str; 7] = [
+    BLOCKING_TOML,
+    BLOCK_ON_TOML,
+    TYPES_TOML,
+    ISLANDS_TOML,
+    HELD_TOML,
+    FUTURES_TOML,
+    CANCEL_TOML,
+];
 
 impl Kb {
     /// The built-in knowledge base (parsed once per process).

@@ -150,6 +150,14 @@ impl Lint for BlockingInAsync {
     }
 }
 
+/// For every sync function of the crate, the first chain of calls through which it reaches a
+/// blocking API (`fs_metadata`: one that only queries file metadata), ending with that API.
+pub fn blocking_chains(index: &CrateIndex<'_>, fs_metadata: bool) -> Vec<Option<Vec<String>>> {
+    index.sync_reach(|i, t| {
+        blocking_entry(index, &index.facts.calls[i], t, fs_metadata).map(|(_, name)| name)
+    })
+}
+
 /// Reports the calls in async code that hit the blocking table, directly or through the crate's
 /// own sync helpers: for `lint` = `blocking_in_async` the calls that wait, for
 /// `fs_metadata_in_async` those that only query file metadata.
@@ -160,9 +168,7 @@ pub(super) fn check_blocking_calls(
 ) {
     let index = cx.index;
     let fs_metadata = lint.name == crate::kb::FS_METADATA_LINT;
-    let reach = index.sync_reach(|i, t| {
-        blocking_entry(index, &index.facts.calls[i], t, fs_metadata).map(|(_, name)| name)
-    });
+    let reach = blocking_chains(index, fs_metadata);
     let held_at = held_at_fixable_calls(index);
     for (call, target) in index.async_calls() {
         if let Some((entry, name)) = blocking_entry(index, call, target, fs_metadata) {
@@ -240,6 +246,9 @@ fn direct(
     holds: bool,
 ) -> Diagnostic {
     let short = crate::kb::last_segment(name);
+    if let Some(derived) = &entry.derived {
+        return through_dependency(cx, lint, call, entry, name, derived);
+    }
     let (message, label) = if entry.is_fs_metadata() {
         (
             format!("blocking file metadata query `{name}` in async code"),
@@ -284,6 +293,39 @@ fn direct(
         ];
     }
     d
+}
+
+/// A call into a dependency whose own source shows that it blocks (a dependency summary).
+fn through_dependency(
+    cx: &CrateCx<'_>,
+    lint: &'static LintMeta,
+    call: &CallSite,
+    entry: &ApiEntry,
+    name: &str,
+    derived: &crate::kb::Derived,
+) -> Diagnostic {
+    let sink = derived.chain.last().map(String::as_str).unwrap_or_default();
+    let (message, label) = if entry.is_fs_metadata() {
+        (
+            format!("`{name}` queries file metadata: it calls `{sink}`"),
+            format!("this call reaches `{sink}`, a `stat` that blocks the executor thread"),
+        )
+    } else {
+        (
+            format!("`{name}` blocks: it calls `{sink}`"),
+            format!("this call reaches `{sink}`, which blocks the executor thread"),
+        )
+    };
+    let chain: Vec<String> = derived.chain.iter().map(|c| format!("`{c}`")).collect();
+    Diagnostic::new(lint.name, call.file, call.loc, message)
+        .label(label)
+        .note(format!(
+            "call chain, in the dependency's source ({}): {}",
+            derived.at,
+            chain.join(" -> ")
+        ))
+        .help(format!("use {}", entry.replacement))
+        .item(enclosing_name(cx.index, call))
 }
 
 fn through_helper(

@@ -1,0 +1,400 @@
+//! Dependency summaries: facts read from the dependencies' own source, so that a call into a
+//! dependency is judged as a call into the crate's own code would be.
+//!
+//! A dependency's library is walked with the same walker and indexed with the same crate index
+//! as a workspace package (its lib target only: no tests, examples, benches or build script).
+//! What the lints need is kept for every function, under every path a dependent may name it
+//! by (its canonical path and the re-exports that lead to it):
+//! - blocks: a sync function that reaches a blocking API (the chain is kept for messages);
+//! - runs a closure parameter on a blocking thread (an island wrapper, as `spawn_blocking`).
+//!
+//! The facts enter the knowledge base under the name each dependent uses for the package (a
+//! rename in `Cargo.toml`, or its lib name). The knowledge base stays the seed: a crate it
+//! already describes (std, tokio, futures, ...) is not summarized, and an entry of `lints/` or of
+//! the configuration wins over a derived one. A path that names more than one function (`cfg`
+//! alternatives, such as a `#[cfg(test)]` variant) gives no fact, nor does one two packages of the
+//! same name disagree on.
+//!
+//! Which dependencies are summarized: those a workspace member names in its code, then those
+//! that a summarized dependency's code names, dependencies first (each is indexed with the facts
+//! of the ones it calls).
+
+use super::engine::walk_package;
+use super::options::Options;
+use crate::analysis::index::CrateIndex;
+use crate::kb::{ApiEntry, Derived, FS_METADATA_LINT, IslandEntry, Kb, first_segment};
+use crate::lints::blocking_in_async::blocking_chains;
+use crate::syntax::facts::{Callee, CrateFacts};
+use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::workspace::discover::{Package, Seed, TargetInfo};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What the lints need to know of one dependency, with paths as the dependency names itself
+/// (its lib name first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The lib name (`fs_err`).
+    pub krate: String,
+    pub blocking: Vec<BlockingFact>,
+    pub islands: Vec<IslandFact>,
+}
+
+/// A sync function that blocks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockingFact {
+    /// Every path it can be named by (canonical first).
+    pub paths: Vec<String>,
+    pub derived: Derived,
+    /// It only queries file metadata (reported by `fs_metadata_in_async`).
+    pub fs_metadata: bool,
+}
+
+/// A function that runs its closure parameter on a blocking thread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IslandFact {
+    pub paths: Vec<String>,
+    pub at: String,
+}
+
+/// One dependency as the summaries see it.
+#[derive(Clone, Debug)]
+pub struct DepInput {
+    pub id: String,
+    /// `name-version`, for locations (`fs-err-3.1.0/src/dir.rs:12`).
+    pub display: String,
+    pub lib_name: String,
+    pub dir: PathBuf,
+    pub lib_src: PathBuf,
+    pub edition: String,
+    /// Its normal dependencies: (the name its code uses, index into the inputs).
+    pub deps: Vec<(String, usize)>,
+}
+
+/// The package the engine walks for a dependency: its library only.
+fn lib_package(d: &DepInput) -> Package {
+    Package {
+        name: d.lib_name.clone(),
+        id: d.id.clone(),
+        manifest: None,
+        dir: d.dir.clone(),
+        edition: d.edition.clone(),
+        targets: vec![TargetInfo {
+            name: d.lib_name.clone(),
+            kind: vec!["lib".into()],
+            crate_types: vec!["lib".into()],
+            src_path: d.lib_src.clone(),
+            edition: d.edition.clone(),
+        }],
+        seeds: vec![Seed {
+            path: d.lib_src.clone(),
+            module: d.lib_name.clone(),
+            crate_root: d.lib_name.clone(),
+            target: 0,
+            fallback: false,
+        }],
+        follow_mods: true,
+        report_only: None,
+        deps: Vec::new(),
+    }
+}
+
+/// Every path a function can be named by: its canonical path, and the re-exports (`pub use`,
+/// globs included, followed to a fixpoint) that lead to it. Private imports are included too:
+/// a dependent cannot name them, so they never match.
+fn aliases(canonical: &str, reexports: &[(String, String)]) -> Vec<String> {
+    let mut out = vec![canonical.to_string()];
+    let mut i = 0;
+    while i < out.len() && out.len() < 64 {
+        let cur = out[i].clone();
+        for (from, to) in reexports {
+            let alias = match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
+                (Some(from_mod), Some(to_mod)) => cur
+                    .strip_prefix(to_mod)
+                    .and_then(|rest| rest.strip_prefix("::"))
+                    .filter(|rest| !rest.contains("::"))
+                    .map(|rest| format!("{from_mod}::{rest}")),
+                (Some(from_mod), None) => {
+                    (to == &cur || cur.rsplit_once("::").is_some_and(|(m, _)| m == to)).then(|| {
+                        let last = cur.rsplit("::").next().unwrap_or_default();
+                        format!("{from_mod}::{last}")
+                    })
+                }
+                (None, _) => (to == &cur).then(|| from.clone()),
+            };
+            if let Some(a) = alias
+                && !out.contains(&a)
+            {
+                out.push(a);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Summarizes one dependency whose walk gave `facts`, with `kb` holding the facts of the
+/// dependencies it calls.
+fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Summary {
+    let index = CrateIndex::new(facts, kb);
+    let base = d.dir.parent().unwrap_or(&d.dir);
+    let at = |file: usize, line: usize| {
+        let p = files.get(file).map(|p| p.strip_prefix(base).unwrap_or(p));
+        format!(
+            "{}:{line}",
+            p.map(|p| p.display().to_string()).unwrap_or_default()
+        )
+    };
+    let mut out = Summary {
+        krate: d.lib_name.clone(),
+        ..Summary::default()
+    };
+    let mut done: HashSet<usize> = HashSet::default();
+    for fs_metadata in [false, true] {
+        let chains = blocking_chains(&index, fs_metadata);
+        for (f, chain) in chains.iter().enumerate() {
+            let Some(chain) = chain else { continue };
+            let def = &index.facts.fns[f];
+            // One function per path: a `cfg` alternative (a test-only variant) is no fact.
+            if index.fns_at(&def.path).len() != 1 || !done.insert(f) {
+                continue;
+            }
+            let mut full = vec![def.path.clone()];
+            full.extend(chain.iter().cloned());
+            // A sink that is itself derived: its own chain goes on.
+            if let Some(last) = chain.last()
+                && let Some(e) = kb.blocking.function(last)
+                && let Some(inner) = &e.derived
+            {
+                full.extend(inner.chain.iter().skip(1).cloned());
+            }
+            out.blocking.push(BlockingFact {
+                paths: aliases(&def.path, &index.facts.reexports),
+                derived: Derived {
+                    chain: full,
+                    at: at(def.file, def.loc.line),
+                },
+                fs_metadata,
+            });
+        }
+    }
+    for (f, island) in index.island_wrappers.iter().enumerate() {
+        let def = &index.facts.fns[f];
+        if *island && index.fns_at(&def.path).len() == 1 {
+            out.islands.push(IslandFact {
+                paths: aliases(&def.path, &index.facts.reexports),
+                at: at(def.file, def.loc.line),
+            });
+        }
+    }
+    out
+}
+
+/// Replaces a path's first segment (the dependency's lib name) by the name a dependent uses.
+fn renamed(path: &str, krate: &str, name: &str) -> String {
+    match path.strip_prefix(krate) {
+        Some(rest) if name != krate => format!("{name}{rest}"),
+        _ => path.to_string(),
+    }
+}
+
+/// Adds a summary's facts to `kb` under `name`; what `kb` already says of a path wins.
+pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
+    for b in &s.blocking {
+        let paths: Vec<String> = b
+            .paths
+            .iter()
+            .map(|p| renamed(p, &s.krate, name))
+            .filter(|p| kb.blocking.function(p).is_none())
+            .collect();
+        if paths.is_empty() {
+            continue;
+        }
+        let sink = b.derived.chain.last().cloned().unwrap_or_default();
+        kb.add_blocking(ApiEntry {
+            paths,
+            ty: None,
+            methods: Vec::new(),
+            replacement: "`tokio::task::spawn_blocking(move || ..).await` around the call, or a \
+                          non-blocking alternative"
+                .into(),
+            fix: Vec::new(),
+            source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
+            reason: None,
+            lint: b.fs_metadata.then(|| FS_METADATA_LINT.to_string()),
+            derived: Some(b.derived.clone()),
+        });
+    }
+    for i in &s.islands {
+        let paths: Vec<String> = i
+            .paths
+            .iter()
+            .map(|p| renamed(p, &s.krate, name))
+            .filter(|p| !kb.is_island_fn(p))
+            .collect();
+        if !paths.is_empty() {
+            kb.add_island(IslandEntry {
+                paths,
+                methods: Vec::new(),
+                chain_methods: Vec::new(),
+                source: format!("derived from {}", i.at),
+            });
+        }
+    }
+}
+
+/// The first segments of the paths a package's calls name (the crates it calls into).
+fn named_crates(facts: &CrateFacts) -> HashSet<String> {
+    let mut out = HashSet::default();
+    for c in &facts.calls {
+        if let Callee::Path(paths) = &c.callee {
+            for p in paths {
+                out.insert(first_segment(p).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Builds the summaries of the dependencies the workspace reaches and adds them to `kb`.
+/// `roots`: the dependencies of the members, as (the name the members' code uses, index into
+/// `deps`); `named`: the crate names the members' code names. Returns how many dependencies
+/// were summarized.
+pub fn extend_kb(
+    kb: &mut Kb,
+    deps: &[DepInput],
+    roots: &[(String, usize)],
+    named: &HashSet<String>,
+    opts: &Options,
+) -> usize {
+    // Every name each dependency is known by, for applying its summary.
+    let mut names: HashMap<usize, Vec<String>> = HashMap::default();
+    for (name, i) in roots.iter().chain(deps.iter().flat_map(|d| d.deps.iter())) {
+        let list = names.entry(*i).or_default();
+        if !list.contains(name) {
+            list.push(name.clone());
+        }
+    }
+    for (i, d) in deps.iter().enumerate() {
+        let list = names.entry(i).or_default();
+        if !list.contains(&d.lib_name) {
+            list.push(d.lib_name.clone());
+        }
+    }
+    let mut state = State {
+        deps,
+        opts,
+        known: known_crates(kb),
+        done: HashMap::default(),
+        names,
+        on_stack: HashSet::default(),
+    };
+    for (name, i) in roots {
+        if named.contains(name) {
+            state.visit(*i, kb);
+        }
+    }
+    state.done.values().filter(|s| s.is_some()).count()
+}
+
+struct State<'a> {
+    deps: &'a [DepInput],
+    opts: &'a Options,
+    /// Crates the knowledge base describes: never summarized.
+    known: HashSet<String>,
+    done: HashMap<usize, Option<Summary>>,
+    names: HashMap<usize, Vec<String>>,
+    on_stack: HashSet<usize>,
+}
+
+impl State<'_> {
+    /// Summarizes dependency `i` (after the dependencies its code names) into `kb`.
+    fn visit(&mut self, i: usize, kb: &mut Kb) {
+        if self.done.contains_key(&i) || !self.on_stack.insert(i) {
+            return;
+        }
+        let d = &self.deps[i];
+        if self.known.contains(&d.lib_name) {
+            self.done.insert(i, None);
+            self.on_stack.remove(&i);
+            return;
+        }
+        let pkg = lib_package(d);
+        let walked = walk_package(&pkg, Path::new(""), kb, self.opts);
+        let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
+        drop(walked.files);
+        let facts = CrateFacts::merge_all(walked.file_facts);
+        let named = named_crates(&facts);
+        for (name, j) in &d.deps {
+            if named.contains(name) {
+                self.visit(*j, kb);
+            }
+        }
+        let summary = summarize(d, &files, facts, kb);
+        for name in self.names.get(&i).into_iter().flatten() {
+            apply(kb, &summary, name);
+        }
+        self.done.insert(i, Some(summary));
+        self.on_stack.remove(&i);
+    }
+}
+
+/// The crates the knowledge base describes: the first segments of the paths in its files.
+fn known_crates(_kb: &Kb) -> HashSet<String> {
+    let mut out = HashSet::default();
+    for text in crate::kb::EMBEDDED_TOML {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'"' || b[i] == b'\'' {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if j > start && b[j..].starts_with(b"::") {
+                    out.insert(text[start..j].to_string());
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_follow_reexports_and_globs() {
+        let re = vec![
+            ("fs_err::*".to_string(), "fs_err::dir::*".to_string()),
+            (
+                "fs_err::prelude::mk".to_string(),
+                "fs_err::create_dir_all".to_string(),
+            ),
+            (
+                "fs_err::other".to_string(),
+                "fs_err::file::open".to_string(),
+            ),
+        ];
+        let a = aliases("fs_err::dir::create_dir_all", &re);
+        assert_eq!(
+            a,
+            [
+                "fs_err::dir::create_dir_all",
+                "fs_err::create_dir_all",
+                "fs_err::prelude::mk"
+            ]
+        );
+        assert_eq!(
+            renamed("fs_err::create_dir_all", "fs_err", "fs"),
+            "fs::create_dir_all"
+        );
+        assert!(known_crates(Kb::builtin()).contains("tokio"));
+        assert!(!known_crates(Kb::builtin()).contains("fs_err"));
+    }
+}
