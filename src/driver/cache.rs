@@ -457,6 +457,8 @@ fn key(
     // The configuration: its text (levels, exclude globs, knowledge-base additions), where it
     // is (exclude globs are relative to it).
     h.u64(u64::from(opts.kb.is_some()));
+    // What the dependency summaries added to the knowledge base.
+    h.u64(opts.derived);
     h.path(opts.config.path.as_deref().unwrap_or(Path::new("")));
     h.path(&opts.config.base);
     h.str(opts.config.text());

@@ -119,6 +119,11 @@ pub struct Args {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Do not follow calls into the dependencies: no summaries of their source are built or
+    /// read, and only the knowledge base describes them.
+    #[arg(long)]
+    pub no_deps: bool,
+
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -301,6 +306,8 @@ fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i
         // `--fix` writes what it computes from the files as they are now, never edits read
         // back from the cache (a stale or damaged entry must not reach the user's files).
         cache: !args.no_cache && !args.fix,
+        deps: !args.no_deps,
+        derived: 0,
     })
 }
 

@@ -95,6 +95,12 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         .expect("thread pool");
     let root = ws.root.clone();
     let target_dir = ws.target_dir.as_deref();
+    // Dependency summaries (a cargo workspace only): the knowledge base gains what the
+    // dependencies the workspace calls into do.
+    let with_deps = (opts.deps && target_dir.is_some())
+        .then(|| pool.install(|| with_dependencies(&ws, opts)))
+        .flatten();
+    let opts = with_deps.as_ref().unwrap_or(opts);
     // Packages are independent: lint them side by side too (the order of results is kept).
     let packages = pool.install(|| {
         ws.packages
@@ -107,6 +113,37 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         packages,
         unreadable: ws.unreadable,
     }
+}
+
+/// The options with a knowledge base that holds the summaries of the dependencies the
+/// workspace reaches (None: no dependency graph, or nothing to add).
+fn with_dependencies(ws: &Workspace, opts: &Options) -> Option<Options> {
+    let verbose = std::env::var_os("ASYNC_LINT_VERBOSE").is_some();
+    let graph = match crate::workspace::graph::load(Some(&ws.root.join("Cargo.toml")), opts.cache) {
+        Ok(g) => g,
+        Err(e) => {
+            if verbose {
+                eprintln!("note: no dependency summaries: {e}");
+            }
+            return None;
+        }
+    };
+    let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+    let t0 = std::time::Instant::now();
+    let (kb, fingerprint, n) =
+        super::summaries::kb_with_dependencies(base, &graph, &ws.packages, opts)?;
+    if verbose {
+        eprintln!(
+            "note: dependency summaries: {n} of {} packages in {:?}",
+            graph.packages.len(),
+            t0.elapsed()
+        );
+    }
+    Some(Options {
+        kb: Some(std::sync::Arc::new(kb)),
+        derived: fingerprint,
+        ..opts.clone()
+    })
 }
 
 fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {

@@ -21,4 +21,9 @@ pub struct Options {
     /// Reuse (and store) results of packages whose files, configuration and tool version are
     /// unchanged, under `target/async-lint-cache/` (see [`super::cache`]).
     pub cache: bool,
+    /// Follow calls into the dependencies (summaries of their source; `--no-deps` turns it off).
+    pub deps: bool,
+    /// A fingerprint of the dependency summaries in `kb` (0: none), part of the result cache's
+    /// key.
+    pub derived: u64,
 }

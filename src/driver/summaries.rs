@@ -256,47 +256,6 @@ fn named_crates(facts: &CrateFacts) -> HashSet<String> {
     out
 }
 
-/// Builds the summaries of the dependencies the workspace reaches and adds them to `kb`.
-/// `roots`: the dependencies of the members, as (the name the members' code uses, index into
-/// `deps`); `named`: the crate names the members' code names. Returns how many dependencies
-/// were summarized.
-pub fn extend_kb(
-    kb: &mut Kb,
-    deps: &[DepInput],
-    roots: &[(String, usize)],
-    named: &HashSet<String>,
-    opts: &Options,
-) -> usize {
-    // Every name each dependency is known by, for applying its summary.
-    let mut names: HashMap<usize, Vec<String>> = HashMap::default();
-    for (name, i) in roots.iter().chain(deps.iter().flat_map(|d| d.deps.iter())) {
-        let list = names.entry(*i).or_default();
-        if !list.contains(name) {
-            list.push(name.clone());
-        }
-    }
-    for (i, d) in deps.iter().enumerate() {
-        let list = names.entry(i).or_default();
-        if !list.contains(&d.lib_name) {
-            list.push(d.lib_name.clone());
-        }
-    }
-    let mut state = State {
-        deps,
-        opts,
-        known: known_crates(kb),
-        done: HashMap::default(),
-        names,
-        on_stack: HashSet::default(),
-    };
-    for (name, i) in roots {
-        if named.contains(name) {
-            state.visit(*i, kb);
-        }
-    }
-    state.done.values().filter(|s| s.is_some()).count()
-}
-
 struct State<'a> {
     deps: &'a [DepInput],
     opts: &'a Options,
@@ -337,6 +296,136 @@ impl State<'_> {
         self.done.insert(i, Some(summary));
         self.on_stack.remove(&i);
     }
+}
+
+/// The knowledge base with the summaries of the dependencies that `packages` (workspace members)
+/// reach, and a fingerprint of what was added (for the result cache). None when nothing was.
+pub fn kb_with_dependencies(
+    base: &Kb,
+    graph: &crate::workspace::graph::DepGraph,
+    packages: &[Package],
+    opts: &Options,
+) -> Option<(Kb, u64, usize)> {
+    let deps: Vec<DepInput> = graph
+        .packages
+        .iter()
+        .map(|p| DepInput {
+            id: p.id.clone(),
+            display: format!("{}-{}", p.name, p.version),
+            lib_name: p.lib_name.clone(),
+            dir: p.dir.clone(),
+            lib_src: p.lib_src.clone(),
+            edition: p.edition.clone(),
+            deps: if p.proc_macro {
+                Vec::new()
+            } else {
+                p.deps.clone()
+            },
+        })
+        .collect();
+    let mut roots: Vec<(String, usize)> = Vec::new();
+    let mut texts_named: HashSet<String> = HashSet::default();
+    for pkg in packages {
+        let Some(member) = graph.members.get(&pkg.id) else {
+            continue;
+        };
+        let names: Vec<&str> = member.iter().map(|(n, _, _)| n.as_str()).collect();
+        for (name, i, _) in member {
+            if !graph.packages[*i].proc_macro {
+                roots.push((name.clone(), *i));
+            }
+        }
+        texts_named.extend(names_in_sources(&pkg.dir, &names));
+    }
+    if roots.is_empty() {
+        return None;
+    }
+    let mut kb = base.clone();
+    let mut state = State {
+        deps: &deps,
+        opts,
+        known: known_crates(base),
+        done: HashMap::default(),
+        names: names_of(&deps, &roots),
+        on_stack: HashSet::default(),
+    };
+    for (name, i) in &roots {
+        if texts_named.contains(name) {
+            state.visit(*i, &mut kb);
+        }
+    }
+    let mut summarized: Vec<(&String, &Summary)> = state
+        .done
+        .iter()
+        .filter_map(|(i, s)| s.as_ref().map(|s| (&deps[*i].id, s)))
+        .collect();
+    if summarized.is_empty() {
+        return None;
+    }
+    summarized.sort_by(|a, b| a.0.cmp(b.0));
+    let mut h = crate::util::hash::Fnv::default();
+    for (id, s) in &summarized {
+        h.str(id);
+        h.str(&serde_json::to_string(s).unwrap_or_default());
+    }
+    Some((kb, h.finish(), summarized.len()))
+}
+
+/// Which of `names` the package's Rust sources mention as a path root (`name::`) or in a `use`
+/// / `extern crate` (`use name`, `extern crate name`): a cheap text search, before any parse.
+fn names_in_sources(dir: &Path, names: &[&str]) -> HashSet<String> {
+    let mut out = HashSet::default();
+    let walker = walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| {
+        let n = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(n == "target" || n.starts_with('.'))
+    });
+    for e in walker.filter_map(Result::ok) {
+        if out.len() == names.len() {
+            break;
+        }
+        if !e.path().extension().is_some_and(|x| x == "rs") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        for n in names {
+            if out.contains(*n) {
+                continue;
+            }
+            let mentioned = memchr::memmem::find_iter(text.as_bytes(), n.as_bytes()).any(|at| {
+                let before = text.as_bytes()[..at].last().copied();
+                let after = &text.as_bytes()[at + n.len()..];
+                let word_start = !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+                word_start
+                    && (after.starts_with(b"::")
+                        || text[..at].trim_end().ends_with("use")
+                        || text[..at].trim_end().ends_with("crate"))
+            });
+            if mentioned {
+                out.insert(n.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Every name each dependency is known by (its lib name, and the names its dependents use).
+fn names_of(deps: &[DepInput], roots: &[(String, usize)]) -> HashMap<usize, Vec<String>> {
+    let mut names: HashMap<usize, Vec<String>> = HashMap::default();
+    for (name, i) in roots.iter().chain(deps.iter().flat_map(|d| d.deps.iter())) {
+        let list = names.entry(*i).or_default();
+        if !list.contains(name) {
+            list.push(name.clone());
+        }
+    }
+    for (i, d) in deps.iter().enumerate() {
+        let list = names.entry(i).or_default();
+        if !list.contains(&d.lib_name) {
+            list.push(d.lib_name.clone());
+        }
+    }
+    names
 }
 
 /// The crates the knowledge base describes: the first segments of the paths in its files.

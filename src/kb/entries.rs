@@ -274,7 +274,7 @@ pub(super) struct SendEntry {
 }
 
 /// What a call does with the future it is given, for `Send` (futures.toml's `Send` tables).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SendTable {
     fns: HashSet<String>,
     /// (receiver type, method); with no types listed, the method on any receiver.
@@ -378,7 +378,7 @@ pub(super) struct IslandsFile {
 }
 
 /// A table of API entries answering "is this function / method in here?".
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ApiTable {
     entries: Vec<ApiEntry>,
     by_path: HashMap<String, usize>,

@@ -46,7 +46,7 @@ pub fn allows_dropped_statements(rustc: &str) -> bool {
 }
 
 /// The loaded knowledge base.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Kb {
     pub blocking: ApiTable,
     pub block_on: ApiTable,

@@ -131,12 +131,14 @@ fn host_triple() -> Result<String, String> {
         .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
 }
 
-/// `cargo metadata` output with dependencies, for the host platform, offline.
+/// `cargo metadata` output with dependencies, for the host platform, offline and `--locked`:
+/// resolving would write a `Cargo.lock` into the user's workspace (the tool writes nothing
+/// there), so a workspace without an up-to-date lock file gets no dependency summaries.
 fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, String> {
     let host = host_triple()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["metadata", "--format-version", "1", "--offline"])
+    cmd.args(["metadata", "--format-version", "1", "--offline", "--locked"])
         .args(["--filter-platform", &host]);
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
