@@ -383,7 +383,7 @@ fn names_in_sources(dir: &Path, names: &[&str]) -> HashSet<String> {
         if out.len() == names.len() {
             break;
         }
-        if !e.path().extension().is_some_and(|x| x == "rs") {
+        if e.path().extension().is_none_or(|x| x != "rs") {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(e.path()) else {
