@@ -229,6 +229,42 @@ impl<'a> CrateIndex<'a> {
                 (direct || !fns.is_empty()).then_some((f, direct, fns))
             })
             .collect();
+        // A parameter called inside a closure that runs on a blocking thread: the fn runs its
+        // closure arguments there (`spawn_blocking(move || f(path))`).
+        let mut forwarding = forwarding;
+        for pc in &self.facts.param_calls {
+            match (pc.ctx, pc.closure_of) {
+                (Ctx::Island, _) => forwarding.push((pc.func, true, Vec::new())),
+                (Ctx::Deferred, Some(j)) => {
+                    let (direct, fns) = self.island_route(j);
+                    if direct || !fns.is_empty() {
+                        forwarding.push((pc.func, direct, fns));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Called where the closure runs in place (a combinator that runs it, or a crate fn
+        // that calls its own parameter in place): the fn calls its parameter in place.
+        loop {
+            let mut changed = false;
+            for i in 0..self.facts.param_calls.len() {
+                let pc = self.facts.param_calls[i];
+                let in_place = match (pc.ctx, pc.closure_of) {
+                    (Ctx::Sync | Ctx::Async, _) => true,
+                    (Ctx::Deferred, Some(j)) => matches!(self.targets[j],
+                        Target::Local(g) if self.facts.fns[g].calls_param),
+                    _ => false,
+                };
+                if in_place && !self.facts.fns[pc.func].calls_param {
+                    self.facts.fns[pc.func].calls_param = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
         let mut wrappers = vec![false; self.facts.fns.len()];
         loop {
             let mut changed = false;

@@ -119,8 +119,19 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
 /// workspace reaches (None: no dependency graph, or nothing to add).
 fn with_dependencies(ws: &Workspace, opts: &Options) -> Option<Options> {
     let verbose = std::env::var_os("ASYNC_LINT_VERBOSE").is_some();
-    let graph = match crate::workspace::graph::load(Some(&ws.root.join("Cargo.toml")), opts.cache) {
-        Ok(g) => g,
+    let members: Vec<(String, String, PathBuf)> = ws
+        .packages
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone(), p.dir.clone()))
+        .collect();
+    let manifest = ws.root.join("Cargo.toml");
+    let graph = match crate::workspace::graph::load_or_lockfile(&manifest, &members, opts.cache) {
+        Ok((g, why)) => {
+            if let (true, Some(why)) = (verbose, why) {
+                eprintln!("note: dependency graph read from Cargo.lock: {why}");
+            }
+            g
+        }
         Err(e) => {
             if verbose {
                 eprintln!("note: no dependency summaries: {e}");

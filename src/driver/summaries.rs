@@ -6,7 +6,8 @@
 //! What the lints need is kept for every function, under every path a dependent may name it
 //! by (its canonical path and the re-exports that lead to it):
 //! - blocks: a sync function that reaches a blocking API (the chain is kept for messages);
-//! - runs a closure parameter on a blocking thread (an island wrapper, as `spawn_blocking`).
+//! - runs a closure parameter on a blocking thread (an island wrapper, as `spawn_blocking`), or
+//!   in place (code in a closure handed to it runs where the call is).
 //!
 //! The facts enter the knowledge base under the name each dependent uses for the package (a
 //! rename in `Cargo.toml`, or its lib name). The knowledge base stays the seed: a crate it
@@ -38,6 +39,10 @@ pub struct Summary {
     pub krate: String,
     pub blocking: Vec<BlockingFact>,
     pub islands: Vec<IslandFact>,
+    /// Functions that call their closure parameter in place (`fn with<F: FnOnce()>(f: F) {
+    /// f() }`): code in a closure handed to them runs where the call is.
+    #[serde(default)]
+    pub in_place: Vec<IslandFact>,
 }
 
 /// A sync function that blocks.
@@ -178,13 +183,60 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
             });
         }
     }
+    // Re-exports of another crate's functions or modules (`pub use deno_unsync as unsync;`,
+    // `pub use std::fs::read;`): what the knowledge base says of the target holds for the
+    // re-export's path too.
+    for (from, to) in &index.facts.reexports {
+        if first_segment(to) == d.lib_name || first_segment(from) != d.lib_name {
+            continue;
+        }
+        let (from, to) = match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
+            (Some(f), Some(t)) => (f, t),
+            (None, None) => (from.as_str(), to.as_str()),
+            _ => continue,
+        };
+        let mut targets: Vec<(String, String)> = vec![(from.to_string(), to.to_string())];
+        for (rest, _) in kb.blocking.functions_under(to) {
+            targets.push((format!("{from}::{rest}"), format!("{to}::{rest}")));
+        }
+        for rest in kb.island_fns_under(to) {
+            targets.push((format!("{from}::{rest}"), format!("{to}::{rest}")));
+        }
+        for (alias, target) in targets {
+            if let Some(e) = kb.blocking.function(&target)
+                && e.ty.is_none()
+            {
+                let derived = e.derived.clone().unwrap_or_else(|| Derived {
+                    chain: vec![target.clone()],
+                    at: String::new(),
+                });
+                out.blocking.push(BlockingFact {
+                    paths: vec![alias.clone()],
+                    derived,
+                    fs_metadata: e.is_fs_metadata(),
+                });
+            }
+            if kb.is_island_fn(&target) {
+                out.islands.push(IslandFact {
+                    paths: vec![alias],
+                    at: format!("re-export of `{target}`"),
+                });
+            }
+        }
+    }
     for (f, island) in index.island_wrappers.iter().enumerate() {
         let def = &index.facts.fns[f];
-        if *island && index.fns_at(&def.path).len() == 1 {
-            out.islands.push(IslandFact {
-                paths: aliases(&def.path, &index.facts.reexports),
-                at: at(def.file, def.loc.line),
-            });
+        if index.fns_at(&def.path).len() != 1 {
+            continue;
+        }
+        let fact = || IslandFact {
+            paths: aliases(&def.path, &index.facts.reexports),
+            at: at(def.file, def.loc.line),
+        };
+        if *island {
+            out.islands.push(fact());
+        } else if def.calls_param {
+            out.in_place.push(fact());
         }
     }
     out
@@ -239,6 +291,14 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
                 chain_methods: Vec::new(),
                 source: format!("derived from {}", i.at),
             });
+        }
+    }
+    for i in &s.in_place {
+        for p in &i.paths {
+            let p = renamed(p, &s.krate, name);
+            if !kb.is_island_fn(&p) {
+                kb.add_in_place_fn(p);
+            }
         }
     }
 }

@@ -406,6 +406,20 @@ impl ApiTable {
         self.by_path.get(path).map(|&i| &self.entries[i])
     }
 
+    /// The functions whose path starts with `prefix::`, with the rest of their path.
+    pub fn functions_under<'s>(&'s self, prefix: &str) -> Vec<(&'s str, &'s ApiEntry)> {
+        let mut out: Vec<(&str, &ApiEntry)> = self
+            .by_path
+            .iter()
+            .filter_map(|(p, &i)| {
+                let rest = p.strip_prefix(prefix)?.strip_prefix("::")?;
+                Some((rest, &self.entries[i]))
+            })
+            .collect();
+        out.sort_by_key(|(rest, _)| *rest);
+        out
+    }
+
     pub fn method(&self, ty: &str, name: &str) -> Option<&ApiEntry> {
         self.by_method
             .get(&(ty.to_string(), name.to_string()))

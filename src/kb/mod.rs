@@ -741,6 +741,17 @@ impl Kb {
         self.island_fns.contains_key(path)
     }
 
+    /// The island functions whose path starts with `prefix::`: the rest of their path.
+    pub fn island_fns_under(&self, prefix: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .island_fns
+            .keys()
+            .filter_map(|p| p.strip_prefix(prefix)?.strip_prefix("::"))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     pub fn is_island_method(&self, name: &str) -> bool {
         self.island_methods.contains_key(name)
     }
@@ -749,6 +760,11 @@ impl Kb {
     /// the future it returns is polled), so they inherit the caller's async context.
     pub fn runs_closure_in_place_fn(&self, path: &str) -> bool {
         self.in_place_fns.contains(path)
+    }
+
+    /// Adds a function that runs its closure arguments in place (a dependency summary's fact).
+    pub fn add_in_place_fn(&mut self, path: String) {
+        self.in_place_fns.insert(path);
     }
 
     /// Whether a method of this name (on any receiver) runs its closure arguments in place.

@@ -319,11 +319,15 @@ fn through_dependency(
     let chain: Vec<String> = derived.chain.iter().map(|c| format!("`{c}`")).collect();
     Diagnostic::new(lint.name, call.file, call.loc, message)
         .label(label)
-        .note(format!(
-            "call chain, in the dependency's source ({}): {}",
-            derived.at,
-            chain.join(" -> ")
-        ))
+        .note(if derived.at.is_empty() {
+            format!("call chain: `{name}` -> {}", chain.join(" -> "))
+        } else {
+            format!(
+                "call chain, in the dependency's source ({}): {}",
+                derived.at,
+                chain.join(" -> ")
+            )
+        })
         .help(format!("use {}", entry.replacement))
         .item(enclosing_name(cx.index, call))
 }

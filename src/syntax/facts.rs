@@ -317,6 +317,20 @@ pub struct CrateFacts {
     ///
     /// [`Kb::may_be_fixed`]: crate::kb::Kb::may_be_fixed
     pub fix_live: Vec<(usize, Vec<Ty>)>,
+    /// Calls of a fn's own parameter (`f(..)`) made inside a closure: where they run decides
+    /// whether the fn runs its closure arguments in place or on a blocking thread.
+    pub param_calls: Vec<ParamCall>,
+}
+
+/// `f(..)` where `f` is a parameter of `func`, inside a closure (a call in the fn's own body
+/// sets [`FnDef::calls_param`] at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamCall {
+    pub func: FnId,
+    /// Where the closure's code runs, as the walker saw it.
+    pub ctx: Ctx,
+    /// The call the closure was handed to.
+    pub closure_of: Option<usize>,
 }
 
 impl CrateFacts {
@@ -359,6 +373,7 @@ impl CrateFacts {
             futures: concat(&mut parts, |p| &mut p.futures),
             call_uses: concat(&mut parts, |p| &mut p.call_uses),
             fix_live: concat(&mut parts, |p| &mut p.fix_live),
+            param_calls: concat(&mut parts, |p| &mut p.param_calls),
         };
         all.fields
             .reserve(parts.iter().map(|p| p.fields.len()).sum());
@@ -416,6 +431,10 @@ impl CrateFacts {
         }
         for (c, _) in &mut self.fix_live {
             *c += call_offset;
+        }
+        for p in &mut self.param_calls {
+            p.func += fn_offset;
+            p.closure_of = p.closure_of.map(|i| i + call_offset);
         }
         for c in &mut self.call_uses {
             c.call += call_offset;

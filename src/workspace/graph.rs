@@ -117,6 +117,27 @@ pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, Strin
     Ok(from_metadata(&meta, &|p: &Path| p.exists()))
 }
 
+/// [`load`], or when cargo cannot answer offline (a git dependency never fetched), the graph
+/// rebuilt from `Cargo.lock` and the registry sources on disk ([`super::lockfile`]). `members`:
+/// the workspace's packages as (package id, name, manifest dir). `Err`: cargo's message, when
+/// neither works. `Ok((graph, Some(why)))` says the lock file was used, and why.
+pub fn load_or_lockfile(
+    manifest_path: &Path,
+    members: &[(String, String, PathBuf)],
+    cache: bool,
+) -> Result<(DepGraph, Option<String>), String> {
+    match load(Some(manifest_path), cache) {
+        Ok(g) => Ok((g, None)),
+        Err(e) => {
+            let lock = manifest_path.with_file_name("Cargo.lock");
+            match super::lockfile::metadata(&lock, members) {
+                Some(meta) => Ok((from_metadata(&meta, &|p: &Path| p.exists()), Some(e))),
+                None => Err(e),
+            }
+        }
+    }
+}
+
 /// The host target triple, from `rustc -vV` (`$RUSTC` if set, as cargo does).
 fn host_triple() -> Result<String, String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());

@@ -6,4 +6,5 @@
 pub mod deps;
 pub mod discover;
 pub mod graph;
+pub mod lockfile;
 pub mod metadata_cache;

@@ -12,7 +12,7 @@ use super::shapes::{
 };
 use super::types::ASYNC_CLOSURE;
 use super::{MAX_DEPTH, Walker};
-use crate::syntax::facts::{CallSite, Callee, DropKind, Dropped, FutureUse, Ty};
+use crate::syntax::facts::{CallSite, Callee, DropKind, Dropped, FutureUse, ParamCall, Ty};
 use crate::syntax::source::Loc;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Stmt};
@@ -410,12 +410,24 @@ impl Walker<'_> {
                 }
                 _ => {
                     self.awaited_next = false;
-                    // `f(..)` on a parameter: closures passed to this fn run in place.
+                    // `f(..)` on a parameter: closures passed to this fn run in place, or,
+                    // when the call is in a closure, where that closure runs (the crate index
+                    // decides: in place, on a blocking thread, or later elsewhere).
                     if let Some(i) = p.path.get_ident()
                         && self.params.iter().any(|n| i == n)
-                        && let Some(def) = self.cur_fn.and_then(|f| self.out.facts.fns.get_mut(f))
+                        && let Some(f) = self.cur_fn
                     {
-                        def.calls_param = true;
+                        if self.closure_of.is_none() {
+                            if let Some(def) = self.out.facts.fns.get_mut(f) {
+                                def.calls_param = true;
+                            }
+                        } else {
+                            self.out.facts.param_calls.push(ParamCall {
+                                func: f,
+                                ctx: self.ctx,
+                                closure_of: self.closure_of,
+                            });
+                        }
                     }
                     // Calling a local async closure makes a future.
                     if !self.drop_watch.is_empty()
