@@ -12,6 +12,12 @@
 //! - the directories the workspace's `members` / `exclude` globs start from, where new members
 //!   appear.
 //!
+//! The answer with dependencies ([`Start::with_deps`], for [`super::graph`]) is an entry of its
+//! own kind, with more witnesses: the workspace's `Cargo.lock`, the manifests and target
+//! directories of every path package (not only members), and `rust-toolchain(.toml)` up the
+//! tree (the host platform its dependencies are filtered for); `$RUSTC` and `$RUSTUP_TOOLCHAIN`
+//! go into its key.
+//!
 //! Entries are keyed by the starting point and the environment variables that move the target
 //! directory, and live with the result cache in `<target dir>/async-lint-cache/`. Any problem
 //! is a miss. Hands on [`Start`] to discovery, and [`DIR_NAME`] to the result cache.
@@ -67,10 +73,22 @@ struct StoredEntry {
 pub struct Start {
     dir: PathBuf,
     key: u64,
+    /// The entry of `cargo metadata` with dependencies (else `--no-deps`).
+    deps: bool,
 }
 
 impl Start {
+    /// The entry of `cargo metadata --no-deps`.
     pub fn new(manifest_path: Option<&Path>) -> Option<Start> {
+        Start::of_kind(manifest_path, false)
+    }
+
+    /// The entry of `cargo metadata` with dependencies (see the module docs).
+    pub fn with_deps(manifest_path: Option<&Path>) -> Option<Start> {
+        Start::of_kind(manifest_path, true)
+    }
+
+    fn of_kind(manifest_path: Option<&Path>, deps: bool) -> Option<Start> {
         let cwd = std::env::current_dir().ok()?;
         let dir = match manifest_path {
             Some(m) => cwd.join(m).parent()?.to_path_buf(),
@@ -93,14 +111,26 @@ impl Start {
         ] {
             h.str(&std::env::var(var).unwrap_or_default());
         }
+        if deps {
+            h.str("with dependencies");
+            for var in ["RUSTC", "RUSTUP_TOOLCHAIN"] {
+                h.str(&std::env::var(var).unwrap_or_default());
+            }
+        }
         Some(Start {
             dir,
             key: h.finish(),
+            deps,
         })
     }
 
     fn file_name(&self) -> String {
-        format!("metadata-{:016x}.json", self.key)
+        let kind = if self.deps {
+            "metadata-deps"
+        } else {
+            "metadata"
+        };
+        format!("{kind}-{:016x}.json", self.key)
     }
 
     /// Cached `cargo metadata` output whose witnesses are all unchanged.
@@ -134,7 +164,7 @@ impl Start {
             return;
         };
         let mut witnesses = before;
-        for p in member_witnesses(meta) {
+        for p in member_witnesses(meta, self.deps) {
             let s = stamp(&p);
             witnesses.push((p, s));
         }
@@ -169,6 +199,10 @@ impl Start {
             paths.push(a.join("Cargo.toml"));
             paths.push(a.join(".cargo/config.toml"));
             paths.push(a.join(".cargo/config"));
+            if self.deps {
+                paths.push(a.join("rust-toolchain"));
+                paths.push(a.join("rust-toolchain.toml"));
+            }
         }
         let home = std::env::var_os("CARGO_HOME")
             .map(PathBuf::from)
@@ -187,15 +221,17 @@ impl Start {
     }
 }
 
-/// Paths whose state decides the members and their targets (see the module docs).
-fn member_witnesses(meta: &Value) -> Vec<PathBuf> {
+/// Paths whose state decides the members and their targets (see the module docs); `deps`: also
+/// `Cargo.lock` and every path package's.
+fn member_witnesses(meta: &Value, deps: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let members: Vec<&str> = meta["workspace_members"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     for p in meta["packages"].as_array().into_iter().flatten() {
-        if !members.contains(&p["id"].as_str().unwrap_or_default()) {
+        let path_package = deps && p["source"].is_null();
+        if !path_package && !members.contains(&p["id"].as_str().unwrap_or_default()) {
             continue;
         }
         let manifest = PathBuf::from(p["manifest_path"].as_str().unwrap_or_default());
@@ -217,6 +253,9 @@ fn member_witnesses(meta: &Value) -> Vec<PathBuf> {
         let root = Path::new(root);
         out.push(root.to_path_buf());
         out.push(root.join("Cargo.toml"));
+        if deps {
+            out.push(root.join("Cargo.lock"));
+        }
         if let Some(ws) = std::fs::read_to_string(root.join("Cargo.toml"))
             .ok()
             .and_then(|t| toml::from_str::<toml::Table>(&t).ok())

@@ -5,4 +5,5 @@
 
 pub mod deps;
 pub mod discover;
+pub mod graph;
 pub mod metadata_cache;

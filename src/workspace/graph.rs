@@ -1,0 +1,595 @@
+//! The resolved dependency graph of a cargo workspace and where each dependency's source is on
+//! disk, so that calls into dependencies can be followed into summaries of their own source
+//! (issue 17). Nothing is compiled and nothing goes online.
+//!
+//! [`load`] runs `cargo metadata --format-version 1 --offline --filter-platform <host>` (with
+//! dependencies; the host triple from `rustc -vV`), or reuses its cached answer
+//! ([`super::metadata_cache`], an entry kind of its own with `Cargo.lock` among its witnesses).
+//! Like any `cargo metadata`, the call may create or update `Cargo.lock` when it is missing or
+//! out of date (offline: from what is already downloaded). When cargo fails (offline with
+//! something not downloaded, a broken manifest) it is an `Err` with cargo's message: the caller
+//! goes on without dependency summaries.
+//!
+//! What the graph holds ([`DepGraph`]):
+//! - the non-member packages reachable from the workspace members through normal dependencies
+//!   on the host platform, and through the members' own dev-dependencies (build-dependencies
+//!   run only in build scripts and are not followed); a proc-macro package is included (marked)
+//!   but its own dependencies are not followed (they run in the compiler, never in the code
+//!   that calls it);
+//! - of those, only packages with a lib (or proc-macro) target whose source is on disk; the
+//!   others are listed in [`DepGraph::skipped`] with the reason;
+//! - in topological order: a package's dependencies come before it.
+//!
+//! Whether a source is on disk is checked on every load, also when cargo's answer comes from the
+//! cache.
+
+use super::deps::DepKind;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where a package comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// A registry (`registry+`, `sparse+`) or another immutable source (a local registry, a
+    /// vendored directory): its files never change under the same package id.
+    Registry,
+    /// A git checkout (`git+`).
+    Git,
+    /// A local path (no source): its files can change at any time.
+    Path,
+}
+
+/// A dependency of the workspace whose library source is on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepPackage {
+    /// Cargo's package id.
+    pub id: String,
+    /// The package name (`fs-err`).
+    pub name: String,
+    pub version: String,
+    /// The crate name of its lib (or proc-macro) target, `-` as `_` (`fs_err`).
+    pub lib_name: String,
+    /// Its lib target is a proc-macro (its own dependencies are then not followed: empty `deps`).
+    pub proc_macro: bool,
+    /// The package's directory (where its Cargo.toml is).
+    pub dir: PathBuf,
+    /// The root file of its lib target (`src/lib.rs`).
+    pub lib_src: PathBuf,
+    /// The lib target's edition (`2021`).
+    pub edition: String,
+    pub kind: SourceKind,
+    /// Its normal dependencies on the host platform that are in the graph: (the name its code
+    /// uses for it, `-` as `_`: the rename or the lib name, index into [`DepGraph::packages`]).
+    /// Always earlier in `packages` than this package.
+    pub deps: Vec<(String, usize)>,
+}
+
+/// The resolved dependency graph (see the module docs).
+#[derive(Clone, Debug, Default)]
+pub struct DepGraph {
+    /// Every non-member package reachable from the members (normal dependencies on the host
+    /// platform, and the members' dev-dependencies) with a lib target on disk; dependencies
+    /// before their dependents.
+    pub packages: Vec<DepPackage>,
+    /// For each workspace member, by package id: its dependencies that are in `packages`, as
+    /// (the name its code uses, `-` as `_`; index into `packages`; kind). A dependency declared
+    /// with several kinds (normal and dev) has an entry for each. Build-dependencies appear only
+    /// when the package is in the graph anyway (reached through another edge). Dependencies on
+    /// other members are not listed.
+    pub members: HashMap<String, Vec<(String, usize, DepKind)>>,
+    /// Reachable packages left out, sorted by id: (package id, why).
+    pub skipped: Vec<(String, String)>,
+}
+
+impl DepGraph {
+    /// The index of a package by id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.packages.iter().position(|p| p.id == id)
+    }
+}
+
+/// Loads the dependency graph of the workspace at `manifest_path` (else the working
+/// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
+/// answer could not be read); the run goes on without dependency summaries.
+pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
+    let start = if cache {
+        super::metadata_cache::Start::with_deps(manifest_path)
+    } else {
+        None
+    };
+    let meta: Value = match start.as_ref().and_then(|s| s.load()) {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| format!("could not read cached `cargo metadata` output: {e}"))?,
+        None => {
+            let before = start.as_ref().map(|s| s.stamp_ancestors());
+            let started = std::time::SystemTime::now();
+            let bytes = cargo_metadata(manifest_path)?;
+            let meta = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?;
+            if let (Some(s), Some(before)) = (&start, before) {
+                s.store(&bytes, &meta, before, started);
+            }
+            meta
+        }
+    };
+    Ok(from_metadata(&meta, &|p: &Path| p.exists()))
+}
+
+/// The host target triple, from `rustc -vV` (`$RUSTC` if set, as cargo does).
+fn host_triple() -> Result<String, String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("could not run `rustc -vV`: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_string())
+        .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
+}
+
+/// `cargo metadata` output with dependencies, for the host platform, offline.
+fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, String> {
+    let host = host_triple()?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host]);
+    if let Some(m) = manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // One line: cargo's message, its `Caused by:` parts joined.
+        let msg = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| l.trim_start_matches("error: "))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(format!("`cargo metadata` failed: {msg}"));
+    }
+    Ok(out.stdout)
+}
+
+/// A dependency edge of the resolve graph: (name the code uses, package id, kinds).
+type Edge<'a> = (String, &'a str, Vec<DepKind>);
+
+/// The edges of one resolve node.
+fn edges(node: &Value) -> Vec<Edge<'_>> {
+    let mut out = Vec::new();
+    for d in node["deps"].as_array().into_iter().flatten() {
+        let (Some(name), Some(pkg)) = (d["name"].as_str(), d["pkg"].as_str()) else {
+            continue;
+        };
+        let mut kinds: Vec<DepKind> = Vec::new();
+        for k in d["dep_kinds"].as_array().into_iter().flatten() {
+            let kind = match k["kind"].as_str() {
+                Some("dev") => DepKind::Dev,
+                Some("build") => DepKind::Build,
+                _ => DepKind::Normal,
+            };
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        // Cargo before 1.41 gave no `dep_kinds`: a normal dependency.
+        if d.get("dep_kinds").is_none() {
+            kinds.push(DepKind::Normal);
+        }
+        out.push((name.replace('-', "_"), pkg, kinds));
+    }
+    out
+}
+
+/// The lib or proc-macro target of a package: (crate name, src_path, edition, proc-macro).
+fn lib_target(p: &Value) -> Option<(String, PathBuf, String, bool)> {
+    let pkg_edition = p["edition"].as_str().unwrap_or("2015");
+    p["targets"].as_array()?.iter().find_map(|t| {
+        let kinds: Vec<&str> = t["kind"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let proc_macro = kinds.contains(&"proc-macro");
+        let lib = proc_macro
+            || kinds
+                .iter()
+                .any(|k| matches!(*k, "lib" | "rlib" | "dylib" | "cdylib" | "staticlib"));
+        lib.then(|| {
+            (
+                t["name"].as_str().unwrap_or_default().replace('-', "_"),
+                PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
+                t["edition"].as_str().unwrap_or(pkg_edition).to_string(),
+                proc_macro,
+            )
+        })
+    })
+}
+
+fn source_kind(source: &Value) -> SourceKind {
+    match source.as_str() {
+        None => SourceKind::Path,
+        Some(s) if s.starts_with("git+") => SourceKind::Git,
+        Some(_) => SourceKind::Registry,
+    }
+}
+
+/// The graph in `cargo metadata` output (with `resolve`); `exists` tells whether a path is on
+/// disk.
+pub fn from_metadata(meta: &Value, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
+    let packages: HashMap<&str, &Value> = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["id"].as_str()?, p)))
+        .collect();
+    let nodes: BTreeMap<&str, Vec<Edge<'_>>> = meta["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((n["id"].as_str()?, edges(n))))
+        .collect();
+    let mut members: Vec<&str> = meta["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    members.sort_unstable();
+    let is_member = |id: &str| members.binary_search(&id).is_ok();
+    let is_proc_macro = |id: &str| {
+        packages
+            .get(id)
+            .and_then(|p| lib_target(p))
+            .is_some_and(|t| t.3)
+    };
+    // The normal dependencies a package's code calls (none for a proc-macro).
+    let normal = |id: &str| -> Vec<&Edge<'_>> {
+        if is_proc_macro(id) {
+            return Vec::new();
+        }
+        nodes
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|(_, dep, kinds)| kinds.contains(&DepKind::Normal) && !is_member(dep))
+            .collect()
+    };
+    // Depth-first from the members' normal and dev dependencies; post-order is topological
+    // (normal dependencies have no cycles; a back edge would be ignored).
+    let mut order: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for m in &members {
+        for (_, root, kinds) in nodes.get(m).into_iter().flatten() {
+            if is_member(root) || !kinds.iter().any(|k| *k != DepKind::Build) {
+                continue;
+            }
+            if !seen.insert(root) {
+                continue;
+            }
+            // An explicit stack: (package, its edges, next edge).
+            let mut stack: Vec<(&str, Vec<&Edge<'_>>, usize)> = vec![(root, normal(root), 0)];
+            while let Some((id, deps, next)) = stack.last_mut() {
+                let id: &str = id;
+                let dep: Option<&str> = deps.get(*next).map(|e| e.1);
+                *next += 1;
+                match dep {
+                    Some(dep) if seen.insert(dep) => {
+                        stack.push((dep, normal(dep), 0));
+                    }
+                    Some(_) => {}
+                    None => {
+                        order.push(id);
+                        stack.pop();
+                    }
+                }
+            }
+        }
+    }
+    let mut graph = DepGraph::default();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for id in order {
+        let Some(p) = packages.get(id) else {
+            graph
+                .skipped
+                .push((id.to_string(), "not in `cargo metadata`'s packages".into()));
+            continue;
+        };
+        let manifest = PathBuf::from(p["manifest_path"].as_str().unwrap_or_default());
+        let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        let Some((lib_name, lib_src, edition, proc_macro)) = lib_target(p) else {
+            graph.skipped.push((id.to_string(), "no lib target".into()));
+            continue;
+        };
+        if dir.as_os_str().is_empty() || !exists(&dir) {
+            graph.skipped.push((
+                id.to_string(),
+                format!("source folder {} not on disk", dir.display()),
+            ));
+            continue;
+        }
+        if !exists(&lib_src) {
+            graph.skipped.push((
+                id.to_string(),
+                format!("lib source {} not on disk", lib_src.display()),
+            ));
+            continue;
+        }
+        let deps = normal(id)
+            .into_iter()
+            .filter_map(|(name, dep, _)| Some((name.clone(), *index.get(dep)?)))
+            .collect();
+        index.insert(id, graph.packages.len());
+        graph.packages.push(DepPackage {
+            id: id.to_string(),
+            name: p["name"].as_str().unwrap_or_default().to_string(),
+            version: p["version"].as_str().unwrap_or_default().to_string(),
+            lib_name,
+            proc_macro,
+            dir,
+            lib_src,
+            edition,
+            kind: source_kind(&p["source"]),
+            deps,
+        });
+    }
+    for m in &members {
+        let mut deps = Vec::new();
+        for (name, dep, kinds) in nodes.get(m).into_iter().flatten() {
+            if let Some(&i) = index.get(dep) {
+                for k in kinds {
+                    deps.push((name.clone(), i, *k));
+                }
+            }
+        }
+        graph.members.insert(m.to_string(), deps);
+    }
+    graph.skipped.sort();
+    graph
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const REG: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    /// A package of `cargo metadata` output: (id, name, source, lib target kind, lib name).
+    fn package(name: &str, version: &str, source: Option<&str>, lib_kind: &str) -> Value {
+        let dir = match source {
+            Some(s) if s.starts_with("git+") => format!("/git/{name}"),
+            Some(_) => format!("/reg/{name}-{version}"),
+            None => format!("/ws/{name}"),
+        };
+        json!({
+            "id": id(name, version, source),
+            "name": name,
+            "version": version,
+            "source": source,
+            "edition": "2021",
+            "manifest_path": format!("{dir}/Cargo.toml"),
+            "targets": [
+                {"name": "build-script-build", "kind": ["custom-build"], "src_path": format!("{dir}/build.rs")},
+                {"name": name, "kind": [lib_kind], "src_path": format!("{dir}/src/lib.rs"), "edition": "2018"},
+            ],
+        })
+    }
+
+    fn id(name: &str, version: &str, source: Option<&str>) -> String {
+        match source {
+            Some(s) => format!("{s}#{name}@{version}"),
+            None => format!("path+file:///ws/{name}#{version}"),
+        }
+    }
+
+    fn reg(name: &str) -> String {
+        id(name, "1.0.0", Some(REG))
+    }
+
+    /// A resolve edge: (name the code uses, package id, kinds).
+    fn dep(name: &str, pkg: &str, kinds: &[Option<&str>]) -> Value {
+        let kinds: Vec<Value> = kinds
+            .iter()
+            .map(|k| json!({"kind": k, "target": null}))
+            .collect();
+        json!({"name": name, "pkg": pkg, "dep_kinds": kinds})
+    }
+
+    fn metadata() -> Value {
+        let git = "git+https://example.com/gitdep#0123456789abcdef";
+        let packages = vec![
+            package("app", "0.1.0", None, "lib"),
+            package("helper", "0.1.0", None, "lib"),
+            package("local", "0.2.0", None, "lib"),
+            package("gitdep", "0.3.0", Some(git), "lib"),
+            package("fs-err", "1.0.0", Some(REG), "lib"),
+            package("tokio", "1.0.0", Some(REG), "lib"),
+            package("bytes", "1.0.0", Some(REG), "lib"),
+            package("insta", "1.0.0", Some(REG), "lib"),
+            package("similar", "1.0.0", Some(REG), "lib"),
+            package("cc", "1.0.0", Some(REG), "lib"),
+            package("jobserver", "1.0.0", Some(REG), "lib"),
+            package("missing", "1.0.0", Some(REG), "lib"),
+            package("memchr", "1.0.0", Some(REG), "lib"),
+            package("nolibsrc", "1.0.0", Some(REG), "lib"),
+            package("derive-thing", "1.0.0", Some(REG), "proc-macro"),
+            package("syn", "1.0.0", Some(REG), "lib"),
+        ];
+        let app = id("app", "0.1.0", None);
+        let helper = id("helper", "0.1.0", None);
+        let local = id("local", "0.2.0", None);
+        let gitdep = id("gitdep", "0.3.0", Some(git));
+        let nodes = json!([
+            {"id": app, "deps": [
+                dep("myfs", &reg("fs-err"), &[None]),
+                dep("tokio", &reg("tokio"), &[None, Some("dev")]),
+                dep("cc", &reg("cc"), &[Some("build")]),
+                dep("insta", &reg("insta"), &[Some("dev")]),
+                dep("helper", &helper, &[None]),
+                dep("local", &local, &[None]),
+                dep("gitdep", &gitdep, &[None]),
+                dep("missing", &reg("missing"), &[None]),
+                dep("nolibsrc", &reg("nolibsrc"), &[None]),
+                dep("derive_thing", &reg("derive-thing"), &[None]),
+            ]},
+            {"id": helper, "deps": [dep("bytes", &reg("bytes"), &[None])]},
+            {"id": local, "deps": [
+                dep("bytes", &reg("bytes"), &[None]),
+                dep("helper", &helper, &[None]),
+                dep("similar", &reg("similar"), &[Some("dev")]),
+            ]},
+            {"id": gitdep, "deps": []},
+            {"id": reg("fs-err"), "deps": [dep("tokio", &reg("tokio"), &[None])]},
+            {"id": reg("tokio"), "deps": [
+                dep("bytes", &reg("bytes"), &[None]),
+                dep("cc", &reg("cc"), &[Some("build")]),
+            ]},
+            {"id": reg("bytes"), "deps": []},
+            {"id": reg("insta"), "deps": [dep("similar", &reg("similar"), &[None])]},
+            {"id": reg("similar"), "deps": []},
+            {"id": reg("cc"), "deps": [dep("jobserver", &reg("jobserver"), &[None])]},
+            {"id": reg("jobserver"), "deps": []},
+            {"id": reg("missing"), "deps": [dep("memchr", &reg("memchr"), &[None])]},
+            {"id": reg("memchr"), "deps": []},
+            {"id": reg("nolibsrc"), "deps": []},
+            {"id": reg("derive-thing"), "deps": [dep("syn", &reg("syn"), &[None])]},
+            {"id": reg("syn"), "deps": []},
+        ]);
+        json!({
+            "packages": packages,
+            "workspace_members": [app, helper],
+            "resolve": {"nodes": nodes, "root": null},
+            "workspace_root": "/ws",
+            "target_directory": "/ws/target",
+        })
+    }
+
+    /// Everything is on disk except `missing`'s folder and `nolibsrc`'s lib.rs.
+    fn on_disk(p: &Path) -> bool {
+        !p.starts_with("/reg/missing-1.0.0") && p != Path::new("/reg/nolibsrc-1.0.0/src/lib.rs")
+    }
+
+    fn graph() -> DepGraph {
+        from_metadata(&metadata(), &on_disk)
+    }
+
+    fn pkg<'a>(g: &'a DepGraph, name: &str) -> &'a DepPackage {
+        g.packages
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} not in the graph"))
+    }
+
+    #[test]
+    fn reachable_packages_only() {
+        let g = graph();
+        let mut names: Vec<&str> = g.packages.iter().map(|p| p.name.as_str()).collect();
+        names.sort_unstable();
+        // Not: members (app, helper), build-only (cc, jobserver), a proc-macro's dependencies
+        // (syn), a path package's dev-dependency only (similar comes through insta), the
+        // packages not on disk (missing, nolibsrc); memchr is reached through `missing`.
+        assert_eq!(
+            names,
+            [
+                "bytes",
+                "derive-thing",
+                "fs-err",
+                "gitdep",
+                "insta",
+                "local",
+                "memchr",
+                "similar",
+                "tokio"
+            ]
+        );
+    }
+
+    #[test]
+    fn topological_order() {
+        let g = graph();
+        for (i, p) in g.packages.iter().enumerate() {
+            for (_, d) in &p.deps {
+                assert!(
+                    *d < i,
+                    "{} before its dependency {}",
+                    p.name,
+                    g.packages[*d].name
+                );
+            }
+        }
+        let at = |n: &str| g.packages.iter().position(|p| p.name == n).unwrap();
+        assert!(at("bytes") < at("tokio") && at("tokio") < at("fs-err"));
+        assert!(at("similar") < at("insta"));
+    }
+
+    #[test]
+    fn names_renames_and_kinds() {
+        let g = graph();
+        let fs = pkg(&g, "fs-err");
+        assert_eq!(fs.lib_name, "fs_err");
+        assert_eq!(fs.version, "1.0.0");
+        assert_eq!(fs.edition, "2018");
+        assert_eq!(fs.dir, Path::new("/reg/fs-err-1.0.0"));
+        assert_eq!(fs.lib_src, Path::new("/reg/fs-err-1.0.0/src/lib.rs"));
+        assert_eq!(fs.kind, SourceKind::Registry);
+        assert!(!fs.proc_macro);
+        let tokio = g.find(&reg("tokio")).unwrap();
+        assert_eq!(fs.deps, [("tokio".to_string(), tokio)]);
+        assert_eq!(pkg(&g, "local").kind, SourceKind::Path);
+        assert_eq!(pkg(&g, "gitdep").kind, SourceKind::Git);
+        // Edges to members are dropped, dev-dependencies of non-members are not followed.
+        let bytes = g.find(&reg("bytes")).unwrap();
+        assert_eq!(pkg(&g, "local").deps, [("bytes".to_string(), bytes)]);
+        let dt = pkg(&g, "derive-thing");
+        assert!(dt.proc_macro && dt.deps.is_empty());
+        assert_eq!(dt.lib_name, "derive_thing");
+
+        let app = &g.members[&id("app", "0.1.0", None)];
+        let named = |name: &str| -> Vec<(usize, DepKind)> {
+            app.iter()
+                .filter(|(n, _, _)| n == name)
+                .map(|(_, i, k)| (*i, *k))
+                .collect()
+        };
+        let fs_i = g.find(&reg("fs-err")).unwrap();
+        assert_eq!(named("myfs"), [(fs_i, DepKind::Normal)]);
+        assert_eq!(
+            named("tokio"),
+            [(tokio, DepKind::Normal), (tokio, DepKind::Dev)]
+        );
+        assert_eq!(named("insta").len(), 1);
+        assert_eq!(named("insta")[0].1, DepKind::Dev);
+        assert!(named("cc").is_empty() && named("helper").is_empty());
+        assert!(named("missing").is_empty());
+        assert_eq!(
+            g.members[&id("helper", "0.1.0", None)],
+            [("bytes".to_string(), bytes, DepKind::Normal)]
+        );
+    }
+
+    #[test]
+    fn skipped_with_reasons() {
+        let g = graph();
+        let skipped: Vec<&str> = g.skipped.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(skipped, [reg("missing"), reg("nolibsrc")]);
+        assert!(g.skipped[0].1.contains("/reg/missing-1.0.0 not on disk"));
+        assert!(g.skipped[1].1.contains("lib source"));
+    }
+
+    #[test]
+    fn no_resolve_is_an_empty_graph() {
+        let mut meta = metadata();
+        meta["resolve"] = Value::Null;
+        let g = from_metadata(&meta, &on_disk);
+        assert!(g.packages.is_empty() && g.skipped.is_empty());
+    }
+}
