@@ -119,6 +119,15 @@ pub struct Args {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Do not follow calls into dependencies: no dependency graph from `cargo metadata` and no
+    /// summaries of the dependencies' sources (path mode never follows them).
+    #[arg(long)]
+    pub no_deps: bool,
+
+    /// Print notes on stderr: how many dependencies are summarized, which are skipped and why.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -301,6 +310,8 @@ fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i
         // `--fix` writes what it computes from the files as they are now, never edits read
         // back from the cache (a stale or damaged entry must not reach the user's files).
         cache: !args.no_cache && !args.fix,
+        deps: !args.no_deps && args.paths.is_empty(),
+        verbose: args.verbose,
     })
 }
 

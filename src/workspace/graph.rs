@@ -67,7 +67,7 @@ pub struct DepPackage {
 }
 
 /// The resolved dependency graph (see the module docs).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DepGraph {
     /// Every non-member package reachable from the members (normal dependencies on the host
     /// platform, and the members' dev-dependencies) with a lib target on disk; dependencies
@@ -108,13 +108,78 @@ pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, Strin
             let bytes = cargo_metadata(manifest_path)?;
             let meta = serde_json::from_slice(&bytes)
                 .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?;
-            if let (Some(s), Some(before)) = (&start, before) {
-                s.store(&bytes, &meta, before, started);
+            if let (Some(s), Some(before)) = (&start, before)
+                && let Ok(pruned) = serde_json::to_vec(&prune(&meta))
+            {
+                s.store(&pruned, &meta, before, started);
             }
             meta
         }
     };
     Ok(from_metadata(&meta, &|p: &Path| p.exists()))
+}
+
+/// The part of `cargo metadata` output that [`from_metadata`] reads, as cached: a tenth of
+/// the whole (dependency declarations, features and descriptions left out), so that a warm
+/// run reads and parses it quickly.
+fn prune(meta: &Value) -> Value {
+    let pick = |v: &Value, keys: &[&str]| -> Value {
+        Value::Object(
+            keys.iter()
+                .filter_map(|k| Some((k.to_string(), v.get(*k)?.clone())))
+                .collect(),
+        )
+    };
+    let packages: Vec<Value> = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let mut out = pick(
+                p,
+                &[
+                    "id",
+                    "name",
+                    "version",
+                    "source",
+                    "edition",
+                    "manifest_path",
+                ],
+            );
+            let targets: Vec<Value> = p["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| lib_kind(t).is_some())
+                .map(|t| pick(t, &["name", "kind", "src_path", "edition"]))
+                .collect();
+            out["targets"] = Value::Array(targets);
+            out
+        })
+        .collect();
+    let nodes: Vec<Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            let mut out = pick(n, &["id"]);
+            let deps: Vec<Value> = n["deps"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| pick(d, &["name", "pkg", "dep_kinds"]))
+                .collect();
+            out["deps"] = Value::Array(deps);
+            out
+        })
+        .collect();
+    let mut out = pick(
+        meta,
+        &["workspace_members", "workspace_root", "target_directory"],
+    );
+    out["packages"] = Value::Array(packages);
+    out["resolve"] = serde_json::json!({ "nodes": nodes });
+    out
 }
 
 /// The host target triple, from `rustc -vV` (`$RUSTC` if set, as cargo does).
@@ -189,28 +254,30 @@ fn edges(node: &Value) -> Vec<Edge<'_>> {
     out
 }
 
+/// Whether a target is a lib (`Some(false)`) or a proc-macro (`Some(true)`).
+fn lib_kind(t: &Value) -> Option<bool> {
+    let kinds = t["kind"].as_array()?;
+    let has = |k: &str| kinds.iter().any(|v| v.as_str() == Some(k));
+    if has("proc-macro") {
+        return Some(true);
+    }
+    ["lib", "rlib", "dylib", "cdylib", "staticlib"]
+        .iter()
+        .any(|k| has(k))
+        .then_some(false)
+}
+
 /// The lib or proc-macro target of a package: (crate name, src_path, edition, proc-macro).
 fn lib_target(p: &Value) -> Option<(String, PathBuf, String, bool)> {
     let pkg_edition = p["edition"].as_str().unwrap_or("2015");
     p["targets"].as_array()?.iter().find_map(|t| {
-        let kinds: Vec<&str> = t["kind"]
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        let proc_macro = kinds.contains(&"proc-macro");
-        let lib = proc_macro
-            || kinds
-                .iter()
-                .any(|k| matches!(*k, "lib" | "rlib" | "dylib" | "cdylib" | "staticlib"));
-        lib.then(|| {
-            (
-                t["name"].as_str().unwrap_or_default().replace('-', "_"),
-                PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
-                t["edition"].as_str().unwrap_or(pkg_edition).to_string(),
-                proc_macro,
-            )
-        })
+        let proc_macro = lib_kind(t)?;
+        Some((
+            t["name"].as_str().unwrap_or_default().replace('-', "_"),
+            PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
+            t["edition"].as_str().unwrap_or(pkg_edition).to_string(),
+            proc_macro,
+        ))
     })
 }
 
@@ -245,12 +312,16 @@ pub fn from_metadata(meta: &Value, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
         .collect();
     members.sort_unstable();
     let is_member = |id: &str| members.binary_search(&id).is_ok();
-    let is_proc_macro = |id: &str| {
-        packages
-            .get(id)
-            .and_then(|p| lib_target(p))
-            .is_some_and(|t| t.3)
-    };
+    let proc_macros: HashSet<&str> = packages
+        .iter()
+        .filter(|(_, p)| {
+            p["targets"]
+                .as_array()
+                .is_some_and(|ts| ts.iter().any(|t| lib_kind(t) == Some(true)))
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let is_proc_macro = |id: &str| proc_macros.contains(id);
     // The normal dependencies a package's code calls (none for a proc-macro).
     let normal = |id: &str| -> Vec<&Edge<'_>> {
         if is_proc_macro(id) {
@@ -583,6 +654,13 @@ mod tests {
         assert_eq!(skipped, [reg("missing"), reg("nolibsrc")]);
         assert!(g.skipped[0].1.contains("/reg/missing-1.0.0 not on disk"));
         assert!(g.skipped[1].1.contains("lib source"));
+    }
+
+    #[test]
+    fn the_cached_part_gives_the_same_graph() {
+        let pruned = prune(&metadata());
+        assert_eq!(from_metadata(&pruned, &on_disk), graph());
+        assert!(pruned["packages"][0].get("dependencies").is_none());
     }
 
     #[test]
