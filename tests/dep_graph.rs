@@ -169,3 +169,92 @@ fn a_graph_cargo_cannot_resolve_is_left_out() {
         run(&dir, &["--message-format", "json", "--no-deps"]).stdout
     );
 }
+
+/// Sets the modification time of everything below `dir` an hour back, so that the metadata
+/// cache's guard against same-tick changes does not apply.
+#[cfg(unix)]
+fn age(dir: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut paths: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .collect();
+    paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in paths {
+        std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
+    }
+}
+
+/// The graph's `cargo metadata` runs once for an unchanged workspace; an edited `Cargo.lock` or
+/// path dependency manifest is seen by the next run.
+#[cfg(unix)]
+#[test]
+fn the_graph_is_cached_until_the_lock_or_a_path_dependency_changes() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = workspace("graph-cache");
+    let dir = s.0.join("app");
+    let log = std::env::temp_dir().join(format!("async-lint-graph-calls-{}", std::process::id()));
+    let wrapper = log.with_extension("sh");
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_file(&log);
+    // Calls of `cargo metadata` with dependencies.
+    let calls = || {
+        std::fs::read_to_string(&log)
+            .map(|t| {
+                t.lines()
+                    .filter(|l| l.contains("--filter-platform"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let lint = || {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["-v", "--message-format", "short"])
+            .current_dir(&dir)
+            .env("CARGO", &wrapper)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            stderr.contains("dependency summaries: 2 packages"),
+            "{stderr}"
+        );
+    };
+    lint(); // writes Cargo.lock
+    age(&s.0);
+    lint();
+    let n = calls();
+    lint();
+    lint();
+    assert_eq!(calls(), n, "cargo ran again on an unchanged workspace");
+    let lock = dir.join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(&lock, format!("{text}\n")).unwrap();
+    lint();
+    assert_eq!(calls(), n + 1, "an edited Cargo.lock");
+    age(&s.0);
+    lint();
+    lint();
+    assert_eq!(calls(), n + 2, "cached again once old enough");
+    std::fs::write(
+        s.0.join("helper-dep/Cargo.toml"),
+        "[package]\nname = \"helper-dep\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    lint();
+    assert_eq!(calls(), n + 3, "an edited path dependency manifest");
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(&wrapper);
+}
