@@ -361,9 +361,11 @@ fn cargo_metadata_is_reused_until_the_workspace_changes() {
             .map(|t| t.lines().count())
             .unwrap_or(0)
     };
+    // `--no-deps`: only the members' `cargo metadata --no-deps` (the dependency graph's call
+    // and its cache are tested in tests/dep_graph.rs).
     let lint = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-            .args(["--message-format", "short"])
+            .args(["--message-format", "short", "--no-deps"])
             .current_dir(&s.0)
             .env("CARGO", &wrapper)
             .env_remove("CARGO_TARGET_DIR")

@@ -71,3 +71,65 @@ fn calls_into_dependencies_follow_their_source() {
     let (got, out) = lint(&ws, &["--no-deps"]);
     assert!(got.is_empty(), "{out}");
 }
+
+/// Copies a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn summaries_and_results_are_cached_until_a_dependency_changes() {
+    let tmp = std::env::temp_dir().join(format!("async-lint-deps-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(&root().join("fixtures/dependencies"), &tmp.join("fx"));
+    let ws = tmp.join("fx/ws");
+    let run = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["-W", "all", "--message-format", "short", "-v"])
+            .current_dir(&ws)
+            .env("NO_COLOR", "1")
+            .env("XDG_CACHE_HOME", tmp.join("user-cache"))
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (cold, cold_err) = run();
+    assert!(
+        cold.contains("`fsw::create_dir_all` blocks"),
+        "{cold}{cold_err}"
+    );
+    assert!(cold_err.contains("summarized"), "{cold_err}");
+    let stored = std::fs::read_dir(tmp.join("user-cache/cargo-async-lint/summaries"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(stored, 2, "one summary per dependency");
+    // Warm: the same findings, and no summary is even read (every package hit the cache).
+    let (warm, warm_err) = run();
+    assert_eq!(warm, cold);
+    assert!(!warm_err.contains("summarized"), "{warm_err}");
+    // A path dependency that no longer blocks: its summary and the results are rebuilt.
+    std::fs::write(
+        tmp.join("fx/deps/fsw/src/dir.rs"),
+        "use std::io;\nuse std::path::Path;\n\npub fn create_dir_all<P: AsRef<Path>>(_: P) -> io::Result<()> {\n    Ok(())\n}\n\npub async fn create_dir_later(_: &Path) -> io::Result<()> {\n    Ok(())\n}\n",
+    )
+    .unwrap();
+    let (after, after_err) = run();
+    assert!(!after.contains("create_dir_all"), "{after}{after_err}");
+    assert!(after.contains("`fsw::read_config` blocks"), "{after}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -39,7 +39,7 @@ const KEEP: usize = 4;
 
 /// The hash of a file's contents (None: it cannot be read), read into a reused buffer (fresh
 /// allocations for every file made the kernel's page zeroing the largest cost of a warm run).
-fn hash_file_with(path: &Path, buf: &mut Vec<u8>) -> Option<u64> {
+pub(crate) fn hash_file_with(path: &Path, buf: &mut Vec<u8>) -> Option<u64> {
     use std::io::Read;
     buf.clear();
     std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
@@ -171,7 +171,9 @@ impl Entry {
         if !pkg.dir.is_absolute() || !pkg.dir.join("Cargo.toml").is_file() {
             return None;
         }
-        if opts.kb.is_some() && opts.config.text().is_empty() {
+        // A knowledge base given programmatically (tests) is in no key; one that a
+        // configuration or the dependency summaries extended is (their text, their fingerprint).
+        if opts.kb.is_some() && opts.config.text().is_empty() && opts.derived == 0 {
             return None;
         }
         let dir = match target_dir {
@@ -376,7 +378,7 @@ impl Entry {
 
 /// The files whose contents go into a package's key: every `.rs` file below its directory
 /// (skipping `target/` and hidden directories), and its Cargo.toml, sorted.
-fn package_files(dir: &Path, h: &mut Fnv) -> Vec<PathBuf> {
+pub(crate) fn package_files(dir: &Path, h: &mut Fnv) -> Vec<PathBuf> {
     let mut out = vec![dir.join("Cargo.toml")];
     let mut it = walkdir::WalkDir::new(dir)
         .follow_links(true)
@@ -410,7 +412,7 @@ fn package_files(dir: &Path, h: &mut Fnv) -> Vec<PathBuf> {
 
 /// The running executable's size and modification time: a rebuilt tool (a new rule, a fixed
 /// false positive) must not reuse results of the old build that carries the same version.
-fn build_identity() -> u64 {
+pub(crate) fn build_identity() -> u64 {
     static ID: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *ID.get_or_init(|| {
         let mut h = Fnv::default();
@@ -566,7 +568,7 @@ fn home_dir() -> Option<PathBuf> {
 }
 
 /// The user's cache directory.
-fn user_cache_dir() -> Option<PathBuf> {
+pub(crate) fn user_cache_dir() -> Option<PathBuf> {
     if cfg!(windows) {
         return std::env::var_os("LOCALAPPDATA").map(PathBuf::from);
     }

@@ -119,10 +119,14 @@ pub struct Args {
     #[arg(long)]
     pub no_cache: bool,
 
-    /// Do not follow calls into the dependencies: no summaries of their source are built or
-    /// read, and only the knowledge base describes them.
+    /// Do not follow calls into dependencies: no dependency graph from `cargo metadata` and no
+    /// summaries of the dependencies' sources (path mode never follows them).
     #[arg(long)]
     pub no_deps: bool,
+
+    /// Print notes on stderr: how many dependencies are summarized, which are skipped and why.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
@@ -306,7 +310,8 @@ fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i
         // `--fix` writes what it computes from the files as they are now, never edits read
         // back from the cache (a stale or damaged entry must not reach the user's files).
         cache: !args.no_cache && !args.fix,
-        deps: !args.no_deps,
+        deps: !args.no_deps && args.paths.is_empty(),
+        verbose: args.verbose,
         derived: 0,
     })
 }

@@ -96,16 +96,62 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     let root = ws.root.clone();
     let target_dir = ws.target_dir.as_deref();
     // Dependency summaries (a cargo workspace only): the knowledge base gains what the
-    // dependencies the workspace calls into do.
-    let with_deps = (opts.deps && target_dir.is_some())
-        .then(|| pool.install(|| with_dependencies(&ws, opts)))
-        .flatten();
-    let opts = with_deps.as_ref().unwrap_or(opts);
+    // dependencies the workspace calls into do. The result cache's key takes a fingerprint of
+    // every dependency (its id, or its contents for path and git ones), cheap to compute, so
+    // that a run whose packages all hit the cache never builds or reads a summary.
+    let deps = match (&ws.cargo, opts.deps) {
+        (Some(_), true) => load_graph(&ws, opts),
+        (None, _) => {
+            note(opts, "off (no cargo workspace)");
+            None
+        }
+        (Some(_), false) => {
+            note(opts, "off (--no-deps)");
+            None
+        }
+    };
+    let keyed;
+    let opts = match &deps {
+        Some(g) => {
+            keyed = Options {
+                derived: deps_fingerprint(g, opts),
+                ..opts.clone()
+            };
+            &keyed
+        }
+        None => opts,
+    };
     // Packages are independent: lint them side by side too (the order of results is kept).
-    let packages = pool.install(|| {
+    // First what the cache has, then (with the summaries, when some package missed) the rest.
+    let first: Vec<Result<PackageReport, Missed>> = pool.install(|| {
         ws.packages
+            .clone()
             .into_par_iter()
-            .map(|p| lint_package(p, &root, target_dir, opts))
+            .map(|p| cached(p, &root, target_dir, opts))
+            .collect()
+    });
+    let missed = first.iter().any(Result::is_err);
+    let with_summaries = match (&deps, missed) {
+        (Some(g), true) => pool.install(|| with_dependencies(&ws, g, opts)),
+        _ => None,
+    };
+    let lint_opts = with_summaries.as_ref().unwrap_or(opts);
+    let packages = pool.install(|| {
+        first
+            .into_par_iter()
+            .map(|r| match r {
+                Ok(report) => report,
+                Err(missed) => {
+                    let (p, entry) = *missed;
+                    let report = lint_missed(p, lint_opts, &root);
+                    if let Some(entry) = entry {
+                        // Under the key it was looked up with (the summaries' knowledge base
+                        // is not part of it: their fingerprint is).
+                        entry.store(&report, &root, target_dir, opts);
+                    }
+                    report
+                }
+            })
             .collect()
     });
     Report {
@@ -115,44 +161,101 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     }
 }
 
-/// The options with a knowledge base that holds the summaries of the dependencies the
-/// workspace reaches (None: no dependency graph, or nothing to add).
-fn with_dependencies(ws: &Workspace, opts: &Options) -> Option<Options> {
-    let verbose = std::env::var_os("ASYNC_LINT_VERBOSE").is_some();
+/// The workspace's dependency graph (None: cargo could not answer and there is no usable
+/// `Cargo.lock`), with `-v` notes.
+fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph::DepGraph> {
+    let verbose = opts.verbose;
     let members: Vec<(String, String, PathBuf)> = ws
         .packages
         .iter()
         .map(|p| (p.id.clone(), p.name.clone(), p.dir.clone()))
         .collect();
-    let manifest = ws.root.join("Cargo.toml");
-    let graph = match crate::workspace::graph::load_or_lockfile(&manifest, &members, opts.cache) {
+    let cargo = ws.cargo.as_ref()?;
+    let lock = ws.root.join("Cargo.lock");
+    match crate::workspace::graph::load_or_lockfile(
+        cargo.manifest_path.as_deref(),
+        &lock,
+        &members,
+        cargo.cache,
+    ) {
         Ok((g, why)) => {
-            if let (true, Some(why)) = (verbose, why) {
-                eprintln!("note: dependency graph read from Cargo.lock: {why}");
+            if verbose {
+                if let Some(why) = why {
+                    eprintln!("note: dependency graph read from Cargo.lock: {why}");
+                }
+                note(
+                    opts,
+                    &format!("{} packages, {} skipped", g.packages.len(), g.skipped.len()),
+                );
+                for (id, why) in &g.skipped {
+                    eprintln!("note: skipped dependency {id}: {why}");
+                }
             }
-            g
+            Some(g)
         }
         Err(e) => {
-            if verbose {
-                eprintln!("note: no dependency summaries: {e}");
-            }
-            return None;
+            note(opts, &format!("off: {e}"));
+            None
         }
-    };
+    }
+}
+
+/// A `-v` note about dependency summaries.
+fn note(opts: &Options, msg: &str) {
+    if opts.verbose {
+        eprintln!("note: dependency summaries: {msg}");
+    }
+}
+
+/// A fingerprint of every dependency in the graph: what the summaries can depend on.
+fn deps_fingerprint(g: &crate::workspace::graph::DepGraph, opts: &Options) -> u64 {
+    let mut h = crate::util::hash::Fnv::default();
+    h.str("dependency summaries");
+    for p in &g.packages {
+        h.str(&p.id);
+        h.str(&p.lib_name);
+        match p.kind {
+            crate::workspace::graph::SourceKind::Registry => {}
+            _ => h.u64(super::summary_cache::content_key(p).unwrap_or(0)),
+        }
+        for (name, i) in &p.deps {
+            h.str(name);
+            h.u64(*i as u64);
+        }
+    }
+    let mut members: Vec<_> = g.members.iter().collect();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    for (id, deps) in members {
+        h.str(id);
+        for (name, i, _) in deps {
+            h.str(name);
+            h.u64(*i as u64);
+        }
+    }
+    let _ = opts;
+    h.finish().max(1)
+}
+
+/// The options with a knowledge base that holds the summaries of the dependencies the
+/// workspace reaches (None: nothing to add).
+fn with_dependencies(
+    ws: &Workspace,
+    graph: &crate::workspace::graph::DepGraph,
+    opts: &Options,
+) -> Option<Options> {
     let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let t0 = std::time::Instant::now();
-    let (kb, fingerprint, n) =
-        super::summaries::kb_with_dependencies(base, &graph, &ws.packages, opts)?;
-    if verbose {
-        eprintln!(
-            "note: dependency summaries: {n} of {} packages in {:?}",
+    let (kb, _, n) = super::summaries::kb_with_dependencies(base, graph, &ws.packages, opts)?;
+    note(
+        opts,
+        &format!(
+            "{n} of {} packages summarized in {:?}",
             graph.packages.len(),
             t0.elapsed()
-        );
-    }
+        ),
+    );
     Some(Options {
         kb: Some(std::sync::Arc::new(kb)),
-        derived: fingerprint,
         ..opts.clone()
     })
 }
@@ -178,28 +281,34 @@ struct Queued {
 
 /// Lints one package, through the result cache when it is enabled. A cache problem (unreadable,
 /// corrupt or unwritable) is a miss: it never changes the results.
-fn lint_package(
+/// A package the result cache did not have, with its cache entry (to store its report in).
+type Missed = Box<(Package, Option<Entry>)>;
+
+/// A package's report from the result cache, or the package and its cache entry (to store
+/// the report in once linted). A cache problem (unreadable, corrupt or unwritable) is a miss:
+/// it never changes the results.
+fn cached(
     pkg: Package,
     root: &Path,
     target_dir: Option<&Path>,
     opts: &Options,
-) -> PackageReport {
-    // The built-in knowledge base is parsed on first use: a run served from the cache skips it.
-    let kb = || opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+) -> Result<PackageReport, Missed> {
     let entry = if opts.cache {
         Entry::open(&pkg, root, target_dir, opts)
     } else {
         None
     };
-    let Some(entry) = entry else {
-        return lint_package_uncached(pkg, root, kb(), opts);
-    };
-    if let Some(cached) = entry.load() {
-        return cached.into_report(pkg);
+    match entry.as_ref().and_then(Entry::load) {
+        Some(c) => Ok(c.into_report(pkg)),
+        None => Err(Box::new((pkg, entry))),
     }
-    let report = lint_package_uncached(pkg, root, kb(), opts);
-    entry.store(&report, root, target_dir, opts);
-    report
+}
+
+/// Lints a package the cache did not have.
+fn lint_missed(pkg: Package, opts: &Options, root: &Path) -> PackageReport {
+    // The built-in knowledge base is parsed on first use: a run served from the cache skips it.
+    let kb = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+    lint_package_uncached(pkg, root, kb, opts)
 }
 
 /// A package's files read, parsed and walked (what linting and dependency summaries share).

@@ -1,6 +1,6 @@
 //! Runs the pipeline: the command line ([`cli`]) and the configuration ([`config`]) become the
 //! [`options`] of a run; the [`engine`] lints each package through the result [`cache`] and hands
-//! back a report. Configuration sits here as it feeds every stage (levels, kb entries, excludes).
+//! back a report; [`summary_cache`] keeps dependency summaries per machine. Configuration sits here as it feeds every stage (levels, kb entries, excludes).
 
 pub mod cache;
 pub mod cli;
@@ -8,3 +8,4 @@ pub mod config;
 pub mod engine;
 pub mod options;
 pub mod summaries;
+pub mod summary_cache;

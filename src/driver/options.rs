@@ -7,7 +7,7 @@ use crate::kb::Kb;
 use crate::lints::registry::Levels;
 
 /// What a run is asked to do, besides which packages to lint.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     pub levels: Levels,
     /// Worker threads; 0 = one per core.
@@ -21,9 +21,29 @@ pub struct Options {
     /// Reuse (and store) results of packages whose files, configuration and tool version are
     /// unchanged, under `target/async-lint-cache/` (see [`super::cache`]).
     pub cache: bool,
-    /// Follow calls into the dependencies (summaries of their source; `--no-deps` turns it off).
+    /// Follow calls into dependencies (issue 17): the engine loads the dependency graph
+    /// ([`crate::workspace::graph`]) of a cargo workspace. False with `--no-deps`, and in path
+    /// mode, where there is no cargo workspace.
     pub deps: bool,
+    /// `-v`: notes on stderr (which dependencies are summarized, which are skipped and why).
+    pub verbose: bool,
     /// A fingerprint of the dependency summaries in `kb` (0: none), part of the result cache's
     /// key.
     pub derived: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            levels: Levels::default(),
+            jobs: 0,
+            kb: None,
+            config: Loaded::default(),
+            ignore_suppressions: false,
+            cache: false,
+            deps: true,
+            verbose: false,
+            derived: 0,
+        }
+    }
 }

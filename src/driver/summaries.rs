@@ -318,6 +318,8 @@ fn named_crates(facts: &CrateFacts) -> HashSet<String> {
 
 struct State<'a> {
     deps: &'a [DepInput],
+    /// The graph's packages (same order as `deps`), for the summary cache.
+    packages: Option<&'a [crate::workspace::graph::DepPackage]>,
     opts: &'a Options,
     /// Crates the knowledge base describes: never summarized.
     known: HashSet<String>,
@@ -338,24 +340,91 @@ impl State<'_> {
             self.on_stack.remove(&i);
             return;
         }
+        // The per-machine cache: the package's own key (its id or contents, the tool), and the
+        // configuration; the entry also records the dependencies its code names and a
+        // fingerprint of their summaries, which must still match.
+        let key = self.packages.and_then(|ps| {
+            let k = super::summary_cache::key(&ps[i], self.opts)?;
+            let mut h = crate::util::hash::Fnv::default();
+            h.u64(k);
+            h.str(self.opts.config.text());
+            Some(h.finish())
+        });
+        let cached: Option<Entry> = key
+            .and_then(|k| super::summary_cache::load(&self.packages?[i], k))
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(entry) = cached {
+            for name in &entry.named {
+                if let Some((_, j)) = d.deps.iter().find(|(n, _)| n == name) {
+                    self.visit(*j, kb);
+                }
+            }
+            if entry.children == self.children_fingerprint(i, &entry.named) {
+                self.finish(i, entry.summary, kb);
+                return;
+            }
+        }
         let pkg = lib_package(d);
         let walked = walk_package(&pkg, Path::new(""), kb, self.opts);
         let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
         drop(walked.files);
         let facts = CrateFacts::merge_all(walked.file_facts);
-        let named = named_crates(&facts);
+        let named_all = named_crates(&facts);
+        let mut named: Vec<String> = Vec::new();
         for (name, j) in &d.deps {
-            if named.contains(name) {
+            if named_all.contains(name) && !named.contains(name) {
+                named.push(name.clone());
                 self.visit(*j, kb);
             }
         }
         let summary = summarize(d, &files, facts, kb);
+        if let (Some(k), Some(ps)) = (key, self.packages) {
+            let entry = Entry {
+                children: self.children_fingerprint(i, &named),
+                named,
+                summary,
+            };
+            if let Ok(bytes) = serde_json::to_vec(&entry) {
+                super::summary_cache::store(&ps[i], k, &bytes);
+            }
+            self.finish(i, entry.summary, kb);
+        } else {
+            self.finish(i, summary, kb);
+        }
+    }
+
+    /// A fingerprint of the summaries of the dependencies `named` of dependency `i`.
+    fn children_fingerprint(&self, i: usize, named: &[String]) -> u64 {
+        let mut h = crate::util::hash::Fnv::default();
+        for name in named {
+            h.str(name);
+            let child = self.deps[i].deps.iter().find(|(n, _)| n == name);
+            match child.and_then(|(_, j)| self.done.get(j)) {
+                Some(Some(s)) => h.str(&serde_json::to_string(s).unwrap_or_default()),
+                Some(None) => h.str("known"),
+                None => h.str("none"),
+            }
+        }
+        h.finish()
+    }
+
+    fn finish(&mut self, i: usize, summary: Summary, kb: &mut Kb) {
         for name in self.names.get(&i).into_iter().flatten() {
             apply(kb, &summary, name);
         }
         self.done.insert(i, Some(summary));
         self.on_stack.remove(&i);
     }
+}
+
+/// A summary cache entry.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    /// The dependencies the package's code names.
+    named: Vec<String>,
+    /// [`State::children_fingerprint`] of them when the summary was made.
+    children: u64,
+    summary: Summary,
 }
 
 /// The knowledge base with the summaries of the dependencies that `packages` (workspace members)
@@ -403,6 +472,7 @@ pub fn kb_with_dependencies(
     let mut kb = base.clone();
     let mut state = State {
         deps: &deps,
+        packages: Some(&graph.packages),
         opts,
         known: known_crates(base),
         done: HashMap::default(),

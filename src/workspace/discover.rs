@@ -62,6 +62,18 @@ pub struct Workspace {
     /// Directories below given paths that could not be read (each already reported on stderr
     /// as an error naming it; exit code 2).
     pub unreadable: usize,
+    /// How `cargo metadata` was asked for the members (None in path mode): the dependency graph
+    /// ([`super::graph::load`]) is asked for the same way.
+    pub cargo: Option<CargoQuery>,
+}
+
+/// The arguments of a cargo-mode discovery.
+#[derive(Clone, Debug)]
+pub struct CargoQuery {
+    /// `--manifest-path`, if given.
+    pub manifest_path: Option<PathBuf>,
+    /// Whether `cargo metadata`'s answer may be cached (not with `--no-cache`).
+    pub cache: bool,
 }
 
 /// A problem that stops the tool from checking what it was asked to (exit code 2).
@@ -210,6 +222,10 @@ pub fn from_cargo(
         packages: out_pkgs,
         target_dir,
         unreadable: 0,
+        cargo: Some(CargoQuery {
+            manifest_path: manifest_path.map(Path::to_path_buf),
+            cache,
+        }),
     })
 }
 
@@ -357,6 +373,7 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Workspace, ProjectError> {
         packages,
         target_dir: None,
         unreadable,
+        cargo: None,
     })
 }
 

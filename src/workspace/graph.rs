@@ -67,7 +67,7 @@ pub struct DepPackage {
 }
 
 /// The resolved dependency graph (see the module docs).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DepGraph {
     /// Every non-member package reachable from the members (normal dependencies on the host
     /// platform, and the members' dev-dependencies) with a lib target on disk; dependencies
@@ -108,8 +108,10 @@ pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, Strin
             let bytes = cargo_metadata(manifest_path)?;
             let meta = serde_json::from_slice(&bytes)
                 .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?;
-            if let (Some(s), Some(before)) = (&start, before) {
-                s.store(&bytes, &meta, before, started);
+            if let (Some(s), Some(before)) = (&start, before)
+                && let Ok(pruned) = serde_json::to_vec(&prune(&meta))
+            {
+                s.store(&pruned, &meta, before, started);
             }
             meta
         }
@@ -117,24 +119,86 @@ pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, Strin
     Ok(from_metadata(&meta, &|p: &Path| p.exists()))
 }
 
+/// The part of `cargo metadata` output that [`from_metadata`] reads, as cached: a tenth of
+/// the whole (dependency declarations, features and descriptions left out), so that a warm
+/// run reads and parses it quickly.
+fn prune(meta: &Value) -> Value {
+    let pick = |v: &Value, keys: &[&str]| -> Value {
+        Value::Object(
+            keys.iter()
+                .filter_map(|k| Some((k.to_string(), v.get(*k)?.clone())))
+                .collect(),
+        )
+    };
+    let packages: Vec<Value> = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let mut out = pick(
+                p,
+                &[
+                    "id",
+                    "name",
+                    "version",
+                    "source",
+                    "edition",
+                    "manifest_path",
+                ],
+            );
+            let targets: Vec<Value> = p["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| lib_kind(t).is_some())
+                .map(|t| pick(t, &["name", "kind", "src_path", "edition"]))
+                .collect();
+            out["targets"] = Value::Array(targets);
+            out
+        })
+        .collect();
+    let nodes: Vec<Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            let mut out = pick(n, &["id"]);
+            let deps: Vec<Value> = n["deps"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| pick(d, &["name", "pkg", "dep_kinds"]))
+                .collect();
+            out["deps"] = Value::Array(deps);
+            out
+        })
+        .collect();
+    let mut out = pick(
+        meta,
+        &["workspace_members", "workspace_root", "target_directory"],
+    );
+    out["packages"] = Value::Array(packages);
+    out["resolve"] = serde_json::json!({ "nodes": nodes });
+    out
+}
+
 /// [`load`], or when cargo cannot answer offline (a git dependency never fetched), the graph
 /// rebuilt from `Cargo.lock` and the registry sources on disk ([`super::lockfile`]). `members`:
-/// the workspace's packages as (package id, name, manifest dir). `Err`: cargo's message, when
+/// the workspace's packages as (package id, name, manifest dir); `lock`: the workspace's
+/// `Cargo.lock`. `Err`: cargo's message, when
 /// neither works. `Ok((graph, Some(why)))` says the lock file was used, and why.
 pub fn load_or_lockfile(
-    manifest_path: &Path,
+    manifest_path: Option<&Path>,
+    lock: &Path,
     members: &[(String, String, PathBuf)],
     cache: bool,
 ) -> Result<(DepGraph, Option<String>), String> {
-    match load(Some(manifest_path), cache) {
+    match load(manifest_path, cache) {
         Ok(g) => Ok((g, None)),
-        Err(e) => {
-            let lock = manifest_path.with_file_name("Cargo.lock");
-            match super::lockfile::metadata(&lock, members) {
-                Some(meta) => Ok((from_metadata(&meta, &|p: &Path| p.exists()), Some(e))),
-                None => Err(e),
-            }
-        }
+        Err(e) => match super::lockfile::metadata(lock, members) {
+            Some(meta) => Ok((from_metadata(&meta, &|p: &Path| p.exists()), Some(e))),
+            None => Err(e),
+        },
     }
 }
 
@@ -152,9 +216,7 @@ fn host_triple() -> Result<String, String> {
         .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
 }
 
-/// `cargo metadata` output with dependencies, for the host platform, offline and `--locked`:
-/// resolving would write a `Cargo.lock` into the user's workspace (the tool writes nothing
-/// there), so a workspace without an up-to-date lock file gets no dependency summaries.
+/// `cargo metadata` output with dependencies, for the host platform, offline.
 fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, String> {
     let host = host_triple()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -212,28 +274,30 @@ fn edges(node: &Value) -> Vec<Edge<'_>> {
     out
 }
 
+/// Whether a target is a lib (`Some(false)`) or a proc-macro (`Some(true)`).
+fn lib_kind(t: &Value) -> Option<bool> {
+    let kinds = t["kind"].as_array()?;
+    let has = |k: &str| kinds.iter().any(|v| v.as_str() == Some(k));
+    if has("proc-macro") {
+        return Some(true);
+    }
+    ["lib", "rlib", "dylib", "cdylib", "staticlib"]
+        .iter()
+        .any(|k| has(k))
+        .then_some(false)
+}
+
 /// The lib or proc-macro target of a package: (crate name, src_path, edition, proc-macro).
 fn lib_target(p: &Value) -> Option<(String, PathBuf, String, bool)> {
     let pkg_edition = p["edition"].as_str().unwrap_or("2015");
     p["targets"].as_array()?.iter().find_map(|t| {
-        let kinds: Vec<&str> = t["kind"]
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        let proc_macro = kinds.contains(&"proc-macro");
-        let lib = proc_macro
-            || kinds
-                .iter()
-                .any(|k| matches!(*k, "lib" | "rlib" | "dylib" | "cdylib" | "staticlib"));
-        lib.then(|| {
-            (
-                t["name"].as_str().unwrap_or_default().replace('-', "_"),
-                PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
-                t["edition"].as_str().unwrap_or(pkg_edition).to_string(),
-                proc_macro,
-            )
-        })
+        let proc_macro = lib_kind(t)?;
+        Some((
+            t["name"].as_str().unwrap_or_default().replace('-', "_"),
+            PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
+            t["edition"].as_str().unwrap_or(pkg_edition).to_string(),
+            proc_macro,
+        ))
     })
 }
 
@@ -268,12 +332,16 @@ pub fn from_metadata(meta: &Value, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
         .collect();
     members.sort_unstable();
     let is_member = |id: &str| members.binary_search(&id).is_ok();
-    let is_proc_macro = |id: &str| {
-        packages
-            .get(id)
-            .and_then(|p| lib_target(p))
-            .is_some_and(|t| t.3)
-    };
+    let proc_macros: HashSet<&str> = packages
+        .iter()
+        .filter(|(_, p)| {
+            p["targets"]
+                .as_array()
+                .is_some_and(|ts| ts.iter().any(|t| lib_kind(t) == Some(true)))
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let is_proc_macro = |id: &str| proc_macros.contains(id);
     // The normal dependencies a package's code calls (none for a proc-macro).
     let normal = |id: &str| -> Vec<&Edge<'_>> {
         if is_proc_macro(id) {
@@ -606,6 +674,13 @@ mod tests {
         assert_eq!(skipped, [reg("missing"), reg("nolibsrc")]);
         assert!(g.skipped[0].1.contains("/reg/missing-1.0.0 not on disk"));
         assert!(g.skipped[1].1.contains("lib source"));
+    }
+
+    #[test]
+    fn the_cached_part_gives_the_same_graph() {
+        let pruned = prune(&metadata());
+        assert_eq!(from_metadata(&pruned, &on_disk), graph());
+        assert!(pruned["packages"][0].get("dependencies").is_none());
     }
 
     #[test]

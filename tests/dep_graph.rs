@@ -1,0 +1,272 @@
+//! The dependency graph on a real workspace (issue 17): a member with path dependencies, which
+//! `cargo metadata --offline` resolves without a network. The graph has them with their lib
+//! names and folders; following dependencies changes no finding; `--no-deps` turns it off; and
+//! a workspace whose dependencies cargo cannot resolve is still linted.
+
+mod common;
+
+use cargo_async_lint::workspace::deps::DepKind;
+use cargo_async_lint::workspace::graph::{self, SourceKind};
+use common::Scratch;
+use std::path::Path;
+use std::process::Output;
+
+const APP_MANIFEST: &str = r#"[package]
+name = "app"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+hd = { package = "helper-dep", path = "../helper-dep" }
+
+[dev-dependencies]
+test-dep = { path = "../test-dep" }
+
+[workspace]
+"#;
+
+const APP_LIB: &str = "pub async fn handler() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n    hd::work();\n}\n";
+
+/// The workspace, with its `Cargo.lock` (the tool runs `cargo metadata --locked`, and never
+/// writes one).
+fn workspace(name: &str) -> Scratch {
+    let s = Scratch::new(
+        name,
+        &[
+            ("app/Cargo.toml", APP_MANIFEST),
+            ("app/src/lib.rs", APP_LIB),
+            (
+                "helper-dep/Cargo.toml",
+                "[package]\nname = \"helper-dep\"\nversion = \"0.2.0\"\nedition = \"2018\"\n",
+            ),
+            ("helper-dep/src/lib.rs", "pub fn work() {}\n"),
+            (
+                "test-dep/Cargo.toml",
+                "[package]\nname = \"test-dep\"\nversion = \"0.3.0\"\nedition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n",
+            ),
+            ("test-dep/lib.rs", "pub fn check() {}\n"),
+        ],
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = std::process::Command::new(cargo)
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(s.0.join("app"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    s
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .output()
+        .unwrap()
+}
+
+fn canonical(p: &Path) -> std::path::PathBuf {
+    std::fs::canonicalize(p).unwrap()
+}
+
+#[test]
+fn path_dependencies_are_in_the_graph() {
+    let s = workspace("graph-path");
+    let manifest = s.0.join("app/Cargo.toml");
+    for cache in [false, true] {
+        let g = graph::load(Some(&manifest), cache).expect("cargo metadata --offline");
+        assert_eq!(g.packages.len(), 2, "{g:?}");
+        assert!(g.skipped.is_empty(), "{:?}", g.skipped);
+        let helper = g
+            .packages
+            .iter()
+            .position(|p| p.name == "helper-dep")
+            .unwrap();
+        let p = &g.packages[helper];
+        assert_eq!(p.lib_name, "helper_dep");
+        assert_eq!(p.version, "0.2.0");
+        assert_eq!(p.edition, "2018");
+        assert_eq!(p.kind, SourceKind::Path);
+        assert!(!p.proc_macro);
+        assert_eq!(canonical(&p.dir), canonical(&s.0.join("helper-dep")));
+        assert_eq!(
+            canonical(&p.lib_src),
+            canonical(&s.0.join("helper-dep/src/lib.rs"))
+        );
+        let t = g.packages.iter().find(|p| p.name == "test-dep").unwrap();
+        assert_eq!(t.lib_name, "test_dep");
+        assert_eq!(
+            canonical(&t.lib_src),
+            canonical(&s.0.join("test-dep/lib.rs"))
+        );
+        let (id, deps) = g.members.iter().next().unwrap();
+        assert_eq!(g.members.len(), 1);
+        assert!(id.contains("app"), "{id}");
+        let mut deps = deps.clone();
+        deps.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(deps.len(), 2, "{deps:?}");
+        assert_eq!(deps[0], ("hd".to_string(), helper, DepKind::Normal));
+        assert_eq!(deps[1].0, "test_dep");
+        assert_eq!(deps[1].2, DepKind::Dev);
+    }
+}
+
+#[test]
+fn following_dependencies_changes_no_finding() {
+    let s = workspace("graph-findings");
+    let dir = s.0.join("app");
+    let json = ["--message-format", "json", "-W", "all"];
+    let with = run(&dir, &json);
+    let with_v = run(&dir, &[&json[..], &["-v"]].concat());
+    let without = run(&dir, &[&json[..], &["--no-deps", "-v"]].concat());
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(with.status.code(), Some(1), "{}", stderr(&with));
+    assert!(
+        String::from_utf8_lossy(&with.stdout).contains("blocking_in_async"),
+        "{}",
+        String::from_utf8_lossy(&with.stdout)
+    );
+    for o in [&with_v, &without] {
+        assert_eq!(o.stdout, with.stdout);
+        assert_eq!(o.status.code(), with.status.code());
+    }
+    assert!(!stderr(&with).contains("note:"), "{}", stderr(&with));
+    assert!(
+        stderr(&with_v).contains("note: dependency summaries: 2 packages, 0 skipped"),
+        "{}",
+        stderr(&with_v)
+    );
+    assert!(
+        stderr(&without).contains("note: dependency summaries: off (--no-deps)"),
+        "{}",
+        stderr(&without)
+    );
+    // Path mode has no dependency graph.
+    let paths = run(&dir, &["src", "-v"]);
+    assert!(
+        stderr(&paths).contains("note: dependency summaries: off (no cargo workspace)"),
+        "{}",
+        stderr(&paths)
+    );
+}
+
+#[test]
+fn a_graph_cargo_cannot_resolve_is_left_out() {
+    let s = workspace("graph-broken");
+    let dir = s.0.join("app");
+    // A dependency cargo cannot find offline: the members still load (`--no-deps`), the graph
+    // does not.
+    let broken = APP_MANIFEST.replace(
+        "[dev-dependencies]",
+        "missing-from-registry-xyz = \"99.0.0\"\n\n[dev-dependencies]",
+    );
+    std::fs::write(dir.join("Cargo.toml"), broken).unwrap();
+    // Without a lock file either (which the graph would otherwise be read from).
+    std::fs::remove_file(dir.join("Cargo.lock")).unwrap();
+    let err = graph::load(Some(&dir.join("Cargo.toml")), false).unwrap_err();
+    assert!(err.starts_with("`cargo metadata` failed: "), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+    let o = run(&dir, &["--message-format", "json", "-v"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("note: dependency summaries: off: `cargo metadata` failed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        o.stdout,
+        run(&dir, &["--message-format", "json", "--no-deps"]).stdout
+    );
+}
+
+/// Sets the modification time of everything below `dir` an hour back, so that the metadata
+/// cache's guard against same-tick changes does not apply.
+#[cfg(unix)]
+fn age(dir: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut paths: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .collect();
+    paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in paths {
+        std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
+    }
+}
+
+/// The graph's `cargo metadata` runs once for an unchanged workspace; an edited `Cargo.lock` or
+/// path dependency manifest is seen by the next run.
+#[cfg(unix)]
+#[test]
+fn the_graph_is_cached_until_the_lock_or_a_path_dependency_changes() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = workspace("graph-cache");
+    let dir = s.0.join("app");
+    let log = std::env::temp_dir().join(format!("async-lint-graph-calls-{}", std::process::id()));
+    let wrapper = log.with_extension("sh");
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_file(&log);
+    // Calls of `cargo metadata` with dependencies.
+    let calls = || {
+        std::fs::read_to_string(&log)
+            .map(|t| {
+                t.lines()
+                    .filter(|l| l.contains("--filter-platform"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let lint = || {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["-v", "--message-format", "short"])
+            .current_dir(&dir)
+            .env("CARGO", &wrapper)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            stderr.contains("dependency summaries: 2 packages"),
+            "{stderr}"
+        );
+    };
+    lint();
+    age(&s.0);
+    lint();
+    let n = calls();
+    lint();
+    lint();
+    assert_eq!(calls(), n, "cargo ran again on an unchanged workspace");
+    let lock = dir.join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(&lock, format!("{text}\n")).unwrap();
+    lint();
+    assert_eq!(calls(), n + 1, "an edited Cargo.lock");
+    age(&s.0);
+    lint();
+    lint();
+    assert_eq!(calls(), n + 2, "cached again once old enough");
+    std::fs::write(
+        s.0.join("helper-dep/Cargo.toml"),
+        "[package]\nname = \"helper-dep\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    lint();
+    assert_eq!(calls(), n + 3, "an edited path dependency manifest");
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(&wrapper);
+}
