@@ -350,29 +350,7 @@ impl Entry {
     /// Keeps the newest [`KEEP`] entries of this package.
     fn prune(&self, current: &Path) {
         let prefix = format!("{:016x}-", self.ident);
-        let Ok(read) = std::fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = read
-            .filter_map(Result::ok)
-            .filter(|e| {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                name.starts_with(&prefix) && name.ends_with(".json")
-            })
-            .map(|e| e.path())
-            .filter(|p| p != current)
-            .map(|p| {
-                let t = std::fs::metadata(&p)
-                    .and_then(|m| m.modified())
-                    .unwrap_or(std::time::UNIX_EPOCH);
-                (t, p)
-            })
-            .collect();
-        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
-        for (_, p) in entries.into_iter().skip(KEEP - 1) {
-            let _ = std::fs::remove_file(p);
-        }
+        crate::util::fs::keep_newest(&self.dir, &prefix, ".json", current, KEEP);
     }
 }
 

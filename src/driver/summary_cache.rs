@@ -78,19 +78,7 @@ fn key_of(pkg: &DepPackage) -> Option<u64> {
             } else {
                 "path"
             });
-            let files = package_files(&pkg.dir, &mut h);
-            h.u64(files.len() as u64);
-            let mut buf = Vec::new();
-            for f in &files {
-                h.path(f.strip_prefix(&pkg.dir).unwrap_or(f));
-                match hash_file_with(f, &mut buf) {
-                    Some(v) => {
-                        h.u64(1);
-                        h.u64(v);
-                    }
-                    None => h.u64(0),
-                }
-            }
+            h.u64(content_key(pkg)?);
         }
     }
     Some(h.finish())
@@ -158,29 +146,7 @@ fn store_in(dir: &Path, pkg: &DepPackage, key: u64, payload: &[u8]) {
 
 /// Keeps the newest [`KEEP`] entries whose names start with `prefix` (`current` among them).
 fn prune(dir: &Path, prefix: &str, current: &Path) {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = read
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with(prefix) && name.ends_with(".bin")
-        })
-        .map(|e| e.path())
-        .filter(|p| p != current)
-        .map(|p| {
-            let t = std::fs::metadata(&p)
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH);
-            (t, p)
-        })
-        .collect();
-    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
-    for (_, p) in entries.into_iter().skip(KEEP - 1) {
-        let _ = std::fs::remove_file(p);
-    }
+    crate::util::fs::keep_newest(dir, prefix, ".bin", current, KEEP);
 }
 
 #[cfg(test)]

@@ -95,3 +95,31 @@ pub fn remove_stale_temporaries(path: &Path) {
         }
     }
 }
+
+/// Keeps the newest `keep` files of `dir` whose names start with `prefix` and end with
+/// `suffix` (`current`, just written, among them); removes the others.
+pub fn keep_newest(dir: &Path, prefix: &str, suffix: &str, current: &Path, keep: usize) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(std::time::SystemTime, std::path::PathBuf)> = read
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(suffix)
+        })
+        .map(|e| e.path())
+        .filter(|p| p != current)
+        .map(|p| {
+            let t = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            (t, p)
+        })
+        .collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (_, p) in entries.into_iter().skip(keep.saturating_sub(1)) {
+        let _ = std::fs::remove_file(p);
+    }
+}
