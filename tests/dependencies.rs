@@ -67,6 +67,13 @@ fn calls_into_dependencies_follow_their_source() {
         ),
         "{human}"
     );
+    // Through a helper of the crate: the chain goes on into the dependency.
+    assert!(
+        human.contains(
+            "`local_setup` -> `fsw::create_dir_all` -> `std::fs::create_dir_all` (from fsw/src/dir.rs:4)"
+        ),
+        "{human}"
+    );
     // Without summaries, the calls into the dependencies are unknown.
     let (got, out) = lint(&ws, &["--no-deps"]);
     assert!(got.is_empty(), "{out}");

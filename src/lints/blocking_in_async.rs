@@ -343,6 +343,19 @@ fn through_helper(
     let sink = chain.last().map(String::as_str).unwrap_or_default();
     let mut path = vec![format!("`{}`", def.name)];
     path.extend(chain.iter().map(|c| format!("`{c}`")));
+    // A sink in a dependency whose own source shows why it blocks: its chain goes on there.
+    if let Some(derived) = cx
+        .index
+        .kb
+        .blocking
+        .function(sink)
+        .and_then(|e| e.derived.as_ref())
+    {
+        path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
+        if let Some(last) = path.last_mut().filter(|_| !derived.at.is_empty()) {
+            last.push_str(&format!(" (from {})", derived.at));
+        }
+    }
     let (message, label) = if lint.name == crate::kb::FS_METADATA_LINT {
         (
             format!("`{}` queries file metadata: it calls `{sink}`", def.name),
