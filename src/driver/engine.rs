@@ -176,6 +176,7 @@ fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph:
         cargo.manifest_path.as_deref(),
         &lock,
         &members,
+        ws.target_dir.as_deref(),
         cargo.cache,
     ) {
         Ok((g, why)) => {

@@ -94,20 +94,38 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
+    load_with(manifest_path, cache, |_| None).map(|(g, _)| g)
+}
+
+/// [`load`], with `fallback` asked for `cargo metadata`-shaped output when cargo fails (with
+/// cargo's message); what it gives is cached as cargo's answer would be. `Ok((graph, Some(why)))`
+/// when the fallback answered.
+fn load_with(
+    manifest_path: Option<&Path>,
+    cache: bool,
+    fallback: impl FnOnce(&str) -> Option<Value>,
+) -> Result<(DepGraph, Option<String>), String> {
     let start = if cache {
         super::metadata_cache::Start::with_deps(manifest_path)
     } else {
         None
     };
+    let mut why = None;
     let meta: Value = match start.as_ref().and_then(|s| s.load()) {
         Some(bytes) => serde_json::from_slice(&bytes)
             .map_err(|e| format!("could not read cached `cargo metadata` output: {e}"))?,
         None => {
             let before = start.as_ref().map(|s| s.stamp_ancestors());
             let started = std::time::SystemTime::now();
-            let bytes = cargo_metadata(manifest_path)?;
-            let meta = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?;
+            let meta = match cargo_metadata(manifest_path) {
+                Ok(bytes) => serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?,
+                Err(e) => {
+                    let meta = fallback(&e).ok_or_else(|| e.clone())?;
+                    why = Some(e);
+                    meta
+                }
+            };
             if let (Some(s), Some(before)) = (&start, before)
                 && let Ok(pruned) = serde_json::to_vec(&prune(&meta))
             {
@@ -116,7 +134,7 @@ pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, Strin
             meta
         }
     };
-    Ok(from_metadata(&meta, &|p: &Path| p.exists()))
+    Ok((from_metadata(&meta, &|p: &Path| p.exists()), why))
 }
 
 /// The part of `cargo metadata` output that [`from_metadata`] reads, as cached: a tenth of
@@ -191,15 +209,12 @@ pub fn load_or_lockfile(
     manifest_path: Option<&Path>,
     lock: &Path,
     members: &[(String, String, PathBuf)],
+    target_dir: Option<&Path>,
     cache: bool,
 ) -> Result<(DepGraph, Option<String>), String> {
-    match load(manifest_path, cache) {
-        Ok(g) => Ok((g, None)),
-        Err(e) => match super::lockfile::metadata(lock, members) {
-            Some(meta) => Ok((from_metadata(&meta, &|p: &Path| p.exists()), Some(e))),
-            None => Err(e),
-        },
-    }
+    load_with(manifest_path, cache, |_| {
+        super::lockfile::metadata(lock, members, target_dir)
+    })
 }
 
 /// The host target triple, from `rustc -vV` (`$RUSTC` if set, as cargo does).

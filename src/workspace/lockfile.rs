@@ -96,10 +96,23 @@ fn lib_target(dir: &Path, package: &str) -> Option<(String, PathBuf, bool, Strin
 }
 
 /// `cargo metadata`-shaped JSON for the workspace whose lock file is `lock`, with `members`
-/// as (package id, name, manifest dir). None when the lock file cannot be read.
-pub fn metadata(lock: &Path, members: &[(String, String, PathBuf)]) -> Option<Value> {
+/// as (package id, name, manifest dir), and its target directory (where the metadata cache
+/// keeps it). None when the lock file cannot be read.
+pub fn metadata(
+    lock: &Path,
+    members: &[(String, String, PathBuf)],
+    target_dir: Option<&Path>,
+) -> Option<Value> {
+    metadata_in(lock, members, target_dir, &registry_src_dirs())
+}
+
+fn metadata_in(
+    lock: &Path,
+    members: &[(String, String, PathBuf)],
+    target_dir: Option<&Path>,
+    src_dirs: &[PathBuf],
+) -> Option<Value> {
     let locked = parse_lock(&std::fs::read_to_string(lock).ok()?)?;
-    let src_dirs = registry_src_dirs();
     // Package ids: members by name, registry packages found on disk.
     let mut ids: Vec<Option<String>> = Vec::with_capacity(locked.len());
     let mut dirs: Vec<Option<PathBuf>> = Vec::with_capacity(locked.len());
@@ -200,5 +213,75 @@ pub fn metadata(lock: &Path, members: &[(String, String, PathBuf)]) -> Option<Va
         "packages": packages,
         "workspace_members": members,
         "resolve": {"nodes": nodes},
+        "target_directory": target_dir,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::deps::DepKind as GraphKind;
+    use crate::workspace::graph::from_metadata;
+
+    #[test]
+    fn the_graph_from_a_lock_file_and_the_sources_on_disk() {
+        let dir = std::env::temp_dir().join(format!("async-lint-lockfile-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        let src = dir.join("registry/src/index");
+        write(
+            "registry/src/index/foo-1.0.0/Cargo.toml",
+            "[package]\nname = \"foo\"\nedition = \"2021\"\n",
+        );
+        write("registry/src/index/foo-1.0.0/src/lib.rs", "");
+        write(
+            "registry/src/index/bar-baz-2.0.0/Cargo.toml",
+            "[package]\nname = \"bar-baz\"\n[lib]\nname = \"barlib\"\npath = \"lib.rs\"\n",
+        );
+        write("registry/src/index/bar-baz-2.0.0/lib.rs", "");
+        write(
+            "ws/app/Cargo.toml",
+            "[package]\nname = \"app\"\n[dependencies]\nfoo = \"1\"\nb = { package = \"bar-baz\", version = \"2\" }\n\
+             gone = { git = \"https://example.invalid/gone\" }\n",
+        );
+        let reg = "registry+https://github.com/rust-lang/crates.io-index";
+        write(
+            "ws/Cargo.lock",
+            &format!(
+                "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
+                 dependencies = [\"bar-baz\", \"foo\", \"gone\"]\n\n\
+                 [[package]]\nname = \"bar-baz\"\nversion = \"2.0.0\"\nsource = \"{reg}\"\n\n\
+                 [[package]]\nname = \"foo\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n\
+                 dependencies = [\"bar-baz 2.0.0\"]\n\n\
+                 [[package]]\nname = \"gone\"\nversion = \"0.1.0\"\n\
+                 source = \"git+https://example.invalid/gone#abc\"\n"
+            ),
+        );
+        let members = [(
+            "path+file:///ws/app#0.1.0".to_string(),
+            "app".to_string(),
+            dir.join("ws/app"),
+        )];
+        let meta = metadata_in(&dir.join("ws/Cargo.lock"), &members, None, &[src]).unwrap();
+        let g = from_metadata(&meta, &|p: &Path| p.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+        // Dependencies first; the git package, not on disk, is not there.
+        let names: Vec<&str> = g.packages.iter().map(|p| p.lib_name.as_str()).collect();
+        assert_eq!(names, ["barlib", "foo"]);
+        // foo names bar-baz by its lib name; the member by its rename.
+        assert_eq!(g.packages[1].deps, [("barlib".to_string(), 0)]);
+        let mut m = g.members[&members[0].0].clone();
+        m.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            m,
+            [
+                ("b".to_string(), 0, GraphKind::Normal),
+                ("foo".to_string(), 1, GraphKind::Normal)
+            ]
+        );
+    }
 }
