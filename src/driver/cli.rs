@@ -310,6 +310,7 @@ fn run_options(args: &Args, loaded: Loaded, levels: Levels) -> Result<Options, i
         // `--fix` writes what it computes from the files as they are now, never edits read
         // back from the cache (a stale or damaged entry must not reach the user's files).
         cache: !args.no_cache && !args.fix,
+        summary_cache: !args.no_cache,
         deps: !args.no_deps && args.paths.is_empty(),
         verbose: args.verbose,
         derived: 0,

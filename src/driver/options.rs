@@ -21,6 +21,9 @@ pub struct Options {
     /// Reuse (and store) results of packages whose files, configuration and tool version are
     /// unchanged, under `target/async-lint-cache/` (see [`super::cache`]).
     pub cache: bool,
+    /// Reuse (and store) dependency summaries in the user cache directory (not with
+    /// `--no-cache`; `--fix` does, see [`super::summary_cache`]).
+    pub summary_cache: bool,
     /// Follow calls into dependencies (issue 17): the engine loads the dependency graph
     /// ([`crate::workspace::graph`]) of a cargo workspace. False with `--no-deps`, and in path
     /// mode, where there is no cargo workspace.
@@ -41,6 +44,7 @@ impl Default for Options {
             config: Loaded::default(),
             ignore_suppressions: false,
             cache: false,
+            summary_cache: false,
             deps: true,
             verbose: false,
             derived: 0,

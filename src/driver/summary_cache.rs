@@ -2,9 +2,10 @@
 //! dependency's own source, kept so that the next run (of any project on the machine using the
 //! same dependency) does not walk it again.
 //!
-//! - [`key`]: the key of a package's summary, None when nothing may be cached (`--no-cache`,
-//!   `--fix`: `opts.cache` is false, so nothing is ever read or written; or a package without an
-//!   absolute directory). It covers the tool (version and [`build_identity`]: a rebuilt tool
+//! - [`key`]: the key of a package's summary, None when nothing may be cached (`--no-cache`:
+//!   `opts.summary_cache` is false, so nothing is ever read or written; or a package without an
+//!   absolute directory). `--fix` uses summaries from the cache: they are facts about
+//!   dependencies, checksummed and keyed by their contents, never edits. It covers the tool (version and [`build_identity`]: a rebuilt tool
 //!   never reads its predecessor's summaries), the package's id, lib target and edition, and for
 //!   a path or git package the contents of its `Cargo.toml` and of every `.rs` file below its
 //!   directory (skipping `target/` and hidden directories), as the result cache does. A registry
@@ -33,7 +34,7 @@ pub const KEEP: usize = 3;
 
 /// The key of a package's summary (see the module docs); None: do not cache it.
 pub fn key(pkg: &DepPackage, opts: &Options) -> Option<u64> {
-    if !opts.cache {
+    if !opts.summary_cache {
         return None;
     }
     key_of(pkg)
@@ -203,7 +204,7 @@ mod tests {
 
     fn caching() -> Options {
         Options {
-            cache: true,
+            summary_cache: true,
             ..Options::default()
         }
     }
