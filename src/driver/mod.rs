@@ -9,3 +9,4 @@ pub mod engine;
 pub mod options;
 pub mod summaries;
 pub mod summary_cache;
+pub mod walk;

@@ -20,8 +20,8 @@
 //! that a summarized dependency's code names, dependencies first (each is indexed with the facts
 //! of the ones it calls).
 
-use super::engine::walk_package;
 use super::options::Options;
+use super::walk::walk_package;
 use crate::analysis::index::CrateIndex;
 use crate::kb::{ApiEntry, Derived, FS_METADATA_LINT, IslandEntry, Kb, first_segment};
 use crate::lints::blocking_in_async::blocking_chains;
