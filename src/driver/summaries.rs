@@ -5,7 +5,9 @@
 //! as a workspace package (its lib target only: no tests, examples, benches or build script).
 //! What the lints need is kept for every function, under every path a dependent may name it
 //! by (its canonical path and the re-exports that lead to it):
-//! - blocks: a sync function that reaches a blocking API (the chain is kept for messages);
+//! - blocks: a sync function that reaches a blocking API (the chain is kept for messages); a
+//!   function of a type also as that type's method;
+//! - returns a plain type (receiver evidence for method calls on what it returns);
 //! - runs a closure parameter on a blocking thread (an island wrapper, as `spawn_blocking`), or
 //!   in place (code in a closure handed to it runs where the call is).
 //!
@@ -43,6 +45,10 @@ pub struct Summary {
     /// f() }`): code in a closure handed to them runs where the call is.
     #[serde(default)]
     pub in_place: Vec<IslandFact>,
+    /// What functions return, when it is a plain type path (receiver evidence:
+    /// `let c = dep::connect(); c.fetch()`): (paths of the fn, paths of the type).
+    #[serde(default)]
+    pub returns: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// A sync function that blocks.
@@ -50,6 +56,10 @@ pub struct Summary {
 pub struct BlockingFact {
     /// Every path it can be named by (canonical first).
     pub paths: Vec<String>,
+    /// For a function of a type (`impl Client { fn fetch(&self) }`): every path of the type,
+    /// and the function's name, so that a method call on a value of that type matches too.
+    #[serde(default)]
+    pub method: Option<(Vec<String>, String)>,
     pub derived: Derived,
     /// It only queries file metadata (reported by `fs_metadata_in_async`).
     pub fs_metadata: bool,
@@ -173,8 +183,14 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
             {
                 full.extend(inner.chain.iter().skip(1).cloned());
             }
+            // `Type::method` (the short name has the type): the type's paths too.
+            let method = def.name.contains("::").then(|| {
+                let (ty, name) = def.path.rsplit_once("::").unwrap_or_default();
+                (aliases(ty, &index.facts.reexports), name.to_string())
+            });
             out.blocking.push(BlockingFact {
                 paths: aliases(&def.path, &index.facts.reexports),
+                method,
                 derived: Derived {
                     chain: full,
                     at: at(def.file, def.loc.line),
@@ -212,6 +228,7 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
                 });
                 out.blocking.push(BlockingFact {
                     paths: vec![alias.clone()],
+                    method: None,
                     derived,
                     fs_metadata: e.is_fs_metadata(),
                 });
@@ -238,6 +255,15 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
         } else if def.calls_param {
             out.in_place.push(fact());
         }
+        // A declared return type that resolves to a type of this crate or another one.
+        if let Some(crate::syntax::facts::Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
+            && ty.contains("::")
+        {
+            out.returns.push((
+                aliases(&def.path, &index.facts.reexports),
+                aliases(&ty, &index.facts.reexports),
+            ));
+        }
     }
     out
 }
@@ -245,10 +271,15 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
 /// Replaces a path's first segment (the dependency's lib name) by the name a dependent uses.
 fn renamed(path: &str, krate: &str, name: &str) -> String {
     match path.strip_prefix(krate) {
-        Some(rest) if name != krate => format!("{name}{rest}"),
+        Some(rest) if name != krate && (rest.is_empty() || rest.starts_with("::")) => {
+            format!("{name}{rest}")
+        }
         _ => path.to_string(),
     }
 }
+
+/// The help of a derived blocking entry.
+const DERIVED_REPLACEMENT: &str = "`tokio::task::spawn_blocking(move || ..).await` around the call, or a non-blocking alternative";
 
 /// Adds a summary's facts to `kb` under `name`; what `kb` already says of a path wins.
 pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
@@ -263,13 +294,28 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
             continue;
         }
         let sink = b.derived.chain.last().cloned().unwrap_or_default();
+        if let Some((types, method)) = &b.method {
+            for ty in types.iter().map(|t| renamed(t, &s.krate, name)) {
+                if kb.blocking.method(&ty, method).is_none() {
+                    kb.add_blocking(ApiEntry {
+                        paths: Vec::new(),
+                        ty: Some(ty),
+                        methods: vec![method.clone()],
+                        replacement: DERIVED_REPLACEMENT.into(),
+                        fix: Vec::new(),
+                        source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
+                        reason: None,
+                        lint: b.fs_metadata.then(|| FS_METADATA_LINT.to_string()),
+                        derived: Some(b.derived.clone()),
+                    });
+                }
+            }
+        }
         kb.add_blocking(ApiEntry {
             paths,
             ty: None,
             methods: Vec::new(),
-            replacement: "`tokio::task::spawn_blocking(move || ..).await` around the call, or a \
-                          non-blocking alternative"
-                .into(),
+            replacement: DERIVED_REPLACEMENT.into(),
             fix: Vec::new(),
             source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
             reason: None,
@@ -291,6 +337,13 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
                 chain_methods: Vec::new(),
                 source: format!("derived from {}", i.at),
             });
+        }
+    }
+    for (fns, tys) in &s.returns {
+        let Some(ty) = tys.first() else { continue };
+        let ty = renamed(ty, &s.krate, name);
+        for f in fns {
+            kb.add_returns_fn(renamed(f, &s.krate, name), ty.clone());
         }
     }
     for i in &s.in_place {
@@ -613,6 +666,8 @@ mod tests {
             renamed("fs_err::create_dir_all", "fs_err", "fs"),
             "fs::create_dir_all"
         );
+        // A crate whose name starts like another one is not renamed with it.
+        assert_eq!(renamed("fs_err::x", "fs", "files"), "fs_err::x");
         assert!(known_crates(Kb::builtin()).contains("tokio"));
         assert!(!known_crates(Kb::builtin()).contains("fs_err"));
     }

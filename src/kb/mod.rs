@@ -568,6 +568,11 @@ impl Kb {
         self.current_thread_ctors.contains(path)
     }
 
+    /// Adds what a function returns (a dependency summary's fact); what is known wins.
+    pub fn add_returns_fn(&mut self, path: String, ty: String) {
+        self.returns_fn.entry(path).or_insert(Returns::One(ty));
+    }
+
     pub fn returns_of_fn(&self, path: &str) -> Option<&Returns> {
         self.returns_fn.get(path)
     }
