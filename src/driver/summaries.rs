@@ -15,8 +15,8 @@
 //! rename in `Cargo.toml`, or its lib name). The knowledge base stays the seed: a crate it
 //! already describes (std, tokio, futures, ...) is not summarized, and an entry of `lints/` or of
 //! the configuration wins over a derived one. A path that names more than one function (`cfg`
-//! alternatives, such as a `#[cfg(test)]` variant) gives no fact, nor does one two packages of the
-//! same name disagree on.
+//! alternatives, such as a `#[cfg(test)]` variant) gives no fact, and a name that stands for two
+//! packages (two versions of one crate) gives none.
 //!
 //! Which dependencies are summarized: those a workspace member names in its code, then those
 //! that a summarized dependency's code names, dependencies first (each is indexed with the facts
@@ -594,6 +594,10 @@ fn names_in_sources(dir: &Path, names: &[&str]) -> HashSet<String> {
 }
 
 /// Every name each dependency is known by (its lib name, and the names its dependents use).
+///
+/// A name that stands for two packages (two versions of a crate, or a rename that collides
+/// with another crate's name) is left out for both: the knowledge base is one for the whole
+/// workspace, so a fact of one version would be taken for the other's.
 fn names_of(deps: &[DepInput], roots: &[(String, usize)]) -> HashMap<usize, Vec<String>> {
     let mut names: HashMap<usize, Vec<String>> = HashMap::default();
     for (name, i) in roots.iter().chain(deps.iter().flat_map(|d| d.deps.iter())) {
@@ -607,6 +611,20 @@ fn names_of(deps: &[DepInput], roots: &[(String, usize)]) -> HashMap<usize, Vec<
         if !list.contains(&d.lib_name) {
             list.push(d.lib_name.clone());
         }
+    }
+    let mut owners: HashMap<&str, usize> = HashMap::default();
+    for list in names.values() {
+        for n in list {
+            *owners.entry(n.as_str()).or_default() += 1;
+        }
+    }
+    let shared: HashSet<String> = owners
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    for list in names.values_mut() {
+        list.retain(|n| !shared.contains(n));
     }
     names
 }
@@ -639,6 +657,33 @@ fn known_crates(_kb: &Kb) -> HashSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn input(lib: &str, deps: Vec<(String, usize)>) -> DepInput {
+        DepInput {
+            id: lib.into(),
+            display: lib.into(),
+            lib_name: lib.into(),
+            dir: PathBuf::new(),
+            lib_src: PathBuf::new(),
+            edition: "2021".into(),
+            deps,
+        }
+    }
+
+    #[test]
+    fn a_name_for_two_packages_gets_no_facts() {
+        // Two versions of `rand` (0 and 1), and `fs_err` renamed `fs` by the member.
+        let deps = [
+            input("rand", vec![]),
+            input("rand", vec![]),
+            input("fs_err", vec![]),
+            input("app_dep", vec![("rand".into(), 1)]),
+        ];
+        let roots = [("rand".to_string(), 0), ("fs".to_string(), 2)];
+        let names = names_of(&deps, &roots);
+        assert!(names[&0].is_empty() && names[&1].is_empty(), "{names:?}");
+        assert_eq!(names[&2], ["fs", "fs_err"]);
+    }
 
     #[test]
     fn aliases_follow_reexports_and_globs() {
