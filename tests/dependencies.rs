@@ -74,6 +74,35 @@ fn calls_into_dependencies_follow_their_source() {
         ),
         "{human}"
     );
+    // JSON and SARIF give the dependency's file and line as a secondary location.
+    let out = |format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["--no-cache", "--message-format", format])
+            .current_dir(&ws)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let file = canon(&root().join("fixtures/dependencies/deps/fsw/src/file.rs"));
+    let json = out("json");
+    let span = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .flat_map(|v| {
+            v["message"]["spans"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|s| s["file_name"].as_str().map(Path::new).map(canon) == Some(file.clone()))
+        .unwrap_or_else(|| panic!("no span in {}: {json}", file.display()));
+    assert_eq!(span["line_start"], 4, "{span}");
+    assert_eq!(span["is_primary"], false, "{span}");
+    let sarif = out("sarif");
+    assert!(
+        sarif.contains(&format!("file://{}", file.display())) && sarif.contains("\"startLine\": 4"),
+        "{sarif}"
+    );
     // Without summaries, the calls into the dependencies are unknown.
     let (got, out) = lint(&ws, &["--no-deps"]);
     assert!(got.is_empty(), "{out}");

@@ -130,6 +130,8 @@ struct StoredDiagnostic {
     helps: Vec<String>,
     fix: Vec<Edit>,
     item: String,
+    #[serde(default)]
+    external: Vec<crate::lints::diag::ExternalLabel>,
 }
 
 impl StoredDiagnostic {
@@ -145,6 +147,7 @@ impl StoredDiagnostic {
             helps: self.helps,
             fix: self.fix,
             item: self.item,
+            external: self.external,
         })
     }
 }

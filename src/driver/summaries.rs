@@ -194,6 +194,8 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
                 derived: Derived {
                     chain: full,
                     at: at(def.file, def.loc.line),
+                    file: files.get(def.file).cloned().unwrap_or_default(),
+                    line: def.loc.line,
                 },
                 fs_metadata,
             });
@@ -225,6 +227,8 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
                 let derived = e.derived.clone().unwrap_or_else(|| Derived {
                     chain: vec![target.clone()],
                     at: String::new(),
+                    file: PathBuf::new(),
+                    line: 0,
                 });
                 out.blocking.push(BlockingFact {
                     paths: vec![alias.clone()],

@@ -42,6 +42,11 @@ pub struct Derived {
     pub chain: Vec<String>,
     /// Where the function is defined: `fs-err-3.1.0/src/dir.rs:12`.
     pub at: String,
+    /// The same place as a path and a line, for machine-readable output.
+    #[serde(default)]
+    pub file: std::path::PathBuf,
+    #[serde(default)]
+    pub line: usize,
 }
 
 /// One runtime's drop-in replacement of a blocking function.

@@ -329,6 +329,14 @@ fn through_dependency(
             )
         })
         .help(format!("use {}", entry.replacement))
+        .external(
+            &derived.file,
+            derived.line,
+            format!(
+                "`{}` is defined here",
+                derived.chain.first().map(String::as_str).unwrap_or(name)
+            ),
+        )
         .item(enclosing_name(cx.index, call))
 }
 
@@ -344,13 +352,13 @@ fn through_helper(
     let mut path = vec![format!("`{}`", def.name)];
     path.extend(chain.iter().map(|c| format!("`{c}`")));
     // A sink in a dependency whose own source shows why it blocks: its chain goes on there.
-    if let Some(derived) = cx
+    let derived = cx
         .index
         .kb
         .blocking
         .function(sink)
-        .and_then(|e| e.derived.as_ref())
-    {
+        .and_then(|e| e.derived.as_ref());
+    if let Some(derived) = derived {
         path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
         if let Some(last) = path.last_mut().filter(|_| !derived.at.is_empty()) {
             last.push_str(&format!(" (from {})", derived.at));
@@ -367,14 +375,21 @@ fn through_helper(
             format!("this call reaches `{sink}`, which blocks the executor thread"),
         )
     };
-    Diagnostic::new(lint.name, call.file, call.loc, message)
+    let mut d = Diagnostic::new(lint.name, call.file, call.loc, message)
         .label(label)
         .secondary(
             def.file,
             def.loc,
             format!("`{}` is a synchronous function", def.name),
-        )
-        .note(format!("call chain: {}", path.join(" -> ")))
+        );
+    if let Some(derived) = derived {
+        d = d.external(
+            &derived.file,
+            derived.line,
+            format!("`{sink}` is defined here"),
+        );
+    }
+    d.note(format!("call chain: {}", path.join(" -> ")))
         .help(format!(
             "make `{}` async with a non-blocking replacement, or run it with \
          `tokio::task::spawn_blocking(move || ...).await`",

@@ -73,6 +73,16 @@ pub struct Diagnostic {
     pub fix: Vec<Edit>,
     /// The name of the enclosing item (`load_config`, `Server::run`), for fingerprints.
     pub item: String,
+    /// Places outside the package's files (a dependency's source), for machine-readable output.
+    pub external: Vec<ExternalLabel>,
+}
+
+/// A secondary location in a file that is not one of the package's (a dependency's source).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ExternalLabel {
+    pub path: std::path::PathBuf,
+    pub line: usize,
+    pub message: String,
 }
 
 impl Diagnostic {
@@ -91,6 +101,7 @@ impl Diagnostic {
             helps: Vec::new(),
             fix: Vec::new(),
             item: String::new(),
+            external: Vec::new(),
         }
     }
 
@@ -116,6 +127,18 @@ impl Diagnostic {
 
     pub fn help(mut self, msg: impl Into<String>) -> Self {
         self.helps.push(msg.into());
+        self
+    }
+
+    /// A secondary location in a file outside the package (line 0: none is added).
+    pub fn external(mut self, path: &std::path::Path, line: usize, msg: impl Into<String>) -> Self {
+        if line > 0 && !path.as_os_str().is_empty() {
+            self.external.push(ExternalLabel {
+                path: path.to_path_buf(),
+                line,
+                message: msg.into(),
+            });
+        }
         self
     }
 

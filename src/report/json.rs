@@ -75,7 +75,25 @@ pub fn compiler_message(
     d: &Diagnostic,
     rendered: String,
 ) -> Value {
-    let spans: Vec<Value> = d.labels.iter().map(|l| span_json(pkg, l, None)).collect();
+    let mut spans: Vec<Value> = d.labels.iter().map(|l| span_json(pkg, l, None)).collect();
+    // Places in a dependency's source: the file and line, as rustc gives spans in other crates.
+    spans.extend(d.external.iter().map(|e| {
+        json!({
+            "file_name": e.path.to_string_lossy(),
+            "byte_start": 0,
+            "byte_end": 0,
+            "line_start": e.line,
+            "line_end": e.line,
+            "column_start": 1,
+            "column_end": 1,
+            "is_primary": false,
+            "text": [],
+            "label": e.message,
+            "suggested_replacement": null,
+            "suggestion_applicability": null,
+            "expansion": null,
+        })
+    }));
     let mut children: Vec<Value> = d.notes.iter().map(|n| child("note", n, vec![])).collect();
     for (i, h) in d.helps.iter().enumerate() {
         // The fix, when there is one, rides on the first help as rustc's suggestions do.

@@ -74,7 +74,7 @@ fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Val
         }})
     };
     let primary = d.primary();
-    let related: Vec<Value> = d
+    let mut related: Vec<Value> = d
         .labels
         .iter()
         .filter(|l| !l.primary)
@@ -86,6 +86,18 @@ fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Val
             v
         })
         .collect();
+    // Places in a dependency's source, by absolute URI.
+    for e in &d.external {
+        let id = related.len() + 1;
+        related.push(json!({
+            "id": id,
+            "physicalLocation": {
+                "artifactLocation": {"uri": format!("file://{}", e.path.to_string_lossy().replace('\\', "/"))},
+                "region": {"startLine": e.line},
+            },
+            "message": {"text": e.message},
+        }));
+    }
     let mut text = d.message.clone();
     for n in &d.notes {
         text.push_str(&format!("\nnote: {n}"));
