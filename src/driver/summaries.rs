@@ -8,6 +8,7 @@
 //! - blocks: a sync function that reaches a blocking API (the chain is kept for messages); a
 //!   function of a type also as that type's method;
 //! - returns a plain type (receiver evidence for method calls on what it returns);
+//! - returns a lazy future (an `async fn`, or a fn that only makes one), for `unawaited_future`;
 //! - runs a closure parameter on a blocking thread (an island wrapper, as `spawn_blocking`), or
 //!   in place (code in a closure handed to it runs where the call is).
 //!
@@ -49,7 +50,14 @@ pub struct Summary {
     /// `let c = dep::connect(); c.fetch()`): (paths of the fn, paths of the type).
     #[serde(default)]
     pub returns: Vec<(Vec<String>, Vec<String>)>,
+    /// Functions whose future does nothing until polled (an `async fn`, or a fn that only makes
+    /// one): paths, and for a function of a type, the type's paths and the name.
+    #[serde(default)]
+    pub lazy_futures: Vec<(Vec<String>, Option<Method>)>,
 }
+
+/// A function of a type, as a method: every path of the type, and the function's name.
+pub type Method = (Vec<String>, String);
 
 /// A sync function that blocks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +267,14 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
         } else if def.calls_param {
             out.in_place.push(fact());
         }
+        if def.returns_future && index.returns_lazy_future(f) {
+            let method = def.name.contains("::").then(|| {
+                let (ty, name) = def.path.rsplit_once("::").unwrap_or_default();
+                (aliases(ty, &index.facts.reexports), name.to_string())
+            });
+            out.lazy_futures
+                .push((aliases(&def.path, &index.facts.reexports), method));
+        }
         // A declared return type that resolves to a type of this crate or another one.
         if let Some(crate::syntax::facts::Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
             && ty.contains("::")
@@ -341,6 +357,21 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
                 chain_methods: Vec::new(),
                 source: format!("derived from {}", i.at),
             });
+        }
+    }
+    for (paths, method) in &s.lazy_futures {
+        for p in paths {
+            let p = renamed(p, &s.krate, name);
+            if !kb.is_future_fn(&p) {
+                kb.add_lazy_future(Some(p), None);
+            }
+        }
+        if let Some((types, m)) = method {
+            for ty in types.iter().map(|t| renamed(t, &s.krate, name)) {
+                if !kb.is_future_method(&ty, m) {
+                    kb.add_lazy_future(None, Some((ty, m.clone())));
+                }
+            }
         }
     }
     for (fns, tys) in &s.returns {

@@ -686,6 +686,20 @@ impl Kb {
 
     /// Whether this method on this receiver type returns a future that does nothing until
     /// polled.
+    /// Adds a function (with `ty`, a method of that type) whose future is lazy: a dependency
+    /// summary's fact.
+    pub fn add_lazy_future(&mut self, path: Option<String>, ty: Option<(String, String)>) {
+        if let Some(path) = path {
+            self.future_fns.insert(path.clone());
+            self.lazy_future_fns.insert(path);
+        }
+        if let Some((ty, name)) = ty {
+            self.method_names.insert(name.clone());
+            self.future_methods.insert((ty.clone(), name.clone()));
+            self.lazy_future_methods.insert((ty, name));
+        }
+    }
+
     pub fn is_lazy_future_method(&self, ty: &str, name: &str) -> bool {
         self.lazy_future_methods
             .contains(&(ty.to_string(), name.to_string()))
