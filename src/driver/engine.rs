@@ -56,7 +56,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     let opts = match &deps {
         Some(g) => {
             keyed = Options {
-                derived: deps_fingerprint(g, opts),
+                derived: deps_fingerprint(g),
                 ..opts.clone()
             };
             &keyed
@@ -151,7 +151,7 @@ fn note(opts: &Options, msg: &str) {
 }
 
 /// A fingerprint of every dependency in the graph: what the summaries can depend on.
-fn deps_fingerprint(g: &crate::workspace::graph::DepGraph, opts: &Options) -> u64 {
+fn deps_fingerprint(g: &crate::workspace::graph::DepGraph) -> u64 {
     let mut h = crate::util::hash::Fnv::default();
     h.str("dependency summaries");
     for p in &g.packages {
@@ -175,7 +175,6 @@ fn deps_fingerprint(g: &crate::workspace::graph::DepGraph, opts: &Options) -> u6
             h.u64(*i as u64);
         }
     }
-    let _ = opts;
     h.finish().max(1)
 }
 
@@ -188,7 +187,7 @@ fn with_dependencies(
 ) -> Option<Options> {
     let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let t0 = std::time::Instant::now();
-    let (kb, _, n) = super::summaries::kb_with_dependencies(base, graph, &ws.packages, opts)?;
+    let (kb, n) = super::summaries::kb_with_dependencies(base, graph, &ws.packages, opts)?;
     note(
         opts,
         &format!(

@@ -31,6 +31,7 @@ use crate::lints::blocking_in_async::blocking_chains;
 use crate::syntax::facts::{Callee, CrateFacts};
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::workspace::discover::{Package, Seed, TargetInfo};
+use crate::workspace::graph::{DepGraph, DepPackage};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -67,7 +68,7 @@ pub struct BlockingFact {
     /// For a function of a type (`impl Client { fn fetch(&self) }`): every path of the type,
     /// and the function's name, so that a method call on a value of that type matches too.
     #[serde(default)]
-    pub method: Option<(Vec<String>, String)>,
+    pub method: Option<Method>,
     pub derived: Derived,
     /// It only queries file metadata (reported by `fs_metadata_in_async`).
     pub fs_metadata: bool,
@@ -80,22 +81,8 @@ pub struct IslandFact {
     pub at: String,
 }
 
-/// One dependency as the summaries see it.
-#[derive(Clone, Debug)]
-pub struct DepInput {
-    pub id: String,
-    /// `name-version`, for locations (`fs-err-3.1.0/src/dir.rs:12`).
-    pub display: String,
-    pub lib_name: String,
-    pub dir: PathBuf,
-    pub lib_src: PathBuf,
-    pub edition: String,
-    /// Its normal dependencies: (the name its code uses, index into the inputs).
-    pub deps: Vec<(String, usize)>,
-}
-
 /// The package the engine walks for a dependency: its library only.
-fn lib_package(d: &DepInput) -> Package {
+fn lib_package(d: &DepPackage) -> Package {
     Package {
         name: d.lib_name.clone(),
         id: d.id.clone(),
@@ -158,7 +145,7 @@ fn aliases(canonical: &str, reexports: &[(String, String)]) -> Vec<String> {
 
 /// Summarizes one dependency whose walk gave `facts`, with `kb` holding the facts of the
 /// dependencies it calls.
-fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Summary {
+fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Summary {
     let index = CrateIndex::new(facts, kb);
     let base = d.dir.parent().unwrap_or(&d.dir);
     let at = |file: usize, line: usize| {
@@ -191,14 +178,9 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
             {
                 full.extend(inner.chain.iter().skip(1).cloned());
             }
-            // `Type::method` (the short name has the type): the type's paths too.
-            let method = def.name.contains("::").then(|| {
-                let (ty, name) = def.path.rsplit_once("::").unwrap_or_default();
-                (aliases(ty, &index.facts.reexports), name.to_string())
-            });
             out.blocking.push(BlockingFact {
                 paths: aliases(&def.path, &index.facts.reexports),
-                method,
+                method: method_of(def, &index.facts.reexports),
                 derived: Derived {
                     chain: full,
                     at: at(def.file, def.loc.line),
@@ -253,8 +235,7 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
             }
         }
     }
-    for (f, island) in index.island_wrappers.iter().enumerate() {
-        let def = &index.facts.fns[f];
+    for (f, def) in index.facts.fns.iter().enumerate() {
         if index.fns_at(&def.path).len() != 1 {
             continue;
         }
@@ -262,18 +243,16 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
             paths: aliases(&def.path, &index.facts.reexports),
             at: at(def.file, def.loc.line),
         };
-        if *island {
+        if index.island_wrappers[f] {
             out.islands.push(fact());
         } else if def.calls_param {
             out.in_place.push(fact());
         }
         if def.returns_future && index.returns_lazy_future(f) {
-            let method = def.name.contains("::").then(|| {
-                let (ty, name) = def.path.rsplit_once("::").unwrap_or_default();
-                (aliases(ty, &index.facts.reexports), name.to_string())
-            });
-            out.lazy_futures
-                .push((aliases(&def.path, &index.facts.reexports), method));
+            out.lazy_futures.push((
+                aliases(&def.path, &index.facts.reexports),
+                method_of(def, &index.facts.reexports),
+            ));
         }
         // A declared return type that resolves to a type of this crate or another one.
         if let Some(crate::syntax::facts::Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
@@ -286,6 +265,15 @@ fn summarize(d: &DepInput, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Sum
         }
     }
     out
+}
+
+/// For a function of a type (`Type::method`: its short name has the type), the type's paths
+/// and the function's name.
+fn method_of(def: &crate::syntax::facts::FnDef, reexports: &[(String, String)]) -> Option<Method> {
+    let (ty, name) = def.path.rsplit_once("::")?;
+    def.name
+        .contains("::")
+        .then(|| (aliases(ty, reexports), name.to_string()))
 }
 
 /// Replaces a path's first segment (the dependency's lib name) by the name a dependent uses.
@@ -304,44 +292,42 @@ const DERIVED_REPLACEMENT: &str = "`tokio::task::spawn_blocking(move || ..).awai
 /// Adds a summary's facts to `kb` under `name`; what `kb` already says of a path wins.
 pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
     for b in &s.blocking {
-        let paths: Vec<String> = b
-            .paths
-            .iter()
-            .map(|p| renamed(p, &s.krate, name))
-            .filter(|p| kb.blocking.function(p).is_none())
-            .collect();
-        if paths.is_empty() {
-            continue;
-        }
-        let sink = b.derived.chain.last().cloned().unwrap_or_default();
-        if let Some((types, method)) = &b.method {
-            for ty in types.iter().map(|t| renamed(t, &s.krate, name)) {
-                if kb.blocking.method(&ty, method).is_none() {
-                    kb.add_blocking(ApiEntry {
-                        paths: Vec::new(),
-                        ty: Some(ty),
-                        methods: vec![method.clone()],
-                        replacement: DERIVED_REPLACEMENT.into(),
-                        fix: Vec::new(),
-                        source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
-                        reason: None,
-                        lint: b.fs_metadata.then(|| FS_METADATA_LINT.to_string()),
-                        derived: Some(b.derived.clone()),
-                    });
-                }
-            }
-        }
-        kb.add_blocking(ApiEntry {
+        let sink = b
+            .derived
+            .chain
+            .last()
+            .map(String::as_str)
+            .unwrap_or_default();
+        let entry = |paths: Vec<String>, ty: Option<String>, methods: Vec<String>| ApiEntry {
             paths,
-            ty: None,
-            methods: Vec::new(),
+            ty,
+            methods,
             replacement: DERIVED_REPLACEMENT.into(),
             fix: Vec::new(),
             source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
             reason: None,
             lint: b.fs_metadata.then(|| FS_METADATA_LINT.to_string()),
             derived: Some(b.derived.clone()),
-        });
+        };
+        let paths: Vec<String> = b
+            .paths
+            .iter()
+            .map(|p| renamed(p, &s.krate, name))
+            .filter(|p| kb.blocking.function(p).is_none())
+            .collect();
+        if !paths.is_empty() {
+            kb.add_blocking(entry(paths, None, Vec::new()));
+        }
+        for (ty, method) in b
+            .method
+            .iter()
+            .flat_map(|(types, m)| types.iter().map(move |t| (t, m)))
+        {
+            let ty = renamed(ty, &s.krate, name);
+            if kb.blocking.method(&ty, method).is_none() {
+                kb.add_blocking(entry(Vec::new(), Some(ty), vec![method.clone()]));
+            }
+        }
     }
     for i in &s.islands {
         let paths: Vec<String> = i
@@ -405,13 +391,12 @@ fn named_crates(facts: &CrateFacts) -> HashSet<String> {
 }
 
 struct State<'a> {
-    deps: &'a [DepInput],
-    /// The graph's packages (same order as `deps`), for the summary cache.
-    packages: Option<&'a [crate::workspace::graph::DepPackage]>,
+    deps: &'a [DepPackage],
     opts: &'a Options,
     /// Crates the knowledge base describes: never summarized.
     known: HashSet<String>,
-    done: HashMap<usize, Option<Summary>>,
+    /// Per dependency visited: a hash of its summary (None: a crate the knowledge base knows).
+    done: HashMap<usize, Option<u64>>,
     names: HashMap<usize, Vec<String>>,
     on_stack: HashSet<usize>,
 }
@@ -431,15 +416,14 @@ impl State<'_> {
         // The per-machine cache: the package's own key (its id or contents, the tool), and the
         // configuration; the entry also records the dependencies its code names and a
         // fingerprint of their summaries, which must still match.
-        let key = self.packages.and_then(|ps| {
-            let k = super::summary_cache::key(&ps[i], self.opts)?;
+        let key = super::summary_cache::key(d, self.opts).map(|k| {
             let mut h = crate::util::hash::Fnv::default();
             h.u64(k);
             h.str(self.opts.config.text());
-            Some(h.finish())
+            h.finish()
         });
         let cached: Option<Entry> = key
-            .and_then(|k| super::summary_cache::load(&self.packages?[i], k))
+            .and_then(|k| super::summary_cache::load(d, k))
             .and_then(|b| serde_json::from_slice(&b).ok());
         if let Some(entry) = cached {
             for name in &entry.named {
@@ -448,12 +432,11 @@ impl State<'_> {
                 }
             }
             if entry.children == self.children_fingerprint(i, &entry.named) {
-                self.finish(i, entry.summary, kb);
+                self.finish(i, &entry.summary, kb);
                 return;
             }
         }
-        let pkg = lib_package(d);
-        let walked = walk_package(&pkg, Path::new(""), kb, self.opts);
+        let walked = walk_package(&lib_package(d), Path::new(""), kb, self.opts);
         let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
         drop(walked.files);
         let facts = CrateFacts::merge_all(walked.file_facts);
@@ -465,20 +448,17 @@ impl State<'_> {
                 self.visit(*j, kb);
             }
         }
-        let summary = summarize(d, &files, facts, kb);
-        if let (Some(k), Some(ps)) = (key, self.packages) {
-            let entry = Entry {
-                children: self.children_fingerprint(i, &named),
-                named,
-                summary,
-            };
-            if let Ok(bytes) = serde_json::to_vec(&entry) {
-                super::summary_cache::store(&ps[i], k, &bytes);
-            }
-            self.finish(i, entry.summary, kb);
-        } else {
-            self.finish(i, summary, kb);
+        let entry = Entry {
+            children: self.children_fingerprint(i, &named),
+            named,
+            summary: summarize(d, &files, facts, kb),
+        };
+        if let Some(k) = key
+            && let Ok(bytes) = serde_json::to_vec(&entry)
+        {
+            super::summary_cache::store(d, k, &bytes);
         }
+        self.finish(i, &entry.summary, kb);
     }
 
     /// A fingerprint of the summaries of the dependencies `named` of dependency `i`.
@@ -488,7 +468,7 @@ impl State<'_> {
             h.str(name);
             let child = self.deps[i].deps.iter().find(|(n, _)| n == name);
             match child.and_then(|(_, j)| self.done.get(j)) {
-                Some(Some(s)) => h.str(&serde_json::to_string(s).unwrap_or_default()),
+                Some(Some(hash)) => h.u64(*hash),
                 Some(None) => h.str("known"),
                 None => h.str("none"),
             }
@@ -496,11 +476,15 @@ impl State<'_> {
         h.finish()
     }
 
-    fn finish(&mut self, i: usize, summary: Summary, kb: &mut Kb) {
+    /// Adds the summary to `kb` under every name of the dependency, and remembers its hash
+    /// (serialized once, for the fingerprints of the dependencies that call it).
+    fn finish(&mut self, i: usize, summary: &Summary, kb: &mut Kb) {
         for name in self.names.get(&i).into_iter().flatten() {
-            apply(kb, &summary, name);
+            apply(kb, summary, name);
         }
-        self.done.insert(i, Some(summary));
+        let mut h = crate::util::hash::Fnv::default();
+        h.str(&serde_json::to_string(summary).unwrap_or_default());
+        self.done.insert(i, Some(h.finish()));
         self.on_stack.remove(&i);
     }
 }
@@ -516,30 +500,13 @@ struct Entry {
 }
 
 /// The knowledge base with the summaries of the dependencies that `packages` (workspace members)
-/// reach, and a fingerprint of what was added (for the result cache). None when nothing was.
+/// reach, and how many were summarized. None when nothing was.
 pub fn kb_with_dependencies(
     base: &Kb,
-    graph: &crate::workspace::graph::DepGraph,
+    graph: &DepGraph,
     packages: &[Package],
     opts: &Options,
-) -> Option<(Kb, u64, usize)> {
-    let deps: Vec<DepInput> = graph
-        .packages
-        .iter()
-        .map(|p| DepInput {
-            id: p.id.clone(),
-            display: format!("{}-{}", p.name, p.version),
-            lib_name: p.lib_name.clone(),
-            dir: p.dir.clone(),
-            lib_src: p.lib_src.clone(),
-            edition: p.edition.clone(),
-            deps: if p.proc_macro {
-                Vec::new()
-            } else {
-                p.deps.clone()
-            },
-        })
-        .collect();
+) -> Option<(Kb, usize)> {
     let mut roots: Vec<(String, usize)> = Vec::new();
     let mut texts_named: HashSet<String> = HashSet::default();
     for pkg in packages {
@@ -559,12 +526,11 @@ pub fn kb_with_dependencies(
     }
     let mut kb = base.clone();
     let mut state = State {
-        deps: &deps,
-        packages: Some(&graph.packages),
+        deps: &graph.packages,
         opts,
-        known: known_crates(base),
+        known: known_crates(),
         done: HashMap::default(),
-        names: names_of(&deps, &roots),
+        names: names_of(&graph.packages, &roots),
         on_stack: HashSet::default(),
     };
     for (name, i) in &roots {
@@ -572,39 +538,25 @@ pub fn kb_with_dependencies(
             state.visit(*i, &mut kb);
         }
     }
-    let mut summarized: Vec<(&String, &Summary)> = state
-        .done
-        .iter()
-        .filter_map(|(i, s)| s.as_ref().map(|s| (&deps[*i].id, s)))
-        .collect();
-    if summarized.is_empty() {
-        return None;
-    }
-    summarized.sort_by(|a, b| a.0.cmp(b.0));
-    let mut h = crate::util::hash::Fnv::default();
-    for (id, s) in &summarized {
-        h.str(id);
-        h.str(&serde_json::to_string(s).unwrap_or_default());
-    }
-    Some((kb, h.finish(), summarized.len()))
+    let summarized = state.done.values().filter(|h| h.is_some()).count();
+    (summarized > 0).then_some((kb, summarized))
 }
 
 /// Which of `names` the package's Rust sources mention as a path root (`name::`) or in a `use`
 /// / `extern crate` (`use name`, `extern crate name`): a cheap text search, before any parse.
 fn names_in_sources(dir: &Path, names: &[&str]) -> HashSet<String> {
     let mut out = HashSet::default();
-    let walker = walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| {
-        let n = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(n == "target" || n.starts_with('.'))
-    });
-    for e in walker.filter_map(Result::ok) {
+    // The files the result cache keys a package by: its `.rs` files, `target/` and hidden
+    // folders left out.
+    let files = super::cache::package_files(dir, &mut crate::util::hash::Fnv::default());
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+    {
         if out.len() == names.len() {
             break;
         }
-        if e.path().extension().is_none_or(|x| x != "rs") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(e.path()) else {
+        let Ok(text) = std::fs::read_to_string(f) else {
             continue;
         };
         for n in names {
@@ -633,7 +585,7 @@ fn names_in_sources(dir: &Path, names: &[&str]) -> HashSet<String> {
 /// A name that stands for two packages (two versions of a crate, or a rename that collides
 /// with another crate's name) is left out for both: the knowledge base is one for the whole
 /// workspace, so a fact of one version would be taken for the other's.
-fn names_of(deps: &[DepInput], roots: &[(String, usize)]) -> HashMap<usize, Vec<String>> {
+fn names_of(deps: &[DepPackage], roots: &[(String, usize)]) -> HashMap<usize, Vec<String>> {
     let mut names: HashMap<usize, Vec<String>> = HashMap::default();
     for (name, i) in roots.iter().chain(deps.iter().flat_map(|d| d.deps.iter())) {
         let list = names.entry(*i).or_default();
@@ -665,7 +617,7 @@ fn names_of(deps: &[DepInput], roots: &[(String, usize)]) -> HashMap<usize, Vec<
 }
 
 /// The crates the knowledge base describes: the first segments of the paths in its files.
-fn known_crates(_kb: &Kb) -> HashSet<String> {
+fn known_crates() -> HashSet<String> {
     let mut out = HashSet::default();
     for text in crate::kb::EMBEDDED_TOML {
         let b = text.as_bytes();
@@ -693,14 +645,17 @@ fn known_crates(_kb: &Kb) -> HashSet<String> {
 mod tests {
     use super::*;
 
-    fn input(lib: &str, deps: Vec<(String, usize)>) -> DepInput {
-        DepInput {
+    fn input(lib: &str, deps: Vec<(String, usize)>) -> DepPackage {
+        DepPackage {
             id: lib.into(),
-            display: lib.into(),
+            name: lib.into(),
+            version: "1.0.0".into(),
             lib_name: lib.into(),
+            proc_macro: false,
             dir: PathBuf::new(),
             lib_src: PathBuf::new(),
             edition: "2021".into(),
+            kind: crate::workspace::graph::SourceKind::Registry,
             deps,
         }
     }
@@ -748,7 +703,7 @@ mod tests {
         );
         // A crate whose name starts like another one is not renamed with it.
         assert_eq!(renamed("fs_err::x", "fs", "files"), "fs_err::x");
-        assert!(known_crates(Kb::builtin()).contains("tokio"));
-        assert!(!known_crates(Kb::builtin()).contains("fs_err"));
+        assert!(known_crates().contains("tokio"));
+        assert!(!known_crates().contains("fs_err"));
     }
 }

@@ -399,7 +399,6 @@ fn remove_leaves(
         if gone.len() == group.elems.len() {
             continue; // removed with its parent's element
         }
-        // Skip groups inside a group element that is itself removed whole.
         gone.sort_unstable();
         let kept: Vec<usize> = (0..group.elems.len())
             .filter(|e| !gone.contains(e))

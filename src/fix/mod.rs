@@ -143,9 +143,9 @@ fn edited(original: &str, mut groups: Vec<&[Edit]>) -> (String, usize) {
             .collect();
         // Two edits overlap when their ranges intersect, or both insert at one point.
         let clash = |&(lo, hi, _): &(usize, usize, &str)| {
-            taken.iter().any(|&(a, b)| {
-                (lo < b && a < hi) || (lo == hi && a == b && a == lo) || (lo == a && hi == b)
-            })
+            taken
+                .iter()
+                .any(|&(a, b)| (lo < b && a < hi) || (lo == hi && a == b && a == lo))
         };
         if g.iter().all(valid) && !edits.iter().any(clash) {
             taken.extend(edits.iter().map(|&(lo, hi, _)| (lo, hi)));

@@ -476,9 +476,10 @@ impl Kb {
         p
     }
 
-    /// Whether a call named `last` (its path's last segment) could get a fix.
-    pub fn may_be_fixed(&self, last: &str) -> bool {
-        self.fixable_names.contains(last)
+    /// Whether a call whose path ends in `last` could get a fix (looked up by identifier,
+    /// without allocating a `String`: the walker asks at every call in async code).
+    pub fn may_be_fixed(&self, last: &proc_macro2::Ident) -> bool {
+        self.fixable_names.iter().any(|n| last == n)
     }
 
     /// The path that replaces the blocking function of `entry` (named `name`) in code that

@@ -467,7 +467,7 @@ impl Walker<'_> {
                 && p.path
                     .segments
                     .last()
-                    .is_some_and(|s| self.kb.may_be_fixed(&s.ident.to_string()))
+                    .is_some_and(|s| self.kb.may_be_fixed(&s.ident))
             {
                 let tys = self.live.alive_tys();
                 if !tys.is_empty() {
