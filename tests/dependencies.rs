@@ -49,6 +49,15 @@ fn calls_into_dependencies_follow_their_source() {
         out.contains("`fsw::read_config` blocks: it calls `std::fs::read`"),
         "{out}"
     );
+    // Type-level facts: a guard wrapper, a `Deref` newtype.
+    assert!(
+        out.contains("`g`, a `StateGuard` (whose field `guard` is a `std::sync::MutexGuard`)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("blocking call to `std::process::Child::wait`"),
+        "{out}"
+    );
     // The human output names the dependency's file and line.
     let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
         .args(["--no-cache"])
@@ -64,6 +73,18 @@ fn calls_into_dependencies_follow_their_source() {
     assert!(
         human.contains(
             "(fsw/src/file.rs:4): `fsw::file::read_through_helper` -> `inner` -> `std::fs::read`"
+        ),
+        "{human}"
+    );
+    // The dependency's spawn wrapper is what requires `Send`; its async fn awaits a read that
+    // is not cancel-safe, at this line of its source.
+    assert!(
+        human.contains("this future must be `Send` because it is passed to `kit::spawn`"),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "it awaits `kit::Conn::read_frame` -> `tokio::io::AsyncReadExt::read_exact` (kit/src/lib.rs:146)"
         ),
         "{human}"
     );
@@ -153,7 +174,7 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
     let stored = std::fs::read_dir(tmp.join("user-cache/cargo-async-lint/summaries"))
         .map(|d| d.count())
         .unwrap_or(0);
-    assert_eq!(stored, 2, "one summary per dependency");
+    assert_eq!(stored, 3, "one summary per dependency");
     // Warm: the same findings, and no summary is even read (every package hit the cache).
     let (warm, warm_err) = run();
     assert_eq!(warm, cold);

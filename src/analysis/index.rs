@@ -555,22 +555,44 @@ impl<'a> CrateIndex<'a> {
     /// The type a method call on a value of type `ty` reaches: the type itself, or, through
     /// smart pointers (`Arc<Mutex<T>>`), the first wrapped type that has such a method.
     fn method_owner(&self, mut ty: Ty, name: &str) -> Option<Ty> {
+        let knows = |ty: &str| {
+            !self.fns_at(&format!("{ty}::{name}")).is_empty()
+                || self.kb.returns_of_method(ty, name).is_some()
+                || self.kb.blocking.method(ty, name).is_some()
+                || self.kb.block_on.method(ty, name).is_some()
+        };
         for _ in 0..4 {
             match ty {
                 Ty::Wrap(outer, inner) => {
-                    let knows = !self.fns_at(&format!("{outer}::{name}")).is_empty()
-                        || self.kb.returns_of_method(&outer, name).is_some()
-                        || self.kb.blocking.method(&outer, name).is_some()
-                        || self.kb.block_on.method(&outer, name).is_some();
-                    if knows {
+                    if knows(&outer) {
                         return Some(Ty::Path(outer));
                     }
                     ty = Arc::unwrap_or_clone(inner);
+                }
+                // A method the type does not have, on a type that derefs to another (`impl
+                // Deref`), is the target's.
+                Ty::Path(p) if !name.is_empty() && !knows(&p) => {
+                    match self.deref_target(&p, name) {
+                        Some(target) => ty = target,
+                        None => return Some(Ty::Path(p)),
+                    }
                 }
                 other => return Some(other),
             }
         }
         None
+    }
+
+    /// What a value of type `ty` derefs to for a call of `name`, if `ty` has an `impl Deref` (of
+    /// this crate, or of a dependency whose summary says so and lists no such method of `ty`).
+    fn deref_target(&self, ty: &str, name: &str) -> Option<Ty> {
+        match self.facts.derefs.get(ty) {
+            Some(target) => self.resolve_ty(target, 1),
+            None => self
+                .kb
+                .deref_for_method(ty, name)
+                .map(|t| Ty::Path(t.to_string())),
+        }
     }
 
     /// Resolves type evidence to a canonical path or tuple, or None when it is unknown.

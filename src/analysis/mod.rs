@@ -3,5 +3,6 @@
 //! [`index::CrateIndex`]; [`futures`] adds which calls make lazy futures.
 
 pub mod futures;
+pub mod held;
 pub mod index;
 pub mod send;

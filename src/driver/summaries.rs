@@ -26,9 +26,11 @@
 use super::options::Options;
 use super::walk::walk_package;
 use crate::analysis::index::CrateIndex;
-use crate::kb::{ApiEntry, Derived, FS_METADATA_LINT, IslandEntry, Kb, first_segment};
+use crate::kb::{
+    ApiEntry, CancelEntry, Derived, FS_METADATA_LINT, HeldEntry, IslandEntry, Kb, first_segment,
+};
 use crate::lints::blocking_in_async::blocking_chains;
-use crate::syntax::facts::{Callee, CrateFacts};
+use crate::syntax::facts::{Callee, CrateFacts, Ty};
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::workspace::discover::{Package, Seed, TargetInfo};
 use crate::workspace::graph::{DepGraph, DepPackage};
@@ -55,6 +57,51 @@ pub struct Summary {
     /// one): paths, and for a function of a type, the type's paths and the name.
     #[serde(default)]
     pub lazy_futures: Vec<(Vec<String>, Option<Method>)>,
+    /// What methods return, when it is a plain type path: (the method, the type's paths).
+    #[serde(default)]
+    pub method_returns: Vec<(Method, Vec<String>)>,
+    /// Types with an `impl Deref`: a method they lack is their target's.
+    #[serde(default)]
+    pub derefs: Vec<DerefFact>,
+    /// Structs that hold a lock guard, a borrow or a `!Send` value in a field.
+    #[serde(default)]
+    pub held: Vec<HeldFact>,
+    /// Functions whose future argument must be `Send`, as their signature declares (spawn
+    /// wrappers): paths, and for a function of a type, the method.
+    #[serde(default)]
+    pub send_params: Vec<(Vec<String>, Option<Method>)>,
+    /// Async functions that await an operation that is not cancel-safe.
+    #[serde(default)]
+    pub not_cancel_safe: Vec<CancelFact>,
+}
+
+/// A type with `impl Deref<Target = ..>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DerefFact {
+    pub types: Vec<String>,
+    pub target: String,
+    /// The type's own methods (inherent and trait impls of the dependency): those stay its.
+    pub own: Vec<String>,
+}
+
+/// A struct that must not be held across an `.await`, for the family of one of its fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldFact {
+    pub types: Vec<String>,
+    pub lint: String,
+    pub what: String,
+    pub help: String,
+}
+
+/// An async function that awaits an operation that is not cancel-safe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelFact {
+    pub paths: Vec<String>,
+    pub method: Option<Method>,
+    /// What is lost when it is cancelled, with the chain to the operation.
+    pub lost: String,
+    pub fix: String,
+    pub at: String,
 }
 
 /// A function of a type, as a method: every path of the type, and the function's name.
@@ -255,16 +302,105 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             ));
         }
         // A declared return type that resolves to a type of this crate or another one.
-        if let Some(crate::syntax::facts::Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
+        if let Some(Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
             && ty.contains("::")
         {
-            out.returns.push((
+            let tys = aliases(&ty, &index.facts.reexports);
+            if let Some(m) = method_of(def, &index.facts.reexports) {
+                out.method_returns.push((m, tys.clone()));
+            }
+            out.returns
+                .push((aliases(&def.path, &index.facts.reexports), tys));
+        }
+        if def.send_param {
+            out.send_params.push((
                 aliases(&def.path, &index.facts.reexports),
-                aliases(&ty, &index.facts.reexports),
+                method_of(def, &index.facts.reexports),
             ));
         }
     }
+    derived_types(&index, &mut out);
+    not_cancel_safe(&index, &at, &mut out);
     out
+}
+
+/// The facts of a dependency's types: `Deref` targets, and structs that hold what must not
+/// live across an `.await`.
+fn derived_types(index: &CrateIndex<'_>, out: &mut Summary) {
+    let re = &index.facts.reexports;
+    // Each type's own methods (the walker names a method `Type::name`).
+    let mut own: HashMap<&str, Vec<String>> = HashMap::default();
+    for def in &index.facts.fns {
+        if def.name.contains("::")
+            && let Some((ty, name)) = def.path.rsplit_once("::")
+        {
+            own.entry(ty).or_default().push(name.to_string());
+        }
+    }
+    let mut derefs: Vec<(&String, &Ty)> = index.facts.derefs.iter().collect();
+    derefs.sort_by(|a, b| a.0.cmp(b.0));
+    for (ty, target) in derefs {
+        if let Some(Ty::Path(target)) = index.resolve_ty(target, 0)
+            && target.contains("::")
+        {
+            let mut methods = own.get(ty.as_str()).cloned().unwrap_or_default();
+            methods.sort();
+            methods.dedup();
+            out.derefs.push(DerefFact {
+                types: aliases(ty, re),
+                target,
+                own: methods,
+            });
+        }
+    }
+    let mut structs: Vec<&String> = index.facts.fields.keys().collect();
+    structs.sort();
+    for ty in structs {
+        if let Some((e, what)) = index.held_in_fields(ty, None) {
+            out.held.push(HeldFact {
+                types: aliases(ty, re),
+                lint: e.lint.clone(),
+                what,
+                help: e.help.clone(),
+            });
+        }
+    }
+}
+
+/// Async functions of the dependency that await a not-cancel-safe operation (the rule
+/// `select_cancel_unsafe` applies to the crate's own helpers).
+fn not_cancel_safe(index: &CrateIndex<'_>, at: &dyn Fn(usize, usize) -> String, out: &mut Summary) {
+    use crate::lints::select_cancel_unsafe::unsafe_op;
+    let reach = index.async_reach(|i, t| unsafe_op(index, i, t).map(|(_, name)| name));
+    for (f, chain) in reach.iter().enumerate() {
+        let Some(chain) = chain else { continue };
+        let def = &index.facts.fns[f];
+        if !def.is_async || index.fns_at(&def.path).len() != 1 {
+            continue;
+        }
+        let sink = chain.last().cloned().unwrap_or_default();
+        let entry = index.kb.not_cancel_safe_fn(&sink).or_else(|| {
+            index
+                .kb
+                .not_cancel_safe_method(None, crate::kb::last_segment(&sink))
+        });
+        let mut path = vec![format!("`{}`", def.path)];
+        path.extend(chain.iter().map(|c| format!("`{c}`")));
+        let lost = entry.and_then(|e| e.lost.clone()).unwrap_or_default();
+        let at = at(def.file, def.loc.line);
+        out.not_cancel_safe.push(CancelFact {
+            paths: aliases(&def.path, &index.facts.reexports),
+            method: method_of(def, &index.facts.reexports),
+            lost: format!(
+                "{}{}it awaits {} ({at})",
+                lost,
+                if lost.is_empty() { "" } else { "; " },
+                path.join(" -> ")
+            ),
+            fix: entry.and_then(|e| e.fix.clone()).unwrap_or_default(),
+            at,
+        });
+    }
 }
 
 /// For a function of a type (`Type::method`: its short name has the type), the type's paths
@@ -356,6 +492,76 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
             for ty in types.iter().map(|t| renamed(t, &s.krate, name)) {
                 if !kb.is_future_method(&ty, m) {
                     kb.add_lazy_future(None, Some((ty, m.clone())));
+                }
+            }
+        }
+    }
+    // Held types first: a method that returns one is then a producer of it.
+    for h in &s.held {
+        let types: Vec<String> = h
+            .types
+            .iter()
+            .map(|t| renamed(t, &s.krate, name))
+            .filter(|t| kb.held(t).is_none())
+            .collect();
+        if !types.is_empty() {
+            kb.add_held(HeldEntry {
+                lint: h.lint.clone(),
+                types,
+                what: h.what.clone(),
+                help: h.help.clone(),
+                source: format!("derived from the fields of `{}`", h.types[0]),
+                reason: None,
+            });
+        }
+    }
+    for ((types, m), rets) in &s.method_returns {
+        let Some(ret) = rets.first() else { continue };
+        let ret = renamed(ret, &s.krate, name);
+        for ty in types {
+            kb.add_returns_method(renamed(ty, &s.krate, name), m.clone(), ret.clone());
+        }
+    }
+    for d in &s.derefs {
+        let target = renamed(&d.target, &s.krate, name);
+        for ty in &d.types {
+            kb.add_deref(renamed(ty, &s.krate, name), target.clone(), d.own.clone());
+        }
+    }
+    for (paths, method) in &s.send_params {
+        for p in paths {
+            kb.add_send_required_fn(renamed(p, &s.krate, name));
+        }
+        if let Some((types, m)) = method {
+            for ty in types {
+                kb.add_send_required_method(renamed(ty, &s.krate, name), m.clone());
+            }
+        }
+    }
+    for c in &s.not_cancel_safe {
+        let paths: Vec<String> = c
+            .paths
+            .iter()
+            .map(|p| renamed(p, &s.krate, name))
+            .filter(|p| kb.not_cancel_safe_fn(p).is_none())
+            .collect();
+        let entry = |paths: Vec<String>, ty: Option<String>, methods: Vec<String>| CancelEntry {
+            methods,
+            paths,
+            owner: None,
+            ty,
+            lost: Some(c.lost.clone()),
+            fix: (!c.fix.is_empty()).then(|| c.fix.clone()),
+            source: format!("derived from {}", c.at),
+        };
+        if !paths.is_empty() {
+            kb.add_not_cancel_safe(entry(paths, None, Vec::new()));
+        }
+        if let Some((types, m)) = &c.method {
+            for ty in types {
+                let ty = renamed(ty, &s.krate, name);
+                if kb.not_cancel_safe_method(Some(&ty), m).is_none() {
+                    kb.add_not_cancel_safe(entry(Vec::new(), Some(ty), vec![m.clone()]));
                 }
             }
         }

@@ -307,6 +307,14 @@ impl SendTable {
         self.fns.contains(path)
     }
 
+    pub(super) fn add_fn(&mut self, path: String) {
+        self.fns.insert(path);
+    }
+
+    pub(super) fn add_method(&mut self, ty: String, method: String) {
+        self.methods.insert((ty, method));
+    }
+
     /// A method on a receiver of type `ty` (None: unknown type).
     pub fn method(&self, ty: Option<&str>, name: &str) -> bool {
         self.any_receiver.contains(name)

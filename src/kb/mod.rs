@@ -19,6 +19,8 @@ pub use paths::{first_segment, last_segment, split_last_segment};
 
 /// The lint that reports futures dropped unpolled (named here for the allows that stand for it).
 pub const UNAWAITED_FUTURE: &str = "unawaited_future";
+/// The lint of `!Send` values (`lints/held.toml` entries of it are `Send`-only matters).
+pub const NON_SEND_LINT: &str = "non_send_across_await";
 
 /// Our lints that a clippy lint name stands for: clippy's `#[allow]` / `#[expect]` of it on an
 /// item or a statement silences ours there (the walker records such allows, suppressions apply
@@ -61,6 +63,8 @@ pub struct Kb {
     current_thread_ctors: HashSet<String>,
     returns_fn: HashMap<String, Returns>,
     returns_method: HashMap<(String, String), Returns>,
+    /// Types that deref to another (dependency summaries): type -> (target, its own methods).
+    derefs: HashMap<String, (String, HashSet<String>)>,
     aliases: Vec<(String, String)>,
     /// First segments of alias sources, to skip the alias scan for most paths.
     alias_roots: HashSet<String>,
@@ -571,7 +575,58 @@ impl Kb {
 
     /// Adds what a function returns (a dependency summary's fact); what is known wins.
     pub fn add_returns_fn(&mut self, path: String, ty: String) {
+        if self.held_by_type.contains_key(&ty) {
+            self.held_producer_fns.insert(path.clone());
+        }
         self.returns_fn.entry(path).or_insert(Returns::One(ty));
+    }
+
+    /// Adds what a method of a type returns (a dependency summary's fact); what is known wins.
+    pub fn add_returns_method(&mut self, ty: String, method: String, ret: String) {
+        if self.held_by_type.contains_key(&ret) {
+            self.held_producer_methods.insert(method.clone());
+        }
+        self.method_names.insert(method.clone());
+        self.returns_method
+            .entry((ty, method))
+            .or_insert(Returns::One(ret));
+    }
+
+    /// Adds a type that derefs to `target` (a dependency summary's fact): a method call that
+    /// the type does not have itself (`own` lists the methods it has) reaches the target's.
+    pub fn add_deref(&mut self, ty: String, target: String, own: Vec<String>) {
+        self.derefs
+            .entry(ty)
+            .or_insert_with(|| (target, own.into_iter().collect()));
+    }
+
+    /// The type a value of `ty` derefs to for a call of method `name`, when `ty` is known to
+    /// deref and has no method of that name itself.
+    pub fn deref_for_method(&self, ty: &str, name: &str) -> Option<&str> {
+        let (target, own) = self.derefs.get(ty)?;
+        (!own.contains(name)).then_some(target.as_str())
+    }
+
+    /// Adds a function whose future argument must be `Send`: a dependency's spawn wrapper,
+    /// declared so (a dependency summary's fact).
+    pub fn add_send_required_fn(&mut self, path: String) {
+        if self.send_not_required.function(&path) {
+            return;
+        }
+        if let Some(last) = path.rsplit("::").next() {
+            self.takes_future_names.insert(last.to_string());
+        }
+        self.send_required.add_fn(path);
+    }
+
+    /// Adds a method whose future argument must be `Send` (a dependency summary's fact).
+    pub fn add_send_required_method(&mut self, ty: String, method: String) {
+        if self.send_not_required.method(Some(&ty), &method) {
+            return;
+        }
+        self.takes_future_names.insert(method.clone());
+        self.method_names.insert(method.clone());
+        self.send_required.add_method(ty, method);
     }
 
     pub fn returns_of_fn(&self, path: &str) -> Option<&Returns> {
@@ -591,6 +646,9 @@ impl Kb {
 
     /// Adds a non-cancel-safe family (from a user's configuration).
     pub fn add_not_cancel_safe(&mut self, e: CancelEntry) {
+        if e.ty.is_some() {
+            self.method_names.extend(e.methods.iter().cloned());
+        }
         let i = self.cancel.len();
         for m in &e.methods {
             match &e.ty {

@@ -34,6 +34,22 @@ pub(super) fn entry_of<'k>(
     }
 }
 
+/// [`entry_of`], or else the family a struct of the crate holds in a field (a guard
+/// wrapper, a struct with an `Rc`): the entry and a phrase for it.
+pub(super) fn entry_and_what<'k>(
+    index: &'k CrateIndex<'_>,
+    ty: &Ty,
+    lint: &str,
+) -> Option<(&'k HeldEntry, String)> {
+    if let Some(e) = entry_of(index, ty, lint) {
+        return Some((e, e.what.clone()));
+    }
+    match ty {
+        Ty::Path(p) => index.held_in_fields(p, Some(lint)),
+        _ => None,
+    }
+}
+
 /// Reports every value of the crate that holds a `lint` family type across an `.await`
 /// (parameters are left to `non_send_across_await`, the only lint that reads them).
 pub fn check(
@@ -47,30 +63,30 @@ pub fn check(
     // One value may be held by several futures: a binding that a nested `async` block uses is
     // held by the block (by reference) and by the body around it, each with its own `.await`s.
     // It is one finding, with the `.await`s of both.
-    let mut values: Vec<(&HeldValue, &HeldEntry, Vec<Loc>)> = Vec::new();
+    let mut values: Vec<(&HeldValue, &HeldEntry, String, Vec<Loc>)> = Vec::new();
     let mut seen: HashMap<(FileId, Loc, Option<&str>), usize> = HashMap::default();
     for (v, tys) in index.facts.held.iter().zip(index.held_tys()) {
         if v.param.is_some() || !applies(v) {
             continue;
         }
-        let Some(entry) = tys.iter().find_map(|t| entry_of(index, t, lint)) else {
+        let Some((entry, what)) = tys.iter().find_map(|t| entry_and_what(index, t, lint)) else {
             continue;
         };
         match seen.entry((v.file, v.loc, v.name.as_deref())) {
             Entry::Occupied(e) => {
-                let awaits = &mut values[*e.get()].2;
+                let awaits = &mut values[*e.get()].3;
                 awaits.extend(v.awaits.iter().copied());
                 awaits.sort_by_key(|a| (a.line, a.col));
                 awaits.dedup();
             }
             Entry::Vacant(e) => {
                 e.insert(values.len());
-                values.push((v, entry, v.awaits.clone()));
+                values.push((v, entry, what, v.awaits.clone()));
             }
         }
     }
-    for (v, entry, awaits) in values {
-        let mut d = diagnostic(cx, lint, v, &awaits, &entry.what).help(entry.help.clone());
+    for (v, entry, what, awaits) in values {
+        let mut d = diagnostic(cx, lint, v, &awaits, &what).help(entry.help.clone());
         if let Some(n) = extra_note {
             d = d.note(n);
         }

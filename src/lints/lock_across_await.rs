@@ -7,7 +7,10 @@ crate::declare_lint! {
     /// spin guards) that is alive across an `.await`: bound with `let`, or a temporary that
     /// lives to the end of its statement (`m.lock().unwrap().push(f().await)`), a `match` /
     /// `if let` / `while let` scrutinee, or wrapped in a tuple, `Some(..)`, an array or a
-    /// struct. A guard dropped before the `.await` (`drop(guard)`, the end of its block, moved
+    /// struct; also a value of a struct that holds a guard in a field (`struct QueueGuard<'a>
+    /// { guard: MutexGuard<'a, Vec<Job>> }`, the crate's or, in cargo mode, a dependency's),
+    /// and a guard returned by a dependency's method (`registry.state()` declared `->
+    /// MutexGuard<'_, State>`). A guard dropped before the `.await` (`drop(guard)`, the end of its block, moved
     /// into a function) is not reported; a drop on only some branches still is. A guard taken
     /// in a sync closure and captured by an `async` block (or async closure) made there is held
     /// across that block's awaits (`stream.then(|r| { let g = m.lock().unwrap(); async move {

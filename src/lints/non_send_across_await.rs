@@ -1,5 +1,5 @@
 use super::diag::Diagnostic;
-use super::held::entry_of;
+use super::held::entry_and_what;
 use super::lint::{CrateCx, Lint, LintMeta};
 use crate::analysis::index::CrateIndex;
 use crate::analysis::send::SendReq;
@@ -104,8 +104,8 @@ impl Lint for NonSendAcrossAwait {
             .filter_map(|(i, (v, tys))| {
                 let (what, help, reason) = match v.param {
                     None => {
-                        let e = tys.iter().find_map(|t| entry_of(index, t, lint))?;
-                        (e.what.clone(), e.help.clone(), e.reason.clone())
+                        let (e, what) = tys.iter().find_map(|t| entry_and_what(index, t, lint))?;
+                        (what, e.help.clone(), e.reason.clone())
                     }
                     Some(kind) => {
                         let shared = kind == ParamKind::Shared;
@@ -227,6 +227,10 @@ pub(super) fn not_send(
     };
     match ty {
         Ty::Path(p) => direct(p).or_else(|| {
+            // `unsafe impl Send for T {}`: the crate vouches for its fields.
+            if index.facts.send_impls.contains(p) {
+                return None;
+            }
             let fields = index.facts.fields.get(p)?;
             fields.iter().find_map(|(name, fty)| {
                 let fty = index.resolve_ty(fty, 0)?;

@@ -27,7 +27,8 @@ crate::declare_lint! {
     /// The operation is recognised by its method name (within a `select!` branch future, a
     /// sync method of the same name cannot appear); a `send` on a receiver known to be a
     /// `tokio::net::UdpSocket` is not reported (it is cancel-safe). A future built by a
-    /// function the crate does not define (a helper from another crate) is not followed.
+    /// function of another crate is followed only in cargo mode, through the dependency's
+    /// summary (not with `--no-deps`, nor into another member of the workspace).
     /// In a loop, a handler counts as leaving it only when every path through it does so
     /// syntactically (`return`, `break`, `Err(..)?`, a diverging macro, an `if`/`else` or
     /// `match` whose every branch does): a shutdown branch that clears a flag the loop
@@ -66,7 +67,7 @@ crate::declare_lint! {
 pub struct SelectCancelUnsafe;
 
 /// The not-cancel-safe operation a call is, if any, with its display name.
-fn unsafe_op<'k>(
+pub fn unsafe_op<'k>(
     index: &'k CrateIndex<'_>,
     call: usize,
     t: &Target,

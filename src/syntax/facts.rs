@@ -127,6 +127,10 @@ pub struct FnDef {
     /// resolution). Its future must be `Send` when the trait declares the method's return
     /// type `Send` (`-> impl Future<..> + Send`).
     pub impl_of: Option<Vec<String>>,
+    /// A future argument must be `Send`, as the signature declares: a parameter of type
+    /// `impl Future + Send`, of a generic type bounded by both, or `BoxFuture`, and no future
+    /// parameter without `Send` (a spawn wrapper such as `fn spawn<F: Future + Send>(f: F)`).
+    pub send_param: bool,
 }
 
 /// Whether the future a fn returns does nothing until polled. An `async fn` is lazy; a sync fn
@@ -300,6 +304,12 @@ pub struct CrateFacts {
     /// Type aliases without generic parameters (`type LockedWal = Arc<Mutex<Wal>>;`): alias
     /// path -> the aliased type's evidence.
     pub aliases: HashMap<String, Ty>,
+    /// Types with an `impl Deref` (`impl Deref for Child { type Target = std::process::Child;
+    /// }`): type path -> the target's evidence. A method the type does not have is the
+    /// target's.
+    pub derefs: HashMap<String, Ty>,
+    /// Types the crate declares `Send` (`unsafe impl Send for T {}`): `!Send` fields or not.
+    pub send_impls: crate::util::fxhash::FxHashSet<String>,
     /// Imports of each module as (`module::name`, canonical target); globs as `module::*`.
     pub reexports: Vec<(String, String)>,
     /// Values alive across an `.await` (resolved to types by the lints).
@@ -366,6 +376,8 @@ impl CrateFacts {
             calls: concat(&mut parts, |p| &mut p.calls),
             fields: HashMap::default(),
             aliases: HashMap::default(),
+            derefs: HashMap::default(),
+            send_impls: Default::default(),
             reexports: concat(&mut parts, |p| &mut p.reexports),
             held: concat(&mut parts, |p| &mut p.held),
             dropped: concat(&mut parts, |p| &mut p.dropped),
@@ -379,6 +391,8 @@ impl CrateFacts {
             .reserve(parts.iter().map(|p| p.fields.len()).sum());
         for p in parts {
             all.aliases.extend(p.aliases);
+            all.derefs.extend(p.derefs);
+            all.send_impls.extend(p.send_impls);
             for (k, v) in p.fields {
                 match all.fields.entry(k) {
                     std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(v),

@@ -203,6 +203,90 @@ pub(super) fn send_bound(ret: &syn::ReturnType) -> Option<(proc_macro2::Span, &'
     }
 }
 
+/// Whether a fn's signature requires its future arguments to be `Send`: some parameter is a
+/// future declared `Send` (`impl Future + Send`, a generic `F` bounded by `Future` and `Send`
+/// inline or in the `where` clause, `BoxFuture`, `Pin<Box<dyn Future + Send>>`) and none is a
+/// future without it (`impl Future`, `F: Future`, `LocalBoxFuture`).
+pub(super) fn send_future_param(sig: &syn::Signature) -> bool {
+    type Bounds = syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>;
+    fn names(b: &Bounds) -> (bool, bool) {
+        let is = |name: &str| {
+            b.iter().any(|b| {
+                matches!(b, syn::TypeParamBound::Trait(t)
+                    if t.path.segments.last().is_some_and(|s| s.ident == name))
+            })
+        };
+        (is("Future") || is("IntoFuture"), is("Send"))
+    }
+    // Each generic parameter's bounds, inline and in the `where` clause: (future, send).
+    let mut generic: Vec<(&syn::Ident, (bool, bool))> = Vec::new();
+    for p in &sig.generics.params {
+        if let syn::GenericParam::Type(t) = p {
+            generic.push((&t.ident, names(&t.bounds)));
+        }
+    }
+    for pred in sig.generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        if let syn::WherePredicate::Type(pt) = pred
+            && let Type::Path(tp) = &pt.bounded_ty
+            && let Some(id) = tp.path.get_ident()
+            && let Some((_, (fut, send))) = generic.iter_mut().find(|(g, _)| *g == id)
+        {
+            let (f, s) = names(&pt.bounds);
+            *fut |= f;
+            *send |= s;
+        }
+    }
+    // What a parameter of this type is: Some(true) a `Send` future, Some(false) a future not
+    // declared `Send`, None no future.
+    fn of(ty: &Type, generic: &[(&syn::Ident, (bool, bool))]) -> Option<bool> {
+        let of_bounds = |b: &Bounds| match names(b) {
+            (true, send) => Some(send),
+            _ => None,
+        };
+        match ty {
+            Type::ImplTrait(t) => of_bounds(&t.bounds),
+            Type::TraitObject(t) => of_bounds(&t.bounds),
+            Type::Paren(p) => of(&p.elem, generic),
+            Type::Group(g) => of(&g.elem, generic),
+            Type::Path(p) if p.qself.is_none() => {
+                if let Some(id) = p.path.get_ident() {
+                    return generic
+                        .iter()
+                        .find(|(g, _)| *g == id)
+                        .and_then(|(_, (fut, send))| fut.then_some(*send));
+                }
+                let last = p.path.segments.last()?;
+                match last.ident.to_string().as_str() {
+                    "BoxFuture" => Some(true),
+                    "LocalBoxFuture" => Some(false),
+                    "Pin" | "Box" => match &last.arguments {
+                        syn::PathArguments::AngleBracketed(a) => {
+                            a.args.iter().find_map(|g| match g {
+                                syn::GenericArgument::Type(t) => of(t, generic),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let mut any = false;
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(pt) = input {
+            match of(&pt.ty, &generic) {
+                Some(true) => any = true,
+                Some(false) => return false,
+                None => {}
+            }
+        }
+    }
+    any
+}
+
 /// `#[async_trait]` (any path ending so) without `?Send`: the methods' futures are boxed as
 /// `Pin<Box<dyn Future + Send>>` (async-trait 0.1.92 `src/lib.rs:147`; `?Send` opts out,
 /// `src/lib.rs:162-166`). Returns the attribute's span.

@@ -2,7 +2,7 @@
 //! fn becomes an [`FnDef`] fact and its body is walked in the right async context; module
 //! re-exports and struct fields are recorded for the crate index.
 
-use super::context::{Entry, async_trait_send, returns_future, send_bound};
+use super::context::{Entry, async_trait_send, returns_future, send_bound, send_future_param};
 use super::macros::expand_item_macros;
 use super::scope::Scope;
 use super::shapes::{FutureTail, cfg_never, future_tail, item_attrs, pat_idents, type_short_name};
@@ -126,6 +126,28 @@ impl Walker<'_> {
                     .trait_
                     .as_ref()
                     .and_then(|(path, _)| self.scopes.resolve_paths(path));
+                if let (Some(ty), Some((path, _))) = (&self_ty, &imp.trait_)
+                    && imp.unsafety.is_some()
+                    && path.segments.last().is_some_and(|s| s.ident == "Send")
+                {
+                    self.out.facts.send_impls.insert(ty.clone());
+                }
+                // `impl Deref for T { type Target = U; }`: a method T lacks is U's.
+                if let (Some(ty), Some(traits)) = (&self_ty, &impl_of)
+                    && traits
+                        .iter()
+                        .any(|t| t == "std::ops::Deref" || t == "core::ops::Deref")
+                {
+                    let target = imp.items.iter().find_map(|ii| match ii {
+                        ImplItem::Type(t) if t.ident == "Target" && !cfg_never(&t.attrs) => {
+                            Some(self.scopes.ty_of_type(&t.ty))
+                        }
+                        _ => None,
+                    });
+                    if let Some(target) = target.filter(|t| *t != Ty::Unknown) {
+                        self.out.facts.derefs.insert(ty.clone(), target);
+                    }
+                }
                 for ii in &imp.items {
                     match ii {
                         ImplItem::Fn(f) if cfg_never(&f.attrs) => {}
@@ -317,6 +339,7 @@ impl Walker<'_> {
             in_trait: false,
             has_body: body.is_some(),
             impl_of: None,
+            send_param: send_future_param(sig),
         });
         let Some(body) = body else { return };
         // Items nested in the body get no `#[async_trait]` of their own.
