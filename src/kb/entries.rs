@@ -253,6 +253,10 @@ pub(super) struct FuturesFile {
     #[serde(default)]
     pub(super) spawn: Vec<FutureEntry>,
     #[serde(default)]
+    pub(super) detaching_handle: Vec<FutureEntry>,
+    #[serde(default)]
+    pub(super) intended_detach: Vec<FutureEntry>,
+    #[serde(default)]
     pub(super) common_sync_names: Vec<FutureEntry>,
     #[serde(default)]
     pub(super) send_required: Vec<SendEntry>,

@@ -85,6 +85,10 @@ pub struct Kb {
     lazy_future_methods: HashSet<(String, String)>,
     lazy_future_method_names: HashSet<String>,
     spawn_fns: HashSet<String>,
+    /// Handle types that detach their task when dropped (futures.toml `[[detaching_handle]]`).
+    detaching_handles: HashSet<String>,
+    /// Types (or functions) whose detaching handles are meant to be dropped.
+    intended_detach: HashSet<String>,
     /// Method names std or most libraries define as sync (see `lints/futures.toml`).
     common_sync_names: HashSet<String>,
     /// (receiver type, method) pairs that spawn a detached task.
@@ -193,6 +197,9 @@ impl Kb {
             toml::from_str(FUTURES_TOML).map_err(|e| format!("lints/futures.toml: {e}"))?;
         let all = futures.future_fn.iter().chain(&futures.future_method);
         let all = all.chain(&futures.future_method_name).chain(&futures.spawn);
+        let all = all
+            .chain(&futures.detaching_handle)
+            .chain(&futures.intended_detach);
         let all = all.chain(&futures.common_sync_names);
         if let Some(f) = all.into_iter().find(|f| f.source.trim().is_empty()) {
             return Err(format!(
@@ -206,8 +213,9 @@ impl Kb {
                 "lints/futures.toml: a future entry does not say whether it is `lazy`: {f:?}"
             ));
         }
-        if let Some(f) =
-            (futures.spawn.iter().chain(&futures.common_sync_names)).find(|f| f.lazy.is_some())
+        if let Some(f) = (futures.spawn.iter().chain(&futures.common_sync_names))
+            .chain(&futures.detaching_handle)
+            .find(|f| f.lazy.is_some())
         {
             return Err(format!(
                 "lints/futures.toml: `lazy` is for [[future_*]] entries only: {f:?}"
@@ -271,6 +279,13 @@ impl Kb {
         }
         for f in futures.common_sync_names {
             kb.common_sync_names.extend(f.methods);
+        }
+        for f in futures.detaching_handle {
+            kb.detaching_handles.extend(f.types);
+        }
+        for f in futures.intended_detach {
+            kb.intended_detach.extend(f.types);
+            kb.intended_detach.extend(f.paths);
         }
         for f in futures.spawn {
             kb.spawn_fns.extend(f.paths);
@@ -782,6 +797,20 @@ impl Kb {
     /// Whether this function spawns a task that a dropped handle detaches.
     pub fn is_spawn_fn(&self, path: &str) -> bool {
         self.spawn_fns.contains(path)
+    }
+
+    /// Whether a dropped value of this type detaches a task (a tokio `JoinHandle`).
+    pub fn is_detaching_handle(&self, ty: &str) -> bool {
+        self.detaching_handles.contains(ty)
+    }
+
+    /// Whether dropping the handles this type's functions (or this function) return is the
+    /// intended use (`TaskTracker::spawn`).
+    pub fn detach_intended(&self, path: &str) -> bool {
+        self.intended_detach.contains(path)
+            || path
+                .rsplit_once("::")
+                .is_some_and(|(owner, _)| self.intended_detach.contains(owner))
     }
 
     pub fn is_spawn_method(&self, ty: &str, name: &str) -> bool {
