@@ -73,6 +73,10 @@ pub struct Summary {
     /// Async functions that await an operation that is not cancel-safe.
     #[serde(default)]
     pub not_cancel_safe: Vec<CancelFact>,
+    /// Sync functions that enter a runtime (`Handle::block_on`, a `blocking_*` method of a
+    /// tokio type): they panic on a runtime thread.
+    #[serde(default)]
+    pub block_on: Vec<BlockingFact>,
 }
 
 /// A type with `impl Deref<Target = ..>`.
@@ -319,6 +323,37 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             ));
         }
     }
+    // Sync functions that enter a runtime, by the rule `block_on_in_async` applies to the
+    // crate's own helpers.
+    let chains = index.sync_reach(|_, t| {
+        crate::lints::block_on_in_async::block_on_entry(&index, t).map(|(_, name)| name)
+    });
+    for (f, chain) in chains.iter().enumerate() {
+        let Some(chain) = chain else { continue };
+        let def = &index.facts.fns[f];
+        if def.is_async || index.fns_at(&def.path).len() != 1 {
+            continue;
+        }
+        let mut full = vec![def.path.clone()];
+        full.extend(chain.iter().cloned());
+        if let Some(last) = chain.last()
+            && let Some(e) = kb.block_on.function(last)
+            && let Some(inner) = &e.derived
+        {
+            full.extend(inner.chain.iter().skip(1).cloned());
+        }
+        out.block_on.push(BlockingFact {
+            paths: aliases(&def.path, &index.facts.reexports),
+            method: method_of(def, &index.facts.reexports),
+            derived: Derived {
+                chain: full,
+                at: at(def.file, def.loc.line),
+                file: files.get(def.file).cloned().unwrap_or_default(),
+                line: def.loc.line,
+            },
+            fs_metadata: false,
+        });
+    }
     derived_types(&index, &mut out);
     not_cancel_safe(&index, &at, &mut out);
     out
@@ -493,6 +528,38 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
                 if !kb.is_future_method(&ty, m) {
                     kb.add_lazy_future(None, Some((ty, m.clone())));
                 }
+            }
+        }
+    }
+    for b in &s.block_on {
+        let entry = |paths: Vec<String>, ty: Option<String>, methods: Vec<String>| ApiEntry {
+            paths,
+            ty,
+            methods,
+            replacement: DERIVED_REPLACEMENT.into(),
+            fix: Vec::new(),
+            source: format!("derived from {}", b.derived.at),
+            reason: None,
+            lint: None,
+            derived: Some(b.derived.clone()),
+        };
+        let paths: Vec<String> = b
+            .paths
+            .iter()
+            .map(|p| renamed(p, &s.krate, name))
+            .filter(|p| kb.block_on.function(p).is_none())
+            .collect();
+        if !paths.is_empty() {
+            kb.add_block_on(entry(paths, None, Vec::new()));
+        }
+        for (ty, method) in b
+            .method
+            .iter()
+            .flat_map(|(types, m)| types.iter().map(move |t| (t, m)))
+        {
+            let ty = renamed(ty, &s.krate, name);
+            if kb.block_on.method(&ty, method).is_none() {
+                kb.add_block_on(entry(Vec::new(), Some(ty), vec![method.clone()]));
             }
         }
     }

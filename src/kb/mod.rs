@@ -653,6 +653,12 @@ impl Kb {
             .get(&(ty.to_string(), method.to_string()))
     }
 
+    /// Adds an API that enters a runtime (a dependency summary's fact).
+    pub fn add_block_on(&mut self, e: ApiEntry) {
+        self.method_names.extend(e.methods.iter().cloned());
+        self.block_on.add(e, false);
+    }
+
     /// Adds a blocking API (from a user's configuration).
     pub fn add_blocking(&mut self, e: ApiEntry) {
         self.method_names.extend(e.methods.iter().cloned());

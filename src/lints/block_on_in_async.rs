@@ -67,7 +67,9 @@ crate::declare_lint! {
 
 pub struct BlockOnInAsync;
 
-fn block_on_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k ApiEntry, String)> {
+/// The knowledge-base entry of a call that enters a runtime (or blocks on one), with its
+/// display name.
+pub fn block_on_entry<'k>(index: &'k CrateIndex<'_>, t: &Target) -> Option<(&'k ApiEntry, String)> {
     let kb = index.kb;
     match t {
         Target::ExternFn(p) => kb.block_on.function(p).map(|e| (e, p.clone())),
@@ -181,7 +183,37 @@ impl Lint for BlockOnInAsync {
         check_current_thread(index, out);
         let reach = index.sync_reach(|_, t| block_on_entry(index, t).map(|(_, name)| name));
         for (call, target) in index.async_calls() {
-            if let Some((entry, name)) = block_on_entry(index, target) {
+            if let Some((entry, name)) = block_on_entry(index, target)
+                && let Some(derived) = &entry.derived
+            {
+                // A dependency's function that enters a runtime, from its summary.
+                let sink = derived.chain.last().map(String::as_str).unwrap_or_default();
+                let chain: Vec<String> = derived.chain.iter().map(|c| format!("`{c}`")).collect();
+                out.push(
+                    Diagnostic::new(
+                        BLOCK_ON_IN_ASYNC.name,
+                        call.file,
+                        call.loc,
+                        format!("`{name}` calls `{sink}`, which must not run inside async code"),
+                    )
+                    .label("this call panics or deadlocks when it runs on a runtime thread")
+                    .note(format!(
+                        "call chain, in the dependency's source ({}): {}",
+                        derived.at,
+                        chain.join(" -> ")
+                    ))
+                    .help(format!("use {}", entry.replacement))
+                    .external(
+                        &derived.file,
+                        derived.line,
+                        format!(
+                            "`{}` is defined here",
+                            derived.chain.first().map(String::as_str).unwrap_or(&name)
+                        ),
+                    )
+                    .item(enclosing(index, call)),
+                );
+            } else if let Some((entry, name)) = block_on_entry(index, target) {
                 let short = name
                     .rsplit("::")
                     .next()
@@ -207,6 +239,18 @@ impl Lint for BlockOnInAsync {
                 let sink = chain.last().cloned().unwrap_or_default();
                 let mut path = vec![format!("`{}`", def.name)];
                 path.extend(chain.iter().map(|c| format!("`{}`", c)));
+                // A sink in a dependency whose own source shows how: its chain goes on there.
+                if let Some(derived) = index
+                    .kb
+                    .block_on
+                    .function(&sink)
+                    .and_then(|e| e.derived.as_ref())
+                {
+                    path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
+                    if let Some(last) = path.last_mut() {
+                        last.push_str(&format!(" (from {})", derived.at));
+                    }
+                }
                 out.push(
                     Diagnostic::new(
                         BLOCK_ON_IN_ASYNC.name,
