@@ -129,6 +129,56 @@ fn calls_into_dependencies_follow_their_source() {
     assert!(got.is_empty(), "{out}");
 }
 
+#[test]
+fn human_output_shows_the_dependency_source_line() {
+    let ws = root().join("fixtures/dependencies/ws");
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["--no-cache", "--message-format", "human"])
+        .current_dir(&ws)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&o.stderr).into_owned();
+    // The finding of `fs::read_config(..)` (app/src/lib.rs:8), as rustc shows a span in another
+    // crate: the dependency's file (outside the workspace root: an absolute path), its line and
+    // a label on the function's name.
+    let block = human
+        .split("\n\n")
+        .find(|b| b.contains("app/src/lib.rs:8:13"))
+        .unwrap_or_else(|| panic!("no finding at app/src/lib.rs:8: {human}"));
+    let lines: Vec<&str> = block.lines().map(str::trim_end).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("┌─") && l.ends_with("/src/file.rs:4:8"))
+        .unwrap_or_else(|| panic!("no location in the dependency: {block}"));
+    let shown = lines[at].trim_start().trim_start_matches("┌─").trim();
+    let path = Path::new(shown.strip_suffix(":4:8").unwrap());
+    assert!(path.is_absolute(), "{block}");
+    assert_eq!(
+        canon(path),
+        canon(&root().join("fixtures/dependencies/deps/fsw/src/file.rs")),
+        "{block}"
+    );
+    assert_eq!(
+        &lines[at + 2..at + 4],
+        [
+            "4 │ pub fn read_through_helper(path: &Path) -> io::Result<Vec<u8>> {",
+            "  │        ------------------- `fsw::file::read_through_helper` is defined here",
+        ],
+        "{block}"
+    );
+    // The other formats are unchanged: the short line, and JSON's rendered text, has no
+    // snippet of the dependency.
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["--no-cache", "--message-format", "json"])
+        .current_dir(&ws)
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&o.stdout);
+    assert!(json.contains("is defined here"), "{json}");
+    assert!(!json.contains("pub fn read_through_helper"), "{json}");
+}
+
 /// Copies a directory tree.
 fn copy_tree(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from)

@@ -8,6 +8,12 @@
 //! LINTCHECK_BLESS=1 cargo test --test lintcheck    # rewrites findings.txt and the README table
 //! ```
 //!
+//! The registry crates are linted as given directories, where dependencies are not followed.
+//! `lintcheck/local/*/` are small applications of the lintcheck's own, each a workspace with its
+//! `Cargo.lock`, linted in cargo mode: their calls into registry crates (`fs_err as fs`) are
+//! judged from those crates' source (dependency summaries), offline, as on a user's workspace.
+//! The test also checks that `--no-deps` loses findings there (the summaries are at work).
+//!
 //! Beside it, `lintcheck/verdicts.toml` holds findings reviewed by hand (`true`, `true (test
 //! code)` or `false`, with a reason). The README's precision table is computed from it; a false
 //! finding marked `fixed` that is reported again fails the test. `LINTCHECK_SAMPLE=<lint>` prints
@@ -20,37 +26,51 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const FINDINGS: &str = "lintcheck/findings.txt";
+const LOCAL: &str = "lintcheck/local";
 const VERDICTS: &str = "lintcheck/verdicts.toml";
 const SAMPLE: usize = 40;
 
-/// Every package directory of the two pinned sets, or why they cannot be had offline.
-fn package_dirs() -> Result<Vec<PathBuf>, String> {
+/// The lintcheck's own applications, linted in cargo mode: every `lintcheck/local/*/` with a
+/// `Cargo.toml`.
+fn local_workspaces() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(common::root().join(LOCAL))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.join("Cargo.toml").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The directories of every package of `manifest`'s resolved graph but its own, from `cargo
+/// metadata --offline --locked`.
+fn graph_dirs(manifest: &Path) -> Result<BTreeSet<PathBuf>, String> {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .output()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{}: {}",
+            manifest.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let own = manifest.parent().unwrap().to_path_buf();
     let mut dirs = BTreeSet::new();
-    for manifest in ["corpus/Cargo.toml", "lintcheck/Cargo.toml"] {
-        let manifest = common::root().join(manifest);
-        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["metadata", "--format-version", "1", "--offline", "--locked"])
-            .arg("--manifest-path")
-            .arg(&manifest)
-            .output()
-            .map_err(|e| format!("cargo metadata: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "{}: {}",
-                manifest.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let own = manifest.parent().unwrap().to_path_buf();
-        for p in meta["packages"].as_array().unwrap() {
-            let dir = Path::new(p["manifest_path"].as_str().unwrap())
-                .parent()
-                .unwrap()
-                .to_path_buf();
-            if dir != own {
-                dirs.insert(dir);
-            }
+    for p in meta["packages"].as_array().unwrap() {
+        let dir = Path::new(p["manifest_path"].as_str().unwrap())
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        if dir != own {
+            dirs.insert(dir);
         }
     }
     // Every package must be on disk: `--offline` resolves from the lock file even when a
@@ -60,6 +80,19 @@ fn package_dirs() -> Result<Vec<PathBuf>, String> {
             "{} is not in cargo's source cache",
             missing.display()
         ));
+    }
+    Ok(dirs)
+}
+
+/// Every package directory of the two pinned sets, or why they (or the dependencies of the
+/// local applications) cannot be had offline.
+fn package_dirs() -> Result<Vec<PathBuf>, String> {
+    let mut dirs = BTreeSet::new();
+    for manifest in ["corpus/Cargo.toml", "lintcheck/Cargo.toml"] {
+        dirs.extend(graph_dirs(&common::root().join(manifest))?);
+    }
+    for ws in local_workspaces() {
+        graph_dirs(&ws.join("Cargo.toml"))?;
     }
     Ok(dirs.into_iter().collect())
 }
@@ -80,10 +113,11 @@ fn display_path(file: &str) -> String {
     comps.join("/")
 }
 
-/// The current findings, one line each: `<pkg>/<path>:<line>:<col> <lint> <message>`.
-fn current_findings(dirs: &[PathBuf]) -> BTreeSet<String> {
+/// The findings of one run of the tool with every lint on, one line each: `<path>:<line>:<col>
+/// <lint> <message>`, the path as `display` gives it.
+fn run_findings(args: &[&std::ffi::OsStr], display: &dyn Fn(&str) -> String) -> BTreeSet<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args(dirs)
+        .args(args)
         .args(["-W", "all", "--message-format", "json", "--no-cache"])
         .output()
         .unwrap();
@@ -110,11 +144,38 @@ fn current_findings(dirs: &[PathBuf]) -> BTreeSet<String> {
         let lint = lint.strip_prefix("async_lint::").unwrap_or(lint);
         lines.insert(format!(
             "{}:{}:{} {lint} {}",
-            display_path(span["file_name"].as_str().unwrap()),
+            display(span["file_name"].as_str().unwrap()),
             span["line_start"],
             span["column_start"],
             m["message"].as_str().unwrap().replace('\n', " ")
         ));
+    }
+    lines
+}
+
+/// The findings in a local application (cargo mode, with or without `--no-deps`), their paths
+/// from the repository's root: `lintcheck/local/<app>/src/..`.
+fn local_findings(ws: &Path, extra: &[&str]) -> BTreeSet<String> {
+    let manifest = ws.join("Cargo.toml");
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--manifest-path".as_ref(), manifest.as_ref()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    let rel = ws.strip_prefix(common::root()).unwrap().to_path_buf();
+    run_findings(&args, &|file| {
+        rel.join(file)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    })
+}
+
+/// The current findings, one line each: `<pkg>/<path>:<line>:<col> <lint> <message>` for the
+/// registry crates, `lintcheck/local/<app>/<path>:..` for the local applications.
+fn current_findings(dirs: &[PathBuf]) -> BTreeSet<String> {
+    let args: Vec<&std::ffi::OsStr> = dirs.iter().map(|d| d.as_os_str()).collect();
+    let mut lines = run_findings(&args, &display_path);
+    for ws in local_workspaces() {
+        lines.extend(local_findings(&ws, &[]));
     }
     lines
 }
@@ -225,6 +286,24 @@ fn findings_match_the_reviewed_snapshot() {
     };
     let root = common::root();
     let findings = current_findings(&dirs);
+    // In the local applications, the calls into registry crates are judged from the crates'
+    // source: without it (`--no-deps`) they are unknown calls, and those findings are gone.
+    for ws in local_workspaces() {
+        let with: BTreeSet<String> = local_findings(&ws, &[]);
+        let without = local_findings(&ws, &["--no-deps"]);
+        assert!(
+            without.is_subset(&with),
+            "--no-deps found more in {}: {:?}",
+            ws.display(),
+            without.difference(&with).collect::<Vec<_>>()
+        );
+        assert!(
+            with.len() > without.len(),
+            "no finding in {} comes from a dependency's source (is the dependency graph \
+             there? run the tool with -v in it)",
+            ws.display()
+        );
+    }
     let verdicts: Verdicts =
         toml::from_str(&std::fs::read_to_string(root.join(VERDICTS)).unwrap_or_default())
             .unwrap_or_else(|e| panic!("{VERDICTS}: {e}"));

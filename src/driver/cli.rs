@@ -420,7 +420,11 @@ fn render(
             Level::Allow => {}
         }
         let res = match format {
-            Format::Human => write!(stderr, "{}", human::render_human(pkg, d, color)),
+            Format::Human => write!(
+                stderr,
+                "{}",
+                human::render_human_with_deps(&report.root, pkg, d, color)
+            ),
             Format::Short => write!(stdout, "{}", human::short_line(pkg, d)),
             Format::Json => writeln!(stdout, "{}", json::json_line(report, pkg, d)),
             Format::Github => write!(stdout, "{}", human::github_line(pkg, d)),

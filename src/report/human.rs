@@ -1,5 +1,6 @@
 //! The text formats, one finding at a time: `human` (rustc-style, codespan-reporting), `short`
-//! (one line) and `github` (a workflow command). The JSON format embeds the human text.
+//! (one line) and `github` (a workflow command). The JSON format embeds the human text (without
+//! the snippets of dependencies' sources).
 
 use super::format::level_word;
 use super::results::PackageReport;
@@ -8,6 +9,7 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabe
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor::Buffer};
 use std::ops::Range;
+use std::path::Path;
 
 /// A GitHub Actions workflow command: `::warning file=..,line=..::message`.
 pub fn github_line(pkg: &PackageReport, d: &Diagnostic) -> String {
@@ -44,9 +46,35 @@ fn severity(level: Level) -> Severity {
     }
 }
 
+/// A file outside the package that a finding points into (a dependency's source), read from
+/// disk when the finding is rendered.
+struct ExtraFile {
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
 /// The files of a package as codespan-reporting reads them, through each file's line index
-/// (computed once per file, not once per diagnostic: rendering stays linear in findings).
-struct PackageFiles<'a>(&'a PackageReport);
+/// (computed once per file, not once per diagnostic: rendering stays linear in findings), then
+/// the diagnostic's files outside the package (ids from `pkg.files.len()` on).
+struct PackageFiles<'a> {
+    pkg: &'a PackageReport,
+    extra: Vec<ExtraFile>,
+}
+
+impl PackageFiles<'_> {
+    /// The file's display name, text and line starts.
+    fn get(&self, id: usize) -> Result<(&str, &str, &[usize]), FilesError> {
+        if let Some(f) = self.pkg.files.get(id) {
+            return Ok((&f.display, &f.text, f.line_starts()));
+        }
+        let f = self
+            .extra
+            .get(id - self.pkg.files.len())
+            .ok_or(FilesError::FileMissing)?;
+        Ok((&f.name, &f.text, &f.line_starts))
+    }
+}
 
 impl<'a> Files<'a> for PackageFiles<'a> {
     type FileId = usize;
@@ -54,31 +82,25 @@ impl<'a> Files<'a> for PackageFiles<'a> {
     type Source = &'a str;
 
     fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(&self.0.files.get(id).ok_or(FilesError::FileMissing)?.display)
+        Ok(self.get(id)?.0)
     }
 
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(&self.0.files.get(id).ok_or(FilesError::FileMissing)?.text)
+        Ok(self.get(id)?.1)
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
-        let starts = self
-            .0
-            .files
-            .get(id)
-            .ok_or(FilesError::FileMissing)?
-            .line_starts();
+        let starts = self.get(id)?.2;
         Ok(starts
             .partition_point(|&s| s <= byte_index)
             .saturating_sub(1))
     }
 
     fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
-        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        let starts = f.line_starts();
+        let (_, text, starts) = self.get(id)?;
         let start = |i: usize| match i.cmp(&starts.len()) {
             std::cmp::Ordering::Less => Ok(starts[i]),
-            std::cmp::Ordering::Equal => Ok(f.text.len()),
+            std::cmp::Ordering::Equal => Ok(text.len()),
             std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge {
                 given: i,
                 max: starts.len() - 1,
@@ -88,10 +110,70 @@ impl<'a> Files<'a> for PackageFiles<'a> {
     }
 }
 
-/// Renders one diagnostic like rustc, with codespan-reporting.
+/// The span a label on 1-based line `line` of `text` covers: the name after `fn` (the line of
+/// a dependency's function is the line of its name), else the line without its indentation.
+/// `None` when the file has no such line.
+fn line_span(text: &str, line: usize) -> Option<Range<usize>> {
+    let start = match line {
+        0 => return None,
+        1 => 0,
+        _ => memchr::memchr_iter(b'\n', text.as_bytes()).nth(line - 2)? + 1,
+    };
+    let rest = &text[start..];
+    let body = rest.split('\n').next().unwrap_or_default().trim_end();
+    let ident = |s: &str| {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    let mut from = 0;
+    while let Some(i) = body[from..].find("fn").map(|i| i + from) {
+        let before = body[..i].chars().next_back();
+        let after = &body[i + 2..];
+        let name = after.trim_start();
+        let raw = if name.starts_with("r#") { 2 } else { 0 };
+        let len = ident(&name[raw..]);
+        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && after.starts_with(char::is_whitespace)
+            && len > 0
+        {
+            let at = start + (body.len() - name.len());
+            return Some(at..at + raw + len);
+        }
+        from = i + 2;
+    }
+    let trimmed = body.trim_start();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let at = start + (body.len() - trimmed.len());
+    Some(at..at + trimmed.len())
+}
+
+/// Renders one diagnostic like rustc, with codespan-reporting: the package's files only (the
+/// `rendered` text of the JSON format).
 pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String {
-    let files = PackageFiles(pkg);
-    let labels = d
+    render(pkg, d, color, None)
+}
+
+/// Renders one diagnostic like rustc for `--message-format human`: also the places in a
+/// dependency's source whose file can be read, as rustc shows spans in other crates. Their path
+/// is relative to the workspace `root` when the file is below it, else absolute (as cargo has
+/// rustc print a registry crate's paths).
+pub fn render_human_with_deps(
+    root: &Path,
+    pkg: &PackageReport,
+    d: &Diagnostic,
+    color: bool,
+) -> String {
+    render(pkg, d, color, Some(root))
+}
+
+fn render(pkg: &PackageReport, d: &Diagnostic, color: bool, root: Option<&Path>) -> String {
+    let mut files = PackageFiles {
+        pkg,
+        extra: Vec::new(),
+    };
+    let mut labels: Vec<CsLabel<usize>> = d
         .labels
         .iter()
         .map(|l| {
@@ -105,6 +187,29 @@ pub fn render_human(pkg: &PackageReport, d: &Diagnostic, color: bool) -> String 
             label.with_message(l.message.clone())
         })
         .collect();
+    for e in d.external.iter().filter(|_| root.is_some()) {
+        let Ok(text) = std::fs::read_to_string(&e.path) else {
+            continue;
+        };
+        let Some(span) = line_span(&text, e.line) else {
+            continue;
+        };
+        let name = root
+            .and_then(|r| e.path.strip_prefix(r).ok())
+            .unwrap_or(&e.path)
+            .to_string_lossy()
+            .into_owned();
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        let id = pkg.files.len() + files.extra.len();
+        labels.push(CsLabel::secondary(id, span).with_message(e.message.clone()));
+        files.extra.push(ExtraFile {
+            name,
+            text,
+            line_starts,
+        });
+    }
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
     notes.extend(d.helps.iter().map(|h| format!("help: {h}")));
     notes.push(format!(
@@ -152,4 +257,103 @@ pub fn short_line(pkg: &PackageReport, d: &Diagnostic) -> String {
         d.message,
         d.lint
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::source::{Loc, SourceFile};
+    use crate::workspace::discover::Package;
+    use std::path::PathBuf;
+
+    fn report(text: &str) -> PackageReport {
+        PackageReport {
+            package: Package {
+                name: "app".into(),
+                id: "app".into(),
+                manifest: None,
+                dir: PathBuf::from("app"),
+                edition: "2021".into(),
+                targets: Vec::new(),
+                seeds: Vec::new(),
+                follow_mods: true,
+                report_only: None,
+                deps: Vec::new(),
+            },
+            files: vec![SourceFile {
+                path: PathBuf::from("app/src/lib.rs"),
+                display: "app/src/lib.rs".into(),
+                text: text.into(),
+                target: 0,
+                line_starts: Default::default(),
+            }],
+            diagnostics: Vec::new(),
+            unreadable: 0,
+            files_checked: 1,
+            missed_modules: Vec::new(),
+        }
+    }
+
+    fn finding(dep: &Path, line: usize) -> Diagnostic {
+        let loc = Loc {
+            lo: 22,
+            hi: 36,
+            line: 2,
+            col: 5,
+            end_line: 2,
+            end_col: 19,
+        };
+        Diagnostic::new("blocking_in_async", 0, loc, "`dep::create` blocks")
+            .label("this call blocks")
+            .external(dep, line, "`dep::create` is defined here")
+    }
+
+    const APP: &str = "async fn f() {\n    dep::create(\"a\");\n}\n";
+
+    #[test]
+    fn a_dependency_line_is_a_secondary_snippet() {
+        let dir = std::env::temp_dir().join(format!("async-lint-human-{}", std::process::id()));
+        let src = dir.join("dep-1.0.0/src");
+        std::fs::create_dir_all(&src).unwrap();
+        let file = src.join("lib.rs");
+        std::fs::write(&file, "use std::fs;\n\n    pub fn r#create(p: &str) {\n").unwrap();
+        let pkg = report(APP);
+        let d = finding(&file, 3);
+        // Below the root: relative to it, the label on the function's name.
+        let text = render_human_with_deps(&dir, &pkg, &d, false);
+        assert!(
+            text.contains(
+                "  ┌─ dep-1.0.0/src/lib.rs:3:12\n  │\n3 │     pub fn r#create(p: &str) {\n  │            -------- `dep::create` is defined here\n"
+            ),
+            "{text}"
+        );
+        // Elsewhere: the absolute path, as rustc prints a registry crate's files.
+        let text = render_human_with_deps(Path::new("/nowhere"), &pkg, &d, false);
+        assert!(
+            text.contains(&format!("┌─ {}:3:12", file.display())),
+            "{text}"
+        );
+        // A line the file does not have, or a file that cannot be read: as without it.
+        for d in [finding(&file, 9), finding(&dir.join("gone.rs"), 3)] {
+            assert_eq!(
+                render_human_with_deps(&dir, &pkg, &d, false),
+                render_human(&pkg, &d, false)
+            );
+        }
+        assert!(!render_human(&pkg, &d, false).contains("dep-1.0.0"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn line_spans() {
+        let text = "fn a() {}\n  // fnord\n\tpub(crate) async fn b_2<T>() {}\n  \nx";
+        let span = |line| line_span(text, line).map(|r| &text[r]);
+        assert_eq!(span(1), Some("a"));
+        assert_eq!(span(2), Some("// fnord"));
+        assert_eq!(span(3), Some("b_2"));
+        assert_eq!(span(4), None);
+        assert_eq!(span(5), Some("x"));
+        assert_eq!(span(6), None);
+        assert_eq!(span(0), None);
+    }
 }
