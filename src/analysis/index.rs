@@ -683,7 +683,16 @@ impl<'a> CrateIndex<'a> {
             }
             Ty::Elem(base, i) => match self.resolve_ty(base, depth + 1)? {
                 Ty::Tuple(v) => v.get(*i).and_then(|t| self.resolve_ty(t, depth + 1)),
-                _ => None,
+                // A tuple struct's field (`self.0` of `struct OpenOptions(fs::OpenOptions)`).
+                t => {
+                    let Some(Ty::Path(base)) = self.method_owner(t, "") else {
+                        return None;
+                    };
+                    let fields = self.facts.fields.get(&base)?;
+                    let name = i.to_string();
+                    let fty = fields.iter().rev().find(|(n, _)| *n == name)?.1.clone();
+                    self.resolve_ty(&fty, depth + 1)
+                }
             },
         }
     }

@@ -583,7 +583,7 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
         }
     }
     for ((types, m), rets) in &s.method_returns {
-        let Some(ret) = rets.first() else { continue };
+        let Some(ret) = shortest(rets) else { continue };
         let ret = renamed(ret, &s.krate, name);
         for ty in types {
             kb.add_returns_method(renamed(ty, &s.krate, name), m.clone(), ret.clone());
@@ -634,7 +634,7 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
         }
     }
     for (fns, tys) in &s.returns {
-        let Some(ty) = tys.first() else { continue };
+        let Some(ty) = shortest(tys) else { continue };
         let ty = renamed(ty, &s.krate, name);
         for f in fns {
             kb.add_returns_fn(renamed(f, &s.krate, name), ty.clone());
@@ -648,6 +648,17 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
             }
         }
     }
+}
+
+/// The path a type is best named by in messages: its shortest (a public re-export such as
+/// `fs_err::OpenOptions` rather than the private module's `fs_err::open_options::OpenOptions`);
+/// the facts of the type are recorded under every path, so any of them matches.
+fn shortest(paths: &[String]) -> Option<&String> {
+    paths
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, p)| (p.matches("::").count(), *i))
+        .map(|(_, p)| p)
 }
 
 /// The first segments of the paths a package's calls name (the crates it calls into).
