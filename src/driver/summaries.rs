@@ -460,45 +460,61 @@ fn renamed(path: &str, krate: &str, name: &str) -> String {
 /// The help of a derived blocking entry.
 const DERIVED_REPLACEMENT: &str = "`tokio::task::spawn_blocking(move || ..).await` around the call, or a non-blocking alternative";
 
+/// Adds a derived fact of a function that blocks (or, with `block_on`, enters a runtime) to
+/// its table, under its paths and as a method of its type; what the table already says wins.
+fn add_api_fact(kb: &mut Kb, s: &Summary, name: &str, b: &BlockingFact, block_on: bool) {
+    fn table(kb: &Kb, block_on: bool) -> &crate::kb::ApiTable {
+        if block_on { &kb.block_on } else { &kb.blocking }
+    }
+    let sink = b
+        .derived
+        .chain
+        .last()
+        .map(String::as_str)
+        .unwrap_or_default();
+    let entry = |paths: Vec<String>, ty: Option<String>, methods: Vec<String>| ApiEntry {
+        paths,
+        ty,
+        methods,
+        replacement: DERIVED_REPLACEMENT.into(),
+        fix: Vec::new(),
+        source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
+        reason: None,
+        lint: b.fs_metadata.then(|| FS_METADATA_LINT.to_string()),
+        derived: Some(b.derived.clone()),
+    };
+    let add = |kb: &mut Kb, e: ApiEntry| {
+        if block_on {
+            kb.add_block_on(e)
+        } else {
+            kb.add_blocking(e)
+        }
+    };
+    let paths: Vec<String> = b
+        .paths
+        .iter()
+        .map(|p| renamed(p, &s.krate, name))
+        .filter(|p| table(kb, block_on).function(p).is_none())
+        .collect();
+    if !paths.is_empty() {
+        add(kb, entry(paths, None, Vec::new()));
+    }
+    for (ty, method) in b
+        .method
+        .iter()
+        .flat_map(|(types, m)| types.iter().map(move |t| (t, m)))
+    {
+        let ty = renamed(ty, &s.krate, name);
+        if table(kb, block_on).method(&ty, method).is_none() {
+            add(kb, entry(Vec::new(), Some(ty), vec![method.clone()]));
+        }
+    }
+}
+
 /// Adds a summary's facts to `kb` under `name`; what `kb` already says of a path wins.
 pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
     for b in &s.blocking {
-        let sink = b
-            .derived
-            .chain
-            .last()
-            .map(String::as_str)
-            .unwrap_or_default();
-        let entry = |paths: Vec<String>, ty: Option<String>, methods: Vec<String>| ApiEntry {
-            paths,
-            ty,
-            methods,
-            replacement: DERIVED_REPLACEMENT.into(),
-            fix: Vec::new(),
-            source: format!("derived from {} (it calls `{sink}`)", b.derived.at),
-            reason: None,
-            lint: b.fs_metadata.then(|| FS_METADATA_LINT.to_string()),
-            derived: Some(b.derived.clone()),
-        };
-        let paths: Vec<String> = b
-            .paths
-            .iter()
-            .map(|p| renamed(p, &s.krate, name))
-            .filter(|p| kb.blocking.function(p).is_none())
-            .collect();
-        if !paths.is_empty() {
-            kb.add_blocking(entry(paths, None, Vec::new()));
-        }
-        for (ty, method) in b
-            .method
-            .iter()
-            .flat_map(|(types, m)| types.iter().map(move |t| (t, m)))
-        {
-            let ty = renamed(ty, &s.krate, name);
-            if kb.blocking.method(&ty, method).is_none() {
-                kb.add_blocking(entry(Vec::new(), Some(ty), vec![method.clone()]));
-            }
-        }
+        add_api_fact(kb, s, name, b, false);
     }
     for i in &s.islands {
         let paths: Vec<String> = i
@@ -532,36 +548,7 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
         }
     }
     for b in &s.block_on {
-        let entry = |paths: Vec<String>, ty: Option<String>, methods: Vec<String>| ApiEntry {
-            paths,
-            ty,
-            methods,
-            replacement: DERIVED_REPLACEMENT.into(),
-            fix: Vec::new(),
-            source: format!("derived from {}", b.derived.at),
-            reason: None,
-            lint: None,
-            derived: Some(b.derived.clone()),
-        };
-        let paths: Vec<String> = b
-            .paths
-            .iter()
-            .map(|p| renamed(p, &s.krate, name))
-            .filter(|p| kb.block_on.function(p).is_none())
-            .collect();
-        if !paths.is_empty() {
-            kb.add_block_on(entry(paths, None, Vec::new()));
-        }
-        for (ty, method) in b
-            .method
-            .iter()
-            .flat_map(|(types, m)| types.iter().map(move |t| (t, m)))
-        {
-            let ty = renamed(ty, &s.krate, name);
-            if kb.block_on.method(&ty, method).is_none() {
-                kb.add_block_on(entry(Vec::new(), Some(ty), vec![method.clone()]));
-            }
-        }
+        add_api_fact(kb, s, name, b, true);
     }
     // Held types first: a method that returns one is then a producer of it.
     for h in &s.held {
@@ -653,10 +640,13 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
 /// The path a type is best named by in messages: its shortest (a public re-export such as
 /// `fs_err::OpenOptions` rather than the private module's `fs_err::open_options::OpenOptions`);
 /// the facts of the type are recorded under every path, so any of them matches.
+/// A type of another crate keeps its own path (the dependency's imports of it are private).
 fn shortest(paths: &[String]) -> Option<&String> {
+    let krate = first_segment(paths.first()?);
     paths
         .iter()
         .enumerate()
+        .filter(|(_, p)| first_segment(p) == krate)
         .min_by_key(|(i, p)| (p.matches("::").count(), *i))
         .map(|(_, p)| p)
 }
@@ -957,6 +947,21 @@ mod tests {
         let names = names_of(&deps, &roots);
         assert!(names[&0].is_empty() && names[&1].is_empty(), "{names:?}");
         assert_eq!(names[&2], ["fs", "fs_err"]);
+    }
+
+    #[test]
+    fn a_type_is_named_by_its_shortest_path_in_its_own_crate() {
+        let own = [
+            "fs_err::open_options::OpenOptions".to_string(),
+            "fs_err::OpenOptions".to_string(),
+        ];
+        assert_eq!(shortest(&own).unwrap(), "fs_err::OpenOptions");
+        // The dependency's private import of std's guard is no name for it.
+        let foreign = [
+            "std::sync::MutexGuard".to_string(),
+            "kit::MutexGuard".to_string(),
+        ];
+        assert_eq!(shortest(&foreign).unwrap(), "std::sync::MutexGuard");
     }
 
     #[test]

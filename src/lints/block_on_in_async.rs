@@ -188,7 +188,6 @@ impl Lint for BlockOnInAsync {
             {
                 // A dependency's function that enters a runtime, from its summary.
                 let sink = derived.chain.last().map(String::as_str).unwrap_or_default();
-                let chain: Vec<String> = derived.chain.iter().map(|c| format!("`{c}`")).collect();
                 out.push(
                     Diagnostic::new(
                         BLOCK_ON_IN_ASYNC.name,
@@ -197,20 +196,8 @@ impl Lint for BlockOnInAsync {
                         format!("`{name}` calls `{sink}`, which must not run inside async code"),
                     )
                     .label("this call panics or deadlocks when it runs on a runtime thread")
-                    .note(format!(
-                        "call chain, in the dependency's source ({}): {}",
-                        derived.at,
-                        chain.join(" -> ")
-                    ))
+                    .through_dependency(&name, derived)
                     .help(format!("use {}", entry.replacement))
-                    .external(
-                        &derived.file,
-                        derived.line,
-                        format!(
-                            "`{}` is defined here",
-                            derived.chain.first().map(String::as_str).unwrap_or(&name)
-                        ),
-                    )
                     .item(enclosing(index, call)),
                 );
             } else if let Some((entry, name)) = block_on_entry(index, target) {

@@ -316,27 +316,10 @@ fn through_dependency(
             format!("this call reaches `{sink}`, which blocks the executor thread"),
         )
     };
-    let chain: Vec<String> = derived.chain.iter().map(|c| format!("`{c}`")).collect();
     Diagnostic::new(lint.name, call.file, call.loc, message)
         .label(label)
-        .note(if derived.at.is_empty() {
-            format!("call chain: `{name}` -> {}", chain.join(" -> "))
-        } else {
-            format!(
-                "call chain, in the dependency's source ({}): {}",
-                derived.at,
-                chain.join(" -> ")
-            )
-        })
+        .through_dependency(name, derived)
         .help(format!("use {}", entry.replacement))
-        .external(
-            &derived.file,
-            derived.line,
-            format!(
-                "`{}` is defined here",
-                derived.chain.first().map(String::as_str).unwrap_or(name)
-            ),
-        )
         .item(enclosing_name(cx.index, call))
 }
 

@@ -142,6 +142,27 @@ impl Diagnostic {
         self
     }
 
+    /// The way into a dependency: a note with the chain of a derived fact (`name` when the
+    /// dependency's file is unknown) and the dependency's file and line as an external location.
+    pub fn through_dependency(self, name: &str, derived: &crate::kb::Derived) -> Self {
+        let chain: Vec<String> = derived.chain.iter().map(|c| format!("`{c}`")).collect();
+        let note = if derived.at.is_empty() {
+            format!("call chain: `{name}` -> {}", chain.join(" -> "))
+        } else {
+            format!(
+                "call chain, in the dependency's source ({}): {}",
+                derived.at,
+                chain.join(" -> ")
+            )
+        };
+        let defined = derived.chain.first().map(String::as_str).unwrap_or(name);
+        self.note(note).external(
+            &derived.file,
+            derived.line,
+            format!("`{defined}` is defined here"),
+        )
+    }
+
     pub fn item(mut self, item: impl Into<String>) -> Self {
         self.item = item.into();
         self
