@@ -224,7 +224,10 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
     let stored = std::fs::read_dir(tmp.join("user-cache/cargo-async-lint/summaries"))
         .map(|d| d.count())
         .unwrap_or(0);
-    assert_eq!(stored, 3, "one summary per dependency");
+    assert_eq!(
+        stored, 4,
+        "one summary per dependency (and per member another member depends on)"
+    );
     // Warm: the same findings, and no summary is even read (every package hit the cache).
     let (warm, warm_err) = run();
     assert_eq!(warm, cold);
@@ -238,5 +241,20 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
     let (after, after_err) = run();
     assert!(!after.contains("create_dir_all"), "{after}{after_err}");
     assert!(after.contains("`fsw::read_config` blocks"), "{after}");
+    // Another member of the workspace that no longer blocks: the results of the members that
+    // call it are rebuilt too.
+    assert!(after.contains("`helper::load_settings` blocks"), "{after}");
+    let lib = tmp.join("fx/ws/helper/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap().replace(
+        "std::fs::read_to_string(\"settings.toml\").unwrap_or_default()",
+        "String::new()",
+    );
+    std::fs::write(&lib, text).unwrap();
+    let (edited, edited_err) = run();
+    assert!(
+        !edited.contains("`helper::load_settings` blocks"),
+        "{edited}{edited_err}"
+    );
+    assert!(edited.contains("`fsw::read_config` blocks"), "{edited}");
     let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -781,17 +781,23 @@ pub fn kb_with_dependencies(
     packages: &[Package],
     opts: &Options,
 ) -> Option<(Kb, usize)> {
+    // The graph's packages, then the libraries of the members other members depend on.
+    let (all, member_deps) = with_member_libs(graph, packages);
     let mut roots: Vec<(String, usize)> = Vec::new();
     let mut texts_named: HashSet<String> = HashSet::default();
     for pkg in packages {
         let Some(member) = graph.members.get(&pkg.id) else {
             continue;
         };
-        let names: Vec<&str> = member.iter().map(|(n, _, _)| n.as_str()).collect();
+        let mut names: Vec<&str> = member.iter().map(|(n, _, _)| n.as_str()).collect();
         for (name, i, _) in member {
             if !graph.packages[*i].proc_macro {
                 roots.push((name.clone(), *i));
             }
+        }
+        for (name, i) in member_deps.get(&pkg.id).into_iter().flatten() {
+            names.push(name);
+            roots.push((name.clone(), *i));
         }
         texts_named.extend(names_in_sources(&pkg.dir, &names));
     }
@@ -800,7 +806,7 @@ pub fn kb_with_dependencies(
     }
     let mut kb = base.clone();
     let mut state = State {
-        deps: &graph.packages,
+        deps: &all,
         opts,
         known: known_crates(),
         done: HashMap::default(),
@@ -814,6 +820,73 @@ pub fn kb_with_dependencies(
     }
     let summarized = state.done.values().filter(|h| h.is_some()).count();
     (summarized > 0).then_some((kb, summarized))
+}
+
+/// The graph's packages followed by the libraries of the workspace members that other members
+/// depend on (a path dependency inside the workspace, a dev-dependency on a test helper crate):
+/// calls from one member into another are judged by the other's summary, as calls into a
+/// dependency are. Also, per member id, its dependencies among those libraries: (the name its
+/// code uses, index into the returned list).
+fn with_member_libs(
+    graph: &DepGraph,
+    packages: &[Package],
+) -> (Vec<DepPackage>, HashMap<String, Vec<(String, usize)>>) {
+    use crate::workspace::deps::DepKind;
+    let mut all = graph.packages.clone();
+    let mut lib_of: HashMap<&str, usize> = HashMap::default();
+    for pkg in packages {
+        let Some(lib) = pkg.targets.iter().find(|t| {
+            t.kind.iter().any(|k| k == "lib" || k == "rlib")
+                && !t.kind.iter().any(|k| k == "proc-macro")
+        }) else {
+            continue;
+        };
+        lib_of.insert(pkg.name.as_str(), all.len());
+        all.push(DepPackage {
+            id: pkg.id.clone(),
+            name: pkg.name.clone(),
+            version: String::new(),
+            lib_name: lib.name.replace('-', "_"),
+            proc_macro: false,
+            dir: pkg.dir.clone(),
+            lib_src: lib.src_path.clone(),
+            edition: lib.edition.clone(),
+            kind: crate::workspace::graph::SourceKind::Path,
+            deps: Vec::new(),
+        });
+    }
+    let mut member_deps: HashMap<String, Vec<(String, usize)>> = HashMap::default();
+    for pkg in packages {
+        let outside = graph.members.get(&pkg.id);
+        // The declared dependencies on another member (a name the graph resolves outside
+        // the workspace is a registry crate of the same name).
+        let on_members: Vec<(String, usize, DepKind)> = pkg
+            .deps
+            .iter()
+            .filter(|d| d.kind != DepKind::Build && d.package != pkg.name)
+            .filter(|d| !outside.is_some_and(|o| o.iter().any(|(n, _, _)| *n == d.name)))
+            .filter_map(|d| Some((d.name.clone(), *lib_of.get(d.package.as_str())?, d.kind)))
+            .collect();
+        // As a library, a member calls its normal dependencies, members and others alike.
+        if let Some(&me) = lib_of.get(pkg.name.as_str()) {
+            let normal = outside.into_iter().flatten().chain(&on_members);
+            for (n, i, _) in normal.filter(|(_, _, k)| *k == DepKind::Normal) {
+                if !all[me].deps.iter().any(|(m, _)| m == n) {
+                    all[me].deps.push((n.clone(), *i));
+                }
+            }
+        }
+        let mut list: Vec<(String, usize)> = Vec::new();
+        for (name, i, _) in on_members {
+            if !list.iter().any(|(n, _)| *n == name) {
+                list.push((name, i));
+            }
+        }
+        if !list.is_empty() {
+            member_deps.insert(pkg.id.clone(), list);
+        }
+    }
+    (all, member_deps)
 }
 
 /// Which of `names` the package's Rust sources mention as a path root (`name::`) or in a `use`

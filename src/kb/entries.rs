@@ -392,6 +392,8 @@ pub(super) struct IslandsFile {
     pub(super) island: Vec<IslandEntry>,
     #[serde(default)]
     pub(super) in_place: Vec<InPlaceEntry>,
+    #[serde(default)]
+    pub(super) once: Vec<InPlaceEntry>,
 }
 
 /// A table of API entries answering "is this function / method in here?".

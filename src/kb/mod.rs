@@ -106,6 +106,8 @@ pub struct Kb {
     /// Calls that run their closure arguments in place (islands.toml `[[in_place]]`).
     in_place_fns: HashSet<String>,
     in_place_methods: HashSet<String>,
+    /// Methods whose closure runs at most once for their receiver (islands.toml `[[once]]`).
+    once_methods: HashSet<String>,
     chain_methods: HashMap<String, ()>,
     /// Calls whose future argument must be `Send` (futures.toml `[[send_required]]`).
     pub send_required: SendTable,
@@ -458,6 +460,14 @@ impl Kb {
         for e in islands.in_place {
             kb.in_place_fns.extend(e.paths);
             kb.in_place_methods.extend(e.methods);
+        }
+        for e in islands.once {
+            if e.source.trim().is_empty() || !e.paths.is_empty() {
+                return Err(format!(
+                    "lints/islands.toml: a [[once]] entry lists `methods` only, and needs a `source`: {e:?}"
+                ));
+            }
+            kb.once_methods.extend(e.methods);
         }
         Ok(kb)
     }
@@ -881,6 +891,12 @@ impl Kb {
     }
 
     /// Whether a method of this name (on any receiver) runs its closure arguments in place.
+    /// Whether a method of this name runs its closure at most once for its receiver
+    /// (`OnceLock::get_or_init`): on a `static`, once per process.
+    pub fn runs_closure_once_method(&self, name: &str) -> bool {
+        self.once_methods.contains(name)
+    }
+
     pub fn runs_closure_in_place_method(&self, name: &str) -> bool {
         self.in_place_methods.contains(name)
     }

@@ -50,7 +50,11 @@ crate::declare_lint! {
     /// A call that resolves to more than one crate function is not followed. `std::sync::Mutex`
     /// locks are not reported here (a short critical section is fine; see `lock_across_await`).
     /// A blocking call that is fast in practice (reading a small file at start-up) is still
-    /// reported: suppress it where the delay is acceptable.
+    /// reported: suppress it where the delay is acceptable. The one exception is the closure of
+    /// `get_or_init` / `call_once` on a `static` (`lints/islands.toml` `[[once]]`): it runs
+    /// once per process, so it is not reported and no chain follows into it; a static reached
+    /// through an import (`use crate::config::CONFIG`) is not known as one, and its closure is
+    /// checked as in place.
     ///
     /// Method calls on files, sockets and child pipes that come after the enclosing function
     /// switched a descriptor to non-blocking mode (`O_NONBLOCK`, `SOCK_NONBLOCK` or rustix's

@@ -314,6 +314,9 @@ impl Walker<'_> {
         if let Some(c) = tail_closure(arg) {
             let place = if island {
                 Runs::Island
+            } else if call.is_some() && call == self.once_call {
+                // Once per process, whenever the first caller comes: its cost is paid once.
+                Runs::Elsewhere
             } else if call.is_some_and(|i| self.runs_closure_in_place(i)) {
                 Runs::Here
             } else {

@@ -226,6 +226,7 @@ impl<'a> Walker<'a> {
             drop_watch: Vec::new(),
             unused: Vec::new(),
             closure_places: Vec::new(),
+            once_call: None,
             deferred_to: None,
             must_use_allowed: 0,
             stmt_root: std::ptr::null(),
@@ -290,6 +291,9 @@ struct Walker<'a> {
     /// the call they are passed to.
     /// (closure, where it runs, the `closure_of` of its calls, the call it is an argument of).
     closure_places: Vec<ClosurePlace>,
+    /// The call whose closure arguments run at most once per process (`get_or_init` on a
+    /// `static`), while its arguments are walked.
+    once_call: Option<usize>,
     /// Inside a closure that runs elsewhere because it was handed to this call (see
     /// [`CallSite::deferred_to`](crate::syntax::facts::CallSite::deferred_to)).
     deferred_to: Option<usize>,

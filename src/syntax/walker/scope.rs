@@ -30,6 +30,8 @@ pub(super) struct Scope {
     pub(super) globs: Vec<Vec<String>>,
     /// Local bindings (blocks only): name -> type evidence.
     pub(super) locals: HashMap<String, Ty>,
+    /// Which of `items` are `static`s.
+    pub(super) statics: crate::util::fxhash::FxHashSet<String>,
 }
 
 impl Scope {
@@ -280,7 +282,10 @@ impl<'a> Scopes<'a> {
                 Item::Type(t) => (Some(t.ident.to_string()), false),
                 Item::Mod(m) => (Some(m.ident.to_string()), false),
                 Item::Const(c) => (Some(c.ident.to_string()), false),
-                Item::Static(s) => (Some(s.ident.to_string()), false),
+                Item::Static(s) => {
+                    scope.statics.insert(s.ident.to_string());
+                    (Some(s.ident.to_string()), false)
+                }
                 Item::Use(u) => {
                     collect_use(&u.tree, Vec::new(), scope);
                     (None, true)
@@ -303,6 +308,25 @@ impl<'a> Scopes<'a> {
             }
         }
         scope.item_prefix = prefix.to_string();
+    }
+
+    /// Whether a single name written here is a `static` item of an enclosing block or module
+    /// (not a local, nor an import: a static of another module is not known as one).
+    pub(super) fn is_static(&self, name: &str) -> bool {
+        for (i, b) in self.blocks.iter().enumerate().rev() {
+            if i >= self.fn_base && b.locals.contains_key(name) {
+                return false;
+            }
+            if b.items.contains(name) {
+                return b.statics.contains(name);
+            }
+            if b.uses.contains_key(name) {
+                return false;
+            }
+        }
+        self.mods
+            .last()
+            .is_some_and(|m| m.scope.statics.contains(name))
     }
 
     /// Resolves a path written in the current scope.

@@ -553,9 +553,15 @@ impl Walker<'_> {
         let island = self.kb.is_island_method(name) || self.chain_is_island(&m.receiver);
         let saved_ct = self.current_thread;
         self.current_thread |= current_thread;
+        // `CONFIG.get_or_init(|| ..)` on a `static`: the closure runs at most once per process.
+        let once = self.kb.runs_closure_once_method(name)
+            && matches!(&*m.receiver, Expr::Path(p) if p.qself.is_none()
+                && p.path.get_ident().is_some_and(|i| self.scopes.is_static(&i.to_string())));
+        let saved_once = std::mem::replace(&mut self.once_call, once.then_some(idx));
         for a in &m.args {
             self.walk_arg(Some(idx), a, island);
         }
+        self.once_call = saved_once;
         self.current_thread = saved_ct;
         if self.live.active() {
             self.move_args(&m.args);
