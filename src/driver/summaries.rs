@@ -822,6 +822,10 @@ pub fn kb_with_dependencies(
     (summarized > 0).then_some((kb, summarized))
 }
 
+/// Per member id, its dependencies on other members' libraries: (the name its code uses, index
+/// into the package list [`with_member_libs`] returns).
+type MemberDeps = HashMap<String, Vec<(String, usize)>>;
+
 /// The graph's packages followed by the libraries of the workspace members that other members
 /// depend on (a path dependency inside the workspace, a dev-dependency on a test helper crate):
 /// calls from one member into another are judged by the other's summary, as calls into a
@@ -830,7 +834,7 @@ pub fn kb_with_dependencies(
 fn with_member_libs(
     graph: &DepGraph,
     packages: &[Package],
-) -> (Vec<DepPackage>, HashMap<String, Vec<(String, usize)>>) {
+) -> (Vec<DepPackage>, MemberDeps) {
     use crate::workspace::deps::DepKind;
     let mut all = graph.packages.clone();
     let mut lib_of: HashMap<&str, usize> = HashMap::default();
@@ -855,7 +859,7 @@ fn with_member_libs(
             deps: Vec::new(),
         });
     }
-    let mut member_deps: HashMap<String, Vec<(String, usize)>> = HashMap::default();
+    let mut member_deps = MemberDeps::default();
     for pkg in packages {
         let outside = graph.members.get(&pkg.id);
         // The declared dependencies on another member (a name the graph resolves outside
