@@ -65,6 +65,8 @@ pub struct Entry {
     /// Hash of the package's identity: the prefix of its entries' file names.
     ident: u64,
     key: u64,
+    /// The key before [`Entry::rekey`]: what the package's own state gives.
+    own_key: u64,
     /// Content hashes of the files hashed into the key, by path.
     hashes: HashMap<PathBuf, Option<u64>>,
     cwd: PathBuf,
@@ -192,9 +194,31 @@ impl Entry {
             dir,
             ident: id.finish(),
             key,
+            own_key: key,
             hashes,
             cwd,
         })
+    }
+
+    /// A fingerprint of the contents of the package's files (as its key hashed them).
+    pub fn content(&self) -> u64 {
+        let mut files: Vec<(&PathBuf, &Option<u64>)> = self.hashes.iter().collect();
+        files.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut h = Fnv::default();
+        for (path, hash) in files {
+            h.path(path);
+            h.u64(hash.unwrap_or(0));
+        }
+        h.finish()
+    }
+
+    /// Mixes `extra` into the key: something else the package's results depend on (the
+    /// contents of the workspace members whose summaries its lint uses).
+    pub fn rekey(&mut self, extra: u64) {
+        let mut h = Fnv::default();
+        h.u64(self.key);
+        h.u64(extra);
+        self.key = h.finish();
     }
 
     fn file(&self) -> PathBuf {
@@ -298,7 +322,7 @@ impl Entry {
     ) {
         // A file edited during the run: the results may match neither state, so keep nothing.
         match Entry::open(&report.package, root, target_dir, opts) {
-            Some(again) if again.key == self.key => {}
+            Some(again) if again.key == self.own_key => {}
             _ => return,
         }
         let files = report

@@ -65,11 +65,42 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     };
     // Packages are independent: lint them side by side too (the order of results is kept).
     // First what the cache has, then (with the summaries, when some package missed) the rest.
+    let mut entries: Vec<Option<Entry>> = pool.install(|| {
+        ws.packages
+            .par_iter()
+            .map(|p| {
+                opts.cache
+                    .then(|| Entry::open(p, &root, target_dir, opts))
+                    .flatten()
+            })
+            .collect()
+    });
+    // A member that calls another member's library is linted with that library's summary:
+    // its results also depend on that library's contents (and on those it calls in turn).
+    if let Some(g) = &deps {
+        for (i, libs) in super::summaries::member_libraries(g, &ws.packages) {
+            let mut h = crate::util::hash::Fnv::default();
+            for (j, lib) in libs {
+                let content = match j.and_then(|j| entries[j].as_ref()) {
+                    Some(e) => e.content(),
+                    None => super::summary_cache::content_key(&lib).unwrap_or(0),
+                };
+                h.u64(content);
+            }
+            if let Some(e) = entries[i].as_mut() {
+                e.rekey(h.finish());
+            }
+        }
+    }
     let first: Vec<Result<PackageReport, Missed>> = pool.install(|| {
         ws.packages
             .clone()
             .into_par_iter()
-            .map(|p| cached(p, &root, target_dir, opts))
+            .zip(entries)
+            .map(|(p, entry)| match entry.as_ref().and_then(Entry::load) {
+                Some(c) => Ok(c.into_report(p)),
+                None => Err(Box::new((p, entry))),
+            })
             .collect()
     });
     let missed = first.iter().any(Result::is_err);
@@ -191,9 +222,9 @@ fn with_dependencies(
     note(
         opts,
         &format!(
-            "{n} of {} packages summarized in {:?}",
-            graph.packages.len(),
-            t0.elapsed()
+            "{n} packages summarized in {:?} ({} in the graph, and the members other members call)",
+            t0.elapsed(),
+            graph.packages.len()
         ),
     );
     Some(Options {
@@ -204,26 +235,6 @@ fn with_dependencies(
 
 /// A package the result cache did not have, with its cache entry (to store its report in).
 type Missed = Box<(Package, Option<Entry>)>;
-
-/// A package's report from the result cache, or the package and its cache entry (to store
-/// the report in once linted). A cache problem (unreadable, corrupt or unwritable) is a miss:
-/// it never changes the results.
-fn cached(
-    pkg: Package,
-    root: &Path,
-    target_dir: Option<&Path>,
-    opts: &Options,
-) -> Result<PackageReport, Missed> {
-    let entry = if opts.cache {
-        Entry::open(&pkg, root, target_dir, opts)
-    } else {
-        None
-    };
-    match entry.as_ref().and_then(Entry::load) {
-        Some(c) => Ok(c.into_report(pkg)),
-        None => Err(Box::new((pkg, entry))),
-    }
-}
 
 /// Lints a package the cache did not have.
 fn lint_missed(pkg: Package, opts: &Options, root: &Path) -> PackageReport {

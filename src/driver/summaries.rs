@@ -822,6 +822,48 @@ pub fn kb_with_dependencies(
     (summarized > 0).then_some((kb, summarized))
 }
 
+/// A member's library another member calls: the index of its package in the packages being
+/// linted (None: a member not being linted), and the library as a dependency.
+pub type MemberLib = (Option<usize>, DepPackage);
+
+/// For each package (index into `packages`) that calls other members' libraries, those
+/// libraries, transitively (a library that calls another member's library passes it on): the
+/// index of their package in `packages` (None: a member not being linted), and the library.
+pub fn member_libraries(
+    graph: &DepGraph,
+    packages: &[Package],
+) -> Vec<(usize, Vec<MemberLib>)> {
+    let (all, member_deps) = with_member_libs(graph, packages);
+    let first = graph.packages.len();
+    let index_of: HashMap<&str, usize> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (i, pkg) in packages.iter().enumerate() {
+        let Some(direct) = member_deps.get(&pkg.id) else {
+            continue;
+        };
+        let mut seen: Vec<usize> = Vec::new();
+        let mut stack: Vec<usize> = direct.iter().map(|(_, j)| *j).collect();
+        while let Some(j) = stack.pop() {
+            if j < first || seen.contains(&j) {
+                continue;
+            }
+            seen.push(j);
+            stack.extend(all[j].deps.iter().map(|(_, k)| *k));
+        }
+        seen.sort_unstable();
+        let libs = seen
+            .into_iter()
+            .map(|j| (index_of.get(all[j].id.as_str()).copied(), all[j].clone()))
+            .collect();
+        out.push((i, libs));
+    }
+    out
+}
+
 /// Per member id, its dependencies on other members' libraries: (the name its code uses, index
 /// into the package list [`with_member_libs`] returns).
 type MemberDeps = HashMap<String, Vec<(String, usize)>>;
@@ -831,10 +873,7 @@ type MemberDeps = HashMap<String, Vec<(String, usize)>>;
 /// calls from one member into another are judged by the other's summary, as calls into a
 /// dependency are. Also, per member id, its dependencies among those libraries: (the name its
 /// code uses, index into the returned list).
-fn with_member_libs(
-    graph: &DepGraph,
-    packages: &[Package],
-) -> (Vec<DepPackage>, MemberDeps) {
+fn with_member_libs(graph: &DepGraph, packages: &[Package]) -> (Vec<DepPackage>, MemberDeps) {
     use crate::workspace::deps::DepKind;
     let mut all = graph.packages.clone();
     let mut lib_of: HashMap<&str, usize> = HashMap::default();
