@@ -224,8 +224,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             full.extend(chain.iter().cloned());
             // A sink that is itself derived: its own chain goes on.
             if let Some(last) = chain.last()
-                && let Some(e) = kb.blocking.function(last)
-                && let Some(inner) = &e.derived
+                && let Some(inner) = kb.blocking.derived(last)
             {
                 full.extend(inner.chain.iter().skip(1).cloned());
             }
@@ -337,8 +336,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
         let mut full = vec![def.path.clone()];
         full.extend(chain.iter().cloned());
         if let Some(last) = chain.last()
-            && let Some(e) = kb.block_on.function(last)
-            && let Some(inner) = &e.derived
+            && let Some(inner) = kb.block_on.derived(last)
         {
             full.extend(inner.chain.iter().skip(1).cloned());
         }
@@ -829,10 +827,7 @@ pub type MemberLib = (Option<usize>, DepPackage);
 /// For each package (index into `packages`) that calls other members' libraries, those
 /// libraries, transitively (a library that calls another member's library passes it on): the
 /// index of their package in `packages` (None: a member not being linted), and the library.
-pub fn member_libraries(
-    graph: &DepGraph,
-    packages: &[Package],
-) -> Vec<(usize, Vec<MemberLib>)> {
+pub fn member_libraries(graph: &DepGraph, packages: &[Package]) -> Vec<(usize, Vec<MemberLib>)> {
     let (all, member_deps) = with_member_libs(graph, packages);
     let first = graph.packages.len();
     let index_of: HashMap<&str, usize> = packages

@@ -445,6 +445,16 @@ impl ApiTable {
             .map(|&i| &self.entries[i])
     }
 
+    /// The derived fact (a dependency summary's) of a chain's last element: a function path,
+    /// or `Type::method` of a dependency's type.
+    pub fn derived(&self, sink: &str) -> Option<&Derived> {
+        let e = self.function(sink).or_else(|| {
+            let (ty, name) = crate::kb::split_last_segment(sink)?;
+            self.method(ty, name)
+        })?;
+        e.derived.as_ref()
+    }
+
     pub fn method_name(&self, name: &str) -> Option<&ApiEntry> {
         self.by_name.get(name).map(|&i| &self.entries[i])
     }

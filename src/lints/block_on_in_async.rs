@@ -227,12 +227,7 @@ impl Lint for BlockOnInAsync {
                 let mut path = vec![format!("`{}`", def.name)];
                 path.extend(chain.iter().map(|c| format!("`{}`", c)));
                 // A sink in a dependency whose own source shows how: its chain goes on there.
-                if let Some(derived) = index
-                    .kb
-                    .block_on
-                    .function(&sink)
-                    .and_then(|e| e.derived.as_ref())
-                {
+                if let Some(derived) = index.kb.block_on.derived(&sink) {
                     path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
                     if let Some(last) = path.last_mut() {
                         last.push_str(&format!(" (from {})", derived.at));

@@ -339,12 +339,7 @@ fn through_helper(
     let mut path = vec![format!("`{}`", def.name)];
     path.extend(chain.iter().map(|c| format!("`{c}`")));
     // A sink in a dependency whose own source shows why it blocks: its chain goes on there.
-    let derived = cx
-        .index
-        .kb
-        .blocking
-        .function(sink)
-        .and_then(|e| e.derived.as_ref());
+    let derived = cx.index.kb.blocking.derived(sink);
     if let Some(derived) = derived {
         path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
         if let Some(last) = path.last_mut().filter(|_| !derived.at.is_empty()) {
