@@ -274,7 +274,9 @@ fn the_graph_is_cached_until_the_lock_or_a_path_dependency_changes() {
 
 /// A graph read from `Cargo.lock` (cargo cannot resolve offline: a git dependency never
 /// fetched) is cached like cargo's answer, and an edited lock file is seen by the next run: here
-/// the new version of a registry dependency blocks where the old one did not.
+/// the new version of a registry dependency blocks where the old one did not. A registry
+/// package removed from cargo's source cache is seen too (the cached graph checks the folder
+/// that holds them).
 #[cfg(unix)]
 #[test]
 fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
@@ -316,7 +318,7 @@ fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
         ],
     );
     let dir = s.0.join("app");
-    let lint = || {
+    let lint_with = |graph: &str| {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
             .args(["-v", "--message-format", "short"])
             .current_dir(&dir)
@@ -329,11 +331,12 @@ fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(
-            stderr.contains("dependency summaries: 1 packages"),
+            stderr.contains(&format!("dependency summaries: {graph}")),
             "{stderr}"
         );
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
+    let lint = || lint_with("1 packages, 0 skipped");
     assert!(!lint().contains("foo::work"));
     // Old enough to be cached, then read from the cache.
     age(&s.0);
@@ -344,5 +347,16 @@ fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
     assert!(
         out.contains("foo::work"),
         "the lock file's new version: {out}"
+    );
+    // Cached again, and read from the cache.
+    age(&s.0);
+    assert!(lint().contains("foo::work"));
+    assert!(lint().contains("foo::work"));
+    // Removed from cargo's source cache (as its garbage collection does).
+    std::fs::remove_dir_all(s.0.join("home/registry/src/index/foo-1.1.0")).unwrap();
+    let out = lint_with("0 packages, 1 skipped");
+    assert!(
+        !out.contains("foo::work"),
+        "a package no longer on disk: {out}"
     );
 }

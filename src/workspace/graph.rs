@@ -2,13 +2,12 @@
 //! disk, so that calls into dependencies can be followed into summaries of their own source
 //! (issue 17). Nothing is compiled and nothing goes online.
 //!
-//! [`load`] runs `cargo metadata --format-version 1 --offline --filter-platform <host>` (with
-//! dependencies; the host triple from `rustc -vV`), or reuses its cached answer
+//! [`load`] runs `cargo metadata --format-version 1 --offline --locked --filter-platform <host>`
+//! (with dependencies; the host triple from `rustc -vV`), or reuses its cached answer
 //! ([`super::metadata_cache`], an entry kind of its own with `Cargo.lock` among its witnesses).
-//! Like any `cargo metadata`, the call may create or update `Cargo.lock` when it is missing or
-//! out of date (offline: from what is already downloaded). When cargo fails (offline with
-//! something not downloaded, a broken manifest) it is an `Err` with cargo's message: the caller
-//! goes on without dependency summaries.
+//! `--locked`: the call never writes `Cargo.lock`, and without one there is no graph (cargo is
+//! not even asked). When cargo fails (offline with something not downloaded, a broken manifest)
+//! it is an `Err` with cargo's message: the caller goes on without dependency summaries.
 //!
 //! What the graph holds ([`DepGraph`]):
 //! - the non-member packages reachable from the workspace members through normal dependencies
@@ -20,12 +19,14 @@
 //!   others are listed in [`DepGraph::skipped`] with the reason;
 //! - in topological order: a package's dependencies come before it.
 //!
-//! What the metadata cache keeps is the graph itself, as if every source were on disk ([`candidates`]:
-//! a few hundred bytes per package, read without parsing cargo's answer again), and whether a
-//! source is on disk is checked on every load ([`DepGraph::on_disk`]). Without a `Cargo.lock`
-//! there is no graph, and cargo is not asked: `--locked` would refuse to write one.
+//! What the metadata cache keeps is the graph itself, as if every source were on disk
+//! (`candidates`: read without parsing cargo's answer again), and whether a source is on disk
+//! is checked on every load ([`DepGraph::on_disk`]): a `stat` of each path package, and of the
+//! folders holding the registry and git packages' folders (`~/.cargo/registry/src/<index>/`),
+//! whose packages are checked one by one only when such a folder changed (see `Holders`).
 
 use super::deps::DepKind;
+use super::metadata_cache::{RACY, Stamp, stamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -94,10 +95,23 @@ impl DepGraph {
 
     /// The graph without the packages whose folder or lib source is not on disk (`exists`
     /// tells), which go to [`DepGraph::skipped`] with the reason; the edges to them are dropped.
-    /// On a graph of [`candidates`], this is [`from_metadata`]'s answer.
-    pub fn on_disk(mut self, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
+    /// On a graph of `candidates`, this is [`from_metadata`]'s answer.
+    pub fn on_disk(self, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
+        self.on_disk_where(exists, &|_| true)
+    }
+
+    /// [`DepGraph::on_disk`], checking only the packages `check` selects (the others are taken
+    /// as on disk).
+    fn on_disk_where(
+        mut self,
+        exists: &dyn Fn(&Path) -> bool,
+        check: &dyn Fn(&DepPackage) -> bool,
+    ) -> DepGraph {
         let mut gone: Vec<usize> = Vec::new();
         for (i, p) in self.packages.iter().enumerate() {
+            if !check(p) {
+                continue;
+            }
             // One `stat` for both when the lib source is inside the folder (a path resolves
             // only through existing folders).
             let lib = exists(&p.lib_src);
@@ -158,15 +172,28 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, |_| None).map(|(g, _)| g)
+    load_with(manifest_path, cache, &[], |_| None).map(|(g, _)| g)
 }
+
+/// What the metadata cache keeps of the graph: [`candidates`], why the lock file was read
+/// (None: cargo answered), and [`Holders`] when every package was on disk.
+type Stored = (DepGraph, Option<String>, Option<Holders>);
+
+/// The folders that hold the registry and git packages' folders, with their stamps, taken before
+/// a check that found every package on disk. While they are unchanged no package folder was
+/// added to or removed from them, and their packages are taken as still on disk without a
+/// `stat` each (cargo never edits a package it extracted: the summary cache trusts this too, and
+/// a git package's files are hashed into the result cache's key anyway); path packages are
+/// always checked.
+type Holders = Vec<(PathBuf, Stamp)>;
 
 /// [`load`], with `fallback` asked for `cargo metadata`-shaped output when cargo fails (with
 /// cargo's message); the graph it gives is cached as cargo's would be. `Ok((graph, Some(why)))`
-/// when the fallback answered.
+/// when the fallback answered. `seen`: witnesses this run found unchanged.
 fn load_with(
     manifest_path: Option<&Path>,
     cache: bool,
+    seen: &[(PathBuf, Stamp)],
     fallback: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<(DepGraph, Option<String>), String> {
     let start = if cache {
@@ -176,12 +203,24 @@ fn load_with(
     };
     let exists = |p: &Path| p.exists();
     // The cached graph (an entry that does not read is a miss).
-    if let Some((graph, why)) = start
-        .as_ref()
-        .and_then(|s| s.load())
-        .and_then(|bytes| serde_json::from_slice::<(DepGraph, Option<String>)>(&bytes).ok())
+    if let Some(entry) = start.as_ref().and_then(|s| s.load_entry(seen))
+        && let Ok((graph, why, holders)) = serde_json::from_slice::<Stored>(entry.payload())
     {
-        return Ok((graph.on_disk(&exists), why));
+        let unchanged = holders
+            .as_ref()
+            .is_some_and(|h| h.iter().all(|(p, s)| stamp(p) == *s));
+        if unchanged {
+            let graph = graph.on_disk_where(&exists, &|p| p.kind == SourceKind::Path);
+            return Ok((graph, why));
+        }
+        // Checked whole, and the holders' new stamps kept for the next run.
+        let (checked, now) = check(graph.clone(), &exists);
+        if let Some(now) = now
+            && let Ok(bytes) = serde_json::to_vec(&(&graph, &why, &Some(now)))
+        {
+            entry.replace_payload(&bytes);
+        }
+        return Ok((checked, why));
     }
     let before = start.as_ref().map(|s| s.stamp_ancestors());
     let started = std::time::SystemTime::now();
@@ -196,25 +235,57 @@ fn load_with(
         }
     };
     let graph = candidates(&meta);
+    let (checked, holders) = check(graph.clone(), &exists);
     if let (Some(s), Some(before)) = (&start, before)
-        && let Ok(bytes) = serde_json::to_vec(&(&graph, &why))
+        && let Ok(bytes) = serde_json::to_vec(&(&graph, &why, &holders))
     {
         s.store(&bytes, &meta, before, started);
     }
-    Ok((graph.on_disk(&exists), why))
+    Ok((checked, why))
+}
+
+/// [`DepGraph::on_disk`], and the [`Holders`] stamped before the check when every package was
+/// on disk (and the holders changed long enough before: see [`RACY`]).
+fn check(graph: DepGraph, exists: &dyn Fn(&Path) -> bool) -> (DepGraph, Option<Holders>) {
+    let started = std::time::SystemTime::now();
+    let mut folders: Vec<&Path> = graph
+        .packages
+        .iter()
+        .filter(|p| p.kind != SourceKind::Path)
+        .filter_map(|p| p.dir.parent())
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let holders: Holders = folders
+        .into_iter()
+        .map(|f| (f.to_path_buf(), stamp(f)))
+        .collect();
+    let n = graph.packages.len();
+    let checked = graph.on_disk(exists);
+    let limit = started
+        .checked_sub(RACY)
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    let settled = holders
+        .iter()
+        .all(|(_, s)| s.exists() && s.mtime_ns() < limit);
+    let all = checked.packages.len() == n;
+    (checked, (all && settled).then_some(holders))
 }
 
 /// [`load`], or when cargo cannot answer offline (a git dependency never fetched), the graph
 /// rebuilt from `Cargo.lock` and the registry sources on disk ([`super::lockfile`]). `members`:
 /// the workspace's packages as (package id, name, manifest dir); `lock`: the workspace's
-/// `Cargo.lock`. `Err`: cargo's message, when neither works, or (cargo not asked) that there is
-/// no `Cargo.lock`. `Ok((graph, Some(why)))` says the lock file was used, and why.
+/// `Cargo.lock`; `seen`: the witnesses of the metadata cache this run found unchanged (not
+/// checked again). `Err`: cargo's message, when neither works, or (cargo not asked) that there
+/// is no `Cargo.lock`. `Ok((graph, Some(why)))` says the lock file was used, and why.
 pub fn load_or_lockfile(
     manifest_path: Option<&Path>,
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
     cache: bool,
+    seen: &[(PathBuf, Stamp)],
 ) -> Result<(DepGraph, Option<String>), String> {
     // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
     // without one (a library that does not commit it) every run would ask cargo in vain.
@@ -224,7 +295,7 @@ pub fn load_or_lockfile(
             lock.display()
         ));
     }
-    load_with(manifest_path, cache, |_| {
+    load_with(manifest_path, cache, seen, |_| {
         super::lockfile::metadata(lock, members, target_dir)
     })
 }

@@ -34,7 +34,7 @@ pub const DIR_NAME: &str = "async-lint-cache";
 const FORMAT: u64 = 2;
 /// How recent a witness may be for an entry to be stored (coarse file system clocks tick in up
 /// to two seconds).
-const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What is known of a path without reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +44,19 @@ pub struct Stamp {
     mtime_ns: i128,
 }
 
-fn stamp(p: &Path) -> Stamp {
+impl Stamp {
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+
+    /// Nanoseconds since the epoch (-1: unknown).
+    pub fn mtime_ns(&self) -> i128 {
+        self.mtime_ns
+    }
+}
+
+/// What is known of a path now.
+pub fn stamp(p: &Path) -> Stamp {
     match std::fs::metadata(p) {
         Ok(m) => Stamp {
             exists: true,
@@ -137,6 +149,12 @@ impl Start {
 
     /// The payload stored with witnesses that are all unchanged.
     pub fn load(&self) -> Option<Vec<u8>> {
+        Some(self.load_entry(&[])?.into_payload())
+    }
+
+    /// The entry whose witnesses are all unchanged; those in `seen` (checked by this run, with
+    /// their stamps then) are not checked again.
+    pub fn load_entry(&self, seen: &[(PathBuf, Stamp)]) -> Option<Loaded> {
         let candidates: Vec<PathBuf> = match std::env::var_os("CARGO_TARGET_DIR") {
             Some(t) => vec![self.dir.join(t)],
             None => self.dir.ancestors().map(|a| a.join("target")).collect(),
@@ -145,15 +163,17 @@ impl Start {
             .iter()
             .map(|t| t.join(DIR_NAME).join(self.file_name()))
             .find(|f| f.is_file())?;
-        let mut bytes = std::fs::read(file).ok()?;
+        let bytes = std::fs::read(&file).ok()?;
         let newline = bytes.iter().position(|&b| b == b'\n')?;
         let entry: StoredEntry = serde_json::from_slice(&bytes[..newline]).ok()?;
         let fresh = entry.format == FORMAT
             && entry.version == env!("CARGO_PKG_VERSION")
-            && entry.witnesses.iter().all(|(p, s)| stamp(p) == *s);
-        fresh.then(|| {
-            bytes.drain(..=newline);
-            bytes
+            && unchanged(&entry.witnesses, seen);
+        fresh.then_some(Loaded {
+            file,
+            bytes,
+            newline,
+            witnesses: entry.witnesses,
         })
     }
 
@@ -226,6 +246,56 @@ impl Start {
                 (p, s)
             })
             .collect()
+    }
+}
+
+/// Whether every witness has its stamp; those `seen` with the same stamp are not checked
+/// again.
+fn unchanged(witnesses: &[(PathBuf, Stamp)], seen: &[(PathBuf, Stamp)]) -> bool {
+    let seen: std::collections::HashMap<&Path, &Stamp> =
+        seen.iter().map(|(p, s)| (p.as_path(), s)).collect();
+    witnesses
+        .iter()
+        .all(|(p, s)| seen.get(p.as_path()) == Some(&s) || stamp(p) == *s)
+}
+
+/// An entry read by [`Start::load_entry`].
+pub struct Loaded {
+    file: PathBuf,
+    bytes: Vec<u8>,
+    /// Where the witnesses' line ends.
+    newline: usize,
+    witnesses: Vec<(PathBuf, Stamp)>,
+}
+
+impl Loaded {
+    pub fn payload(&self) -> &[u8] {
+        &self.bytes[self.newline + 1..]
+    }
+
+    pub fn into_payload(mut self) -> Vec<u8> {
+        self.bytes.drain(..=self.newline);
+        self.bytes
+    }
+
+    /// The witnesses, found unchanged.
+    pub fn witnesses(&self) -> &[(PathBuf, Stamp)] {
+        &self.witnesses
+    }
+
+    /// Replaces the payload, keeping the witnesses: for what was learnt from the payload itself,
+    /// not from what the witnesses guard. Nothing is written when the entry changed since it was
+    /// read.
+    pub fn replace_payload(&self, payload: &[u8]) {
+        let Ok(now) = std::fs::read(&self.file) else {
+            return;
+        };
+        if now.get(..=self.newline) != Some(&self.bytes[..=self.newline]) {
+            return;
+        }
+        let mut bytes = self.bytes[..=self.newline].to_vec();
+        bytes.extend_from_slice(payload);
+        let _ = crate::util::fs::write_atomically(&self.file, &bytes);
     }
 }
 
