@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored format or the meaning of a key changes.
-const FORMAT: u64 = 4;
+const FORMAT: u64 = 5;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Entries kept per package (different options or recent states of the files).
 const KEEP: usize = 4;
@@ -337,7 +337,7 @@ impl Entry {
             return;
         }
         let path = self.file();
-        if crate::util::fs::write_atomically(&path, &bytes).is_ok() {
+        if crate::util::fs::write_cache_entry(&path, &bytes).is_ok() {
             self.prune(&path);
         }
     }
@@ -346,7 +346,8 @@ impl Entry {
     fn checksum(&self, payload: &[u8]) -> u64 {
         let mut h = Fnv::default();
         h.u64(self.key);
-        h.bytes(payload);
+        h.u64(payload.len() as u64);
+        h.u64(hash_bytes(payload));
         h.finish()
     }
 

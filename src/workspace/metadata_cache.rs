@@ -215,7 +215,7 @@ impl Start {
         {
             bytes.push(b'\n');
             bytes.extend_from_slice(payload);
-            let _ = crate::util::fs::write_atomically(&dir.join(self.file_name()), &bytes);
+            let _ = crate::util::fs::write_cache_entry(&dir.join(self.file_name()), &bytes);
         }
     }
 
@@ -295,7 +295,7 @@ impl Loaded {
         }
         let mut bytes = self.bytes[..=self.newline].to_vec();
         bytes.extend_from_slice(payload);
-        let _ = crate::util::fs::write_atomically(&self.file, &bytes);
+        let _ = crate::util::fs::write_cache_entry(&self.file, &bytes);
     }
 }
 
