@@ -63,7 +63,8 @@ fn rewrite_entry(entry: &Path, name: &str, json: &str) {
     let key = u64::from_str_radix(&name[17..33], 16).unwrap();
     let mut sum = cargo_async_lint::util::hash::Fnv::default();
     sum.u64(key);
-    sum.bytes(json.as_bytes());
+    sum.u64(json.len() as u64);
+    sum.u64(cargo_async_lint::util::hash::hash_bytes(json.as_bytes()));
     std::fs::write(entry, format!("{:016x}\n{json}", sum.finish())).unwrap();
 }
 

@@ -172,8 +172,9 @@ fn a_graph_cargo_cannot_resolve_is_left_out() {
     let o = run(&dir, &["--message-format", "json", "-v"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
+    // Without a lock file, cargo is not even asked (`--locked` would not write one).
     assert!(
-        stderr.contains("note: dependency summaries: off: `cargo metadata` failed"),
+        stderr.contains("note: dependency summaries: off: no ") && stderr.contains("Cargo.lock"),
         "{stderr}"
     );
     assert_eq!(
@@ -269,4 +270,93 @@ fn the_graph_is_cached_until_the_lock_or_a_path_dependency_changes() {
     assert_eq!(calls(), n + 3, "an edited path dependency manifest");
     let _ = std::fs::remove_file(&log);
     let _ = std::fs::remove_file(&wrapper);
+}
+
+/// A graph read from `Cargo.lock` (cargo cannot resolve offline: a git dependency never
+/// fetched) is cached like cargo's answer, and an edited lock file is seen by the next run: here
+/// the new version of a registry dependency blocks where the old one did not. A registry
+/// package removed from cargo's source cache is seen too (the cached graph checks the folder
+/// that holds them).
+#[cfg(unix)]
+#[test]
+fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
+    let reg = "registry+https://github.com/rust-lang/crates.io-index";
+    let lock = |version: &str| {
+        format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
+             dependencies = [\"foo\", \"gone\"]\n\n\
+             [[package]]\nname = \"foo\"\nversion = \"{version}\"\nsource = \"{reg}\"\n\n\
+             [[package]]\nname = \"gone\"\nversion = \"0.1.0\"\n\
+             source = \"git+https://example.invalid/gone#0123456789abcdef\"\n"
+        )
+    };
+    let foo = "[package]\nname = \"foo\"\nedition = \"2021\"\n";
+    let s = Scratch::new(
+        "graph-lockfile",
+        &[
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nfoo = \"1\"\ngone = { git = \"https://example.invalid/gone\" }\n\n\
+                 [workspace]\n",
+            ),
+            (
+                "app/src/lib.rs",
+                "pub async fn handler() {\n    foo::work();\n}\n",
+            ),
+            ("app/Cargo.lock", &lock("1.0.0")),
+            ("home/registry/src/index/foo-1.0.0/Cargo.toml", foo),
+            (
+                "home/registry/src/index/foo-1.0.0/src/lib.rs",
+                "pub fn work() {}\n",
+            ),
+            ("home/registry/src/index/foo-1.1.0/Cargo.toml", foo),
+            (
+                "home/registry/src/index/foo-1.1.0/src/lib.rs",
+                "pub fn work() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n",
+            ),
+        ],
+    );
+    let dir = s.0.join("app");
+    let lint_with = |graph: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["-v", "--message-format", "short"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("CARGO_HOME", s.0.join("home"))
+            .env("XDG_CACHE_HOME", s.0.join("user-cache"))
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("dependency summaries: {graph}")),
+            "{stderr}"
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let lint = || lint_with("1 packages, 0 skipped");
+    assert!(!lint().contains("foo::work"));
+    // Old enough to be cached, then read from the cache.
+    age(&s.0);
+    assert!(!lint().contains("foo::work"));
+    assert!(!lint().contains("foo::work"));
+    std::fs::write(dir.join("Cargo.lock"), lock("1.1.0")).unwrap();
+    let out = lint();
+    assert!(
+        out.contains("foo::work"),
+        "the lock file's new version: {out}"
+    );
+    // Cached again, and read from the cache.
+    age(&s.0);
+    assert!(lint().contains("foo::work"));
+    assert!(lint().contains("foo::work"));
+    // Removed from cargo's source cache (as its garbage collection does).
+    std::fs::remove_dir_all(s.0.join("home/registry/src/index/foo-1.1.0")).unwrap();
+    let out = lint_with("0 packages, 1 skipped");
+    assert!(
+        !out.contains("foo::work"),
+        "a package no longer on disk: {out}"
+    );
 }

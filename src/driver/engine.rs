@@ -151,6 +151,7 @@ fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph:
         &members,
         ws.target_dir.as_deref(),
         cargo.cache,
+        &cargo.checked,
     ) {
         Ok((g, why)) => {
             if verbose {

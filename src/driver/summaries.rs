@@ -704,7 +704,7 @@ impl State<'_> {
                 }
             }
             if entry.children == self.children_fingerprint(i, &entry.named) {
-                self.finish(i, &entry.summary, kb);
+                self.finish(i, &entry.summary, entry.hash, kb);
                 return;
             }
         }
@@ -720,17 +720,14 @@ impl State<'_> {
                 self.visit(*j, kb);
             }
         }
-        let entry = Entry {
-            children: self.children_fingerprint(i, &named),
-            named,
-            summary: summarize(d, &files, facts, kb),
-        };
-        if let Some(k) = key
-            && let Ok(bytes) = serde_json::to_vec(&entry)
-        {
+        let children = self.children_fingerprint(i, &named);
+        let summary = summarize(d, &files, facts, kb);
+        // Serialized once: for its hash, and for the cache.
+        let (hash, bytes) = Entry::bytes(&named, children, &summary);
+        if let Some(k) = key {
             super::summary_cache::store(d, k, &bytes);
         }
-        self.finish(i, &entry.summary, kb);
+        self.finish(i, &summary, hash, kb);
     }
 
     /// A fingerprint of the summaries of the dependencies `named` of dependency `i`.
@@ -749,14 +746,12 @@ impl State<'_> {
     }
 
     /// Adds the summary to `kb` under every name of the dependency, and remembers its hash
-    /// (serialized once, for the fingerprints of the dependencies that call it).
-    fn finish(&mut self, i: usize, summary: &Summary, kb: &mut Kb) {
+    /// (for the fingerprints of the dependencies that call it).
+    fn finish(&mut self, i: usize, summary: &Summary, hash: u64, kb: &mut Kb) {
         for name in self.names.get(&i).into_iter().flatten() {
             apply(kb, summary, name);
         }
-        let mut h = crate::util::hash::Fnv::default();
-        h.str(&serde_json::to_string(summary).unwrap_or_default());
-        self.done.insert(i, Some(h.finish()));
+        self.done.insert(i, Some(hash));
         self.on_stack.remove(&i);
     }
 }
@@ -768,7 +763,26 @@ struct Entry {
     named: Vec<String>,
     /// [`State::children_fingerprint`] of them when the summary was made.
     children: u64,
+    /// The hash of the summary's JSON (read back, not computed again: a summary can be
+    /// megabytes).
+    hash: u64,
     summary: Summary,
+}
+
+impl Entry {
+    /// The hash of the summary's JSON, and the entry's JSON (the summary serialized once).
+    fn bytes(named: &[String], children: u64, summary: &Summary) -> (u64, Vec<u8>) {
+        let json = serde_json::to_vec(summary).unwrap_or_default();
+        let hash = crate::util::hash::hash_bytes(&json);
+        let mut out = b"{\"named\":".to_vec();
+        out.extend_from_slice(&serde_json::to_vec(named).unwrap_or_default());
+        out.extend_from_slice(
+            format!(",\"children\":{children},\"hash\":{hash},\"summary\":").as_bytes(),
+        );
+        out.extend_from_slice(&json);
+        out.push(b'}');
+        (hash, out)
+    }
 }
 
 /// The knowledge base with the summaries of the dependencies that `packages` (workspace members)
@@ -1073,6 +1087,28 @@ mod tests {
             "kit::MutexGuard".to_string(),
         ];
         assert_eq!(shortest(&foreign).unwrap(), "std::sync::MutexGuard");
+    }
+
+    #[test]
+    fn an_entry_reads_back_with_its_hash() {
+        let summary = Summary {
+            krate: "fs_err".into(),
+            in_place: vec![IslandFact {
+                paths: vec!["fs_err::with".into()],
+                at: "fs_err-1.0.0/src/lib.rs:3".into(),
+            }],
+            ..Summary::default()
+        };
+        let named = vec!["tokio".to_string()];
+        let (hash, bytes) = Entry::bytes(&named, 7, &summary);
+        let e: Entry = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!((e.named, e.children, e.hash), (named, 7, hash));
+        assert_eq!(e.summary, summary);
+        let other = Summary {
+            krate: "fs".into(),
+            ..summary.clone()
+        };
+        assert_ne!(Entry::bytes(&[], 7, &other).0, hash);
     }
 
     #[test]

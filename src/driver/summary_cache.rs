@@ -14,20 +14,22 @@
 //!   configuration, its dependencies' summaries) must mix that into what it stores or into the
 //!   key it asks with.
 //! - [`load`] and [`store`]: the entry `<user cache dir>/cargo-async-lint/summaries/<hash of the
-//!   package id>-<key>.bin` (`$XDG_CACHE_HOME` or `~/.cache`, `%LOCALAPPDATA%` on Windows), shared
-//!   by every project on the machine, written atomically, as `<checksum>\n<payload>` where the
-//!   checksum is of the key and the payload: a damaged, truncated or misplaced entry is a miss.
-//!   The newest [`KEEP`] entries of each package are kept. Summaries are never written anywhere
-//!   else, and any problem (no cache directory, unreadable, unwritable) is a miss.
+//!   package id>/<key>.bin` (`$XDG_CACHE_HOME` or `~/.cache`, `%LOCALAPPDATA%` on Windows), shared
+//!   by every project on the machine, written atomically (without `fsync`: see
+//!   [`crate::util::fs::write_cache_entry`]), as `<checksum>\n<payload>` where the checksum is of
+//!   the key and the payload: a damaged, truncated or misplaced entry is a miss. The newest
+//!   [`KEEP`] entries of each package are kept (a folder per package: pruning one lists only its
+//!   own entries). Summaries are never written anywhere else, and any problem (no cache
+//!   directory, unreadable, unwritable) is a miss.
 
 use super::cache::{build_identity, hash_file_with, package_files, user_cache_dir};
 use super::options::Options;
-use crate::util::hash::Fnv;
+use crate::util::hash::{Fnv, hash_bytes};
 use crate::workspace::graph::{DepPackage, SourceKind};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored format or the meaning of a key changes.
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Entries kept per package (a path dependency being edited, or a few builds of the tool).
 pub const KEEP: usize = 3;
@@ -102,15 +104,15 @@ pub fn store(pkg: &DepPackage, key: u64, bytes: &[u8]) {
     }
 }
 
-/// The prefix of a package's entries: the hash of its id.
-fn ident(pkg: &DepPackage) -> String {
+/// The folder of a package's entries: the hash of its id.
+fn package_dir(dir: &Path, pkg: &DepPackage) -> PathBuf {
     let mut h = Fnv::default();
     h.str(&pkg.id);
-    format!("{:016x}-", h.finish())
+    dir.join(format!("{:016x}", h.finish()))
 }
 
 fn entry_file(dir: &Path, pkg: &DepPackage, key: u64) -> PathBuf {
-    dir.join(format!("{}{key:016x}.bin", ident(pkg)))
+    package_dir(dir, pkg).join(format!("{key:016x}.bin"))
 }
 
 /// The checksum an entry is stored with: of its key and its payload.
@@ -119,7 +121,7 @@ fn checksum(key: u64, payload: &[u8]) -> u64 {
     h.u64(FORMAT);
     h.u64(key);
     h.u64(payload.len() as u64);
-    h.bytes(payload);
+    h.u64(hash_bytes(payload));
     h.finish()
 }
 
@@ -136,18 +138,30 @@ fn load_in(dir: &Path, pkg: &DepPackage, key: u64) -> Option<Vec<u8>> {
 fn store_in(dir: &Path, pkg: &DepPackage, key: u64, payload: &[u8]) {
     let mut bytes = format!("{:016x}\n", checksum(key, payload)).into_bytes();
     bytes.extend_from_slice(payload);
-    if std::fs::create_dir_all(dir).is_err() {
+    let package = package_dir(dir, pkg);
+    if std::fs::create_dir_all(&package).is_err() {
         return;
     }
+    remove_old_layout(dir);
     let path = entry_file(dir, pkg, key);
-    if crate::util::fs::write_atomically(&path, &bytes).is_ok() {
-        prune(dir, &ident(pkg), &path);
+    if crate::util::fs::write_cache_entry(&path, &bytes).is_ok() {
+        crate::util::fs::keep_newest(&package, "", ".bin", &path, KEEP);
     }
 }
 
-/// Keeps the newest [`KEEP`] entries whose names start with `prefix` (`current` among them).
-fn prune(dir: &Path, prefix: &str, current: &Path) {
-    crate::util::fs::keep_newest(dir, prefix, ".bin", current, KEEP);
+/// Removes (once per process) the entries of the first format, all in one folder, which no
+/// key reads any more.
+fn remove_old_layout(dir: &Path) {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            if name.to_string_lossy().ends_with(".bin") && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -311,7 +325,7 @@ mod tests {
         std::fs::write(&file, &good).unwrap();
         assert_eq!(load_in(&dir, &pkg, 7), Some(payload));
         // Written atomically: no temporary file is left behind.
-        let names: Vec<String> = std::fs::read_dir(&dir)
+        let names: Vec<String> = std::fs::read_dir(package_dir(&dir, &pkg))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
@@ -332,8 +346,8 @@ mod tests {
             // Distinct modification times for the newest-first order.
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let count = std::fs::read_dir(&s.0).unwrap().count();
-        assert_eq!(count, KEEP + 1);
+        let count = std::fs::read_dir(package_dir(&s.0, &pkg)).unwrap().count();
+        assert_eq!(count, KEEP);
         assert!(
             load_in(&s.0, &pkg, 100 + KEEP as u64 + 2).is_some(),
             "the newest"

@@ -1,8 +1,22 @@
 //! File system helpers: [`write_atomically`], used by everything that writes a file (fixes,
-//! baselines, the caches), so that no reader ever sees a half-written one.
+//! baselines), so that no reader ever sees a half-written one, and [`write_cache_entry`] for the
+//! caches.
 
 use std::io::Write;
 use std::path::Path;
+
+/// A cache entry written as [`write_atomically`] does, without waiting for the disk (no
+/// `fsync`, no permissions kept): readers never see a half-written entry, and after a crash an
+/// entry that did not reach the disk fails its reader's checks (a checksum, or a parse) and is a
+/// miss. An `fsync` per dependency summary took 1.4 s of a cold run on deno.
+pub fn write_cache_entry(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = temporary_for(path, std::process::id());
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
 
 /// Writes through a temporary file in the same directory and renames it over `path`, keeping
 /// the original's permissions, owner and group: a reader (or a crash) sees the old file or the

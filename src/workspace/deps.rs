@@ -4,10 +4,11 @@
 //! feature). From `cargo metadata` for a workspace; from `Cargo.toml` (following
 //! `workspace = true` inheritance) in path mode.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DepKind {
     Normal,
     Dev,

@@ -74,6 +74,9 @@ pub struct CargoQuery {
     pub manifest_path: Option<PathBuf>,
     /// Whether `cargo metadata`'s answer may be cached (not with `--no-cache`).
     pub cache: bool,
+    /// The witnesses of the cached answer, found unchanged (empty: cargo answered): the cached
+    /// graph of dependencies does not check them again.
+    pub checked: std::sync::Arc<[(PathBuf, super::metadata_cache::Stamp)]>,
 }
 
 /// A problem that stops the tool from checking what it was asked to (exit code 2).
@@ -96,12 +99,16 @@ pub fn from_cargo(
     } else {
         None
     };
-    let meta: Value = match start.as_ref().and_then(|s| s.load()) {
-        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            ProjectError(format!(
-                "could not read cached `cargo metadata` output: {e}"
-            ))
-        })?,
+    let mut checked = Vec::new();
+    let meta: Value = match start.as_ref().and_then(|s| s.load_entry(&[])) {
+        Some(entry) => {
+            checked = entry.witnesses().to_vec();
+            serde_json::from_slice(entry.payload()).map_err(|e| {
+                ProjectError(format!(
+                    "could not read cached `cargo metadata` output: {e}"
+                ))
+            })?
+        }
         None => {
             let before = start.as_ref().map(|s| s.stamp_ancestors());
             let started = std::time::SystemTime::now();
@@ -225,6 +232,7 @@ pub fn from_cargo(
         cargo: Some(CargoQuery {
             manifest_path: manifest_path.map(Path::to_path_buf),
             cache,
+            checked: checked.into(),
         }),
     })
 }

@@ -2,13 +2,12 @@
 //! disk, so that calls into dependencies can be followed into summaries of their own source
 //! (issue 17). Nothing is compiled and nothing goes online.
 //!
-//! [`load`] runs `cargo metadata --format-version 1 --offline --filter-platform <host>` (with
-//! dependencies; the host triple from `rustc -vV`), or reuses its cached answer
+//! [`load`] runs `cargo metadata --format-version 1 --offline --locked --filter-platform <host>`
+//! (with dependencies; the host triple from `rustc -vV`), or reuses its cached answer
 //! ([`super::metadata_cache`], an entry kind of its own with `Cargo.lock` among its witnesses).
-//! Like any `cargo metadata`, the call may create or update `Cargo.lock` when it is missing or
-//! out of date (offline: from what is already downloaded). When cargo fails (offline with
-//! something not downloaded, a broken manifest) it is an `Err` with cargo's message: the caller
-//! goes on without dependency summaries.
+//! `--locked`: the call never writes `Cargo.lock`, and without one there is no graph (cargo is
+//! not even asked). When cargo fails (offline with something not downloaded, a broken manifest)
+//! it is an `Err` with cargo's message: the caller goes on without dependency summaries.
 //!
 //! What the graph holds ([`DepGraph`]):
 //! - the non-member packages reachable from the workspace members through normal dependencies
@@ -20,17 +19,22 @@
 //!   others are listed in [`DepGraph::skipped`] with the reason;
 //! - in topological order: a package's dependencies come before it.
 //!
-//! Whether a source is on disk is checked on every load, also when cargo's answer comes from the
-//! cache.
+//! What the metadata cache keeps is the graph itself, as if every source were on disk
+//! (`candidates`: read without parsing cargo's answer again), and whether a source is on disk
+//! is checked on every load ([`DepGraph::on_disk`]): a `stat` of each path package, and of the
+//! folders holding the registry and git packages' folders (`~/.cargo/registry/src/<index>/`),
+//! whose packages are checked one by one only when such a folder changed (see `Holders`).
 
 use super::deps::DepKind;
+use super::metadata_cache::{RACY, Stamp, stamp};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where a package comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SourceKind {
     /// A registry (`registry+`, `sparse+`) or another immutable source (a local registry, a
     /// vendored directory): its files never change under the same package id.
@@ -42,7 +46,7 @@ pub enum SourceKind {
 }
 
 /// A dependency of the workspace whose library source is on disk.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepPackage {
     /// Cargo's package id.
     pub id: String,
@@ -67,7 +71,7 @@ pub struct DepPackage {
 }
 
 /// The resolved dependency graph (see the module docs).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepGraph {
     /// Every non-member package reachable from the members (normal dependencies on the host
     /// platform, and the members' dev-dependencies) with a lib target on disk; dependencies
@@ -88,21 +92,108 @@ impl DepGraph {
     pub fn find(&self, id: &str) -> Option<usize> {
         self.packages.iter().position(|p| p.id == id)
     }
+
+    /// The graph without the packages whose folder or lib source is not on disk (`exists`
+    /// tells), which go to [`DepGraph::skipped`] with the reason; the edges to them are dropped.
+    /// On a graph of `candidates`, this is [`from_metadata`]'s answer.
+    pub fn on_disk(self, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
+        self.on_disk_where(exists, &|_| true)
+    }
+
+    /// [`DepGraph::on_disk`], checking only the packages `check` selects (the others are taken
+    /// as on disk).
+    fn on_disk_where(
+        mut self,
+        exists: &dyn Fn(&Path) -> bool,
+        check: &dyn Fn(&DepPackage) -> bool,
+    ) -> DepGraph {
+        let mut gone: Vec<usize> = Vec::new();
+        for (i, p) in self.packages.iter().enumerate() {
+            if !check(p) {
+                continue;
+            }
+            // One `stat` for both when the lib source is inside the folder (a path resolves
+            // only through existing folders).
+            let lib = exists(&p.lib_src);
+            let inside = p.lib_src.strip_prefix(&p.dir).is_ok_and(|rest| {
+                rest.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            });
+            let why = if p.dir.as_os_str().is_empty() || !((lib && inside) || exists(&p.dir)) {
+                format!("source folder {} not on disk", p.dir.display())
+            } else if !lib {
+                format!("lib source {} not on disk", p.lib_src.display())
+            } else {
+                continue;
+            };
+            self.skipped.push((p.id.clone(), why));
+            gone.push(i);
+        }
+        if gone.is_empty() {
+            return self;
+        }
+        // New indices of the packages kept (None: left out).
+        let mut new_index: Vec<Option<usize>> = Vec::with_capacity(self.packages.len());
+        let mut next = 0;
+        for i in 0..self.packages.len() {
+            if gone.binary_search(&i).is_ok() {
+                new_index.push(None);
+            } else {
+                new_index.push(Some(next));
+                next += 1;
+            }
+        }
+        let packages = std::mem::take(&mut self.packages);
+        self.packages = packages
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| new_index[*i].is_some())
+            .map(|(_, mut p)| {
+                p.deps = p
+                    .deps
+                    .into_iter()
+                    .filter_map(|(name, j)| Some((name, new_index[j]?)))
+                    .collect();
+                p
+            })
+            .collect();
+        for deps in self.members.values_mut() {
+            *deps = std::mem::take(deps)
+                .into_iter()
+                .filter_map(|(name, j, kind)| Some((name, new_index[j]?, kind)))
+                .collect();
+        }
+        self.skipped.sort();
+        self
+    }
 }
 
 /// Loads the dependency graph of the workspace at `manifest_path` (else the working
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, |_| None).map(|(g, _)| g)
+    load_with(manifest_path, cache, &[], |_| None).map(|(g, _)| g)
 }
 
+/// What the metadata cache keeps of the graph: [`candidates`], why the lock file was read
+/// (None: cargo answered), and [`Holders`] when every package was on disk.
+type Stored = (DepGraph, Option<String>, Option<Holders>);
+
+/// The folders that hold the registry and git packages' folders, with their stamps, taken before
+/// a check that found every package on disk. While they are unchanged no package folder was
+/// added to or removed from them, and their packages are taken as still on disk without a
+/// `stat` each (cargo never edits a package it extracted: the summary cache trusts this too, and
+/// a git package's files are hashed into the result cache's key anyway); path packages are
+/// always checked.
+type Holders = Vec<(PathBuf, Stamp)>;
+
 /// [`load`], with `fallback` asked for `cargo metadata`-shaped output when cargo fails (with
-/// cargo's message); what it gives is cached as cargo's answer would be. `Ok((graph, Some(why)))`
-/// when the fallback answered.
+/// cargo's message); the graph it gives is cached as cargo's would be. `Ok((graph, Some(why)))`
+/// when the fallback answered. `seen`: witnesses this run found unchanged.
 fn load_with(
     manifest_path: Option<&Path>,
     cache: bool,
+    seen: &[(PathBuf, Stamp)],
     fallback: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<(DepGraph, Option<String>), String> {
     let start = if cache {
@@ -110,109 +201,101 @@ fn load_with(
     } else {
         None
     };
+    let exists = |p: &Path| p.exists();
+    // The cached graph (an entry that does not read is a miss).
+    if let Some(entry) = start.as_ref().and_then(|s| s.load_entry(seen))
+        && let Ok((graph, why, holders)) = serde_json::from_slice::<Stored>(entry.payload())
+    {
+        let unchanged = holders
+            .as_ref()
+            .is_some_and(|h| h.iter().all(|(p, s)| stamp(p) == *s));
+        if unchanged {
+            let graph = graph.on_disk_where(&exists, &|p| p.kind == SourceKind::Path);
+            return Ok((graph, why));
+        }
+        // Checked whole, and the holders' new stamps kept for the next run.
+        let (checked, now) = check(graph.clone(), &exists);
+        if let Some(now) = now
+            && let Ok(bytes) = serde_json::to_vec(&(&graph, &why, &Some(now)))
+        {
+            entry.replace_payload(&bytes);
+        }
+        return Ok((checked, why));
+    }
+    let before = start.as_ref().map(|s| s.stamp_ancestors());
+    let started = std::time::SystemTime::now();
     let mut why = None;
-    let meta: Value = match start.as_ref().and_then(|s| s.load()) {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| format!("could not read cached `cargo metadata` output: {e}"))?,
-        None => {
-            let before = start.as_ref().map(|s| s.stamp_ancestors());
-            let started = std::time::SystemTime::now();
-            let meta = match cargo_metadata(manifest_path) {
-                Ok(bytes) => serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?,
-                Err(e) => {
-                    let meta = fallback(&e).ok_or_else(|| e.clone())?;
-                    why = Some(e);
-                    meta
-                }
-            };
-            if let (Some(s), Some(before)) = (&start, before)
-                && let Ok(pruned) = serde_json::to_vec(&prune(&meta))
-            {
-                s.store(&pruned, &meta, before, started);
-            }
+    let meta: Value = match cargo_metadata(manifest_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?,
+        Err(e) => {
+            let meta = fallback(&e).ok_or_else(|| e.clone())?;
+            why = Some(e);
             meta
         }
     };
-    Ok((from_metadata(&meta, &|p: &Path| p.exists()), why))
+    let graph = candidates(&meta);
+    let (checked, holders) = check(graph.clone(), &exists);
+    if let (Some(s), Some(before)) = (&start, before)
+        && let Ok(bytes) = serde_json::to_vec(&(&graph, &why, &holders))
+    {
+        s.store(&bytes, &meta, before, started);
+    }
+    Ok((checked, why))
 }
 
-/// The part of `cargo metadata` output that [`from_metadata`] reads, as cached: a tenth of
-/// the whole (dependency declarations, features and descriptions left out), so that a warm
-/// run reads and parses it quickly.
-fn prune(meta: &Value) -> Value {
-    let pick = |v: &Value, keys: &[&str]| -> Value {
-        Value::Object(
-            keys.iter()
-                .filter_map(|k| Some((k.to_string(), v.get(*k)?.clone())))
-                .collect(),
-        )
-    };
-    let packages: Vec<Value> = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            let mut out = pick(
-                p,
-                &[
-                    "id",
-                    "name",
-                    "version",
-                    "source",
-                    "edition",
-                    "manifest_path",
-                ],
-            );
-            let targets: Vec<Value> = p["targets"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|t| lib_kind(t).is_some())
-                .map(|t| pick(t, &["name", "kind", "src_path", "edition"]))
-                .collect();
-            out["targets"] = Value::Array(targets);
-            out
-        })
+/// [`DepGraph::on_disk`], and the [`Holders`] stamped before the check when every package was
+/// on disk (and the holders changed long enough before: see [`RACY`]).
+fn check(graph: DepGraph, exists: &dyn Fn(&Path) -> bool) -> (DepGraph, Option<Holders>) {
+    let started = std::time::SystemTime::now();
+    let mut folders: Vec<&Path> = graph
+        .packages
+        .iter()
+        .filter(|p| p.kind != SourceKind::Path)
+        .filter_map(|p| p.dir.parent())
         .collect();
-    let nodes: Vec<Value> = meta["resolve"]["nodes"]
-        .as_array()
+    folders.sort_unstable();
+    folders.dedup();
+    let holders: Holders = folders
         .into_iter()
-        .flatten()
-        .map(|n| {
-            let mut out = pick(n, &["id"]);
-            let deps: Vec<Value> = n["deps"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| pick(d, &["name", "pkg", "dep_kinds"]))
-                .collect();
-            out["deps"] = Value::Array(deps);
-            out
-        })
+        .map(|f| (f.to_path_buf(), stamp(f)))
         .collect();
-    let mut out = pick(
-        meta,
-        &["workspace_members", "workspace_root", "target_directory"],
-    );
-    out["packages"] = Value::Array(packages);
-    out["resolve"] = serde_json::json!({ "nodes": nodes });
-    out
+    let n = graph.packages.len();
+    let checked = graph.on_disk(exists);
+    let limit = started
+        .checked_sub(RACY)
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    let settled = holders
+        .iter()
+        .all(|(_, s)| s.exists() && s.mtime_ns() < limit);
+    let all = checked.packages.len() == n;
+    (checked, (all && settled).then_some(holders))
 }
 
 /// [`load`], or when cargo cannot answer offline (a git dependency never fetched), the graph
 /// rebuilt from `Cargo.lock` and the registry sources on disk ([`super::lockfile`]). `members`:
 /// the workspace's packages as (package id, name, manifest dir); `lock`: the workspace's
-/// `Cargo.lock`. `Err`: cargo's message, when
-/// neither works. `Ok((graph, Some(why)))` says the lock file was used, and why.
+/// `Cargo.lock`; `seen`: the witnesses of the metadata cache this run found unchanged (not
+/// checked again). `Err`: cargo's message, when neither works, or (cargo not asked) that there
+/// is no `Cargo.lock`. `Ok((graph, Some(why)))` says the lock file was used, and why.
 pub fn load_or_lockfile(
     manifest_path: Option<&Path>,
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
     cache: bool,
+    seen: &[(PathBuf, Stamp)],
 ) -> Result<(DepGraph, Option<String>), String> {
-    load_with(manifest_path, cache, |_| {
+    // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
+    // without one (a library that does not commit it) every run would ask cargo in vain.
+    if !lock.is_file() {
+        return Err(format!(
+            "no {} (`cargo generate-lockfile` makes one)",
+            lock.display()
+        ));
+    }
+    load_with(manifest_path, cache, seen, |_| {
         super::lockfile::metadata(lock, members, target_dir)
     })
 }
@@ -327,6 +410,12 @@ fn source_kind(source: &Value) -> SourceKind {
 /// The graph in `cargo metadata` output (with `resolve`); `exists` tells whether a path is on
 /// disk.
 pub fn from_metadata(meta: &Value, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
+    candidates(meta).on_disk(exists)
+}
+
+/// The graph in `cargo metadata` output as if every source were on disk: what the metadata
+/// cache keeps ([`DepGraph::on_disk`] then leaves out what is not).
+fn candidates(meta: &Value) -> DepGraph {
     let packages: HashMap<&str, &Value> = meta["packages"]
         .as_array()
         .into_iter()
@@ -415,20 +504,6 @@ pub fn from_metadata(meta: &Value, exists: &dyn Fn(&Path) -> bool) -> DepGraph {
             graph.skipped.push((id.to_string(), "no lib target".into()));
             continue;
         };
-        if dir.as_os_str().is_empty() || !exists(&dir) {
-            graph.skipped.push((
-                id.to_string(),
-                format!("source folder {} not on disk", dir.display()),
-            ));
-            continue;
-        }
-        if !exists(&lib_src) {
-            graph.skipped.push((
-                id.to_string(),
-                format!("lib source {} not on disk", lib_src.display()),
-            ));
-            continue;
-        }
         let deps = normal(id)
             .into_iter()
             .filter_map(|(name, dep, _)| Some((name.clone(), *index.get(dep)?)))
@@ -692,10 +767,16 @@ mod tests {
     }
 
     #[test]
-    fn the_cached_part_gives_the_same_graph() {
-        let pruned = prune(&metadata());
-        assert_eq!(from_metadata(&pruned, &on_disk), graph());
-        assert!(pruned["packages"][0].get("dependencies").is_none());
+    fn the_cached_graph_gives_the_same_graph() {
+        // What the cache keeps, through its serialized form, then checked against the disk.
+        let cached = candidates(&metadata());
+        assert_eq!(cached.packages.len(), 11, "{:?}", cached.skipped);
+        let bytes = serde_json::to_vec(&(&cached, &None::<String>)).unwrap();
+        let (read, why): (DepGraph, Option<String>) = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(why, None);
+        assert_eq!(read.on_disk(&on_disk), graph());
+        // Everything on disk: the graph as cached.
+        assert_eq!(from_metadata(&metadata(), &|_| true), cached);
     }
 
     #[test]

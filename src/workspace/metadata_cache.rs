@@ -12,15 +12,17 @@
 //! - the directories the workspace's `members` / `exclude` globs start from, where new members
 //!   appear.
 //!
-//! The answer with dependencies ([`Start::with_deps`], for [`super::graph`]) is an entry of its
-//! own kind, with more witnesses: the workspace's `Cargo.lock`, the manifests and target
-//! directories of every path package (not only members), and `rust-toolchain(.toml)` up the
-//! tree (the host platform its dependencies are filtered for); `$RUSTC` and `$RUSTUP_TOOLCHAIN`
-//! go into its key.
+//! The answer with dependencies ([`Start::with_deps`], for [`super::graph`], which stores the
+//! graph it read from it) is an entry of its own kind, with more witnesses: `Cargo.lock` and
+//! `rust-toolchain(.toml)` up the tree (the lock file the graph comes from, also when it was read
+//! without cargo; the host platform its dependencies are filtered for), and the manifests and
+//! target directories of every path package (not only members); `$RUSTC` and
+//! `$RUSTUP_TOOLCHAIN` go into its key.
 //!
 //! Entries are keyed by the starting point and the environment variables that move the target
-//! directory, and live with the result cache in `<target dir>/async-lint-cache/`. Any problem
-//! is a miss. Hands on [`Start`] to discovery, and [`DIR_NAME`] to the result cache.
+//! directory, and live with the result cache in `<target dir>/async-lint-cache/`, as one line of
+//! JSON (the witnesses) followed by the payload, read without unescaping it. Any problem is a
+//! miss. Hands on [`Start`] to discovery, and [`DIR_NAME`] to the result cache.
 
 use crate::util::hash::Fnv;
 use serde::{Deserialize, Serialize};
@@ -29,10 +31,10 @@ use std::path::{Path, PathBuf};
 
 /// The name of the cache directory inside a target directory, shared with the result cache.
 pub const DIR_NAME: &str = "async-lint-cache";
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 /// How recent a witness may be for an entry to be stored (coarse file system clocks tick in up
 /// to two seconds).
-const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What is known of a path without reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +44,19 @@ pub struct Stamp {
     mtime_ns: i128,
 }
 
-fn stamp(p: &Path) -> Stamp {
+impl Stamp {
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+
+    /// Nanoseconds since the epoch (-1: unknown).
+    pub fn mtime_ns(&self) -> i128 {
+        self.mtime_ns
+    }
+}
+
+/// What is known of a path now.
+pub fn stamp(p: &Path) -> Stamp {
     match std::fs::metadata(p) {
         Ok(m) => Stamp {
             exists: true,
@@ -61,12 +75,12 @@ fn stamp(p: &Path) -> Stamp {
     }
 }
 
+/// The first line of an entry; the payload follows it.
 #[derive(Serialize, Deserialize)]
 struct StoredEntry {
     format: u64,
     version: String,
     witnesses: Vec<(PathBuf, Stamp)>,
-    metadata: String,
 }
 
 /// Where the run starts: the manifest given with `--manifest-path`, else the working directory.
@@ -133,8 +147,14 @@ impl Start {
         format!("{kind}-{:016x}.json", self.key)
     }
 
-    /// Cached `cargo metadata` output whose witnesses are all unchanged.
+    /// The payload stored with witnesses that are all unchanged.
     pub fn load(&self) -> Option<Vec<u8>> {
+        Some(self.load_entry(&[])?.into_payload())
+    }
+
+    /// The entry whose witnesses are all unchanged; those in `seen` (checked by this run, with
+    /// their stamps then) are not checked again.
+    pub fn load_entry(&self, seen: &[(PathBuf, Stamp)]) -> Option<Loaded> {
         let candidates: Vec<PathBuf> = match std::env::var_os("CARGO_TARGET_DIR") {
             Some(t) => vec![self.dir.join(t)],
             None => self.dir.ancestors().map(|a| a.join("target")).collect(),
@@ -143,19 +163,27 @@ impl Start {
             .iter()
             .map(|t| t.join(DIR_NAME).join(self.file_name()))
             .find(|f| f.is_file())?;
-        let entry: StoredEntry = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+        let bytes = std::fs::read(&file).ok()?;
+        let newline = bytes.iter().position(|&b| b == b'\n')?;
+        let entry: StoredEntry = serde_json::from_slice(&bytes[..newline]).ok()?;
         let fresh = entry.format == FORMAT
             && entry.version == env!("CARGO_PKG_VERSION")
-            && entry.witnesses.iter().all(|(p, s)| stamp(p) == *s);
-        fresh.then(|| entry.metadata.into_bytes())
+            && unchanged(&entry.witnesses, seen);
+        fresh.then_some(Loaded {
+            file,
+            bytes,
+            newline,
+            witnesses: entry.witnesses,
+        })
     }
 
-    /// Stores `cargo metadata` output with its witnesses (`before`: stamped before cargo ran).
-    /// Nothing is stored while any witness changed less than [`RACY`] before cargo started: a
-    /// change in the same tick of the file system's clock could otherwise go unseen.
+    /// Stores `payload` (what was read from `cargo metadata` output `meta`) with its witnesses
+    /// (`before`: stamped before cargo ran). Nothing is stored while any witness changed less
+    /// than [`RACY`] before cargo started: a change in the same tick of the file system's clock
+    /// could otherwise go unseen.
     pub fn store(
         &self,
-        metadata: &[u8],
+        payload: &[u8],
         meta: &Value,
         before: Vec<(PathBuf, Stamp)>,
         started: std::time::SystemTime,
@@ -175,20 +203,19 @@ impl Start {
         if witnesses.iter().any(|(_, s)| s.mtime_ns >= limit) {
             return;
         }
-        let Ok(text) = std::str::from_utf8(metadata) else {
-            return;
-        };
         let entry = StoredEntry {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
             witnesses,
-            metadata: text.to_string(),
         };
         let dir = Path::new(target).join(DIR_NAME);
-        if let Ok(bytes) = serde_json::to_vec(&entry)
+        // Compact JSON has no newline: the first one ends the witnesses.
+        if let Ok(mut bytes) = serde_json::to_vec(&entry)
             && std::fs::create_dir_all(&dir).is_ok()
         {
-            let _ = crate::util::fs::write_atomically(&dir.join(self.file_name()), &bytes);
+            bytes.push(b'\n');
+            bytes.extend_from_slice(payload);
+            let _ = crate::util::fs::write_cache_entry(&dir.join(self.file_name()), &bytes);
         }
     }
 
@@ -200,6 +227,7 @@ impl Start {
             paths.push(a.join(".cargo/config.toml"));
             paths.push(a.join(".cargo/config"));
             if self.deps {
+                paths.push(a.join("Cargo.lock"));
                 paths.push(a.join("rust-toolchain"));
                 paths.push(a.join("rust-toolchain.toml"));
             }
@@ -218,6 +246,56 @@ impl Start {
                 (p, s)
             })
             .collect()
+    }
+}
+
+/// Whether every witness has its stamp; those `seen` with the same stamp are not checked
+/// again.
+fn unchanged(witnesses: &[(PathBuf, Stamp)], seen: &[(PathBuf, Stamp)]) -> bool {
+    let seen: std::collections::HashMap<&Path, &Stamp> =
+        seen.iter().map(|(p, s)| (p.as_path(), s)).collect();
+    witnesses
+        .iter()
+        .all(|(p, s)| seen.get(p.as_path()) == Some(&s) || stamp(p) == *s)
+}
+
+/// An entry read by [`Start::load_entry`].
+pub struct Loaded {
+    file: PathBuf,
+    bytes: Vec<u8>,
+    /// Where the witnesses' line ends.
+    newline: usize,
+    witnesses: Vec<(PathBuf, Stamp)>,
+}
+
+impl Loaded {
+    pub fn payload(&self) -> &[u8] {
+        &self.bytes[self.newline + 1..]
+    }
+
+    pub fn into_payload(mut self) -> Vec<u8> {
+        self.bytes.drain(..=self.newline);
+        self.bytes
+    }
+
+    /// The witnesses, found unchanged.
+    pub fn witnesses(&self) -> &[(PathBuf, Stamp)] {
+        &self.witnesses
+    }
+
+    /// Replaces the payload, keeping the witnesses: for what was learnt from the payload itself,
+    /// not from what the witnesses guard. Nothing is written when the entry changed since it was
+    /// read.
+    pub fn replace_payload(&self, payload: &[u8]) {
+        let Ok(now) = std::fs::read(&self.file) else {
+            return;
+        };
+        if now.get(..=self.newline) != Some(&self.bytes[..=self.newline]) {
+            return;
+        }
+        let mut bytes = self.bytes[..=self.newline].to_vec();
+        bytes.extend_from_slice(payload);
+        let _ = crate::util::fs::write_cache_entry(&self.file, &bytes);
     }
 }
 
