@@ -708,7 +708,7 @@ impl State<'_> {
                 return;
             }
         }
-        let walked = walk_package(&lib_package(d), Path::new(""), kb, self.opts);
+        let walked = walk_package(&lib_package(d), Path::new(""), kb, self.opts, true);
         let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
         drop(walked.files);
         let facts = CrateFacts::merge_all(walked.file_facts);

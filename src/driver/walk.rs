@@ -106,7 +106,15 @@ pub(crate) struct WalkedPackage {
 
 /// Reads, parses and walks the files of a package: its seeds, then the modules they declare
 /// (in waves, in parallel), then given files no module tree reached.
-pub(crate) fn walk_package(pkg: &Package, root: &Path, kb: &Kb, opts: &Options) -> WalkedPackage {
+/// With `test_off`, `cfg(test)` code is known not to be built (a dependency's library): it is
+/// neither walked nor followed into (`#[cfg(test)] mod tests;`).
+pub(crate) fn walk_package(
+    pkg: &Package,
+    root: &Path,
+    kb: &Kb,
+    opts: &Options,
+    test_off: bool,
+) -> WalkedPackage {
     let t0 = std::time::Instant::now();
     let mut queued: Vec<Queued> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -155,7 +163,11 @@ pub(crate) fn walk_package(pkg: &Package, root: &Path, kb: &Kb, opts: &Options) 
         let wave: Vec<FileResult> = queued[start..]
             .par_iter()
             .enumerate()
-            .map(|(i, q)| process_file(kb, start + i, q, edition, max_size))
+            .map(|(i, q)| {
+                crate::syntax::prescan::with_cfg_test_off(test_off, || {
+                    process_file(kb, start + i, q, edition, max_size)
+                })
+            })
             .collect();
         let end = queued.len();
         if pkg.follow_mods {

@@ -93,6 +93,36 @@ impl Prescan {
     }
 }
 
+thread_local! {
+    /// Whether `cfg(test)` is known to be off for the code being read (a dependency's library,
+    /// which its dependents never build with `--test`).
+    static TEST_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with `cfg(test)` known to be off (`off`) or unknown (the workspace's own code, which
+/// is linted with its tests), on this thread: the prescan keeps the `cfg`s that name `test`,
+/// and the walker skips the code under `#[cfg(test)]`.
+pub fn with_cfg_test_off<R>(off: bool, f: impl FnOnce() -> R) -> R {
+    let saved = TEST_OFF.with(|t| t.replace(off));
+    let r = f();
+    TEST_OFF.with(|t| t.set(saved));
+    r
+}
+
+/// See [`with_cfg_test_off`].
+pub fn cfg_test_off() -> bool {
+    TEST_OFF.with(std::cell::Cell::get)
+}
+
+/// Whether an attribute's text names `test` as a word.
+fn names_test(attr: &[u8]) -> bool {
+    memchr::memmem::find_iter(attr, b"test").any(|at| {
+        let before = at.checked_sub(1).map(|k| attr[k]);
+        let after = attr.get(at + 4).copied();
+        !before.is_some_and(is_ident_byte) && !after.is_some_and(is_ident_byte)
+    })
+}
+
 fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
@@ -148,6 +178,10 @@ fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
             c @ (b')' | b']' | b'}') => {
                 depth -= 1;
                 if depth == 0 {
+                    // With `cfg(test)` off, a `cfg` naming `test` decides what is walked.
+                    if cfg && cfg_test_off() && names_test(&b[i..j]) {
+                        return None;
+                    }
                     return (c == b']').then_some(j + 1);
                 }
             }
@@ -745,5 +779,15 @@ mod tests {
         ] {
             assert_eq!(prescan(&flat).too_deep_operators, None, "{}", &flat[..60]);
         }
+    }
+
+    #[test]
+    fn cfg_test_is_kept_only_when_test_is_off() {
+        let src = "#[cfg(test)]\nmod tests;\n#[cfg(all(unix, not(test)))]\nfn f() {}\n#[cfg(testing)]\nfn g() {}\n";
+        let blanked =
+            |off: bool| super::with_cfg_test_off(off, || prescan(src).skipped_attrs.len());
+        // Unknown: every such `cfg` is blanked; off: the two naming `test` are kept.
+        assert_eq!(blanked(false), 3);
+        assert_eq!(blanked(true), 1);
     }
 }
