@@ -571,7 +571,7 @@ impl<'a> CrateIndex<'a> {
                 }
                 // A method the type does not have, on a type that derefs to another (`impl
                 // Deref`), is the target's.
-                Ty::Path(p) if !name.is_empty() && !knows(&p) => {
+                Ty::Path(p) if !name.is_empty() && self.may_deref(&p) && !knows(&p) => {
                     match self.deref_target(&p, name) {
                         Some(target) => ty = target,
                         None => return Some(Ty::Path(p)),
@@ -581,6 +581,11 @@ impl<'a> CrateIndex<'a> {
             }
         }
         None
+    }
+
+    /// Whether `ty` has an `impl Deref` the crate or a dependency's summary knows of.
+    fn may_deref(&self, ty: &str) -> bool {
+        self.facts.derefs.contains_key(ty) || self.kb.has_deref(ty)
     }
 
     /// What a value of type `ty` derefs to for a call of `name`, if `ty` has an `impl Deref` (of

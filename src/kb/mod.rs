@@ -625,6 +625,11 @@ impl Kb {
             .or_insert_with(|| (target, own.into_iter().collect()));
     }
 
+    /// Whether a dependency's summary says `ty` derefs to another type.
+    pub fn has_deref(&self, ty: &str) -> bool {
+        self.derefs.contains_key(ty)
+    }
+
     /// The type a value of `ty` derefs to for a call of method `name`, when `ty` is known to
     /// deref and has no method of that name itself.
     pub fn deref_for_method(&self, ty: &str, name: &str) -> Option<&str> {
