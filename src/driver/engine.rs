@@ -77,15 +77,11 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     });
     // A member that calls another member's library is linted with that library's summary:
     // its results also depend on that library's contents (and on those it calls in turn).
-    if let Some(g) = &deps {
-        for (i, libs) in super::summaries::member_libraries(g, &ws.packages) {
+    if ws.cargo.is_some() && opts.deps {
+        for (i, members) in super::summaries::member_library_deps(&ws.packages) {
             let mut h = crate::util::hash::Fnv::default();
-            for (j, lib) in libs {
-                let content = match j.and_then(|j| entries[j].as_ref()) {
-                    Some(e) => e.content(),
-                    None => super::summary_cache::content_key(&lib).unwrap_or(0),
-                };
-                h.u64(content);
+            for j in members {
+                h.u64(entries[j].as_ref().map_or(0, Entry::content));
             }
             if let Some(e) = entries[i].as_mut() {
                 e.rekey(h.finish());

@@ -834,41 +834,48 @@ pub fn kb_with_dependencies(
     (summarized > 0).then_some((kb, summarized))
 }
 
-/// A member's library another member calls: the index of its package in the packages being
-/// linted (None: a member not being linted), and the library as a dependency.
-pub type MemberLib = (Option<usize>, DepPackage);
-
-/// For each package (index into `packages`) that calls other members' libraries, those
-/// libraries, transitively (a library that calls another member's library passes it on): the
-/// index of their package in `packages` (None: a member not being linted), and the library.
-pub fn member_libraries(graph: &DepGraph, packages: &[Package]) -> Vec<(usize, Vec<MemberLib>)> {
-    let (all, member_deps) = with_member_libs(graph, packages);
-    let first = graph.packages.len();
-    let index_of: HashMap<&str, usize> = packages
+/// For each package (index into `packages`) that calls other members' libraries (through
+/// their summaries), those members, transitively (a library that calls another member's
+/// library passes it on): indices into `packages`. Read from the packages' declared
+/// dependencies alone (no graph), so a registry crate named like a member counts too: the
+/// results of its dependents are then keyed by that member's contents for nothing, never the
+/// other way round.
+pub fn member_library_deps(packages: &[Package]) -> Vec<(usize, Vec<usize>)> {
+    use crate::workspace::deps::DepKind;
+    let lib_of: HashMap<&str, usize> = packages
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i))
+        .filter(|(_, p)| {
+            p.targets.iter().any(|t| {
+                t.kind.iter().any(|k| k == "lib" || k == "rlib")
+                    && !t.kind.iter().any(|k| k == "proc-macro")
+            })
+        })
+        .map(|(i, p)| (p.name.as_str(), i))
         .collect();
+    let on_members = |i: usize, kinds: &[DepKind]| -> Vec<usize> {
+        packages[i]
+            .deps
+            .iter()
+            .filter(|d| kinds.contains(&d.kind) && d.package != packages[i].name)
+            .filter_map(|d| lib_of.get(d.package.as_str()).copied())
+            .collect()
+    };
     let mut out = Vec::new();
-    for (i, pkg) in packages.iter().enumerate() {
-        let Some(direct) = member_deps.get(&pkg.id) else {
-            continue;
-        };
+    for i in 0..packages.len() {
         let mut seen: Vec<usize> = Vec::new();
-        let mut stack: Vec<usize> = direct.iter().map(|(_, j)| *j).collect();
+        let mut stack = on_members(i, &[DepKind::Normal, DepKind::Dev]);
         while let Some(j) = stack.pop() {
-            if j < first || seen.contains(&j) {
+            if j == i || seen.contains(&j) {
                 continue;
             }
             seen.push(j);
-            stack.extend(all[j].deps.iter().map(|(_, k)| *k));
+            stack.extend(on_members(j, &[DepKind::Normal]));
         }
-        seen.sort_unstable();
-        let libs = seen
-            .into_iter()
-            .map(|j| (index_of.get(all[j].id.as_str()).copied(), all[j].clone()))
-            .collect();
-        out.push((i, libs));
+        if !seen.is_empty() {
+            seen.sort_unstable();
+            out.push((i, seen));
+        }
     }
     out
 }
