@@ -20,10 +20,12 @@
 //! - in topological order: a package's dependencies come before it.
 //!
 //! What the metadata cache keeps is the graph itself, as if every source were on disk
-//! (`candidates`: read without parsing cargo's answer again), and whether a source is on disk
-//! is checked on every load ([`DepGraph::on_disk`]): a `stat` of each path package, and of the
-//! folders holding the registry and git packages' folders (`~/.cargo/registry/src/<index>/`),
-//! whose packages are checked one by one only when such a folder changed (see `Holders`).
+//! (`candidates`: read without parsing cargo's answer again), after a line with what the result
+//! cache's key needs ([`Loaded`]: a warm run whose packages all hit the cache never parses the
+//! graph). Whether a source is on disk is checked on every load ([`DepGraph::on_disk`]): a
+//! `stat` of each path package, and of the folders holding the registry and git packages'
+//! folders (`~/.cargo/registry/src/<index>/`), whose packages are checked one by one only when
+//! such a folder changed (see `Holders`).
 
 use super::deps::DepKind;
 use super::metadata_cache::{RACY, Stamp, stamp};
