@@ -360,3 +360,51 @@ fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
         "a package no longer on disk: {out}"
     );
 }
+
+/// A path dependency whose lib source is removed where no witness of the cached graph sees it
+/// (a folder of its own) is skipped by the next run, which reads the graph from the cache.
+#[cfg(unix)]
+#[test]
+fn a_path_dependency_whose_lib_is_gone_is_skipped() {
+    let s = Scratch::new(
+        "graph-lib-gone",
+        &[
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\ndeep = { path = \"../deep\" }\n\n[workspace]\n",
+            ),
+            ("app/src/lib.rs", "pub fn f() {\n    deep::g();\n}\n"),
+            (
+                "deep/Cargo.toml",
+                "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [lib]\npath = \"code/inner/lib.rs\"\n",
+            ),
+            ("deep/code/inner/lib.rs", "pub fn g() {}\n"),
+        ],
+    );
+    let dir = s.0.join("app");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = std::process::Command::new(cargo)
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let graph = || {
+        let o = run(&dir, &["-v", "--message-format", "short"]);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("note: dependency summaries: "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(graph(), "1 packages, 0 skipped");
+    // Old enough to be cached, then read from the cache.
+    age(&s.0);
+    assert_eq!(graph(), "1 packages, 0 skipped");
+    assert_eq!(graph(), "1 packages, 0 skipped");
+    std::fs::remove_file(s.0.join("deep/code/inner/lib.rs")).unwrap();
+    assert_eq!(graph(), "0 packages, 1 skipped");
+}

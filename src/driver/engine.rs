@@ -41,7 +41,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     // dependencies the workspace calls into do. The result cache's key takes a fingerprint of
     // every dependency (its id, or its contents for path and git ones), cheap to compute, so
     // that a run whose packages all hit the cache never builds or reads a summary.
-    let deps = match (&ws.cargo, opts.deps) {
+    let mut deps = match (&ws.cargo, opts.deps) {
         (Some(_), true) => load_graph(&ws, opts),
         (None, _) => {
             note(opts, "off (no cargo workspace)");
@@ -100,8 +100,11 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
             .collect()
     });
     let missed = first.iter().any(Result::is_err);
-    let with_summaries = match (&deps, missed) {
-        (Some(g), true) => pool.install(|| with_dependencies(&ws, g, opts)),
+    let with_summaries = match (&mut deps, missed) {
+        (Some(g), true) => {
+            let graph = g.graph();
+            pool.install(|| with_dependencies(&ws, graph, opts))
+        }
         _ => None,
     };
     let lint_opts = with_summaries.as_ref().unwrap_or(opts);
@@ -132,7 +135,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
 
 /// The workspace's dependency graph (None: cargo could not answer and there is no usable
 /// `Cargo.lock`), with `-v` notes.
-fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph::DepGraph> {
+fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph::Loaded> {
     let verbose = opts.verbose;
     let members: Vec<(String, String, PathBuf)> = ws
         .packages
@@ -149,11 +152,12 @@ fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph:
         cargo.cache,
         &cargo.checked,
     ) {
-        Ok((g, why)) => {
+        Ok(mut loaded) => {
             if verbose {
-                if let Some(why) = why {
+                if let Some(why) = &loaded.why {
                     eprintln!("note: dependency graph read from Cargo.lock: {why}");
                 }
+                let g = loaded.graph();
                 note(
                     opts,
                     &format!("{} packages, {} skipped", g.packages.len(), g.skipped.len()),
@@ -162,7 +166,7 @@ fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph:
                     eprintln!("note: skipped dependency {id}: {why}");
                 }
             }
-            Some(g)
+            Some(loaded)
         }
         Err(e) => {
             note(opts, &format!("off: {e}"));
@@ -178,30 +182,15 @@ fn note(opts: &Options, msg: &str) {
     }
 }
 
-/// A fingerprint of every dependency in the graph: what the summaries can depend on.
-fn deps_fingerprint(g: &crate::workspace::graph::DepGraph) -> u64 {
+/// A fingerprint of every dependency in the graph: what the summaries can depend on (what the
+/// graph says, and the files of its path and git packages).
+fn deps_fingerprint(g: &crate::workspace::graph::Loaded) -> u64 {
     let mut h = crate::util::hash::Fnv::default();
     h.str("dependency summaries");
-    for p in &g.packages {
+    h.u64(g.structure);
+    for p in &g.local {
         h.str(&p.id);
-        h.str(&p.lib_name);
-        match p.kind {
-            crate::workspace::graph::SourceKind::Registry => {}
-            _ => h.u64(super::summary_cache::content_key(p).unwrap_or(0)),
-        }
-        for (name, i) in &p.deps {
-            h.str(name);
-            h.u64(*i as u64);
-        }
-    }
-    let mut members: Vec<_> = g.members.iter().collect();
-    members.sort_by(|a, b| a.0.cmp(b.0));
-    for (id, deps) in members {
-        h.str(id);
-        for (name, i, _) in deps {
-            h.str(name);
-            h.u64(*i as u64);
-        }
+        h.u64(super::summary_cache::content_key(p).unwrap_or(0));
     }
     h.finish().max(1)
 }

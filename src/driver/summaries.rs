@@ -770,17 +770,16 @@ struct Entry {
 }
 
 impl Entry {
-    /// The hash of the summary's JSON, and the entry's JSON (the summary serialized once).
+    /// The hash of the summary's JSON, and the entry's JSON (the summary serialized once, in
+    /// place: a summary can be megabytes).
     fn bytes(named: &[String], children: u64, summary: &Summary) -> (u64, Vec<u8>) {
-        let json = serde_json::to_vec(summary).unwrap_or_default();
-        let hash = crate::util::hash::hash_bytes(&json);
         let mut out = b"{\"named\":".to_vec();
-        out.extend_from_slice(&serde_json::to_vec(named).unwrap_or_default());
-        out.extend_from_slice(
-            format!(",\"children\":{children},\"hash\":{hash},\"summary\":").as_bytes(),
-        );
-        out.extend_from_slice(&json);
-        out.push(b'}');
+        let _ = serde_json::to_writer(&mut out, named);
+        out.extend_from_slice(format!(",\"children\":{children},\"summary\":").as_bytes());
+        let start = out.len();
+        let _ = serde_json::to_writer(&mut out, summary);
+        let hash = crate::util::hash::hash_bytes(&out[start..]);
+        out.extend_from_slice(format!(",\"hash\":{hash}}}").as_bytes());
         (hash, out)
     }
 }

@@ -136,15 +136,14 @@ fn load_in(dir: &Path, pkg: &DepPackage, key: u64) -> Option<Vec<u8>> {
 }
 
 fn store_in(dir: &Path, pkg: &DepPackage, key: u64, payload: &[u8]) {
-    let mut bytes = format!("{:016x}\n", checksum(key, payload)).into_bytes();
-    bytes.extend_from_slice(payload);
+    let header = format!("{:016x}\n", checksum(key, payload));
     let package = package_dir(dir, pkg);
     if std::fs::create_dir_all(&package).is_err() {
         return;
     }
     remove_old_layout(dir);
     let path = entry_file(dir, pkg, key);
-    if crate::util::fs::write_cache_entry(&path, &bytes).is_ok() {
+    if crate::util::fs::write_cache_entry_parts(&path, &[header.as_bytes(), payload]).is_ok() {
         crate::util::fs::keep_newest(&package, "", ".bin", &path, KEEP);
     }
 }

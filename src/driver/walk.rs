@@ -1,6 +1,7 @@
 //! The walking phase of a package, shared by linting ([`super::engine`]) and dependency
-//! summaries ([`super::summaries`]): its seed files, then the modules they declare (in waves,
-//! in parallel), each read, prescanned, parsed (in parts when large) and walked once.
+//! summaries ([`super::summaries`]): its seed files, then the modules they declare (in parallel,
+//! each as soon as its parent is walked), each read, prescanned, parsed (in parts when large)
+//! and walked once.
 
 use super::options::Options;
 use crate::kb::Kb;
@@ -11,7 +12,6 @@ use crate::syntax::prescan::{MAX_NESTING, MAX_OPERATOR_NESTING, prescan};
 use crate::syntax::source::{Loc, SourceFile};
 use crate::syntax::walker::{self, FileInput, ModDecl};
 use crate::workspace::discover::{self, Package};
-use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -81,6 +81,7 @@ fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
     rel.to_string_lossy().into_owned()
 }
 
+#[derive(Clone)]
 struct Queued {
     path: PathBuf,
     module: String,
@@ -104,10 +105,162 @@ pub(crate) struct WalkedPackage {
     pub t_walk: std::time::Duration,
 }
 
+/// The state of a package's walk (see [`walk_package`]).
+struct Walk {
+    /// Every file queued, by number.
+    queued: Vec<Queued>,
+    /// Their canonical paths (a file reached twice is walked once).
+    seen: HashSet<PathBuf>,
+    /// The walked files' results, by number (None: not walked yet).
+    results: Vec<Option<FileResult>>,
+    /// The first file whose modules are not queued yet.
+    next: usize,
+    /// Given files that no target's module tree reached are queued (last).
+    fallbacks_queued: bool,
+    missed_modules: Vec<PathBuf>,
+    /// Input that could not be read: unreadable module directories (exit code 2, reported even
+    /// outside the files given in `report_only`, so the reason is never hidden).
+    input_errors: Vec<Diagnostic>,
+}
+
+/// What the tasks of a package's walk share.
+struct WalkCx<'a> {
+    pkg: &'a Package,
+    root: &'a Path,
+    kb: &'a Kb,
+    opts: &'a Options,
+    cwd: &'a Path,
+    edition: u16,
+    max_size: u64,
+    /// `cfg(test)` is known to be off (see [`walk_package`]).
+    test_off: bool,
+    state: std::sync::Mutex<Walk>,
+}
+
+impl WalkCx<'_> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Walk> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues the modules of the walked files, in their numbering order, up to the first file
+    /// not walked yet, and starts walking them; once every file is walked, the given files no
+    /// module tree reached.
+    fn expand<'s>(&'s self, scope: &rayon::Scope<'s>, w: &mut Walk) {
+        loop {
+            if w.next == w.queued.len() {
+                if w.fallbacks_queued {
+                    return;
+                }
+                w.fallbacks_queued = true;
+                let from = w.queued.len();
+                queue_seeds(self.pkg, self.opts, true, w);
+                spawn_queued(scope, self, w, from);
+                continue;
+            }
+            let parent = w.next;
+            let Some(Some(r)) = w.results.get_mut(parent) else {
+                return;
+            };
+            let mods = std::mem::take(&mut r.mods);
+            w.next += 1;
+            if !self.pkg.follow_mods {
+                continue;
+            }
+            let q = w.queued[parent].clone();
+            let from = w.queued.len();
+            for m in &mods {
+                let child = match discover::child_module_file(
+                    &q.path,
+                    q.is_mod_root,
+                    &m.inline_parents,
+                    &m.name,
+                    m.path_attr.as_deref(),
+                    &mut w.missed_modules,
+                ) {
+                    Ok(Some(child)) => child,
+                    Ok(None) => continue,
+                    Err((path, e)) => {
+                        // An unreadable module directory: an error naming the path.
+                        let d = Diagnostic::new(
+                            PARSE_ERROR.name,
+                            parent,
+                            m.loc,
+                            format!(
+                                "cannot read `{}`: {e}",
+                                display_path(&path, self.root, self.cwd)
+                            ),
+                        )
+                        .label(format!("module `{}` is declared here", m.name))
+                        .note("the module was not checked");
+                        w.input_errors.push(d);
+                        continue;
+                    }
+                };
+                let canon = std::fs::canonicalize(&child).unwrap_or_else(|_| child.clone());
+                if !self.opts.config.excluded(&child) && w.seen.insert(canon) {
+                    let mut module = q.module.clone();
+                    for p in &m.inline_parents {
+                        module = format!("{module}::{p}");
+                    }
+                    let is_mod_root = child.file_name().is_some_and(|n| n == "mod.rs");
+                    w.queued.push(Queued {
+                        path: child,
+                        module: format!("{module}::{}", m.name),
+                        crate_root: q.crate_root.clone(),
+                        is_mod_root,
+                        target: q.target,
+                    });
+                }
+            }
+            spawn_queued(scope, self, w, from);
+        }
+    }
+}
+
+/// Starts walking the queued files from number `from` on.
+fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, from: usize) {
+    w.results.resize_with(w.queued.len(), || None);
+    for id in from..w.queued.len() {
+        let q = w.queued[id].clone();
+        scope.spawn(move |scope| {
+            let r = crate::syntax::prescan::with_cfg_test_off(cx.test_off, || {
+                process_file(cx.kb, id, &q, cx.edition, cx.max_size)
+            });
+            let mut w = cx.lock();
+            w.results[id] = Some(r);
+            cx.expand(scope, &mut w);
+        });
+    }
+}
+
+/// Queues the package's seeds: the targets' roots, or (`fallback`) the given files.
+fn queue_seeds(pkg: &Package, opts: &Options, fallback: bool, w: &mut Walk) {
+    for s in pkg.seeds.iter().filter(|s| s.fallback == fallback) {
+        // Module-tree following can reach a file twice (through symlinks or `#[path]`); given
+        // files are already distinct paths.
+        let key = if pkg.follow_mods {
+            std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone())
+        } else {
+            s.path.clone()
+        };
+        if !opts.config.excluded(&s.path) && w.seen.insert(key) {
+            w.queued.push(Queued {
+                path: s.path.clone(),
+                module: s.module.clone(),
+                crate_root: s.crate_root.clone(),
+                is_mod_root: true,
+                target: s.target,
+            });
+        }
+    }
+}
+
 /// Reads, parses and walks the files of a package: its seeds, then the modules they declare
-/// (in waves, in parallel), then given files no module tree reached.
-/// With `test_off`, `cfg(test)` code is known not to be built (a dependency's library): it is
-/// neither walked nor followed into (`#[cfg(test)] mod tests;`).
+/// (in parallel, numbered in a breadth-first order: see [`WalkCx::expand`]), then given files
+/// no module tree reached. With `test_off`, `cfg(test)` code is known not to be built (a
+/// dependency's library): it is neither walked nor followed into (`#[cfg(test)] mod tests;`).
 pub(crate) fn walk_package(
     pkg: &Package,
     root: &Path,
@@ -116,112 +269,44 @@ pub(crate) fn walk_package(
     test_off: bool,
 ) -> WalkedPackage {
     let t0 = std::time::Instant::now();
-    let mut queued: Vec<Queued> = Vec::new();
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let queue_seeds = |fallback: bool, queued: &mut Vec<Queued>, seen: &mut HashSet<PathBuf>| {
-        for s in pkg.seeds.iter().filter(|s| s.fallback == fallback) {
-            // Module-tree following can reach a file twice (through symlinks or `#[path]`);
-            // given files are already distinct paths.
-            let key = if pkg.follow_mods {
-                std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone())
-            } else {
-                s.path.clone()
-            };
-            if !opts.config.excluded(&s.path) && seen.insert(key) {
-                queued.push(Queued {
-                    path: s.path.clone(),
-                    module: s.module.clone(),
-                    crate_root: s.crate_root.clone(),
-                    is_mod_root: true,
-                    target: s.target,
-                });
-            }
-        }
-    };
-    queue_seeds(false, &mut queued, &mut seen);
-    let edition: u16 = pkg.edition.parse().unwrap_or(2015);
-    let max_size = opts.config.max_file_size();
-    let mut results: Vec<FileResult> = Vec::new();
-    let mut start = 0;
-    let mut fallbacks_queued = false;
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut missed_modules: Vec<PathBuf> = Vec::new();
-    // Input that could not be read: unreadable files and module directories (exit code 2,
-    // reported even outside the files given in `report_only`, so the reason is never hidden).
-    let mut input_errors: Vec<Diagnostic> = Vec::new();
-    // Waves: parse the queued files in parallel, then queue the modules they declare. Given
-    // files that no target's module tree reached come last, linted on their own.
-    loop {
-        if start == queued.len() {
-            if fallbacks_queued {
-                break;
-            }
-            fallbacks_queued = true;
-            queue_seeds(true, &mut queued, &mut seen);
-            continue;
-        }
-        let wave: Vec<FileResult> = queued[start..]
-            .par_iter()
-            .enumerate()
-            .map(|(i, q)| {
-                crate::syntax::prescan::with_cfg_test_off(test_off, || {
-                    process_file(kb, start + i, q, edition, max_size)
-                })
-            })
-            .collect();
-        let end = queued.len();
-        if pkg.follow_mods {
-            for (i, r) in wave.iter().enumerate() {
-                let q = &queued[start + i];
-                let mut children = Vec::new();
-                for m in &r.mods {
-                    let child = match discover::child_module_file(
-                        &q.path,
-                        q.is_mod_root,
-                        &m.inline_parents,
-                        &m.name,
-                        m.path_attr.as_deref(),
-                        &mut missed_modules,
-                    ) {
-                        Ok(Some(child)) => child,
-                        Ok(None) => continue,
-                        Err((path, e)) => {
-                            // An unreadable module directory: an error naming the path.
-                            let d = Diagnostic::new(
-                                PARSE_ERROR.name,
-                                start + i,
-                                m.loc,
-                                format!("cannot read `{}`: {e}", display_path(&path, root, &cwd)),
-                            )
-                            .label(format!("module `{}` is declared here", m.name))
-                            .note("the module was not checked");
-                            input_errors.push(d);
-                            continue;
-                        }
-                    };
-                    let canon = std::fs::canonicalize(&child).unwrap_or_else(|_| child.clone());
-                    if !opts.config.excluded(&child) && seen.insert(canon) {
-                        let mut module = q.module.clone();
-                        for p in &m.inline_parents {
-                            module = format!("{module}::{p}");
-                        }
-                        let is_mod_root = child.file_name().is_some_and(|n| n == "mod.rs");
-                        children.push(Queued {
-                            path: child,
-                            module: format!("{module}::{}", m.name),
-                            crate_root: q.crate_root.clone(),
-                            is_mod_root,
-                            target: q.target,
-                        });
-                    }
-                }
-                queued.extend(children);
-            }
-        }
-        results.extend(wave);
-        start = end;
-    }
-
+    let mut walk = Walk {
+        queued: Vec::new(),
+        seen: HashSet::new(),
+        results: Vec::new(),
+        next: 0,
+        fallbacks_queued: false,
+        missed_modules: Vec::new(),
+        input_errors: Vec::new(),
+    };
+    queue_seeds(pkg, opts, false, &mut walk);
+    let cx = WalkCx {
+        pkg,
+        root,
+        kb,
+        opts,
+        cwd: &cwd,
+        edition: pkg.edition.parse().unwrap_or(2015),
+        max_size: opts.config.max_file_size(),
+        test_off,
+        state: std::sync::Mutex::new(walk),
+    };
+    rayon::scope(|scope| {
+        let mut w = cx.lock();
+        spawn_queued(scope, &cx, &mut w, 0);
+        cx.expand(scope, &mut w);
+    });
+    let Walk {
+        queued,
+        results,
+        mut missed_modules,
+        mut input_errors,
+        ..
+    } = cx
+        .state
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let results: Vec<FileResult> = results.into_iter().flatten().collect();
     missed_modules.sort();
     missed_modules.dedup();
     let t_walk = t0.elapsed();

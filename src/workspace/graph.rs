@@ -20,10 +20,12 @@
 //! - in topological order: a package's dependencies come before it.
 //!
 //! What the metadata cache keeps is the graph itself, as if every source were on disk
-//! (`candidates`: read without parsing cargo's answer again), and whether a source is on disk
-//! is checked on every load ([`DepGraph::on_disk`]): a `stat` of each path package, and of the
-//! folders holding the registry and git packages' folders (`~/.cargo/registry/src/<index>/`),
-//! whose packages are checked one by one only when such a folder changed (see `Holders`).
+//! (`candidates`: read without parsing cargo's answer again), after a line with what the result
+//! cache's key needs ([`Loaded`]: a warm run whose packages all hit the cache never parses the
+//! graph). Whether a source is on disk is checked on every load ([`DepGraph::on_disk`]): a
+//! `stat` of each path package, and of the folders holding the registry and git packages'
+//! folders (`~/.cargo/registry/src/<index>/`), whose packages are checked one by one only when
+//! such a folder changed (see `Holders`).
 
 use super::deps::DepKind;
 use super::metadata_cache::{RACY, Stamp, stamp};
@@ -172,12 +174,115 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, &[], |_| None).map(|(g, _)| g)
+    load_with(manifest_path, cache, &[], |_| None).map(Loaded::into_graph)
 }
 
-/// What the metadata cache keeps of the graph: [`candidates`], why the lock file was read
-/// (None: cargo answered), and [`Holders`] when every package was on disk.
-type Stored = (DepGraph, Option<String>, Option<Holders>);
+/// A dependency graph, read from the metadata cache or made now: what the result cache's key
+/// takes of it (see [`Loaded::structure`]) without reading the whole graph, which is read
+/// only when asked for ([`Loaded::graph`]: when some package is linted, or with `-v`).
+pub struct Loaded {
+    /// Why the lock file was read (None: cargo answered).
+    pub why: Option<String>,
+    /// [`structure_fingerprint`] of the graph.
+    pub structure: u64,
+    /// Its path and git packages, in the graph's order (their files can change under the same
+    /// id: the result cache's key hashes them).
+    pub local: Vec<DepPackage>,
+    graph: Body,
+}
+
+enum Body {
+    Graph(DepGraph),
+    /// The cached graph's JSON, checked against the hash stored with it, not parsed yet.
+    Json(Vec<u8>),
+}
+
+impl Loaded {
+    fn new(graph: DepGraph, why: Option<String>) -> Loaded {
+        Loaded {
+            why,
+            structure: structure_fingerprint(&graph),
+            local: local_packages(&graph),
+            graph: Body::Graph(graph),
+        }
+    }
+
+    /// The graph (read now if it was not).
+    pub fn graph(&mut self) -> &DepGraph {
+        if let Body::Json(bytes) = &self.graph {
+            // Checked against its hash: only a bug makes this fail (an empty graph then).
+            let g = serde_json::from_slice(bytes).unwrap_or_default();
+            self.graph = Body::Graph(g);
+        }
+        match &self.graph {
+            Body::Graph(g) => g,
+            Body::Json(_) => unreachable!(),
+        }
+    }
+
+    pub fn into_graph(mut self) -> DepGraph {
+        self.graph();
+        match self.graph {
+            Body::Graph(g) => g,
+            Body::Json(_) => DepGraph::default(),
+        }
+    }
+}
+
+/// A fingerprint of what the graph says (packages, where their sources are, edges, members'
+/// dependencies), not of the files of its path and git packages.
+pub fn structure_fingerprint(g: &DepGraph) -> u64 {
+    let mut h = crate::util::hash::Fnv::default();
+    h.u64(g.packages.len() as u64);
+    for p in &g.packages {
+        h.str(&p.id);
+        h.str(&p.lib_name);
+        h.u64(u64::from(p.proc_macro));
+        h.path(&p.dir);
+        h.path(&p.lib_src);
+        h.str(&p.edition);
+        h.u64(p.kind as u64);
+        h.u64(p.deps.len() as u64);
+        for (name, i) in &p.deps {
+            h.str(name);
+            h.u64(*i as u64);
+        }
+    }
+    let mut members: Vec<_> = g.members.iter().collect();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    h.u64(members.len() as u64);
+    for (id, deps) in members {
+        h.str(id);
+        h.u64(deps.len() as u64);
+        for (name, i, kind) in deps {
+            h.str(name);
+            h.u64(*i as u64);
+            h.u64(*kind as u64);
+        }
+    }
+    h.finish()
+}
+
+fn local_packages(g: &DepGraph) -> Vec<DepPackage> {
+    g.packages
+        .iter()
+        .filter(|p| p.kind != SourceKind::Registry)
+        .cloned()
+        .collect()
+}
+
+/// What the metadata cache keeps of the graph, on the line before the graph's JSON (the graph
+/// as if every source were on disk: [`candidates`]).
+#[derive(Serialize, Deserialize)]
+struct Header {
+    why: Option<String>,
+    /// When every package was on disk.
+    holders: Option<Holders>,
+    structure: u64,
+    local: Vec<DepPackage>,
+    /// The hash of the graph's JSON (an entry cut short is a miss).
+    hash: u64,
+}
 
 /// The folders that hold the registry and git packages' folders, with their stamps, taken before
 /// a check that found every package on disk. While they are unchanged no package folder was
@@ -187,15 +292,31 @@ type Stored = (DepGraph, Option<String>, Option<Holders>);
 /// always checked.
 type Holders = Vec<(PathBuf, Stamp)>;
 
+/// The metadata cache's payload for a graph of [`candidates`].
+fn payload(graph: &DepGraph, why: &Option<String>, holders: Option<Holders>) -> Option<Vec<u8>> {
+    let json = serde_json::to_vec(graph).ok()?;
+    let header = Header {
+        why: why.clone(),
+        holders,
+        structure: structure_fingerprint(graph),
+        local: local_packages(graph),
+        hash: crate::util::hash::hash_bytes(&json),
+    };
+    let mut out = serde_json::to_vec(&header).ok()?;
+    out.push(b'\n');
+    out.extend_from_slice(&json);
+    Some(out)
+}
+
 /// [`load`], with `fallback` asked for `cargo metadata`-shaped output when cargo fails (with
-/// cargo's message); the graph it gives is cached as cargo's would be. `Ok((graph, Some(why)))`
-/// when the fallback answered. `seen`: witnesses this run found unchanged.
+/// cargo's message); the graph it gives is cached as cargo's would be (with `why`, the message).
+/// `seen`: witnesses this run found unchanged.
 fn load_with(
     manifest_path: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
     fallback: impl FnOnce(&str) -> Option<Value>,
-) -> Result<(DepGraph, Option<String>), String> {
+) -> Result<Loaded, String> {
     let start = if cache {
         super::metadata_cache::Start::with_deps(manifest_path)
     } else {
@@ -204,23 +325,43 @@ fn load_with(
     let exists = |p: &Path| p.exists();
     // The cached graph (an entry that does not read is a miss).
     if let Some(entry) = start.as_ref().and_then(|s| s.load_entry(seen))
-        && let Ok((graph, why, holders)) = serde_json::from_slice::<Stored>(entry.payload())
+        && let Some(newline) = entry.payload().iter().position(|&b| b == b'\n')
+        && let Ok(header) = serde_json::from_slice::<Header>(&entry.payload()[..newline])
+        && let json = &entry.payload()[newline + 1..]
+        && crate::util::hash::hash_bytes(json) == header.hash
     {
-        let unchanged = holders
+        let unchanged = header
+            .holders
             .as_ref()
             .is_some_and(|h| h.iter().all(|(p, s)| stamp(p) == *s));
-        if unchanged {
-            let graph = graph.on_disk_where(&exists, &|p| p.kind == SourceKind::Path);
-            return Ok((graph, why));
+        let paths_on_disk = || {
+            let local = DepGraph {
+                packages: header.local.clone(),
+                ..DepGraph::default()
+            };
+            let checked = local.on_disk_where(&exists, &|p| p.kind == SourceKind::Path);
+            checked.packages.len() == header.local.len()
+        };
+        if unchanged && paths_on_disk() {
+            // Every package is still on disk: the graph is the one cached, read when needed.
+            return Ok(Loaded {
+                why: header.why,
+                structure: header.structure,
+                local: header.local,
+                graph: Body::Json(json.to_vec()),
+            });
         }
         // Checked whole, and the holders' new stamps kept for the next run.
+        let Ok(graph) = serde_json::from_slice::<DepGraph>(json) else {
+            return Err("could not read the cached dependency graph".into());
+        };
         let (checked, now) = check(graph.clone(), &exists);
-        if let Some(now) = now
-            && let Ok(bytes) = serde_json::to_vec(&(&graph, &why, &Some(now)))
+        if now.is_some()
+            && let Some(bytes) = payload(&graph, &header.why, now)
         {
             entry.replace_payload(&bytes);
         }
-        return Ok((checked, why));
+        return Ok(Loaded::new(checked, header.why));
     }
     let before = start.as_ref().map(|s| s.stamp_ancestors());
     let started = std::time::SystemTime::now();
@@ -237,11 +378,11 @@ fn load_with(
     let graph = candidates(&meta);
     let (checked, holders) = check(graph.clone(), &exists);
     if let (Some(s), Some(before)) = (&start, before)
-        && let Ok(bytes) = serde_json::to_vec(&(&graph, &why, &holders))
+        && let Some(bytes) = payload(&graph, &why, holders)
     {
         s.store(&bytes, &meta, before, started);
     }
-    Ok((checked, why))
+    Ok(Loaded::new(checked, why))
 }
 
 /// [`DepGraph::on_disk`], and the [`Holders`] stamped before the check when every package was
@@ -278,7 +419,7 @@ fn check(graph: DepGraph, exists: &dyn Fn(&Path) -> bool) -> (DepGraph, Option<H
 /// the workspace's packages as (package id, name, manifest dir); `lock`: the workspace's
 /// `Cargo.lock`; `seen`: the witnesses of the metadata cache this run found unchanged (not
 /// checked again). `Err`: cargo's message, when neither works, or (cargo not asked) that there
-/// is no `Cargo.lock`. `Ok((graph, Some(why)))` says the lock file was used, and why.
+/// is no `Cargo.lock`. [`Loaded::why`] says when the lock file was used, and why.
 pub fn load_or_lockfile(
     manifest_path: Option<&Path>,
     lock: &Path,
@@ -286,7 +427,7 @@ pub fn load_or_lockfile(
     target_dir: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
-) -> Result<(DepGraph, Option<String>), String> {
+) -> Result<Loaded, String> {
     // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
     // without one (a library that does not commit it) every run would ask cargo in vain.
     if !lock.is_file() {
