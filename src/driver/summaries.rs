@@ -308,7 +308,13 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
         if let Some(Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
             && ty.contains("::")
         {
-            let tys = aliases(&ty, &index.facts.reexports);
+            // The type's best name only: the facts of a type are recorded under each of its
+            // paths, so one names it (all its aliases, for each function of a large binding
+            // crate, made summaries of a hundred megabytes).
+            let tys: Vec<String> = shortest(&aliases(&ty, &index.facts.reexports))
+                .cloned()
+                .into_iter()
+                .collect();
             if let Some(m) = method_of(def, &index.facts.reexports) {
                 out.method_returns.push((m, tys.clone()));
             }
@@ -438,12 +444,27 @@ fn not_cancel_safe(index: &CrateIndex<'_>, at: &dyn Fn(usize, usize) -> String, 
 
 /// For a function of a type (`Type::method`: its short name has the type), the type's paths
 /// and the function's name.
+///
+/// A type's paths are its canonical one and its [`METHOD_TYPE_PATHS`] shortest others: a
+/// dependent names a type by a public path, which is short, and every method repeats the list
+/// (a binding crate whose types are re-exported through many globs, such as `ash`, made
+/// summaries of 150 MB with all of them).
 fn method_of(def: &crate::syntax::facts::FnDef, reexports: &[(String, String)]) -> Option<Method> {
     let (ty, name) = def.path.rsplit_once("::")?;
-    def.name
-        .contains("::")
-        .then(|| (aliases(ty, reexports), name.to_string()))
+    def.name.contains("::").then(|| {
+        let mut paths = aliases(ty, reexports);
+        if paths.len() > METHOD_TYPE_PATHS + 1 {
+            let mut others = paths.split_off(1);
+            others.sort_by_key(|p| p.matches("::").count());
+            others.truncate(METHOD_TYPE_PATHS);
+            paths.extend(others);
+        }
+        (paths, name.to_string())
+    })
 }
+
+/// How many paths of a type besides its canonical one a method fact keeps ([`method_of`]).
+const METHOD_TYPE_PATHS: usize = 4;
 
 /// Replaces a path's first segment (the dependency's lib name) by the name a dependent uses.
 fn renamed(path: &str, krate: &str, name: &str) -> String {
