@@ -220,25 +220,15 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             if index.fns_at(&def.path).len() != 1 || !done.insert(f) {
                 continue;
             }
-            let mut full = vec![def.path.clone()];
-            full.extend(chain.iter().cloned());
-            // A sink that is itself derived: its own chain goes on.
-            if let Some(last) = chain.last()
-                && let Some(inner) = kb.blocking.derived(last)
-            {
-                full.extend(inner.chain.iter().skip(1).cloned());
-            }
-            out.blocking.push(BlockingFact {
-                paths: aliases(&def.path, &index.facts.reexports),
-                method: method_of(def, &index.facts.reexports),
-                derived: Derived {
-                    chain: full,
-                    at: at(def.file, def.loc.line),
-                    file: files.get(def.file).cloned().unwrap_or_default(),
-                    line: def.loc.line,
-                },
+            out.blocking.push(chain_fact(
+                def,
+                chain,
+                &kb.blocking,
+                &index.facts.reexports,
+                at(def.file, def.loc.line),
+                files.get(def.file).cloned().unwrap_or_default(),
                 fs_metadata,
-            });
+            ));
         }
     }
     // Re-exports of another crate's functions or modules (`pub use deno_unsync as unsync;`,
@@ -339,28 +329,48 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
         if def.is_async || index.fns_at(&def.path).len() != 1 {
             continue;
         }
-        let mut full = vec![def.path.clone()];
-        full.extend(chain.iter().cloned());
-        if let Some(last) = chain.last()
-            && let Some(inner) = kb.block_on.derived(last)
-        {
-            full.extend(inner.chain.iter().skip(1).cloned());
-        }
-        out.block_on.push(BlockingFact {
-            paths: aliases(&def.path, &index.facts.reexports),
-            method: method_of(def, &index.facts.reexports),
-            derived: Derived {
-                chain: full,
-                at: at(def.file, def.loc.line),
-                file: files.get(def.file).cloned().unwrap_or_default(),
-                line: def.loc.line,
-            },
-            fs_metadata: false,
-        });
+        out.block_on.push(chain_fact(
+            def,
+            chain,
+            &kb.block_on,
+            &index.facts.reexports,
+            at(def.file, def.loc.line),
+            files.get(def.file).cloned().unwrap_or_default(),
+            false,
+        ));
     }
     derived_types(&index, &mut out);
     not_cancel_safe(&index, &at, &mut out);
     out
+}
+
+/// The fact of a function whose `chain` reaches an entry of `table` (a sink that is itself
+/// derived, a dependency's function, goes on with its own chain).
+fn chain_fact(
+    def: &crate::syntax::facts::FnDef,
+    chain: &[String],
+    table: &crate::kb::ApiTable,
+    reexports: &[(String, String)],
+    at: String,
+    file: PathBuf,
+    fs_metadata: bool,
+) -> BlockingFact {
+    let mut full = vec![def.path.clone()];
+    full.extend(chain.iter().cloned());
+    if let Some(inner) = chain.last().and_then(|last| table.derived(last)) {
+        full.extend(inner.chain.iter().skip(1).cloned());
+    }
+    BlockingFact {
+        paths: aliases(&def.path, reexports),
+        method: method_of(def, reexports),
+        derived: Derived {
+            chain: full,
+            at,
+            file,
+            line: def.loc.line,
+        },
+        fs_metadata,
+    }
 }
 
 /// The facts of a dependency's types: `Deref` targets, and structs that hold what must not

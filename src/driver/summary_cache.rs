@@ -67,12 +67,7 @@ fn key_of(pkg: &DepPackage) -> Option<u64> {
     h.u64(FORMAT);
     h.str(VERSION);
     h.u64(build_identity());
-    h.str(&pkg.id);
-    h.str(&pkg.lib_name);
-    h.u64(u64::from(pkg.proc_macro));
-    h.path(&pkg.dir);
-    h.path(&pkg.lib_src);
-    h.str(&pkg.edition);
+    pkg.hash_identity(&mut h);
     match pkg.kind {
         SourceKind::Registry => h.str("registry"),
         SourceKind::Git | SourceKind::Path => {

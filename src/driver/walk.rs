@@ -225,7 +225,7 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
     for id in from..w.queued.len() {
         let q = w.queued[id].clone();
         scope.spawn(move |scope| {
-            let r = crate::syntax::prescan::with_cfg_test_off(cx.test_off, || {
+            let r = crate::syntax::build_cfg::with_cfg_test_off(cx.test_off, || {
                 process_file(cx.kb, id, &q, cx.edition, cx.max_size)
             });
             let mut w = cx.lock();

@@ -4,6 +4,7 @@
 //! per-file facts.
 
 pub mod alloc;
+pub mod build_cfg;
 pub mod facts;
 pub mod liveness;
 pub mod prescan;

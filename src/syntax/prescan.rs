@@ -93,27 +93,6 @@ impl Prescan {
     }
 }
 
-thread_local! {
-    /// Whether `cfg(test)` is known to be off for the code being read (a dependency's library,
-    /// which its dependents never build with `--test`).
-    static TEST_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` with `cfg(test)` known to be off (`off`) or unknown (the workspace's own code, which
-/// is linted with its tests), on this thread: the prescan keeps the `cfg`s that name `test`,
-/// and the walker skips the code under `#[cfg(test)]`.
-pub fn with_cfg_test_off<R>(off: bool, f: impl FnOnce() -> R) -> R {
-    let saved = TEST_OFF.with(|t| t.replace(off));
-    let r = f();
-    TEST_OFF.with(|t| t.set(saved));
-    r
-}
-
-/// See [`with_cfg_test_off`].
-pub fn cfg_test_off() -> bool {
-    TEST_OFF.with(std::cell::Cell::get)
-}
-
 /// Whether an attribute's text names `test` as a word.
 fn names_test(attr: &[u8]) -> bool {
     memchr::memmem::find_iter(attr, b"test").any(|at| {
@@ -179,7 +158,7 @@ fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
                 depth -= 1;
                 if depth == 0 {
                     // With `cfg(test)` off, a `cfg` naming `test` decides what is walked.
-                    if cfg && cfg_test_off() && names_test(&b[i..j]) {
+                    if cfg && super::build_cfg::cfg_test_off() && names_test(&b[i..j]) {
                         return None;
                     }
                     return (c == b']').then_some(j + 1);
@@ -784,8 +763,9 @@ mod tests {
     #[test]
     fn cfg_test_is_kept_only_when_test_is_off() {
         let src = "#[cfg(test)]\nmod tests;\n#[cfg(all(unix, not(test)))]\nfn f() {}\n#[cfg(testing)]\nfn g() {}\n";
-        let blanked =
-            |off: bool| super::with_cfg_test_off(off, || prescan(src).skipped_attrs.len());
+        let blanked = |off: bool| {
+            crate::syntax::build_cfg::with_cfg_test_off(off, || prescan(src).skipped_attrs.len())
+        };
         // Unknown: every such `cfg` is blanked; off: the two naming `test` are kept.
         assert_eq!(blanked(false), 3);
         assert_eq!(blanked(true), 1);

@@ -72,6 +72,18 @@ pub struct DepPackage {
     pub deps: Vec<(String, usize)>,
 }
 
+impl DepPackage {
+    /// Hashes what identifies the package and where its library is (not its files).
+    pub fn hash_identity(&self, h: &mut crate::util::hash::Fnv) {
+        h.str(&self.id);
+        h.str(&self.lib_name);
+        h.u64(u64::from(self.proc_macro));
+        h.path(&self.dir);
+        h.path(&self.lib_src);
+        h.str(&self.edition);
+    }
+}
+
 /// The resolved dependency graph (see the module docs).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepGraph {
@@ -235,12 +247,7 @@ pub fn structure_fingerprint(g: &DepGraph) -> u64 {
     let mut h = crate::util::hash::Fnv::default();
     h.u64(g.packages.len() as u64);
     for p in &g.packages {
-        h.str(&p.id);
-        h.str(&p.lib_name);
-        h.u64(u64::from(p.proc_macro));
-        h.path(&p.dir);
-        h.path(&p.lib_src);
-        h.str(&p.edition);
+        p.hash_identity(&mut h);
         h.u64(p.kind as u64);
         h.u64(p.deps.len() as u64);
         for (name, i) in &p.deps {

@@ -361,12 +361,12 @@ pub(super) fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
 /// What a `cfg` predicate is whatever the platform, features and flags: `Some(false)` for
 /// `any()` (and so `all(any())`, `not(all())`, ...), `Some(true)` for `all()`, `None` when it
 /// depends on the build.
-/// With `cfg(test)` known to be off ([`crate::syntax::prescan::with_cfg_test_off`]), `test`
+/// With `cfg(test)` known to be off ([`crate::syntax::build_cfg::with_cfg_test_off`]), `test`
 /// is `Some(false)`.
 fn cfg_value(meta: &syn::Meta) -> Option<bool> {
     if let syn::Meta::Path(p) = meta
         && p.is_ident("test")
-        && crate::syntax::prescan::cfg_test_off()
+        && crate::syntax::build_cfg::cfg_test_off()
     {
         return Some(false);
     }
@@ -476,7 +476,7 @@ mod cfg_test_off_tests {
     fn cfg_test_is_off_only_when_said() {
         let item: syn::ItemFn = syn::parse_quote! { #[cfg(test)] fn f() {} };
         assert!(!cfg_never(&item.attrs));
-        use crate::syntax::prescan::with_cfg_test_off;
+        use crate::syntax::build_cfg::with_cfg_test_off;
         assert!(with_cfg_test_off(true, || cfg_never(&item.attrs)));
         let not: syn::ItemFn = syn::parse_quote! { #[cfg(not(test))] fn f() {} };
         assert!(!with_cfg_test_off(true, || cfg_never(&not.attrs)));
