@@ -160,32 +160,71 @@ fn lib_package(d: &DepPackage) -> Package {
     }
 }
 
+/// A crate's imports (`module::name` -> target, globs as `module::*`) indexed by target, for
+/// [`aliases`]; each with its place in the list, so aliases come out in the list's order.
+struct Reexports<'a> {
+    /// `pub use a::b as c;` (and plain imports): target -> (place, path).
+    exact: HashMap<&'a str, Vec<(usize, &'a str)>>,
+    /// `pub use a::*;` in `m`: the glob's module -> (place, `m`).
+    globs: HashMap<&'a str, Vec<(usize, &'a str)>>,
+    /// A glob whose target is not itself a glob path (`m::*` -> `a::b`): target -> (place, `m`).
+    module_globs: HashMap<&'a str, Vec<(usize, &'a str)>>,
+}
+
+impl<'a> Reexports<'a> {
+    fn new(reexports: &'a [(String, String)]) -> Self {
+        let mut r = Reexports {
+            exact: HashMap::default(),
+            globs: HashMap::default(),
+            module_globs: HashMap::default(),
+        };
+        for (k, (from, to)) in reexports.iter().enumerate() {
+            match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
+                (Some(from_mod), Some(to_mod)) => {
+                    r.globs.entry(to_mod).or_default().push((k, from_mod))
+                }
+                (Some(from_mod), None) => r
+                    .module_globs
+                    .entry(to.as_str())
+                    .or_default()
+                    .push((k, from_mod)),
+                (None, _) => r.exact.entry(to.as_str()).or_default().push((k, from)),
+            }
+        }
+        r
+    }
+}
+
 /// Every path a function can be named by: its canonical path, and the re-exports (`pub use`,
 /// globs included, followed to a fixpoint) that lead to it. Private imports are included too:
 /// a dependent cannot name them, so they never match.
-fn aliases(canonical: &str, reexports: &[(String, String)]) -> Vec<String> {
+fn aliases(canonical: &str, re: &Reexports<'_>) -> Vec<String> {
     let mut out = vec![canonical.to_string()];
     let mut i = 0;
+    let mut found: Vec<(usize, String)> = Vec::new();
     while i < out.len() && out.len() < 64 {
         let cur = out[i].clone();
-        for (from, to) in reexports {
-            let alias = match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
-                (Some(from_mod), Some(to_mod)) => cur
-                    .strip_prefix(to_mod)
-                    .and_then(|rest| rest.strip_prefix("::"))
-                    .filter(|rest| !rest.contains("::"))
-                    .map(|rest| format!("{from_mod}::{rest}")),
-                (Some(from_mod), None) => {
-                    (to == &cur || cur.rsplit_once("::").is_some_and(|(m, _)| m == to)).then(|| {
-                        let last = cur.rsplit("::").next().unwrap_or_default();
-                        format!("{from_mod}::{last}")
-                    })
-                }
-                (None, _) => (to == &cur).then(|| from.clone()),
-            };
-            if let Some(a) = alias
-                && !out.contains(&a)
-            {
+        let split = cur.rsplit_once("::");
+        let last = split.map_or(cur.as_str(), |(_, l)| l);
+        found.clear();
+        for (k, from) in re.exact.get(cur.as_str()).into_iter().flatten() {
+            found.push((*k, from.to_string()));
+        }
+        if let Some((parent, rest)) = split {
+            for (k, from_mod) in re.globs.get(parent).into_iter().flatten() {
+                found.push((*k, format!("{from_mod}::{rest}")));
+            }
+        }
+        let module_globs = [Some(cur.as_str()), split.map(|(m, _)| m)];
+        for target in module_globs.into_iter().flatten() {
+            for (k, from_mod) in re.module_globs.get(target).into_iter().flatten() {
+                found.push((*k, format!("{from_mod}::{last}")));
+            }
+        }
+        // In the order of the imports, as a scan of the list would find them.
+        found.sort_by_key(|(k, _)| *k);
+        for (_, a) in found.drain(..) {
+            if !out.contains(&a) {
                 out.push(a);
             }
         }
@@ -198,6 +237,7 @@ fn aliases(canonical: &str, reexports: &[(String, String)]) -> Vec<String> {
 /// dependencies it calls.
 fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> Summary {
     let index = CrateIndex::new(facts, kb);
+    let re = Reexports::new(&index.facts.reexports);
     let base = d.dir.parent().unwrap_or(&d.dir);
     let at = |file: usize, line: usize| {
         let p = files.get(file).map(|p| p.strip_prefix(base).unwrap_or(p));
@@ -224,7 +264,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
                 def,
                 chain,
                 &kb.blocking,
-                &index.facts.reexports,
+                &re,
                 at(def.file, def.loc.line),
                 files.get(def.file).cloned().unwrap_or_default(),
                 fs_metadata,
@@ -280,7 +320,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             continue;
         }
         let fact = || IslandFact {
-            paths: aliases(&def.path, &index.facts.reexports),
+            paths: aliases(&def.path, &re),
             at: at(def.file, def.loc.line),
         };
         if index.island_wrappers[f] {
@@ -289,10 +329,8 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             out.in_place.push(fact());
         }
         if def.returns_future && index.returns_lazy_future(f) {
-            out.lazy_futures.push((
-                aliases(&def.path, &index.facts.reexports),
-                method_of(def, &index.facts.reexports),
-            ));
+            out.lazy_futures
+                .push((aliases(&def.path, &re), method_of(def, &re)));
         }
         // A declared return type that resolves to a type of this crate or another one.
         if let Some(Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
@@ -301,21 +339,15 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             // The type's best name only: the facts of a type are recorded under each of its
             // paths, so one names it (all its aliases, for each function of a large binding
             // crate, made summaries of a hundred megabytes).
-            let tys: Vec<String> = shortest(&aliases(&ty, &index.facts.reexports))
-                .cloned()
-                .into_iter()
-                .collect();
-            if let Some(m) = method_of(def, &index.facts.reexports) {
+            let tys: Vec<String> = shortest(&aliases(&ty, &re)).cloned().into_iter().collect();
+            if let Some(m) = method_of(def, &re) {
                 out.method_returns.push((m, tys.clone()));
             }
-            out.returns
-                .push((aliases(&def.path, &index.facts.reexports), tys));
+            out.returns.push((aliases(&def.path, &re), tys));
         }
         if def.send_param {
-            out.send_params.push((
-                aliases(&def.path, &index.facts.reexports),
-                method_of(def, &index.facts.reexports),
-            ));
+            out.send_params
+                .push((aliases(&def.path, &re), method_of(def, &re)));
         }
     }
     // Sync functions that enter a runtime, by the rule `block_on_in_async` applies to the
@@ -333,14 +365,14 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             def,
             chain,
             &kb.block_on,
-            &index.facts.reexports,
+            &re,
             at(def.file, def.loc.line),
             files.get(def.file).cloned().unwrap_or_default(),
             false,
         ));
     }
-    derived_types(&index, &mut out);
-    not_cancel_safe(&index, &at, &mut out);
+    derived_types(&index, &re, &mut out);
+    not_cancel_safe(&index, &re, &at, &mut out);
     out
 }
 
@@ -350,7 +382,7 @@ fn chain_fact(
     def: &crate::syntax::facts::FnDef,
     chain: &[String],
     table: &crate::kb::ApiTable,
-    reexports: &[(String, String)],
+    reexports: &Reexports<'_>,
     at: String,
     file: PathBuf,
     fs_metadata: bool,
@@ -375,8 +407,7 @@ fn chain_fact(
 
 /// The facts of a dependency's types: `Deref` targets, and structs that hold what must not
 /// live across an `.await`.
-fn derived_types(index: &CrateIndex<'_>, out: &mut Summary) {
-    let re = &index.facts.reexports;
+fn derived_types(index: &CrateIndex<'_>, re: &Reexports<'_>, out: &mut Summary) {
     // Each type's own methods (the walker names a method `Type::name`).
     let mut own: HashMap<&str, Vec<String>> = HashMap::default();
     for def in &index.facts.fns {
@@ -418,7 +449,12 @@ fn derived_types(index: &CrateIndex<'_>, out: &mut Summary) {
 
 /// Async functions of the dependency that await a not-cancel-safe operation (the rule
 /// `select_cancel_unsafe` applies to the crate's own helpers).
-fn not_cancel_safe(index: &CrateIndex<'_>, at: &dyn Fn(usize, usize) -> String, out: &mut Summary) {
+fn not_cancel_safe(
+    index: &CrateIndex<'_>,
+    re: &Reexports<'_>,
+    at: &dyn Fn(usize, usize) -> String,
+    out: &mut Summary,
+) {
     use crate::lints::select_cancel_unsafe::unsafe_op;
     let reach = index.async_reach(|i, t| unsafe_op(index, i, t).map(|(_, name)| name));
     for (f, chain) in reach.iter().enumerate() {
@@ -438,8 +474,8 @@ fn not_cancel_safe(index: &CrateIndex<'_>, at: &dyn Fn(usize, usize) -> String, 
         let lost = entry.and_then(|e| e.lost.clone()).unwrap_or_default();
         let at = at(def.file, def.loc.line);
         out.not_cancel_safe.push(CancelFact {
-            paths: aliases(&def.path, &index.facts.reexports),
-            method: method_of(def, &index.facts.reexports),
+            paths: aliases(&def.path, re),
+            method: method_of(def, re),
             lost: format!(
                 "{}{}it awaits {} ({at})",
                 lost,
@@ -459,7 +495,7 @@ fn not_cancel_safe(index: &CrateIndex<'_>, at: &dyn Fn(usize, usize) -> String, 
 /// dependent names a type by a public path, which is short, and every method repeats the list
 /// (a binding crate whose types are re-exported through many globs, such as `ash`, made
 /// summaries of 150 MB with all of them).
-fn method_of(def: &crate::syntax::facts::FnDef, reexports: &[(String, String)]) -> Option<Method> {
+fn method_of(def: &crate::syntax::facts::FnDef, reexports: &Reexports<'_>) -> Option<Method> {
     let (ty, name) = def.path.rsplit_once("::")?;
     def.name.contains("::").then(|| {
         let mut paths = aliases(ty, reexports);
@@ -1160,8 +1196,15 @@ mod tests {
                 "fs_err::other".to_string(),
                 "fs_err::file::open".to_string(),
             ),
+            // A glob of a module re-exported under another name.
+            ("fs_err::os::*".to_string(), "fs_err::unix".to_string()),
         ];
-        let a = aliases("fs_err::dir::create_dir_all", &re);
+        let re_index = Reexports::new(&re);
+        assert_eq!(
+            aliases("fs_err::unix::chown", &re_index),
+            ["fs_err::unix::chown", "fs_err::os::chown"]
+        );
+        let a = aliases("fs_err::dir::create_dir_all", &re_index);
         assert_eq!(
             a,
             [
