@@ -20,6 +20,54 @@ impl CrateIndex<'_> {
         self.fields_hold(ty, lint, 0)
     }
 
+    /// The crate's structs that may hold a held-across-await type in a field, directly or
+    /// through other structs of the crate: a superset of those [`Self::held_in_fields`] finds,
+    /// in one pass over the fields (resolving each once) and a fixpoint over the structs.
+    pub fn structs_that_may_hold(&self) -> crate::util::fxhash::FxHashSet<&str> {
+        let mut held = crate::util::fxhash::FxHashSet::default();
+        // Per struct, the crate structs its fields name (through pointers too).
+        let mut names: Vec<(&str, Vec<String>)> = Vec::new();
+        for (ty, fields) in &self.facts.fields {
+            let mut inner = Vec::new();
+            let mut direct = false;
+            for (_, fty) in fields {
+                let mut t = self.resolve_ty(fty, 0);
+                for _ in 0..4 {
+                    match t {
+                        Some(Ty::Path(p)) => {
+                            direct |= self.kb.held(&p).is_some();
+                            inner.push(p);
+                            break;
+                        }
+                        Some(Ty::Wrap(outer, w)) => {
+                            direct |= self.kb.held(&outer).is_some();
+                            t = self.resolve_ty(&w, 0);
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            if direct {
+                held.insert(ty.as_str());
+            } else {
+                names.push((ty.as_str(), inner));
+            }
+        }
+        loop {
+            let before = held.len();
+            names.retain(|(ty, inner)| {
+                let holds = inner.iter().any(|p| held.contains(p.as_str()));
+                if holds {
+                    held.insert(ty);
+                }
+                !holds
+            });
+            if held.len() == before {
+                return held;
+            }
+        }
+    }
+
     fn fields_hold(
         &self,
         ty: &str,

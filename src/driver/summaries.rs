@@ -433,8 +433,10 @@ fn derived_types(index: &CrateIndex<'_>, re: &Reexports<'_>, out: &mut Summary) 
             });
         }
     }
-    let mut structs: Vec<&String> = index.facts.fields.keys().collect();
-    structs.sort();
+    // Only the structs that may hold one are followed field by field (a bindgen crate has
+    // thousands of nested structs that hold nothing).
+    let mut structs: Vec<&str> = index.structs_that_may_hold().into_iter().collect();
+    structs.sort_unstable();
     for ty in structs {
         if let Some((e, what)) = index.held_in_fields(ty, None) {
             out.held.push(HeldFact {
