@@ -5,6 +5,8 @@
 mod common;
 
 use common::Scratch;
+#[cfg(unix)]
+use common::age;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -318,22 +320,6 @@ fn a_module_created_later_is_linted() {
     .unwrap();
     let o = run(&pkg, &args);
     assert_eq!(findings(&o), created.len() - 1, "{}", text(&o));
-}
-
-/// Sets the modification time of everything below `dir` (and `dir`) an hour back, children
-/// first, so that the metadata cache's guard against same-tick changes does not apply.
-#[cfg(unix)]
-fn age(dir: &Path) {
-    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .collect();
-    paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
-    for p in paths {
-        std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
-    }
 }
 
 /// `cargo metadata` runs once for an unchanged workspace; a new target, or an edited manifest,

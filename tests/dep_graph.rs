@@ -8,6 +8,8 @@ mod common;
 use cargo_async_lint::workspace::deps::DepKind;
 use cargo_async_lint::workspace::graph::{self, SourceKind};
 use common::Scratch;
+#[cfg(unix)]
+use common::age;
 use std::path::Path;
 use std::process::Output;
 
@@ -181,22 +183,6 @@ fn a_graph_cargo_cannot_resolve_is_left_out() {
         o.stdout,
         run(&dir, &["--message-format", "json", "--no-deps"]).stdout
     );
-}
-
-/// Sets the modification time of everything below `dir` an hour back, so that the metadata
-/// cache's guard against same-tick changes does not apply.
-#[cfg(unix)]
-fn age(dir: &Path) {
-    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    let mut paths: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .collect();
-    paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
-    for p in paths {
-        std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
-    }
 }
 
 /// The graph's `cargo metadata` runs once for an unchanged workspace; an edited `Cargo.lock` or

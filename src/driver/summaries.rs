@@ -408,11 +408,12 @@ fn chain_fact(
 /// The facts of a dependency's types: `Deref` targets, and structs that hold what must not
 /// live across an `.await`.
 fn derived_types(index: &CrateIndex<'_>, re: &Reexports<'_>, out: &mut Summary) {
-    // Each type's own methods (the walker names a method `Type::name`).
+    // The own methods of each type with a `Deref` (the walker names a method `Type::name`).
     let mut own: HashMap<&str, Vec<String>> = HashMap::default();
     for def in &index.facts.fns {
         if def.name.contains("::")
             && let Some((ty, name)) = def.path.rsplit_once("::")
+            && index.facts.derefs.contains_key(ty)
         {
             own.entry(ty).or_default().push(name.to_string());
         }
@@ -466,11 +467,7 @@ fn not_cancel_safe(
             continue;
         }
         let sink = chain.last().cloned().unwrap_or_default();
-        let entry = index.kb.not_cancel_safe_fn(&sink).or_else(|| {
-            index
-                .kb
-                .not_cancel_safe_method(None, crate::kb::last_segment(&sink))
-        });
+        let entry = index.kb.not_cancel_safe_sink(&sink);
         let mut path = vec![format!("`{}`", def.path)];
         path.extend(chain.iter().map(|c| format!("`{c}`")));
         let lost = entry.and_then(|e| e.lost.clone()).unwrap_or_default();
@@ -637,7 +634,8 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
         }
     }
     for ((types, m), rets) in &s.method_returns {
-        let Some(ret) = shortest(rets) else { continue };
+        // `summarize` keeps the type's best path only.
+        let Some(ret) = rets.first() else { continue };
         let ret = renamed(ret, &s.krate, name);
         for ty in types {
             kb.add_returns_method(renamed(ty, &s.krate, name), m.clone(), ret.clone());
@@ -688,7 +686,7 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
         }
     }
     for (fns, tys) in &s.returns {
-        let Some(ty) = shortest(tys) else { continue };
+        let Some(ty) = tys.first() else { continue };
         let ty = renamed(ty, &s.krate, name);
         for f in fns {
             kb.add_returns_fn(renamed(f, &s.krate, name), ty.clone());
@@ -902,6 +900,14 @@ pub fn kb_with_dependencies(
     (summarized > 0).then_some((kb, summarized))
 }
 
+/// A member's library target, when it has one other members can call (not a proc-macro).
+fn member_lib(pkg: &Package) -> Option<&TargetInfo> {
+    pkg.targets.iter().find(|t| {
+        t.kind.iter().any(|k| k == "lib" || k == "rlib")
+            && !t.kind.iter().any(|k| k == "proc-macro")
+    })
+}
+
 /// For each package (index into `packages`) that calls other members' libraries (through
 /// their summaries), those members, transitively (a library that calls another member's
 /// library passes it on): indices into `packages`. Read from the packages' declared
@@ -913,12 +919,7 @@ pub fn member_library_deps(packages: &[Package]) -> Vec<(usize, Vec<usize>)> {
     let lib_of: HashMap<&str, usize> = packages
         .iter()
         .enumerate()
-        .filter(|(_, p)| {
-            p.targets.iter().any(|t| {
-                t.kind.iter().any(|k| k == "lib" || k == "rlib")
-                    && !t.kind.iter().any(|k| k == "proc-macro")
-            })
-        })
+        .filter(|(_, p)| member_lib(p).is_some())
         .map(|(i, p)| (p.name.as_str(), i))
         .collect();
     let on_members = |i: usize, kinds: &[DepKind]| -> Vec<usize> {
@@ -962,10 +963,7 @@ fn with_member_libs(graph: &DepGraph, packages: &[Package]) -> (Vec<DepPackage>,
     let mut all = graph.packages.clone();
     let mut lib_of: HashMap<&str, usize> = HashMap::default();
     for pkg in packages {
-        let Some(lib) = pkg.targets.iter().find(|t| {
-            t.kind.iter().any(|k| k == "lib" || k == "rlib")
-                && !t.kind.iter().any(|k| k == "proc-macro")
-        }) else {
+        let Some(lib) = member_lib(pkg) else {
             continue;
         };
         lib_of.insert(pkg.name.as_str(), all.len());

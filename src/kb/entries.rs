@@ -49,6 +49,17 @@ pub struct Derived {
     pub line: usize,
 }
 
+impl Derived {
+    /// Continues a displayed call chain (`` `helper` -> `dep::f` ``) that ends at this fact's
+    /// function with the rest of its own chain, and where it is: `` (from dep-1.0/src/lib.rs:3)``.
+    pub fn continue_chain(&self, path: &mut Vec<String>) {
+        path.extend(self.chain.iter().skip(1).map(|c| format!("`{c}`")));
+        if let Some(last) = path.last_mut().filter(|_| !self.at.is_empty()) {
+            last.push_str(&format!(" (from {})", self.at));
+        }
+    }
+}
+
 /// One runtime's drop-in replacement of a blocking function.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

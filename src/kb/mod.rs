@@ -759,6 +759,13 @@ impl Kb {
             .map(|&i| &self.cancel[i])
     }
 
+    /// The not-cancel-safe family of the last step of a chain: a function path, or else the
+    /// method named by its last segment.
+    pub fn not_cancel_safe_sink(&self, sink: &str) -> Option<&CancelEntry> {
+        self.not_cancel_safe_fn(sink)
+            .or_else(|| self.not_cancel_safe_method(None, last_segment(sink)))
+    }
+
     pub fn not_cancel_safe_fn(&self, path: &str) -> Option<&CancelEntry> {
         self.not_cancel_safe_fns.get(path).map(|&i| &self.cancel[i])
     }

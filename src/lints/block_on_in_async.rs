@@ -183,41 +183,43 @@ impl Lint for BlockOnInAsync {
         check_current_thread(index, out);
         let reach = index.sync_reach(|_, t| block_on_entry(index, t).map(|(_, name)| name));
         for (call, target) in index.async_calls() {
-            if let Some((entry, name)) = block_on_entry(index, target)
-                && let Some(derived) = &entry.derived
-            {
-                // A dependency's function that enters a runtime, from its summary.
-                let sink = derived.chain.last().map(String::as_str).unwrap_or_default();
-                out.push(
-                    Diagnostic::new(
-                        BLOCK_ON_IN_ASYNC.name,
-                        call.file,
-                        call.loc,
-                        format!("`{name}` calls `{sink}`, which must not run inside async code"),
-                    )
-                    .label("this call panics or deadlocks when it runs on a runtime thread")
-                    .through_dependency(&name, derived)
-                    .help(format!("use {}", entry.replacement))
-                    .item(enclosing(index, call)),
-                );
-            } else if let Some((entry, name)) = block_on_entry(index, target) {
-                let short = name
-                    .rsplit("::")
-                    .next()
-                    .unwrap_or(&name)
-                    .trim_start_matches('.');
-                let short = short.trim_end_matches("()");
-                out.push(
-                    Diagnostic::new(
-                        BLOCK_ON_IN_ASYNC.name,
-                        call.file,
-                        call.loc,
-                        format!("`{}` called inside async code", name),
-                    )
-                    .label("this panics or deadlocks when called on a runtime thread")
-                    .help(entry.replacement_for(short))
-                    .item(enclosing(index, call)),
-                );
+            if let Some((entry, name)) = block_on_entry(index, target) {
+                if let Some(derived) = &entry.derived {
+                    // A dependency's function that enters a runtime, from its summary.
+                    let sink = derived.chain.last().map(String::as_str).unwrap_or_default();
+                    out.push(
+                        Diagnostic::new(
+                            BLOCK_ON_IN_ASYNC.name,
+                            call.file,
+                            call.loc,
+                            format!(
+                                "`{name}` calls `{sink}`, which must not run inside async code"
+                            ),
+                        )
+                        .label("this call panics or deadlocks when it runs on a runtime thread")
+                        .through_dependency(&name, derived)
+                        .help(format!("use {}", entry.replacement))
+                        .item(enclosing(index, call)),
+                    );
+                } else {
+                    let short = name
+                        .rsplit("::")
+                        .next()
+                        .unwrap_or(&name)
+                        .trim_start_matches('.');
+                    let short = short.trim_end_matches("()");
+                    out.push(
+                        Diagnostic::new(
+                            BLOCK_ON_IN_ASYNC.name,
+                            call.file,
+                            call.loc,
+                            format!("`{}` called inside async code", name),
+                        )
+                        .label("this panics or deadlocks when called on a runtime thread")
+                        .help(entry.replacement_for(short))
+                        .item(enclosing(index, call)),
+                    );
+                }
             } else if let Target::Local(f) = *target
                 && !index.facts.fns[f].is_async
                 && let Some(chain) = &reach[f]
@@ -228,10 +230,7 @@ impl Lint for BlockOnInAsync {
                 path.extend(chain.iter().map(|c| format!("`{}`", c)));
                 // A sink in a dependency whose own source shows how: its chain goes on there.
                 if let Some(derived) = index.kb.block_on.derived(&sink) {
-                    path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
-                    if let Some(last) = path.last_mut() {
-                        last.push_str(&format!(" (from {})", derived.at));
-                    }
+                    derived.continue_chain(&mut path);
                 }
                 out.push(
                     Diagnostic::new(

@@ -341,10 +341,7 @@ fn through_helper(
     // A sink in a dependency whose own source shows why it blocks: its chain goes on there.
     let derived = cx.index.kb.blocking.derived(sink);
     if let Some(derived) = derived {
-        path.extend(derived.chain.iter().skip(1).map(|c| format!("`{c}`")));
-        if let Some(last) = path.last_mut().filter(|_| !derived.at.is_empty()) {
-            last.push_str(&format!(" (from {})", derived.at));
-        }
+        derived.continue_chain(&mut path);
     }
     let (message, label) = if lint.name == crate::kb::FS_METADATA_LINT {
         (

@@ -150,11 +150,7 @@ impl Lint for SelectCancelUnsafe {
                 {
                     let def = &index.facts.fns[*f];
                     let sink = chain.last().cloned().unwrap_or_default();
-                    let entry = index.kb.not_cancel_safe_fn(&sink).or_else(|| {
-                        index
-                            .kb
-                            .not_cancel_safe_method(None, crate::kb::last_segment(&sink))
-                    });
+                    let entry = index.kb.not_cancel_safe_sink(&sink);
                     let mut path = vec![format!("`{}`", def.name)];
                     path.extend(chain.iter().map(|c| format!("`{c}`")));
                     (

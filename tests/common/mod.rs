@@ -122,6 +122,22 @@ impl Drop for Scratch {
     }
 }
 
+/// Sets the modification time of everything below `dir` an hour back, so that the metadata
+/// cache's guard against same-tick changes does not apply.
+#[cfg(unix)]
+pub fn age(dir: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .collect();
+    paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in paths {
+        std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
+    }
+}
+
 /// Runs the binary in `cwd` without colours.
 pub fn run_bin(args: &[&str], cwd: &Path) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
