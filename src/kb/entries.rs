@@ -412,6 +412,11 @@ pub(super) struct IslandsFile {
 pub struct ApiTable {
     entries: Vec<ApiEntry>,
     by_path: HashMap<String, usize>,
+    /// The paths of `by_path` by their first segment (the crate), for
+    /// [`ApiTable::functions_under`]: with the summaries of hundreds of dependencies the table
+    /// holds many thousands of paths, and a scan of all of them per re-export was most of a
+    /// large application's summarizing time.
+    by_crate: HashMap<String, Vec<String>>,
     by_method: HashMap<(String, String), usize>,
     by_name: HashMap<String, usize>,
 }
@@ -420,7 +425,13 @@ impl ApiTable {
     pub(super) fn add(&mut self, e: ApiEntry, name_only: bool) {
         let idx = self.entries.len();
         for p in &e.paths {
-            self.by_path.entry(p.clone()).or_insert(idx);
+            if let std::collections::hash_map::Entry::Vacant(v) = self.by_path.entry(p.clone()) {
+                v.insert(idx);
+                self.by_crate
+                    .entry(super::first_segment(p).to_string())
+                    .or_default()
+                    .push(p.clone());
+            }
         }
         for m in &e.methods {
             if name_only {
@@ -438,12 +449,13 @@ impl ApiTable {
 
     /// The functions whose path starts with `prefix::`, with the rest of their path.
     pub fn functions_under<'s>(&'s self, prefix: &str) -> Vec<(&'s str, &'s ApiEntry)> {
-        let mut out: Vec<(&str, &ApiEntry)> = self
-            .by_path
-            .iter()
-            .filter_map(|(p, &i)| {
+        let paths = self.by_crate.get(super::first_segment(prefix));
+        let mut out: Vec<(&str, &ApiEntry)> = paths
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
                 let rest = p.strip_prefix(prefix)?.strip_prefix("::")?;
-                Some((rest, &self.entries[i]))
+                Some((rest, &self.entries[*self.by_path.get(p)?]))
             })
             .collect();
         out.sort_by_key(|(rest, _)| *rest);
