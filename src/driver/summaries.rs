@@ -729,32 +729,82 @@ fn named_crates(facts: &CrateFacts) -> HashSet<String> {
     out
 }
 
-struct State<'a> {
-    deps: &'a [DepPackage],
-    opts: &'a Options,
-    /// Crates the knowledge base describes: never summarized.
-    known: HashSet<String>,
-    /// Per dependency visited: a hash of its summary (None: a crate the knowledge base knows).
-    done: HashMap<usize, Option<u64>>,
-    names: HashMap<usize, Vec<String>>,
-    on_stack: HashSet<usize>,
+/// What the first phase found of a dependency (see [`kb_with_dependencies`]).
+enum Found {
+    /// A crate the knowledge base describes: never summarized.
+    Known,
+    /// Its cache entry (still to be checked against its children's summaries), and its key.
+    Cached(Box<Entry>, u64),
+    /// Its library's walk.
+    Walked(Box<Walked>),
 }
 
-impl State<'_> {
-    /// Summarizes dependency `i` (after the dependencies its code names) into `kb`.
-    fn visit(&mut self, i: usize, kb: &mut Kb) {
-        if self.done.contains_key(&i) || !self.on_stack.insert(i) {
+/// A dependency's walk, and the cache key to store its summary under.
+struct Walked {
+    files: Vec<PathBuf>,
+    facts: CrateFacts,
+    /// The dependencies its code names (in the order of its declared dependencies).
+    named: Vec<String>,
+    key: Option<u64>,
+}
+
+impl Found {
+    /// The dependencies the package's code names.
+    fn named(&self) -> &[String] {
+        match self {
+            Found::Known => &[],
+            Found::Cached(e, _) => &e.named,
+            Found::Walked(w) => &w.named,
+        }
+    }
+}
+
+/// The first phase: every dependency the roots reach through the crates their code names,
+/// each walked (or read from the cache) as soon as a package that names it is; packages side by
+/// side, on the engine's threads.
+///
+/// A dependency is walked with the base knowledge base (what `lints/` and the configuration
+/// say), never with other dependencies' summaries: its facts are then the same whatever the
+/// order of the walks, and so is its summary.
+struct Discovery<'a> {
+    deps: &'a [DepPackage],
+    base: &'a Kb,
+    opts: &'a Options,
+    known: HashSet<String>,
+    /// Per dependency: claimed for a walk, and what was found.
+    found: std::sync::Mutex<Vec<(bool, Option<Found>)>>,
+}
+
+impl<'a> Discovery<'a> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(bool, Option<Found>)>> {
+        self.found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Finds dependency `i` (unless another task has), then the dependencies its code names.
+    fn visit<'s>(&'s self, scope: &rayon::Scope<'s>, i: usize) {
+        if std::mem::replace(&mut self.lock()[i].0, true) {
             return;
         }
+        scope.spawn(move |scope| {
+            let found = self.find(i);
+            let children = children(&self.deps[i], found.named());
+            self.lock()[i].1 = Some(found);
+            for j in children {
+                self.visit(scope, j);
+            }
+        });
+    }
+
+    fn find(&self, i: usize) -> Found {
         let d = &self.deps[i];
         if self.known.contains(&d.lib_name) {
-            self.done.insert(i, None);
-            self.on_stack.remove(&i);
-            return;
+            return Found::Known;
         }
         // The per-machine cache: the package's own key (its id or contents, the tool), and the
         // configuration; the entry also records the dependencies its code names and a
-        // fingerprint of their summaries, which must still match.
+        // fingerprint of their summaries, which must still match (checked in the second phase).
         let key = super::summary_cache::key(d, self.opts).map(|k| {
             let mut h = crate::util::hash::Fnv::default();
             h.u64(k);
@@ -764,63 +814,133 @@ impl State<'_> {
         let cached: Option<Entry> = key
             .and_then(|k| super::summary_cache::load(d, k))
             .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(entry) = cached {
-            for name in &entry.named {
-                if let Some((_, j)) = d.deps.iter().find(|(n, _)| n == name) {
-                    self.visit(*j, kb);
-                }
-            }
-            if entry.children == self.children_fingerprint(i, &entry.named) {
-                self.finish(i, &entry.summary, entry.hash, kb);
-                return;
-            }
+        match (cached, key) {
+            (Some(entry), Some(key)) => Found::Cached(Box::new(entry), key),
+            _ => Found::Walked(Box::new(walk_dependency(d, self.base, self.opts, key))),
         }
-        let walked = walk_package(&lib_package(d), Path::new(""), kb, self.opts, true);
-        let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
-        drop(walked.files);
-        let facts = CrateFacts::merge_all(walked.file_facts);
-        let named_all = named_crates(&facts);
-        let mut named: Vec<String> = Vec::new();
-        for (name, j) in &d.deps {
-            if named_all.contains(name) && !named.contains(name) {
-                named.push(name.clone());
-                self.visit(*j, kb);
-            }
-        }
-        let children = self.children_fingerprint(i, &named);
-        let summary = summarize(d, &files, facts, kb);
-        // Serialized once: for its hash, and for the cache.
-        let (hash, bytes) = Entry::bytes(&named, children, &summary);
-        if let Some(k) = key {
-            super::summary_cache::store(d, k, &bytes);
-        }
-        self.finish(i, &summary, hash, kb);
     }
+}
 
-    /// A fingerprint of the summaries of the dependencies `named` of dependency `i`.
-    fn children_fingerprint(&self, i: usize, named: &[String]) -> u64 {
-        let mut h = crate::util::hash::Fnv::default();
-        for name in named {
-            h.str(name);
-            let child = self.deps[i].deps.iter().find(|(n, _)| n == name);
-            match child.and_then(|(_, j)| self.done.get(j)) {
-                Some(Some(hash)) => h.u64(*hash),
-                Some(None) => h.str("known"),
-                None => h.str("none"),
+/// Walks a dependency's library with the base knowledge base.
+fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) -> Walked {
+    let walked = walk_package(&lib_package(d), Path::new(""), base, opts, true);
+    let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
+    drop(walked.files);
+    let facts = CrateFacts::merge_all(walked.file_facts);
+    let named_all = named_crates(&facts);
+    let mut named: Vec<String> = Vec::new();
+    for (name, _) in &d.deps {
+        if named_all.contains(name) && !named.contains(name) {
+            named.push(name.clone());
+        }
+    }
+    Walked {
+        files,
+        facts,
+        named,
+        key,
+    }
+}
+
+/// The dependencies (indices) of `d` that its code names.
+fn children(d: &DepPackage, named: &[String]) -> Vec<usize> {
+    named
+        .iter()
+        .filter_map(|name| d.deps.iter().find(|(n, _)| n == name).map(|(_, j)| *j))
+        .collect()
+}
+
+/// The height of each found dependency over the "names" edges: 0 for one that names no found
+/// dependency, else one more than its highest child. An edge that closes a circle (followed
+/// depth-first from the roots, in order) is left out, as the child is not summarized yet.
+fn heights(deps: &[DepPackage], found: &[Option<Found>], roots: &[usize]) -> Vec<Option<usize>> {
+    fn go(
+        i: usize,
+        deps: &[DepPackage],
+        found: &[Option<Found>],
+        out: &mut Vec<Option<usize>>,
+        on_stack: &mut Vec<bool>,
+    ) {
+        if out[i].is_some() || on_stack[i] {
+            return;
+        }
+        on_stack[i] = true;
+        let mut h = 0;
+        let named = found[i].as_ref().map_or(&[][..], Found::named);
+        for j in children(&deps[i], named) {
+            go(j, deps, found, out, on_stack);
+            if let Some(hj) = out[j] {
+                h = h.max(hj + 1);
             }
         }
-        h.finish()
+        on_stack[i] = false;
+        out[i] = Some(h);
     }
-
-    /// Adds the summary to `kb` under every name of the dependency, and remembers its hash
-    /// (for the fingerprints of the dependencies that call it).
-    fn finish(&mut self, i: usize, summary: &Summary, hash: u64, kb: &mut Kb) {
-        for name in self.names.get(&i).into_iter().flatten() {
-            apply(kb, summary, name);
+    let mut out = vec![None; deps.len()];
+    let mut on_stack = vec![false; deps.len()];
+    for &r in roots {
+        if found[r].is_some() {
+            go(r, deps, found, &mut out, &mut on_stack);
         }
-        self.done.insert(i, Some(hash));
-        self.on_stack.remove(&i);
     }
+    out
+}
+
+/// A fingerprint of the summaries of the dependencies `named` of dependency `d` (`done`: the
+/// hash of each summarized dependency's summary, None for one the knowledge base knows).
+fn children_fingerprint(
+    d: &DepPackage,
+    named: &[String],
+    done: &HashMap<usize, Option<u64>>,
+) -> u64 {
+    let mut h = crate::util::hash::Fnv::default();
+    for name in named {
+        h.str(name);
+        let child = d.deps.iter().find(|(n, _)| n == name);
+        match child.and_then(|(_, j)| done.get(j)) {
+            Some(Some(hash)) => h.u64(*hash),
+            Some(None) => h.str("known"),
+            None => h.str("none"),
+        }
+    }
+    h.finish()
+}
+
+/// The summary of a found dependency, with `kb` holding the summaries of the ones below it,
+/// and its hash. A cache entry whose children's summaries changed is walked again; a new
+/// summary is stored in the cache.
+fn summary_of(
+    d: &DepPackage,
+    found: Found,
+    kb: &Kb,
+    base: &Kb,
+    opts: &Options,
+    done: &HashMap<usize, Option<u64>>,
+) -> (Summary, u64) {
+    let walked = match found {
+        Found::Known => unreachable!("a known crate has no summary"),
+        Found::Cached(entry, key) => {
+            if entry.children == children_fingerprint(d, &entry.named, done) {
+                return (entry.summary, entry.hash);
+            }
+            walk_dependency(d, base, opts, Some(key))
+        }
+        Found::Walked(w) => *w,
+    };
+    let Walked {
+        files,
+        facts,
+        named,
+        key,
+    } = walked;
+    let children = children_fingerprint(d, &named, done);
+    let summary = summarize(d, &files, facts, kb);
+    // Serialized once: for its hash, and for the cache.
+    let (hash, bytes) = Entry::bytes(&named, children, &summary);
+    if let Some(k) = key {
+        super::summary_cache::store(d, k, &bytes);
+    }
+    (summary, hash)
 }
 
 /// A summary cache entry.
@@ -861,7 +981,7 @@ pub fn kb_with_dependencies(
 ) -> Option<(Kb, usize)> {
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
-    let mut roots: Vec<(String, usize)> = Vec::new();
+    let mut roots_named: Vec<(String, usize)> = Vec::new();
     let mut texts_named: HashSet<String> = HashSet::default();
     for pkg in packages {
         let Some(member) = graph.members.get(&pkg.id) else {
@@ -870,33 +990,97 @@ pub fn kb_with_dependencies(
         let mut names: Vec<&str> = member.iter().map(|(n, _, _)| n.as_str()).collect();
         for (name, i, _) in member {
             if !graph.packages[*i].proc_macro {
-                roots.push((name.clone(), *i));
+                roots_named.push((name.clone(), *i));
             }
         }
         for (name, i) in member_deps.get(&pkg.id).into_iter().flatten() {
             names.push(name);
-            roots.push((name.clone(), *i));
+            roots_named.push((name.clone(), *i));
         }
         texts_named.extend(names_in_sources(&pkg.dir, &names));
     }
-    if roots.is_empty() {
+    if roots_named.is_empty() {
         return None;
     }
-    let mut kb = base.clone();
-    let mut state = State {
+    let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    // First: find what the roots reach, walking packages side by side.
+    let discovery = Discovery {
         deps: &all,
+        base,
         opts,
         known: known_crates(),
-        done: HashMap::default(),
-        names: names_of(&graph.packages, &roots),
-        on_stack: HashSet::default(),
+        found: std::sync::Mutex::new((0..all.len()).map(|_| (false, None)).collect()),
     };
-    for (name, i) in &roots {
-        if texts_named.contains(name) {
-            state.visit(*i, &mut kb);
+    let roots: Vec<usize> = roots_named
+        .iter()
+        .filter(|(name, _)| texts_named.contains(name))
+        .map(|(_, i)| *i)
+        .collect();
+    rayon::scope(|scope| {
+        for &i in &roots {
+            discovery.visit(scope, i);
+        }
+    });
+    let mut found: Vec<Option<Found>> = discovery
+        .found
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    let t_found = t0.elapsed();
+    // Then: summarize them from the bottom up, a height at a time. The packages of one height
+    // are summarized side by side against the same knowledge base (the base and the summaries
+    // of every lower height), and added to it in the order of the list: the knowledge base,
+    // and so every summary, is the same whatever the threads do.
+    let heights = heights(&all, &found, &roots);
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    let mut done: HashMap<usize, Option<u64>> = HashMap::default();
+    for (i, h) in heights.iter().enumerate() {
+        let Some(h) = *h else { continue };
+        if matches!(found[i], Some(Found::Known)) {
+            done.insert(i, None);
+            continue;
+        }
+        if levels.len() <= h {
+            levels.resize_with(h + 1, Vec::new);
+        }
+        levels[h].push(i);
+    }
+    let names = names_of(&graph.packages, &roots_named);
+    let mut kb = base.clone();
+    for level in &levels {
+        let work: Vec<(usize, Found)> = level
+            .iter()
+            .filter_map(|&i| Some((i, found[i].take()?)))
+            .collect();
+        let made: Vec<(usize, Summary, u64)> = {
+            use rayon::prelude::*;
+            let (kb, done) = (&kb, &done);
+            work.into_par_iter()
+                .map(|(i, f)| {
+                    let (s, hash) = summary_of(&all[i], f, kb, base, opts, done);
+                    (i, s, hash)
+                })
+                .collect()
+        };
+        for (i, summary, hash) in made {
+            for name in names.get(&i).into_iter().flatten() {
+                apply(&mut kb, &summary, name);
+            }
+            done.insert(i, Some(hash));
         }
     }
-    let summarized = state.done.values().filter(|h| h.is_some()).count();
+    if timing {
+        eprintln!(
+            "timing dependencies: {} found in {t_found:?}, {} heights, summarized in {:?}",
+            done.len(),
+            levels.len(),
+            t0.elapsed() - t_found
+        );
+    }
+    let summarized = done.values().filter(|h| h.is_some()).count();
     (summarized > 0).then_some((kb, summarized))
 }
 
