@@ -886,6 +886,21 @@ fn heights(deps: &[DepPackage], found: &[Option<Found>], roots: &[usize]) -> Vec
     out
 }
 
+/// The CPU time the process has used (user and system), for `ASYNC_LINT_TIMING`: 0 where
+/// `/proc` cannot tell.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
 /// A fingerprint of the summaries of the dependencies `named` of dependency `d` (`done`: the
 /// hash of each summarized dependency's summary, None for one the knowledge base knows).
 fn children_fingerprint(
@@ -1030,6 +1045,7 @@ pub fn kb_with_dependencies(
         .map(|(_, f)| f)
         .collect();
     let t_found = t0.elapsed();
+    let cpu_found = cpu_seconds();
     // Then: summarize them from the bottom up, a height at a time. The packages of one height
     // are summarized side by side against the same knowledge base (the base and the summaries
     // of every lower height), and added to it in the order of the list: the knowledge base,
@@ -1051,6 +1067,7 @@ pub fn kb_with_dependencies(
     let names = names_of(&graph.packages, &roots_named);
     let mut kb = base.clone();
     for level in &levels {
+        let t_level = std::time::Instant::now();
         let work: Vec<(usize, Found)> = level
             .iter()
             .filter_map(|&i| Some((i, found[i].take()?)))
@@ -1071,13 +1088,22 @@ pub fn kb_with_dependencies(
             }
             done.insert(i, Some(hash));
         }
+        if timing {
+            eprintln!(
+                "timing dependencies: height of {} packages in {:?}",
+                level.len(),
+                t_level.elapsed()
+            );
+        }
     }
     if timing {
         eprintln!(
-            "timing dependencies: {} found in {t_found:?}, {} heights, summarized in {:?}",
+            "timing dependencies: {} found in {t_found:?} ({:.2} s of CPU so far), {} heights, summarized in {:?} ({:.2} s of CPU so far)",
             done.len(),
+            cpu_found,
             levels.len(),
-            t0.elapsed() - t_found
+            t0.elapsed() - t_found,
+            cpu_seconds()
         );
     }
     let summarized = done.values().filter(|h| h.is_some()).count();

@@ -39,6 +39,11 @@ pub struct Prescan {
     /// Byte ranges of attributes the walker never reads (`#[cfg(..)]`, `#[derive(..)]`,
     /// `#[doc = ".."]`, `#[inline]`, ...): see [`skippable_attribute`].
     skipped_attrs: Vec<(usize, usize)>,
+    /// Byte ranges of inline test modules (`#[cfg(test)] mod tests { .. }`) when `cfg(test)` is
+    /// known to be off (a dependency's library, see [`super::build_cfg`]): the walker would
+    /// skip them, so they are not parsed either. Unit tests are about a tenth of the bytes of
+    /// the crates an application depends on.
+    test_modules: Vec<(usize, usize)>,
     /// Offsets just past every `}` that closes a bracket at the top level (the end of an item
     /// with a body, mostly): where a large file may be cut into parts (see [`Prescan::parts`]).
     top_level_closes: Vec<usize>,
@@ -48,22 +53,29 @@ impl Prescan {
     /// The text to parse: `text` with doc-comment markers and skipped attributes turned into
     /// spaces (same length, same lines and columns), or `None` when there is nothing to blank.
     pub fn blanked(&self, text: &str) -> Option<String> {
-        if self.doc_markers.is_empty() && self.skipped_attrs.is_empty() {
+        if self.doc_markers.is_empty()
+            && self.skipped_attrs.is_empty()
+            && self.test_modules.is_empty()
+        {
             return None;
         }
         let mut bytes = text.as_bytes().to_vec();
         for &m in &self.doc_markers {
             bytes[m] = b' ';
         }
-        for &(a, b) in &self.skipped_attrs {
+        // A test module may hold non-ASCII text: each of its bytes becomes a space, which keeps
+        // the text valid UTF-8, its length and its lines (columns after a multi-byte character
+        // on the module's last line move, which nothing reads of a dependency).
+        for &(a, b) in self.skipped_attrs.iter().chain(&self.test_modules) {
             for c in &mut bytes[a..b] {
                 if *c != b'\n' {
                     *c = b' ';
                 }
             }
         }
-        // Only ASCII bytes were replaced (skipped attributes are all ASCII), by ASCII spaces.
-        Some(String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8 valid"))
+        // Whole characters were replaced (skipped attributes are all ASCII; a test module starts
+        // with `#` and ends with `}`), by ASCII spaces.
+        Some(String::from_utf8(bytes).expect("spaces for whole characters keep UTF-8 valid"))
     }
 }
 
@@ -91,6 +103,63 @@ impl Prescan {
         }
         out
     }
+}
+
+/// Whether `#[cfg(test)]` starts at `b[i]` and opens an inline module (`#[cfg(test)]`, other
+/// simple attributes, `pub` or `pub(..)`, `mod name {`): the offset of its `{`.
+fn cfg_test_module(b: &[u8], i: usize) -> Option<usize> {
+    let space = |mut j: usize| {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j
+    };
+    let mut j = i + 1;
+    for token in [&b"["[..], b"cfg", b"(", b"test", b")", b"]"] {
+        j = space(j);
+        if !b[j.min(b.len())..].starts_with(token) {
+            return None;
+        }
+        j += token.len();
+    }
+    let word = |j: usize, w: &[u8]| {
+        b[j.min(b.len())..].starts_with(w)
+            && !b.get(j + w.len()).copied().is_some_and(is_ident_byte)
+    };
+    loop {
+        j = space(j);
+        if b.get(j) != Some(&b'#') {
+            break;
+        }
+        // Another attribute: plain text up to its `]` (anything else, and the module is parsed).
+        let end = j + memchr::memchr(b']', &b[j..])?;
+        if b.get(j + 1) != Some(&b'[')
+            || b[j + 2..end]
+                .iter()
+                .any(|c| matches!(c, b'"' | b'\'' | b'/' | b'['))
+        {
+            return None;
+        }
+        j = end + 1;
+    }
+    if word(j, b"pub") {
+        j = space(j + 3);
+        if b.get(j) == Some(&b'(') {
+            j += 1 + memchr::memchr(b')', &b[j..])?;
+            j += 1;
+        }
+        j = space(j);
+    }
+    if !word(j, b"mod") {
+        return None;
+    }
+    j = space(j + 3);
+    let name_end = word_end(b, j);
+    if name_end == j || !is_word_start(b[j]) {
+        return None;
+    }
+    j = space(name_end);
+    (b.get(j) == Some(&b'{')).then_some(j)
 }
 
 /// Whether an attribute's text names `test` as a word.
@@ -423,6 +492,9 @@ pub fn prescan(text: &str) -> Prescan {
     let mut out = Prescan::default();
     let mut nest = Nesting::default();
     let (mut i, mut depth) = (0, 0usize);
+    let test_off = super::build_cfg::cfg_test_off();
+    // The start of the inline test module being scanned, and the depth inside its braces.
+    let mut test_module: Option<(usize, usize)> = None;
     while i < b.len() {
         match b[i] {
             b' ' | b'\t' | b'\n' | b'\r' => {}
@@ -439,6 +511,12 @@ pub fn prescan(text: &str) -> Prescan {
                 nest.close();
             }
             b'}' => {
+                if let Some((start, inside)) = test_module
+                    && depth == inside
+                {
+                    out.test_modules.push((start, i + 1));
+                    test_module = None;
+                }
                 depth = depth.saturating_sub(1);
                 nest.close_brace();
                 if depth == 0 {
@@ -446,6 +524,15 @@ pub fn prescan(text: &str) -> Prescan {
                 }
             }
             b'#' => {
+                if test_off
+                    && test_module.is_none()
+                    && let Some(open) = cfg_test_module(b, i)
+                {
+                    // Scanned on from its `{` (its attributes and name are blanked with it).
+                    test_module = Some((i, depth + 1));
+                    i = open;
+                    continue;
+                }
                 if let Some(end) = skippable_attribute(b, i) {
                     out.skipped_attrs.push((i, end));
                     i = end;
@@ -758,6 +845,38 @@ mod tests {
         ] {
             assert_eq!(prescan(&flat).too_deep_operators, None, "{}", &flat[..60]);
         }
+    }
+
+    #[test]
+    fn inline_test_modules_are_blanked_only_when_test_is_off() {
+        let src = "fn keep() {}\n#[cfg(test)]\n#[allow(unused)]\npub(crate) mod tests {\n    \
+                   fn t() { let s = \"}\"; let c = '}'; /* } */ let é = 1; }\n}\nfn after() {}\n\
+                   #[cfg(test)]\nmod outside;\n#[cfg(test)]\n#[path = \"x.rs\"]\nmod pathed {}\n\
+                   mod m {\n    #[cfg(test)] mod inner { fn t() {} }\n    fn kept() {}\n}\n";
+        let text = |off: bool| {
+            crate::syntax::build_cfg::with_cfg_test_off(off, || prescan(src).blanked(src))
+                .unwrap_or_else(|| src.to_string())
+        };
+        let off = text(true);
+        assert_eq!(
+            (off.len(), off.lines().count()),
+            (src.len(), src.lines().count())
+        );
+        for kept in [
+            "fn keep()",
+            "fn after()",
+            "mod outside;",
+            "mod pathed {}",
+            "fn kept()",
+        ] {
+            assert!(off.contains(kept), "{kept} in {off}");
+        }
+        for gone in ["mod tests", "fn t()", "let s", "mod inner"] {
+            assert!(!off.contains(gone), "{gone} in {off}");
+        }
+        assert!(syn::parse_file(&off).is_ok(), "{off}");
+        // The workspace's own code is linted with its tests.
+        assert!(text(false).contains("mod tests") && text(false).contains("mod inner"));
     }
 
     #[test]
