@@ -41,8 +41,18 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     // dependencies the workspace calls into do. The result cache's key takes a fingerprint of
     // every dependency (its id, or its contents for path and git ones), cheap to compute, so
     // that a run whose packages all hit the cache never builds or reads a summary.
+    // While cargo resolves the graph (when it is not cached), the libraries of the members
+    // other members call are walked for their summaries: they need no graph.
+    let prewalked = std::sync::Mutex::new(super::summaries::Prewalked::default());
+    let prewalk = || {
+        let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+        let p = pool.install(|| super::summaries::prewalk_members(base, &ws.packages, opts));
+        *prewalked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
+    };
     let mut deps = match (&ws.cargo, opts.deps) {
-        (Some(_), true) => load_graph(&ws, opts),
+        (Some(_), true) => load_graph(&ws, opts, &prewalk),
         (None, _) => {
             note(opts, "off (no cargo workspace)");
             None
@@ -103,7 +113,10 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     let with_summaries = match (&mut deps, missed) {
         (Some(g), true) => {
             let graph = g.graph();
-            pool.install(|| with_dependencies(&ws, graph, opts))
+            let prewalked = prewalked
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            pool.install(|| with_dependencies(&ws, graph, opts, prewalked))
         }
         _ => None,
     };
@@ -135,7 +148,11 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
 
 /// The workspace's dependency graph (None: cargo could not answer and there is no usable
 /// `Cargo.lock`), with `-v` notes.
-fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph::Loaded> {
+fn load_graph(
+    ws: &Workspace,
+    opts: &Options,
+    meanwhile: &(dyn Fn() + Sync),
+) -> Option<crate::workspace::graph::Loaded> {
     let verbose = opts.verbose;
     let members: Vec<(String, String, PathBuf)> = ws
         .packages
@@ -151,6 +168,7 @@ fn load_graph(ws: &Workspace, opts: &Options) -> Option<crate::workspace::graph:
         ws.target_dir.as_deref(),
         cargo.cache,
         &cargo.checked,
+        meanwhile,
     ) {
         Ok(mut loaded) => {
             if verbose {
@@ -201,10 +219,12 @@ fn with_dependencies(
     ws: &Workspace,
     graph: &crate::workspace::graph::DepGraph,
     opts: &Options,
+    prewalked: super::summaries::Prewalked,
 ) -> Option<Options> {
     let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let t0 = std::time::Instant::now();
-    let (kb, n) = super::summaries::kb_with_dependencies(base, graph, &ws.packages, opts)?;
+    let (kb, n) =
+        super::summaries::kb_with_dependencies(base, graph, &ws.packages, opts, prewalked)?;
     note(
         opts,
         &format!(

@@ -771,6 +771,8 @@ struct Discovery<'a> {
     base: &'a Kb,
     opts: &'a Options,
     known: HashSet<String>,
+    /// What was found of members' libraries before the graph was known.
+    prewalked: std::sync::Mutex<Prewalked>,
     /// Per dependency: claimed for a walk, and what was found.
     found: std::sync::Mutex<Vec<(bool, Option<Found>)>>,
 }
@@ -799,25 +801,43 @@ impl<'a> Discovery<'a> {
 
     fn find(&self, i: usize) -> Found {
         let d = &self.deps[i];
-        if self.known.contains(&d.lib_name) {
-            return Found::Known;
+        let prewalked = self
+            .prewalked
+            .lock()
+            .ok()
+            .and_then(|mut p| p.0.remove(&d.id));
+        match prewalked {
+            // Walked without the graph: the dependencies its code names are read now.
+            Some(Found::Walked(mut w)) => {
+                w.named = named_of(d, &named_crates(&w.facts));
+                Found::Walked(w)
+            }
+            Some(found) => found,
+            None => find(d, self.base, self.opts, &self.known),
         }
-        // The per-machine cache: the package's own key (its id or contents, the tool), and the
-        // configuration; the entry also records the dependencies its code names and a
-        // fingerprint of their summaries, which must still match (checked in the second phase).
-        let key = super::summary_cache::key(d, self.opts).map(|k| {
-            let mut h = crate::util::hash::Fnv::default();
-            h.u64(k);
-            h.str(self.opts.config.text());
-            h.finish()
-        });
-        let cached: Option<Entry> = key
-            .and_then(|k| super::summary_cache::load(d, k))
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        match (cached, key) {
-            (Some(entry), Some(key)) => Found::Cached(Box::new(entry), key),
-            _ => Found::Walked(Box::new(walk_dependency(d, self.base, self.opts, key))),
-        }
+    }
+}
+
+/// Finds a dependency: a crate the knowledge base describes, its cache entry, or its walk.
+fn find(d: &DepPackage, base: &Kb, opts: &Options, known: &HashSet<String>) -> Found {
+    if known.contains(&d.lib_name) {
+        return Found::Known;
+    }
+    // The per-machine cache: the package's own key (its id or contents, the tool), and the
+    // configuration; the entry also records the dependencies its code names and a fingerprint
+    // of their summaries, which must still match (checked in the second phase).
+    let key = super::summary_cache::key(d, opts).map(|k| {
+        let mut h = crate::util::hash::Fnv::default();
+        h.u64(k);
+        h.str(opts.config.text());
+        h.finish()
+    });
+    let cached: Option<Entry> = key
+        .and_then(|k| super::summary_cache::load(d, k))
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    match (cached, key) {
+        (Some(entry), Some(key)) => Found::Cached(Box::new(entry), key),
+        _ => Found::Walked(Box::new(walk_dependency(d, base, opts, key))),
     }
 }
 
@@ -827,19 +847,25 @@ fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) 
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
     drop(walked.files);
     let facts = CrateFacts::merge_all(walked.file_facts);
-    let named_all = named_crates(&facts);
-    let mut named: Vec<String> = Vec::new();
-    for (name, _) in &d.deps {
-        if named_all.contains(name) && !named.contains(name) {
-            named.push(name.clone());
-        }
-    }
+    let named = named_of(d, &named_crates(&facts));
     Walked {
         files,
         facts,
         named,
         key,
     }
+}
+
+/// The dependencies of `d` its code names (`all`: the crates it names), in the order of its
+/// declared dependencies.
+fn named_of(d: &DepPackage, all: &HashSet<String>) -> Vec<String> {
+    let mut named: Vec<String> = Vec::new();
+    for (name, _) in &d.deps {
+        if all.contains(name) && !named.contains(name) {
+            named.push(name.clone());
+        }
+    }
+    named
 }
 
 /// The dependencies (indices) of `d` that its code names.
@@ -993,6 +1019,7 @@ pub fn kb_with_dependencies(
     graph: &DepGraph,
     packages: &[Package],
     opts: &Options,
+    prewalked: Prewalked,
 ) -> Option<(Kb, usize)> {
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
@@ -1025,6 +1052,7 @@ pub fn kb_with_dependencies(
         base,
         opts,
         known: known_crates(),
+        prewalked: std::sync::Mutex::new(prewalked),
         found: std::sync::Mutex::new((0..all.len()).map(|_| (false, None)).collect()),
     };
     let roots: Vec<usize> = roots_named
@@ -1118,6 +1146,50 @@ fn member_lib(pkg: &Package) -> Option<&TargetInfo> {
     })
 }
 
+/// A member's library as a dependency of other members (its dependencies not filled in).
+fn member_dep_package(pkg: &Package) -> Option<DepPackage> {
+    let lib = member_lib(pkg)?;
+    Some(DepPackage {
+        id: pkg.id.clone(),
+        name: pkg.name.clone(),
+        version: String::new(),
+        lib_name: lib.name.replace('-', "_"),
+        proc_macro: false,
+        dir: pkg.dir.clone(),
+        lib_src: lib.src_path.clone(),
+        edition: lib.edition.clone(),
+        kind: crate::workspace::graph::SourceKind::Path,
+        deps: Vec::new(),
+    })
+}
+
+/// The libraries of the members other members call, found (read from the summary cache, or
+/// walked) before the dependency graph is known: [`kb_with_dependencies`] takes them, so that
+/// their walks run while cargo resolves the graph. By package id.
+#[derive(Default)]
+pub struct Prewalked(HashMap<String, Found>);
+
+/// See [`Prewalked`].
+pub fn prewalk_members(base: &Kb, packages: &[Package], opts: &Options) -> Prewalked {
+    use rayon::prelude::*;
+    let mut called: Vec<usize> = member_library_deps(packages)
+        .into_iter()
+        .flat_map(|(_, members)| members)
+        .collect();
+    called.sort_unstable();
+    called.dedup();
+    let libs: Vec<DepPackage> = called
+        .into_iter()
+        .filter_map(|i| member_dep_package(&packages[i]))
+        .collect();
+    let known = known_crates();
+    Prewalked(
+        libs.par_iter()
+            .map(|d| (d.id.clone(), find(d, base, opts, &known)))
+            .collect(),
+    )
+}
+
 /// For each package (index into `packages`) that calls other members' libraries (through
 /// their summaries), those members, transitively (a library that calls another member's
 /// library passes it on): indices into `packages`. Read from the packages' declared
@@ -1173,22 +1245,11 @@ fn with_member_libs(graph: &DepGraph, packages: &[Package]) -> (Vec<DepPackage>,
     let mut all = graph.packages.clone();
     let mut lib_of: HashMap<&str, usize> = HashMap::default();
     for pkg in packages {
-        let Some(lib) = member_lib(pkg) else {
+        let Some(d) = member_dep_package(pkg) else {
             continue;
         };
         lib_of.insert(pkg.name.as_str(), all.len());
-        all.push(DepPackage {
-            id: pkg.id.clone(),
-            name: pkg.name.clone(),
-            version: String::new(),
-            lib_name: lib.name.replace('-', "_"),
-            proc_macro: false,
-            dir: pkg.dir.clone(),
-            lib_src: lib.src_path.clone(),
-            edition: lib.edition.clone(),
-            kind: crate::workspace::graph::SourceKind::Path,
-            deps: Vec::new(),
-        });
+        all.push(d);
     }
     let mut member_deps = MemberDeps::default();
     for pkg in packages {

@@ -186,7 +186,7 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, &[], |_| None).map(Loaded::into_graph)
+    load_with(manifest_path, cache, &[], &|| {}, |_| None).map(Loaded::into_graph)
 }
 
 /// A dependency graph, read from the metadata cache or made now: what the result cache's key
@@ -322,6 +322,7 @@ fn load_with(
     manifest_path: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
+    meanwhile: &(dyn Fn() + Sync),
     fallback: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<Loaded, String> {
     let start = if cache {
@@ -373,15 +374,20 @@ fn load_with(
     let before = start.as_ref().map(|s| s.stamp_ancestors());
     let started = std::time::SystemTime::now();
     let mut why = None;
-    let meta: Value = match cargo_metadata(manifest_path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| format!("could not read `cargo metadata` output: {e}"))?,
-        Err(e) => {
-            let meta = fallback(&e).ok_or_else(|| e.clone())?;
-            why = Some(e);
-            meta
+    // `meanwhile` runs on another thread while cargo works (cargo takes a second on a large
+    // workspace, mostly on one core).
+    let meta = std::thread::scope(|s| {
+        s.spawn(meanwhile);
+        match cargo_metadata(manifest_path) {
+            Ok(bytes) => serde_json::from_slice::<Value>(&bytes)
+                .map_err(|e| format!("could not read `cargo metadata` output: {e}")),
+            Err(e) => {
+                let meta = fallback(&e).ok_or_else(|| e.clone());
+                why = Some(e);
+                meta
+            }
         }
-    };
+    })?;
     let graph = candidates(&meta);
     let (checked, holders) = check(graph.clone(), &exists);
     if let (Some(s), Some(before)) = (&start, before)
@@ -427,6 +433,8 @@ fn check(graph: DepGraph, exists: &dyn Fn(&Path) -> bool) -> (DepGraph, Option<H
 /// `Cargo.lock`; `seen`: the witnesses of the metadata cache this run found unchanged (not
 /// checked again). `Err`: cargo's message, when neither works, or (cargo not asked) that there
 /// is no `Cargo.lock`. [`Loaded::why`] says when the lock file was used, and why.
+/// `meanwhile` runs on another thread while cargo (or the lock file's reading) works, when the
+/// graph is not served from the cache.
 pub fn load_or_lockfile(
     manifest_path: Option<&Path>,
     lock: &Path,
@@ -434,6 +442,7 @@ pub fn load_or_lockfile(
     target_dir: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
+    meanwhile: &(dyn Fn() + Sync),
 ) -> Result<Loaded, String> {
     // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
     // without one (a library that does not commit it) every run would ask cargo in vain.
@@ -443,7 +452,7 @@ pub fn load_or_lockfile(
             lock.display()
         ));
     }
-    load_with(manifest_path, cache, seen, |_| {
+    load_with(manifest_path, cache, seen, meanwhile, |_| {
         super::lockfile::metadata(lock, members, target_dir)
     })
 }
