@@ -927,6 +927,18 @@ fn cpu_seconds() -> f64 {
     f.iter().sum::<f64>() / 100.0
 }
 
+/// The process's resident and peak memory, for `ASYNC_LINT_TIMING` (empty where `/proc` cannot
+/// tell).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A fingerprint of the summaries of the dependencies `named` of dependency `d` (`done`: the
 /// hash of each summarized dependency's summary, None for one the knowledge base knows).
 fn children_fingerprint(
@@ -1074,6 +1086,9 @@ pub fn kb_with_dependencies(
         .collect();
     let t_found = t0.elapsed();
     let cpu_found = cpu_seconds();
+    if timing {
+        eprintln!("timing dependencies: memory after the walks: {}", memory());
+    }
     // Then: summarize them from the bottom up, a height at a time. The packages of one height
     // are summarized side by side against the same knowledge base (the base and the summaries
     // of every lower height), and added to it in the order of the list: the knowledge base,
@@ -1126,12 +1141,13 @@ pub fn kb_with_dependencies(
     }
     if timing {
         eprintln!(
-            "timing dependencies: {} found in {t_found:?} ({:.2} s of CPU so far), {} heights, summarized in {:?} ({:.2} s of CPU so far)",
+            "timing dependencies: {} found in {t_found:?} ({:.2} s of CPU so far), {} heights, summarized in {:?} ({:.2} s of CPU so far); memory: {}",
             done.len(),
             cpu_found,
             levels.len(),
             t0.elapsed() - t_found,
-            cpu_seconds()
+            cpu_seconds(),
+            memory()
         );
     }
     let summarized = done.values().filter(|h| h.is_some()).count();
