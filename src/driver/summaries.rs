@@ -169,6 +169,9 @@ struct Reexports<'a> {
     globs: HashMap<&'a str, Vec<(usize, &'a str)>>,
     /// A glob whose target is not itself a glob path (`m::*` -> `a::b`): target -> (place, `m`).
     module_globs: HashMap<&'a str, Vec<(usize, &'a str)>>,
+    /// The [`aliases`] of each type asked for, made once per type: a binding crate has
+    /// thousands of functions of, or returning, a type re-exported through many globs.
+    types: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
 }
 
 impl<'a> Reexports<'a> {
@@ -177,6 +180,7 @@ impl<'a> Reexports<'a> {
             exact: HashMap::default(),
             globs: HashMap::default(),
             module_globs: HashMap::default(),
+            types: Default::default(),
         };
         for (k, (from, to)) in reexports.iter().enumerate() {
             match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
@@ -193,6 +197,16 @@ impl<'a> Reexports<'a> {
         }
         r
     }
+
+    /// [`aliases`] of a type, made once.
+    fn type_aliases(&self, ty: &str) -> std::rc::Rc<[String]> {
+        if let Some(a) = self.types.borrow().get(ty) {
+            return a.clone();
+        }
+        let a: std::rc::Rc<[String]> = aliases(ty, self).into();
+        self.types.borrow_mut().insert(ty.to_string(), a.clone());
+        a
+    }
 }
 
 /// Every path a function can be named by: its canonical path, and the re-exports (`pub use`,
@@ -200,6 +214,10 @@ impl<'a> Reexports<'a> {
 /// a dependent cannot name them, so they never match.
 fn aliases(canonical: &str, re: &Reexports<'_>) -> Vec<String> {
     let mut out = vec![canonical.to_string()];
+    // What `out` holds, for the check before each push (a path of a binding crate can have
+    // dozens of aliases).
+    let mut seen: HashSet<String> = HashSet::default();
+    seen.insert(canonical.to_string());
     let mut i = 0;
     let mut found: Vec<(usize, String)> = Vec::new();
     while i < out.len() && out.len() < 64 {
@@ -224,7 +242,8 @@ fn aliases(canonical: &str, re: &Reexports<'_>) -> Vec<String> {
         // In the order of the imports, as a scan of the list would find them.
         found.sort_by_key(|(k, _)| *k);
         for (_, a) in found.drain(..) {
-            if !out.contains(&a) {
+            if !seen.contains(&a) {
+                seen.insert(a.clone());
                 out.push(a);
             }
         }
@@ -339,7 +358,10 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             // The type's best name only: the facts of a type are recorded under each of its
             // paths, so one names it (all its aliases, for each function of a large binding
             // crate, made summaries of a hundred megabytes).
-            let tys: Vec<String> = shortest(&aliases(&ty, &re)).cloned().into_iter().collect();
+            let tys: Vec<String> = shortest(&re.type_aliases(&ty))
+                .cloned()
+                .into_iter()
+                .collect();
             if let Some(m) = method_of(def, &re) {
                 out.method_returns.push((m, tys.clone()));
             }
@@ -496,16 +518,19 @@ fn not_cancel_safe(
 /// summaries of 150 MB with all of them).
 fn method_of(def: &crate::syntax::facts::FnDef, reexports: &Reexports<'_>) -> Option<Method> {
     let (ty, name) = def.path.rsplit_once("::")?;
-    def.name.contains("::").then(|| {
-        let mut paths = aliases(ty, reexports);
-        if paths.len() > METHOD_TYPE_PATHS + 1 {
-            let mut others = paths.split_off(1);
-            others.sort_by_key(|p| p.matches("::").count());
-            others.truncate(METHOD_TYPE_PATHS);
-            paths.extend(others);
-        }
-        (paths, name.to_string())
-    })
+    if !def.name.contains("::") {
+        return None;
+    }
+    let all = reexports.type_aliases(ty);
+    if all.len() <= METHOD_TYPE_PATHS + 1 {
+        return Some((all.to_vec(), name.to_string()));
+    }
+    let mut paths = vec![all[0].clone()];
+    let mut others: Vec<&String> = all[1..].iter().collect();
+    // Stable: of paths as short, the first found.
+    others.sort_by_cached_key(|p| p.matches("::").count());
+    paths.extend(others.into_iter().take(METHOD_TYPE_PATHS).cloned());
+    Some((paths, name.to_string()))
 }
 
 /// How many paths of a type besides its canonical one a method fact keeps ([`method_of`]).
@@ -987,7 +1012,15 @@ fn summary_of(
         key,
     } = walked;
     let children = children_fingerprint(d, &named, done);
+    let t0 = std::time::Instant::now();
     let summary = summarize(d, &files, facts, kb);
+    if std::env::var_os("ASYNC_LINT_TIMING").is_some() && t0.elapsed().as_millis() >= 50 {
+        eprintln!(
+            "timing dependencies: summary of {} in {:?}",
+            d.id,
+            t0.elapsed()
+        );
+    }
     // Serialized once: for its hash, and for the cache.
     let (hash, bytes) = Entry::bytes(&named, children, &summary);
     if let Some(k) = key {
