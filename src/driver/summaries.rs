@@ -1468,6 +1468,47 @@ mod tests {
     }
 
     #[test]
+    fn heights_put_every_package_above_the_ones_it_names() {
+        // 0 names 1 and 2; 1 names 2; 2 names 3 (a known crate); 4 names 5 and 5 names 4 (a
+        // circle, cut where the walk from the roots closes it); 6 is found by no one.
+        let dep = |n: usize| (format!("d{n}"), n);
+        let deps = [
+            input("d0", vec![dep(1), dep(2)]),
+            input("d1", vec![dep(2)]),
+            input("d2", vec![dep(3)]),
+            input("d3", vec![]),
+            input("d4", vec![dep(5)]),
+            input("d5", vec![dep(4)]),
+            input("d6", vec![]),
+        ];
+        let cached = |named: &[usize]| {
+            Some(Found::Cached(
+                Box::new(Entry {
+                    named: named.iter().map(|n| format!("d{n}")).collect(),
+                    children: 0,
+                    hash: 0,
+                    summary: Summary::default(),
+                }),
+                0,
+            ))
+        };
+        let found = [
+            cached(&[1, 2]),
+            cached(&[2]),
+            cached(&[3]),
+            Some(Found::Known),
+            cached(&[5]),
+            cached(&[4]),
+            cached(&[]),
+        ];
+        let h = heights(&deps, &found, &[0, 4]);
+        assert_eq!(
+            h,
+            [Some(3), Some(2), Some(1), Some(0), Some(1), Some(0), None]
+        );
+    }
+
+    #[test]
     fn a_type_is_named_by_its_shortest_path_in_its_own_crate() {
         let own = [
             "fs_err::open_options::OpenOptions".to_string(),
