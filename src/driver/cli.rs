@@ -47,8 +47,73 @@ pub struct Args {
     #[arg(long)]
     pub workspace: bool,
 
-    /// Output format.
-    #[arg(long, value_name = "FMT", default_value = "human", value_parser = ["human", "short", "json", "sarif", "github"])]
+    /// Leave these members out (package ID specifications, as `-p`).
+    #[arg(long, value_name = "SPEC", action = ArgAction::Append)]
+    pub exclude: Vec<String>,
+
+    /// Lint only the library target (with the other target flags: those targets too).
+    #[arg(long, help_heading = "Target selection")]
+    pub lib: bool,
+
+    /// Lint all binary targets.
+    #[arg(long, help_heading = "Target selection")]
+    pub bins: bool,
+
+    /// Lint this binary target.
+    #[arg(long, value_name = "NAME", action = ArgAction::Append, help_heading = "Target selection")]
+    pub bin: Vec<String>,
+
+    /// Lint all test targets (`tests/`).
+    #[arg(long, help_heading = "Target selection")]
+    pub tests: bool,
+
+    /// Lint this test target.
+    #[arg(long, value_name = "NAME", action = ArgAction::Append, help_heading = "Target selection")]
+    pub test: Vec<String>,
+
+    /// Lint all example targets.
+    #[arg(long, help_heading = "Target selection")]
+    pub examples: bool,
+
+    /// Lint this example target.
+    #[arg(long, value_name = "NAME", action = ArgAction::Append, help_heading = "Target selection")]
+    pub example: Vec<String>,
+
+    /// Lint all bench targets.
+    #[arg(long, help_heading = "Target selection")]
+    pub benches: bool,
+
+    /// Lint this bench target.
+    #[arg(long, value_name = "NAME", action = ArgAction::Append, help_heading = "Target selection")]
+    pub bench: Vec<String>,
+
+    /// Lint every target (the default).
+    #[arg(long, help_heading = "Target selection")]
+    pub all_targets: bool,
+
+    /// Lint the code of every feature (the default: `#[cfg(feature = "..")]` never hides code).
+    #[arg(long, help_heading = "Feature selection")]
+    pub all_features: bool,
+
+    /// Passed to `cargo metadata`: the lock file must be up to date.
+    #[arg(long, help_heading = "Manifest options")]
+    pub locked: bool,
+
+    /// Passed to `cargo metadata`: never touch the network (the tool asks offline anyway).
+    #[arg(long, help_heading = "Manifest options")]
+    pub offline: bool,
+
+    /// Passed to `cargo metadata`: `--locked` and `--offline`.
+    #[arg(long, help_heading = "Manifest options")]
+    pub frozen: bool,
+
+    /// Accepted for rust-analyzer and cargo: the run always goes on past a package with findings.
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Output format: human, short, json, sarif, github, or cargo's JSON forms
+    /// (json-diagnostic-short, json-diagnostic-rendered-ansi, json-render-diagnostics).
+    #[arg(long, value_name = "FMT", default_value = "human")]
     pub message_format: String,
 
     /// Coloring of human output.
@@ -125,8 +190,12 @@ pub struct Args {
     pub no_deps: bool,
 
     /// Print notes on stderr: how many dependencies are summarized, which are skipped and why.
-    #[arg(short = 'v', long)]
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
     pub verbose: bool,
+
+    /// No summary line on stderr (findings are still written).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
@@ -194,9 +263,10 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
         return Ok(explain(&mut stdout, name));
     }
     check_level_flags(level_flags)?;
-    let format = Format::parse(&args.message_format).unwrap_or(Format::Human);
+    let format = Format::parse(&args.message_format).map_err(|e| error(&e))?;
     let color = use_color(&args.color);
-    let ws = load_workspace(args)?;
+    let mut ws = load_workspace(args)?;
+    select(&mut ws, args)?;
     if args.fix && !args.diff {
         fix::vcs_allows(&ws.root, args.allow_dirty, args.allow_no_vcs)
             .map_err(|msg| error(&msg))?;
@@ -213,7 +283,7 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
         apply_fixes(&mut report, args.diff, &mut stdout);
     }
     let tally = render(&report, format, color, &mut stdout)?;
-    summarize(&report, format, &tally, &mut stdout);
+    summarize(&report, format, &tally, args.quiet, &mut stdout);
     Ok(exit_code(&report, &tally, args.exit_zero))
 }
 
@@ -269,6 +339,10 @@ fn load_workspace(args: &Args) -> Result<Workspace, i32> {
             args.manifest_path.as_deref(),
             &args.packages,
             !args.no_cache,
+            &discover::CargoFlags {
+                locked: args.locked || args.frozen,
+                frozen: args.frozen,
+            },
         )
     } else {
         discover::from_paths(&args.paths)
@@ -420,13 +494,13 @@ fn render(
             Level::Allow => {}
         }
         let res = match format {
-            Format::Human => write!(
+            Format::Human | Format::JsonRenderDiagnostics => write!(
                 stderr,
                 "{}",
                 human::render_human_with_deps(&report.root, pkg, d, color)
             ),
             Format::Short => write!(stdout, "{}", human::short_line(pkg, d)),
-            Format::Json => writeln!(stdout, "{}", json::json_line(report, pkg, d)),
+            Format::Json(style) => writeln!(stdout, "{}", json::json_line(report, pkg, d, style)),
             Format::Github => write!(stdout, "{}", human::github_line(pkg, d)),
             Format::Sarif => Ok(()),
         };
@@ -439,11 +513,11 @@ fn render(
 }
 
 /// What follows the findings: cargo's final JSON line, the SARIF log, or the summary line.
-fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl Write) {
+fn summarize(report: &Report, format: Format, tally: &Tally, quiet: bool, stdout: &mut impl Write) {
     let (errors, warnings) = (tally.errors, tally.warnings);
     let files: usize = report.packages.iter().map(|p| p.files_checked).sum();
     match format {
-        Format::Json => {
+        Format::Json(_) | Format::JsonRenderDiagnostics => {
             let _ = writeln!(stdout, "{}", json::json_finished(!tally.fails()));
         }
         Format::Sarif => {
@@ -455,22 +529,50 @@ fn summarize(report: &Report, format: Format, tally: &Tally, stdout: &mut impl W
             );
         }
         _ => {
+            let files = plural(files, "file");
             let summary = if errors + warnings == 0 {
-                format!("no findings in {files} files")
+                format!("no findings in {files}")
             } else {
                 format!(
-                    "{} error{}, {} warning{} in {files} files",
-                    errors,
-                    if errors == 1 { "" } else { "s" },
-                    warnings,
-                    if warnings == 1 { "" } else { "s" }
+                    "{}, {} in {files}",
+                    plural(errors, "error"),
+                    plural(warnings, "warning")
                 )
             };
-            if format == Format::Human || errors + warnings > 0 {
+            if !quiet && (format == Format::Human || errors + warnings > 0) {
                 let _ = writeln!(std::io::stderr().lock(), "async-lint: {summary}");
             }
         }
     }
+}
+
+/// `1 file`, `2 files`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Cargo's member and target selection (`--exclude`, `--lib`, `--bin NAME`, ...), applied to
+/// the discovered workspace.
+fn select(ws: &mut Workspace, args: &Args) -> Result<(), i32> {
+    let targets = discover::TargetSelection {
+        lib: args.lib,
+        bins: args.bins,
+        bin: args.bin.clone(),
+        tests: args.tests,
+        test: args.test.clone(),
+        examples: args.examples,
+        example: args.example.clone(),
+        benches: args.benches,
+        bench: args.bench.clone(),
+    };
+    let asked = !args.exclude.is_empty() || !targets.is_all();
+    if asked && ws.cargo.is_none() {
+        return Err(error(
+            "`--exclude` and the target flags (`--lib`, `--bin`, ...) select from a cargo workspace; they do not apply to given paths",
+        ));
+    }
+    discover::exclude(ws, &args.exclude).map_err(|e| error(&e.0))?;
+    discover::select_targets(ws, &targets).map_err(|e| error(&e.0))
 }
 
 /// 2 when a file could not be read, 1 for findings (unless `--exit-zero`; a `parse_error` at

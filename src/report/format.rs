@@ -8,21 +8,72 @@ use crate::lints::diag::Level;
 pub enum Format {
     Human,
     Short,
-    Json,
+    /// Cargo's JSON messages, each diagnostic's `rendered` text as [`Rendered`] says.
+    Json(Rendered),
+    /// `json-render-diagnostics`: diagnostics rendered for people on stderr, cargo's other JSON
+    /// messages (the final `build-finished`) on stdout.
+    JsonRenderDiagnostics,
     Sarif,
     Github,
 }
 
+/// The `rendered` text of a JSON diagnostic, as cargo's `--message-format` modifiers ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rendered {
+    /// The human form, without colour (`json`).
+    Plain,
+    /// The human form with ANSI colour codes (`json-diagnostic-rendered-ansi`, what
+    /// rust-analyzer passes).
+    Ansi,
+    /// The one-line form (`json-diagnostic-short`).
+    Short,
+}
+
+/// The values `--message-format` takes: ours, and cargo's (which may also be given
+/// comma-separated, as `json,json-diagnostic-short`).
+pub const FORMATS: &[&str] = &[
+    "human",
+    "short",
+    "json",
+    "sarif",
+    "github",
+    "json-diagnostic-short",
+    "json-diagnostic-rendered-ansi",
+    "json-render-diagnostics",
+];
+
 impl Format {
-    pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "human" => Some(Format::Human),
-            "short" => Some(Format::Short),
-            "json" => Some(Format::Json),
-            "sarif" => Some(Format::Sarif),
-            "github" => Some(Format::Github),
-            _ => None,
+    /// A `--message-format` value; `Err` names what is wrong.
+    pub fn parse(s: &str) -> Result<Format, String> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        if let Some(bad) = parts.iter().find(|p| !FORMATS.contains(p)) {
+            return Err(format!(
+                "invalid value `{bad}` for `--message-format` (possible values: {})",
+                FORMATS.join(", ")
+            ));
         }
+        let json = |p: &&str| p.starts_with("json");
+        if parts.len() > 1 && !parts.iter().all(json) {
+            return Err(format!(
+                "`--message-format {s}`: only the JSON forms combine (as cargo's `json,json-diagnostic-short`)"
+            ));
+        }
+        let has = |v: &str| parts.contains(&v);
+        Ok(if has("json-render-diagnostics") {
+            Format::JsonRenderDiagnostics
+        } else if has("json-diagnostic-rendered-ansi") {
+            Format::Json(Rendered::Ansi)
+        } else if has("json-diagnostic-short") {
+            Format::Json(Rendered::Short)
+        } else {
+            match parts[0] {
+                "short" => Format::Short,
+                "json" => Format::Json(Rendered::Plain),
+                "sarif" => Format::Sarif,
+                "github" => Format::Github,
+                _ => Format::Human,
+            }
+        })
     }
 }
 

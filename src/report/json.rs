@@ -143,8 +143,18 @@ pub fn compiler_message(
 }
 
 /// One JSON object per line, as `cargo --message-format json` writes them.
-pub fn json_line(report: &Report, pkg: &PackageReport, d: &Diagnostic) -> String {
-    let rendered = render_human(pkg, d, false);
+pub fn json_line(
+    report: &Report,
+    pkg: &PackageReport,
+    d: &Diagnostic,
+    style: crate::report::format::Rendered,
+) -> String {
+    use crate::report::format::Rendered;
+    let rendered = match style {
+        Rendered::Plain => render_human(pkg, d, false),
+        Rendered::Ansi => render_human(pkg, d, true),
+        Rendered::Short => crate::report::human::short_line(pkg, d),
+    };
     let v: Value = compiler_message(report, pkg, d, rendered);
     v.to_string()
 }

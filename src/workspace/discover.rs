@@ -87,14 +87,23 @@ fn lib_ident(name: &str) -> String {
     name.replace('-', "_")
 }
 
+/// Cargo's flags for `cargo metadata` (`--locked`, `--frozen`; it is always asked offline).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CargoFlags {
+    pub locked: bool,
+    pub frozen: bool,
+}
+
 /// Runs `cargo metadata` (or reuses its cached answer, with `cache`) and returns the workspace
 /// members to lint.
 pub fn from_cargo(
     manifest_path: Option<&Path>,
     packages: &[String],
     cache: bool,
+    flags: &CargoFlags,
 ) -> Result<Workspace, ProjectError> {
-    let start = if cache {
+    // With `--locked` cargo must check the lock file, so its cached answer is not enough.
+    let start = if cache && !flags.locked {
         super::metadata_cache::Start::new(manifest_path)
     } else {
         None
@@ -112,7 +121,7 @@ pub fn from_cargo(
         None => {
             let before = start.as_ref().map(|s| s.stamp_ancestors());
             let started = std::time::SystemTime::now();
-            let bytes = cargo_metadata(manifest_path)?;
+            let bytes = cargo_metadata(manifest_path, flags)?;
             let meta = serde_json::from_slice(&bytes).map_err(|e| {
                 ProjectError(format!("could not read `cargo metadata` output: {e}"))
             })?;
@@ -237,8 +246,127 @@ pub fn from_cargo(
     })
 }
 
+/// Cargo's target selection flags (`--lib`, `--bins`, `--bin NAME`, `--tests`, ...): none
+/// given selects every target.
+#[derive(Clone, Debug, Default)]
+pub struct TargetSelection {
+    pub lib: bool,
+    pub bins: bool,
+    pub bin: Vec<String>,
+    pub tests: bool,
+    pub test: Vec<String>,
+    pub examples: bool,
+    pub example: Vec<String>,
+    pub benches: bool,
+    pub bench: Vec<String>,
+}
+
+impl TargetSelection {
+    /// No target flag given: every target is linted.
+    pub fn is_all(&self) -> bool {
+        !(self.lib || self.bins || self.tests || self.examples || self.benches)
+            && self.bin.is_empty()
+            && self.test.is_empty()
+            && self.example.is_empty()
+            && self.bench.is_empty()
+    }
+
+    /// Whether a target is selected. A build script always is: cargo builds it for any target.
+    fn selects(&self, t: &TargetInfo) -> bool {
+        let is = |k: &str| t.kind.iter().any(|x| x == k);
+        let lib = t
+            .kind
+            .iter()
+            .any(|k| k.contains("lib") || k == "proc-macro");
+        is("custom-build")
+            || (lib && self.lib)
+            || (is("bin") && (self.bins || self.bin.contains(&t.name)))
+            || (is("test") && (self.tests || self.test.contains(&t.name)))
+            || (is("example") && (self.examples || self.example.contains(&t.name)))
+            || (is("bench") && (self.benches || self.bench.contains(&t.name)))
+    }
+}
+
+/// Keeps the selected targets of each member (see [`TargetSelection`]); a member left with
+/// none is not linted. As cargo: a named target that no member has, or `--lib` where no member
+/// has a library, is an error.
+pub fn select_targets(ws: &mut Workspace, sel: &TargetSelection) -> Result<(), ProjectError> {
+    if sel.is_all() {
+        return Ok(());
+    }
+    let has = |kind: &str, name: &str| {
+        ws.packages.iter().any(|p| {
+            p.targets
+                .iter()
+                .any(|t| t.name == name && t.kind.iter().any(|k| k == kind))
+        })
+    };
+    for (kind, names) in [
+        ("bin", &sel.bin),
+        ("test", &sel.test),
+        ("example", &sel.example),
+        ("bench", &sel.bench),
+    ] {
+        if let Some(missing) = names.iter().find(|n| !has(kind, n)) {
+            return Err(ProjectError(format!("no {kind} target named `{missing}`")));
+        }
+    }
+    if sel.lib
+        && !ws.packages.iter().any(|p| {
+            p.targets.iter().any(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| k.contains("lib") || k == "proc-macro")
+            })
+        })
+    {
+        let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+        return Err(ProjectError(format!(
+            "no library targets found in packages: {}",
+            names.join(", ")
+        )));
+    }
+    for p in &mut ws.packages {
+        let targets = &p.targets;
+        p.seeds
+            .retain(|s| targets.get(s.target).is_some_and(|t| sel.selects(t)));
+    }
+    // A member with only its build script left has nothing selected.
+    ws.packages.retain(|p| {
+        p.seeds.iter().any(|s| {
+            p.targets
+                .get(s.target)
+                .is_some_and(|t| !t.kind.iter().any(|k| k == "custom-build"))
+        })
+    });
+    Ok(())
+}
+
+/// `--exclude SPEC`: leaves those members out. As cargo, a spec that matches no member is
+/// only a warning.
+pub fn exclude(ws: &mut Workspace, specs: &[String]) -> Result<(), ProjectError> {
+    for spec in specs {
+        let before = ws.packages.len();
+        ws.packages
+            .retain(|p| !spec_matches(spec, &p.name, id_version(&p.id)));
+        if ws.packages.len() == before {
+            eprintln!("warning: excluded package(s) `{spec}` not found in workspace");
+        }
+    }
+    Ok(())
+}
+
+/// The version in a package id (`path+file:///w/a#0.1.0`, `path+file:///w/b#name@0.2.0`).
+fn id_version(id: &str) -> &str {
+    let frag = id.rsplit_once('#').map_or("", |(_, f)| f);
+    frag.rsplit_once('@').map_or(frag, |(_, v)| v)
+}
+
 /// `cargo metadata --no-deps` output.
-fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, ProjectError> {
+fn cargo_metadata(
+    manifest_path: Option<&Path>,
+    flags: &CargoFlags,
+) -> Result<Vec<u8>, ProjectError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args([
@@ -248,6 +376,11 @@ fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, ProjectError>
         "--no-deps",
         "--offline",
     ]);
+    if flags.frozen {
+        cmd.arg("--frozen");
+    } else if flags.locked {
+        cmd.arg("--locked");
+    }
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }

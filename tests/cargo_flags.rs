@@ -1,0 +1,248 @@
+//! Cargo's flags as a Clippy user types them: target selection, `--exclude`, the manifest
+//! flags, `-q`, and the exact command lines rust-analyzer runs.
+
+mod common;
+use common::Scratch;
+use std::process::Output;
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SLEEP: &str = "std::thread::sleep(std::time::Duration::from_secs(1));";
+
+/// A package with a finding in every kind of target (and its build script).
+fn all_targets() -> Scratch {
+    let f = |name: &str| format!("pub async fn {name}() {{\n    {SLEEP}\n}}\n");
+    let main = |name: &str| format!("{}fn main() {{}}\n", f(name));
+    Scratch::new(
+        "targets",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"targets\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", &f("in_lib")),
+            ("src/bin/tool.rs", &main("in_tool")),
+            ("src/bin/other.rs", &main("in_other")),
+            ("tests/t.rs", &f("in_test")),
+            ("examples/e.rs", &main("in_example")),
+            ("benches/b.rs", &main("in_bench")),
+        ],
+    )
+}
+
+/// The files with findings, from `--message-format short`.
+fn files_with_findings(o: &Output) -> Vec<String> {
+    let mut files: Vec<String> = stdout(o)
+        .lines()
+        .filter_map(|l| l.split(':').next().map(str::to_string))
+        .collect();
+    files.dedup();
+    files
+}
+
+#[test]
+fn target_flags_select_like_cargo() {
+    let s = all_targets();
+    let lint = |flags: &[&str]| {
+        let mut args = vec!["async-lint", "--message-format", "short"];
+        args.extend_from_slice(flags);
+        common::run_bin(&args, &s.0)
+    };
+    let every = [
+        "benches/b.rs",
+        "examples/e.rs",
+        "src/bin/other.rs",
+        "src/bin/tool.rs",
+        "src/lib.rs",
+        "tests/t.rs",
+    ];
+    for (flags, expected) in [
+        (&[][..], &every[..]),
+        (&["--all-targets"], &every),
+        (&["--lib"], &["src/lib.rs"]),
+        (&["--bins"], &["src/bin/other.rs", "src/bin/tool.rs"]),
+        (&["--bin", "tool"], &["src/bin/tool.rs"]),
+        (&["--tests"], &["tests/t.rs"]),
+        (&["--test", "t"], &["tests/t.rs"]),
+        (&["--examples"], &["examples/e.rs"]),
+        (&["--example", "e"], &["examples/e.rs"]),
+        (&["--benches"], &["benches/b.rs"]),
+        (&["--bench", "b"], &["benches/b.rs"]),
+        (&["--lib", "--examples"], &["examples/e.rs", "src/lib.rs"]),
+    ] {
+        let o = lint(flags);
+        let mut got = files_with_findings(&o);
+        got.sort();
+        assert_eq!(got, expected, "{flags:?}: {}{}", stdout(&o), stderr(&o));
+        assert_eq!(o.status.code(), Some(1), "{flags:?}");
+    }
+    // A target no member has is an error, as in cargo.
+    let o = lint(&["--bin", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no bin target named `nope`"),
+        "{}",
+        stderr(&o)
+    );
+    // Target selection picks from a cargo workspace, not from given paths.
+    let o = lint(&["--lib", "src/lib.rs"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn exclude_and_the_manifest_flags() {
+    let member = |name: &str| {
+        (
+            format!("{name}/Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+    };
+    let (am, at) = member("a");
+    let (bm, bt) = member("b");
+    let lib = format!("pub async fn f() {{\n    {SLEEP}\n}}\n");
+    let s = Scratch::new(
+        "exclude",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+            ),
+            (&am, &at),
+            (&bm, &bt),
+            ("a/src/lib.rs", &lib),
+            ("b/src/lib.rs", &lib),
+        ],
+    );
+    // `cargo generate-lockfile` for `--locked`: no dependencies, so nothing is fetched.
+    let lock = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&s.0)
+        .output()
+        .expect("cargo");
+    assert!(lock.status.success(), "{}", stderr(&lock));
+    let o = common::run_bin(
+        &[
+            "async-lint",
+            "--workspace",
+            "--exclude",
+            "b",
+            "--locked",
+            "--offline",
+            "--frozen",
+            "-q",
+            "--message-format",
+            "short",
+        ],
+        &s.0,
+    );
+    assert_eq!(files_with_findings(&o), ["a/src/lib.rs"], "{}", stderr(&o));
+    // `-q`: no summary line.
+    assert!(!stderr(&o).contains("async-lint:"), "{}", stderr(&o));
+    let o = common::run_bin(&["async-lint", "--message-format", "short"], &s.0);
+    assert!(
+        stderr(&o).contains("2 warnings in 2 files"),
+        "{}",
+        stderr(&o)
+    );
+    // `--exclude` of a name no member has: a warning, as cargo's.
+    let o = common::run_bin(
+        &["async-lint", "--workspace", "--exclude", "zz", "-q"],
+        &s.0,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("excluded package(s) `zz` not found"),
+        "{}",
+        stderr(&o)
+    );
+    // One file: "1 file", not "1 files".
+    let o = common::run_bin(&["async-lint", "--exclude", "a"], &s.0);
+    assert!(
+        stderr(&o).contains("1 warning in 1 file\n"),
+        "{}",
+        stderr(&o)
+    );
+    // `-q` and `-v` together, as cargo: an error.
+    let o = common::run_bin(&["async-lint", "-q", "-v"], &s.0);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// What rust-analyzer runs with `"rust-analyzer.check.command": "async-lint"`, verbatim:
+/// `cargo async-lint --workspace --message-format=json-diagnostic-rendered-ansi --manifest-path
+/// <root>/Cargo.toml --keep-going --all-targets`.
+#[test]
+fn rust_analyzer_check_command_verbatim() {
+    let s = all_targets();
+    let manifest = format!("{}", s.0.join("Cargo.toml").display());
+    let o = common::run_bin(
+        &[
+            "async-lint",
+            "--workspace",
+            "--message-format=json-diagnostic-rendered-ansi",
+            "--manifest-path",
+            &manifest,
+            "--keep-going",
+            "--all-targets",
+        ],
+        &s.0,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let mut messages = 0;
+    for msg in cargo_metadata::Message::parse_stream(o.stdout.as_slice()) {
+        if let cargo_metadata::Message::CompilerMessage(cm) = msg.expect("a cargo JSON message") {
+            messages += 1;
+            let rendered = cm.message.rendered.unwrap();
+            assert!(rendered.contains("\u{1b}["), "ANSI colour: {rendered:?}");
+        }
+    }
+    assert_eq!(messages, 6);
+}
+
+#[test]
+fn cargo_json_message_forms() {
+    let s = all_targets();
+    let lint =
+        |format: &str| common::run_bin(&["async-lint", "--lib", "--message-format", format], &s.0);
+    // `json-diagnostic-short`: the rendered text is the one-line form.
+    for format in ["json-diagnostic-short", "json,json-diagnostic-short"] {
+        let o = lint(format);
+        let rendered: Vec<String> = cargo_metadata::Message::parse_stream(o.stdout.as_slice())
+            .filter_map(|m| match m.unwrap() {
+                cargo_metadata::Message::CompilerMessage(cm) => cm.message.rendered,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rendered.len(), 1, "{format}");
+        assert!(
+            rendered[0].starts_with("src/lib.rs:2:5: warning:"),
+            "{rendered:?}"
+        );
+        assert_eq!(rendered[0].lines().count(), 1, "{rendered:?}");
+    }
+    // `json-render-diagnostics`: diagnostics for people on stderr, the JSON stream on stdout.
+    let o = lint("json-render-diagnostics");
+    assert!(
+        stderr(&o).contains("blocking call to `std::thread::sleep`"),
+        "{}",
+        stderr(&o)
+    );
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("\"reason\":\"build-finished\""), "{out}");
+    // Anything else is refused with the list of values.
+    let o = lint("xml");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("json-diagnostic-rendered-ansi"),
+        "{}",
+        stderr(&o)
+    );
+    let o = lint("json,short");
+    assert_eq!(o.status.code(), Some(2));
+}
