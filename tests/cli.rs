@@ -46,6 +46,19 @@ fn list_and_explain() {
         assert!(text.contains(section), "missing {section} in:\n{text}");
     }
 
+    // A group explains itself: its lints, and how to set them.
+    let o = run(&["--explain", "suspicious"], &here);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("suspicious (group of"), "{text}");
+    assert!(
+        text.contains("blocking_in_async") && !text.contains("block_on_in_async"),
+        "{text}"
+    );
+    assert!(!stderr(&o).contains("did you mean"), "{}", stderr(&o));
+    let o = run(&["--explain", "all"], &here);
+    assert!(stdout(&o).contains("block_on_in_async"), "{}", stdout(&o));
+
     let o = run(&["--explain", "blocking_in_asyn"], &here);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -95,13 +108,21 @@ fn exit_codes_and_levels() {
         stderr(&o)
     );
 
+    // An unknown lint is a warning with the closest name, as in rustc; the run goes on.
     let o = run(&[p, "-W", "blocking_in_asink"], &here);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("did you mean `blocking_in_async`?"),
+        stderr(&o).contains(
+            "warning: unknown lint or group `blocking_in_asink` (did you mean `blocking_in_async`?)"
+        ),
         "{}",
         stderr(&o)
     );
+    let o = run(
+        &[p, "-A", "blocking_in_asink", "-A", "blocking_in_async"],
+        &here,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     let o = run(&["--no-such-flag"], &here);
     assert_eq!(o.status.code(), Some(2));

@@ -287,8 +287,41 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     Ok(exit_code(&report, &tally, args.exit_zero))
 }
 
-/// `--explain LINT`: the lint's documentation.
+/// `--explain LINT`: the lint's documentation; `--explain GROUP` (or `all`): the group's lints.
 fn explain(stdout: &mut impl Write, name: &str) -> i32 {
+    let group = crate::lints::lint::Group::parse(&name.replace('-', "_"));
+    if group.is_some() || name == "all" {
+        let lints: Vec<_> = registry::all()
+            .iter()
+            .filter(|l| group.is_none_or(|g| l.group == g))
+            .collect();
+        let _ = match group {
+            Some(g) => writeln!(
+                stdout,
+                "{} (group of {} lints; `-A {}`, `-W {}` or `-D {}` sets them all)\n",
+                g.as_str(),
+                lints.len(),
+                g.as_str(),
+                g.as_str(),
+                g.as_str()
+            ),
+            None => writeln!(stdout, "all ({} lints)\n", lints.len()),
+        };
+        for l in lints {
+            let _ = writeln!(
+                stdout,
+                "  {:<26} {:<5} {}",
+                l.name,
+                l.default_level.to_string(),
+                l.summary
+            );
+        }
+        let _ = writeln!(
+            stdout,
+            "\n`cargo async-lint --explain LINT` gives a lint's documentation."
+        );
+        return EXIT_OK;
+    }
     match registry::find(name) {
         Some(meta) => {
             let _ = writeln!(
@@ -313,12 +346,13 @@ fn explain(stdout: &mut impl Write, name: &str) -> i32 {
     }
 }
 
-/// Validates command-line levels before anything else (a typo is an error, exit 2).
+/// Checks command-line levels before anything else: an unknown lint or group is a warning
+/// with the closest name, as rustc and Clippy say it, and the flag is ignored.
 fn check_level_flags(level_flags: &LevelFlags) -> Result<(), i32> {
     for (_, level, spec) in level_flags {
-        Levels::default()
-            .apply(spec, *level)
-            .map_err(|e| error(&e))?;
+        if let Err(e) = Levels::default().apply(spec, *level) {
+            eprintln!("warning: {e}");
+        }
     }
     Ok(())
 }

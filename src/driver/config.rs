@@ -307,9 +307,10 @@ impl Loaded {
                     self.at(name)
                 )));
             }
-            Levels::default()
-                .apply(name, Level::Warn)
-                .map_err(|e| ConfigError(format!("{}: {e}", self.at(name))))?;
+            // An unknown lint is a warning (it may be a newer version's), as in rustc.
+            if let Err(e) = Levels::default().apply(name, Level::Warn) {
+                eprintln!("warning: {}: {e}", self.at(name));
+            }
         }
         for h in &self.config.held {
             if registry::find(&h.lint).is_none_or(|m| !m.name.ends_with("_across_await")) {
