@@ -15,12 +15,13 @@ fn stderr(o: &Output) -> String {
 
 const SLEEP: &str = "std::thread::sleep(std::time::Duration::from_secs(1));";
 
-/// A package with a finding in every kind of target (and its build script).
-fn all_targets() -> Scratch {
+/// A package with a finding in every kind of target, in a scratch folder of its own (`name`:
+/// one per test, as the tests of a file run side by side).
+fn all_targets(name: &str) -> Scratch {
     let f = |name: &str| format!("pub async fn {name}() {{\n    {SLEEP}\n}}\n");
     let main = |name: &str| format!("{}fn main() {{}}\n", f(name));
     Scratch::new(
-        "targets",
+        name,
         &[
             (
                 "Cargo.toml",
@@ -48,7 +49,7 @@ fn files_with_findings(o: &Output) -> Vec<String> {
 
 #[test]
 fn target_flags_select_like_cargo() {
-    let s = all_targets();
+    let s = all_targets("targets-select");
     let lint = |flags: &[&str]| {
         let mut args = vec!["async-lint", "--message-format", "short"];
         args.extend_from_slice(flags);
@@ -178,7 +179,7 @@ fn exclude_and_the_manifest_flags() {
 /// <root>/Cargo.toml --keep-going --all-targets`.
 #[test]
 fn rust_analyzer_check_command_verbatim() {
-    let s = all_targets();
+    let s = all_targets("targets-ra");
     let manifest = format!("{}", s.0.join("Cargo.toml").display());
     let o = common::run_bin(
         &[
@@ -206,7 +207,7 @@ fn rust_analyzer_check_command_verbatim() {
 
 #[test]
 fn cargo_json_message_forms() {
-    let s = all_targets();
+    let s = all_targets("targets-json");
     let lint =
         |format: &str| common::run_bin(&["async-lint", "--lib", "--message-format", format], &s.0);
     // `json-diagnostic-short`: the rendered text is the one-line form.
@@ -245,4 +246,37 @@ fn cargo_json_message_forms() {
     );
     let o = lint("json,short");
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Colour as cargo decides it: `--color`, then `CARGO_TERM_COLOR`, then `NO_COLOR` /
+/// `CLICOLOR_FORCE` (output to a pipe here, so no terminal).
+#[test]
+fn colour_from_the_flag_and_the_environment() {
+    let s = all_targets("targets-colour");
+    let lint = |flags: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+        cmd.args(["async-lint", "--lib"])
+            .args(flags)
+            .current_dir(&s.0);
+        for var in ["NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR", "CARGO_TERM_COLOR"] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        stderr(&o).contains("\u{1b}[")
+    };
+    assert!(!lint(&[], &[]), "a pipe: no colour");
+    assert!(lint(&[], &[("CARGO_TERM_COLOR", "always")]));
+    assert!(!lint(
+        &["--color", "never"],
+        &[("CARGO_TERM_COLOR", "always")]
+    ));
+    assert!(lint(
+        &["--color", "always"],
+        &[("CARGO_TERM_COLOR", "never")]
+    ));
+    assert!(lint(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!lint(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
 }

@@ -116,9 +116,10 @@ pub struct Args {
     #[arg(long, value_name = "FMT", default_value = "human")]
     pub message_format: String,
 
-    /// Coloring of human output.
-    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    /// Coloring of human output (default: `CARGO_TERM_COLOR`, else auto: colour on a terminal,
+    /// as `NO_COLOR`, `CLICOLOR_FORCE`, `CLICOLOR` and `TERM=dumb` allow).
+    #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    pub color: Option<String>,
 
     /// Set a lint, a group (correctness, suspicious, pedantic) or `all` to allow.
     #[arg(short = 'A', long = "allow", value_name = "LINT", action = ArgAction::Append)]
@@ -264,7 +265,7 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     }
     check_level_flags(level_flags)?;
     let format = Format::parse(&args.message_format).map_err(|e| error(&e))?;
-    let color = use_color(&args.color);
+    let color = use_color(args.color.as_deref());
     let mut ws = load_workspace(args)?;
     select(&mut ws, args)?;
     if args.fix && !args.diff {
@@ -357,12 +358,30 @@ fn check_level_flags(level_flags: &LevelFlags) -> Result<(), i32> {
     Ok(())
 }
 
-/// Whether human output is colored (`--color`).
-fn use_color(when: &str) -> bool {
+/// Whether human output is coloured: `--color`, else `CARGO_TERM_COLOR` (as cargo reads it),
+/// else on a terminal, as the common variables allow (`NO_COLOR` wins over `CLICOLOR_FORCE`).
+fn use_color(flag: Option<&str>) -> bool {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let when = flag.map(str::to_string).or_else(|| var("CARGO_TERM_COLOR"));
+    color_choice(when.as_deref(), &var, std::io::stderr().is_terminal())
+}
+
+/// [`use_color`] with the environment and the terminal given.
+fn color_choice(when: Option<&str>, var: &dyn Fn(&str) -> Option<String>, tty: bool) -> bool {
     match when {
-        "always" => true,
-        "never" => false,
-        _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Some("always") => true,
+        Some("never") => false,
+        _ => {
+            if var("NO_COLOR").is_some() {
+                false
+            } else if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                true
+            } else if var("CLICOLOR").is_some_and(|v| v == "0") {
+                false
+            } else {
+                tty && var("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
     }
 }
 
@@ -636,4 +655,46 @@ pub fn list_table() -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::color_choice;
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let none = env(&[]);
+        // The flag (or CARGO_TERM_COLOR, which `use_color` reads in its place) wins.
+        assert!(color_choice(
+            Some("always"),
+            &env(&[("NO_COLOR", "1")]),
+            false
+        ));
+        assert!(!color_choice(
+            Some("never"),
+            &env(&[("CLICOLOR_FORCE", "1")]),
+            true
+        ));
+        // Auto: a terminal, unless the environment says otherwise.
+        assert!(color_choice(None, &none, true));
+        assert!(color_choice(Some("auto"), &none, true));
+        assert!(!color_choice(None, &none, false));
+        assert!(!color_choice(None, &env(&[("NO_COLOR", "1")]), true));
+        assert!(!color_choice(
+            None,
+            &env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]),
+            true
+        ));
+        assert!(color_choice(None, &env(&[("CLICOLOR_FORCE", "1")]), false));
+        assert!(!color_choice(None, &env(&[("CLICOLOR_FORCE", "0")]), false));
+        assert!(!color_choice(None, &env(&[("CLICOLOR", "0")]), true));
+        assert!(!color_choice(None, &env(&[("TERM", "dumb")]), true));
+    }
 }

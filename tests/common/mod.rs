@@ -138,12 +138,15 @@ pub fn age(dir: &Path) {
     }
 }
 
-/// Runs the binary in `cwd` without colours.
+/// Runs the binary in `cwd` without colours (whatever the environment the tests run in says:
+/// GitHub's Rust workflow sets `CARGO_TERM_COLOR=always`).
 pub fn run_bin(args: &[&str], cwd: &Path) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env_remove("CARGO_TERM_COLOR")
+        .env_remove("CLICOLOR_FORCE")
         .output()
         .unwrap()
 }
