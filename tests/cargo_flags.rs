@@ -280,3 +280,89 @@ fn colour_from_the_flag_and_the_environment() {
     assert!(lint(&[], &[("CLICOLOR_FORCE", "1")]));
     assert!(!lint(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
 }
+
+/// Which members a run lints, as cargo builds them: the package of the working directory (or
+/// of `--manifest-path`), else the default members; `--workspace` every member.
+#[test]
+fn members_like_cargo() {
+    let lib = format!("pub async fn f() {{\n    {SLEEP}\n}}\n");
+    let manifest = |name: &str, extra: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{extra}")
+    };
+    // A root package with two members besides it.
+    let root_toml = manifest("root", "\n[workspace]\nmembers = [\"m\", \"n\"]\n");
+    let (m_toml, n_toml) = (manifest("m", ""), manifest("n", ""));
+    let s = Scratch::new(
+        "members-rooted",
+        &[
+            ("Cargo.toml", &root_toml),
+            ("src/lib.rs", &lib),
+            ("m/Cargo.toml", &m_toml),
+            ("m/src/lib.rs", &lib),
+            ("n/Cargo.toml", &n_toml),
+            ("n/src/lib.rs", &lib),
+        ],
+    );
+    let lint = |args: &[&str], dir: &std::path::Path| {
+        let mut all = vec!["async-lint", "--message-format", "short"];
+        all.extend_from_slice(args);
+        let o = common::run_bin(&all, dir);
+        let mut files = files_with_findings(&o);
+        files.sort();
+        (o.status.code(), files, stderr(&o))
+    };
+    let root = &s.0;
+    let (_, files, err) = lint(&[], root);
+    assert_eq!(files, ["src/lib.rs"], "the root package only: {err}");
+    let (_, files, err) = lint(&["--workspace"], root);
+    assert_eq!(
+        files,
+        ["m/src/lib.rs", "n/src/lib.rs", "src/lib.rs"],
+        "{err}"
+    );
+    let (_, files, err) = lint(&[], &root.join("m/src"));
+    assert_eq!(
+        files,
+        ["m/src/lib.rs"],
+        "the member of the working directory: {err}"
+    );
+    let m_manifest = root.join("n/Cargo.toml");
+    let (_, files, err) = lint(&["--manifest-path", m_manifest.to_str().unwrap()], root);
+    assert_eq!(files, ["n/src/lib.rs"], "{err}");
+    let (_, files, err) = lint(&["--workspace", "--exclude", "root"], root);
+    assert_eq!(files, ["m/src/lib.rs", "n/src/lib.rs"], "{err}");
+    let (code, _, err) = lint(&["-p", "m", "--workspace"], root);
+    assert_eq!(
+        code,
+        Some(2),
+        "-p with --workspace is an error, as in cargo: {err}"
+    );
+
+    // A virtual root: its `default-members`, else every member.
+    let s = Scratch::new(
+        "members-virtual",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"m\", \"n\"]\ndefault-members = [\"n\"]\nresolver = \"2\"\n",
+            ),
+            ("m/Cargo.toml", &m_toml),
+            ("m/src/lib.rs", &lib),
+            ("n/Cargo.toml", &n_toml),
+            ("n/src/lib.rs", &lib),
+        ],
+    );
+    let (_, files, err) = lint(&[], &s.0);
+    assert_eq!(files, ["n/src/lib.rs"], "default-members: {err}");
+    std::fs::write(
+        s.0.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"m\", \"n\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    let (_, files, err) = lint(&[], &s.0);
+    assert_eq!(
+        files,
+        ["m/src/lib.rs", "n/src/lib.rs"],
+        "every member: {err}"
+    );
+}

@@ -215,3 +215,77 @@ fn json_findings_name_the_target_whose_module_tree_holds_the_file() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(json_targets(&stdout, &s.0), expected_targets(), "{stdout}");
 }
+
+/// Paths that a URI cannot hold as they are: a folder with a space, non-ASCII text, `%`, `#`
+/// and `:`, and (where `\` is no separator) a file named `back\slash.rs`. SARIF percent-encodes
+/// them and stays valid; the GitHub form keeps the name.
+#[test]
+fn awkward_paths_in_sarif_and_github() {
+    let base = std::env::temp_dir().join(format!("async-lint-uri-{}", std::process::id()));
+    let dir = base.join("my repo é%#:x");
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = if cfg!(windows) {
+        "back_slash.rs"
+    } else {
+        "back\\slash.rs"
+    };
+    std::fs::write(dir.join(name), SRC).unwrap();
+    let lint = |format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args([name, "--message-format", format])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let log: serde_json::Value = serde_json::from_str(&lint("sarif")).expect("SARIF is JSON");
+    let errors = sarif_errors(&log);
+    assert!(errors.is_empty(), "invalid SARIF: {errors:#?}");
+    let run = &log["runs"][0];
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(root.starts_with("file:///"), "{root}");
+    assert!(root.ends_with("/my%20repo%20%C3%A9%25%23%3Ax/"), "{root}");
+    let result = &run["results"][0];
+    let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    let expected = if cfg!(windows) {
+        "back_slash.rs"
+    } else {
+        "back%5Cslash.rs"
+    };
+    assert_eq!(uri, expected);
+    // GitHub reads `primaryLocationLineHash`; ours stays beside it.
+    let fps = &result["partialFingerprints"];
+    let line_hash = fps["primaryLocationLineHash"].as_str().unwrap();
+    assert!(
+        line_hash.ends_with(":1") && line_hash.len() == 18,
+        "{line_hash}"
+    );
+    assert!(fps["asyncLintFingerprint/v1"].is_string());
+    // The GitHub form keeps the file's name (`,` and `:` escaped as its properties need).
+    let gh = lint("github");
+    let expected = if cfg!(windows) {
+        "file=back_slash.rs,"
+    } else {
+        "file=back\\slash.rs,"
+    };
+    assert!(gh.lines().all(|l| l.contains(expected)), "{gh}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// The GitHub form keeps the call chain (the `note:` lines), escaped into one line.
+#[test]
+fn github_annotations_keep_the_call_chain() {
+    let src = "async fn serve() {\n    load();\n}\n\nfn load() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let (out, _) = run_on(src, "github-chain", "github");
+    let line = out.lines().next().unwrap();
+    assert!(
+        line.contains("%0Anote: call chain: `load` -> `std::thread::sleep`"),
+        "{line}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+}

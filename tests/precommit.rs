@@ -244,7 +244,12 @@ fn manifest_declares_the_hooks() {
                 "hook {id} lacks {key}"
             );
         }
-        assert_eq!(get(keys, "entry"), Some("cargo-async-lint"), "hook {id}");
+        let entry = if id == "async-lint-workspace" {
+            "cargo-async-lint --workspace"
+        } else {
+            "cargo-async-lint"
+        };
+        assert_eq!(get(keys, "entry"), Some(entry), "hook {id}");
         assert_eq!(get(keys, "language"), Some("rust"), "hook {id}");
         assert_eq!(get(keys, "require_serial"), Some("true"), "hook {id}");
         assert_eq!(
@@ -362,7 +367,7 @@ fn pre_commit_runs_the_hook() {
          entry: \"'{bin}'\"\n        language: system\n        types: [rust]\n        \
          pass_filenames: true\n        require_serial: true\n      \
          - id: async-lint-workspace\n        name: cargo async-lint (workspace)\n        \
-         entry: \"'{bin}'\"\n        language: system\n        \
+         entry: \"'{bin}' --workspace\"\n        language: system\n        \
          files: '(\\.rs|(^|/)Cargo\\.toml)$'\n        pass_filenames: false\n        \
          require_serial: true\n"
     );

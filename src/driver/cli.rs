@@ -28,8 +28,9 @@ pub const EXIT_ERROR: i32 = 2;
     bin_name = "cargo async-lint",
     version,
     about = "Static checks for async Rust: blocking calls, runtime nesting and more",
-    after_help = "With no PATH, lints every target of every workspace member that `cargo metadata` \
-                  reports.\nExit status: 0 no findings, 1 findings at warn or deny level, 2 error."
+    after_help = "With no PATH, lints every target of the members cargo would build: the package \
+                  of the working directory, or the workspace's default members (`--workspace`: \
+                  every member).\nExit status: 0 no findings, 1 findings at warn or deny level, 2 error."
 )]
 pub struct Args {
     /// Files or directories to lint instead of the cargo workspace.
@@ -43,8 +44,9 @@ pub struct Args {
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
     pub packages: Vec<String>,
 
-    /// Lint all workspace members (the default).
-    #[arg(long)]
+    /// Lint every workspace member (by default, as cargo: the package of the working directory,
+    /// or the workspace's default members).
+    #[arg(long, conflicts_with = "packages")]
     pub workspace: bool,
 
     /// Leave these members out (package ID specifications, as `-p`).
@@ -391,6 +393,11 @@ fn load_workspace(args: &Args) -> Result<Workspace, i32> {
         discover::from_cargo(
             args.manifest_path.as_deref(),
             &args.packages,
+            if args.workspace || !args.exclude.is_empty() {
+                discover::Members::All
+            } else {
+                discover::Members::Default
+            },
             !args.no_cache,
             &discover::CargoFlags {
                 locked: args.locked || args.frozen,

@@ -84,3 +84,67 @@ pub fn level_word(level: Level) -> &'static str {
         _ => "warning",
     }
 }
+
+/// A displayed path in the form CI tools read: `/`-separated. Only on Windows is `\\` a
+/// separator; elsewhere it is a character of the file's name (`back\\slash.rs`) and stays.
+pub fn slash_path(display: &str) -> String {
+    if cfg!(windows) {
+        display.replace('\\', "/")
+    } else {
+        display.to_string()
+    }
+}
+
+/// A path as the path of a URI (RFC 3986): every byte but the unreserved characters and `/`
+/// percent-encoded (spaces, `%`, `#`, `?`, `:`, non-ASCII text).
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A `file://` URI for an absolute path (a drive letter on Windows: `file:///C:/..`).
+pub fn file_uri(path: &std::path::Path) -> String {
+    let p = slash_path(&path.to_string_lossy());
+    let p = if p.starts_with('/') {
+        p
+    } else {
+        format!("/{p}")
+    };
+    // A drive's colon stays as it is (`file:///C:/src`), as in every SARIF producer.
+    match p.get(1..3) {
+        Some(d) if cfg!(windows) && d.ends_with(':') => {
+            format!("file:///{}{}", d, uri_path(&p[3..]))
+        }
+        _ => format!("file://{}", uri_path(&p)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_encode_what_a_uri_cannot_hold() {
+        assert_eq!(
+            uri_path("src/a b/é%#:?.rs"),
+            "src/a%20b/%C3%A9%25%23%3A%3F.rs"
+        );
+        assert_eq!(uri_path("src/lib.rs"), "src/lib.rs");
+        #[cfg(unix)]
+        {
+            assert_eq!(slash_path("src/back\\slash.rs"), "src/back\\slash.rs");
+            assert_eq!(uri_path(&slash_path("back\\slash.rs")), "back%5Cslash.rs");
+            assert_eq!(
+                file_uri(std::path::Path::new("/w/my repo")),
+                "file:///w/my%20repo"
+            );
+        }
+    }
+}

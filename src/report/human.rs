@@ -23,13 +23,19 @@ pub fn github_line(pkg: &PackageReport, d: &Diagnostic) -> String {
     }
     let p = d.primary();
     let mut msg = d.message.clone();
+    // The call chain and the other notes, as the human form prints them.
+    for n in &d.notes {
+        msg.push_str(&format!("\nnote: {n}"));
+    }
     for h in &d.helps {
         msg.push_str(&format!("\nhelp: {h}"));
     }
     format!(
         "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
         level_word(d.level),
-        prop(&pkg.files[p.file].display.replace('\\', "/")),
+        prop(&crate::report::format::slash_path(
+            &pkg.files[p.file].display
+        )),
         p.loc.line,
         p.loc.col,
         p.loc.end_line,

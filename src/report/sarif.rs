@@ -1,7 +1,7 @@
 //! The `sarif` format: SARIF 2.1.0, as GitHub code scanning accepts it, one log for the whole run
 //! with every lint's documentation as its rules.
 
-use super::format::level_word;
+use super::format::{file_uri, level_word, slash_path, uri_path};
 use super::results::{PackageReport, Report, fingerprint};
 use crate::lints::diag::{Diagnostic, Label, Level};
 use crate::lints::lint::unindent_docs;
@@ -50,17 +50,22 @@ pub fn log(report: &Report) -> Value {
     for (pkg, d) in report.diagnostics() {
         results.push(result(pkg, d, lints.iter().position(|l| l.name == d.lint)));
     }
+    let mut driver = json!({
+        "name": "cargo-async-lint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    // The repository (Cargo.toml's `repository`), when the package names one.
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    if !repository.is_empty() {
+        driver["informationUri"] = json!(repository);
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "cargo-async-lint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/cargo-async-lint/cargo-async-lint",
-                "rules": rules,
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": format!("file://{}/", report.root.display())}},
+            "tool": {"driver": driver},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": format!("{}/", file_uri(&report.root).trim_end_matches('/'))}},
             "results": results,
         }],
     })
@@ -69,7 +74,7 @@ pub fn log(report: &Report) -> Value {
 fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Value {
     let location = |l: &Label| {
         json!({"physicalLocation": {
-            "artifactLocation": {"uri": pkg.files[l.file].display.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": uri_path(&slash_path(&pkg.files[l.file].display)), "uriBaseId": "%SRCROOT%"},
             "region": region(&l.loc),
         }})
     };
@@ -92,7 +97,7 @@ fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Val
         related.push(json!({
             "id": id,
             "physicalLocation": {
-                "artifactLocation": {"uri": format!("file://{}", e.path.to_string_lossy().replace('\\', "/"))},
+                "artifactLocation": {"uri": file_uri(&e.path)},
                 "region": {"startLine": e.line},
             },
             "message": {"text": e.message},
@@ -110,7 +115,10 @@ fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Val
         "level": level_word(d.level),
         "message": {"text": text},
         "locations": [location(primary)],
-        "partialFingerprints": {"asyncLintFingerprint/v1": fingerprint(pkg, d)},
+        "partialFingerprints": {
+            "asyncLintFingerprint/v1": fingerprint(pkg, d),
+            "primaryLocationLineHash": line_hash(pkg, d),
+        },
     });
     if let Some(i) = rule_index {
         v["ruleIndex"] = json!(i);
@@ -119,4 +127,18 @@ fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Val
         v["relatedLocations"] = json!(related);
     }
     v
+}
+
+/// GitHub's `primaryLocationLineHash` (`<hash>:<n>`): a hash of the primary line's text
+/// without its whitespace, which moves with the line (the `n` is 1: one finding per line and
+/// lint is the rule, and our own fingerprint tells findings on one line apart).
+fn line_hash(pkg: &PackageReport, d: &Diagnostic) -> String {
+    let p = d.primary();
+    let line = pkg.files[p.file].line_text(p.loc.line.max(1)).unwrap_or("");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in line.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}:1")
 }

@@ -94,11 +94,24 @@ pub struct CargoFlags {
     pub frozen: bool,
 }
 
+/// Which members to lint, as cargo picks them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Members {
+    /// `--workspace`: every member.
+    All,
+    /// Nothing said: the package whose manifest is `--manifest-path`, or the nearest above the
+    /// working directory, when it is a member other than the root; else the workspace's
+    /// default members (`default-members`, or the root package, or at a virtual root every
+    /// member).
+    Default,
+}
+
 /// Runs `cargo metadata` (or reuses its cached answer, with `cache`) and returns the workspace
-/// members to lint.
+/// members to lint: those `packages` (`-p`) name, or as `members` says.
 pub fn from_cargo(
     manifest_path: Option<&Path>,
     packages: &[String],
+    members_wanted: Members,
     cache: bool,
     flags: &CargoFlags,
 ) -> Result<Workspace, ProjectError> {
@@ -136,12 +149,17 @@ pub fn from_cargo(
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    // Without `-p`: the current package, or the default members (see [`Members`]).
+    let default_members: Option<Vec<&str>> = (packages.is_empty()
+        && members_wanted == Members::Default)
+        .then(|| current_members(&meta, manifest_path, &root))
+        .flatten();
     let mut out_pkgs = Vec::new();
     // (name, version) of each selected member, to check every `-p` spec matched one.
     let mut selected: Vec<(String, String)> = Vec::new();
     for p in meta["packages"].as_array().into_iter().flatten() {
         let id = p["id"].as_str().unwrap_or_default();
-        if !members.contains(&id) {
+        if !members.contains(&id) || default_members.as_ref().is_some_and(|d| !d.contains(&id)) {
             continue;
         }
         let name = p["name"].as_str().unwrap_or_default().to_string();
@@ -244,6 +262,46 @@ pub fn from_cargo(
             checked: checked.into(),
         }),
     })
+}
+
+/// The members cargo would build with no package flag (see [`Members::Default`]), or None for
+/// every member (a cargo too old to list default members, nothing found).
+fn current_members<'m>(
+    meta: &'m Value,
+    manifest_path: Option<&Path>,
+    root: &Path,
+) -> Option<Vec<&'m str>> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    // The manifest cargo starts from: the one given, or the nearest above the working directory.
+    let start = match manifest_path {
+        Some(m) => canon(m),
+        None => {
+            let cwd = std::env::current_dir().ok()?;
+            let dir = cwd.ancestors().find(|d| d.join("Cargo.toml").is_file())?;
+            canon(&dir.join("Cargo.toml"))
+        }
+    };
+    let root_manifest = canon(&root.join("Cargo.toml"));
+    if start != root_manifest {
+        let members: Vec<&str> = meta["workspace_members"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for p in meta["packages"].as_array()? {
+            let id = p["id"].as_str().unwrap_or_default();
+            let manifest = Path::new(p["manifest_path"].as_str().unwrap_or_default());
+            if members.contains(&id) && canon(manifest) == start {
+                return Some(vec![id]);
+            }
+        }
+    }
+    let defaults: Vec<&str> = meta["workspace_default_members"]
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    (!defaults.is_empty()).then_some(defaults)
 }
 
 /// Cargo's target selection flags (`--lib`, `--bins`, `--bin NAME`, `--tests`, ...): none
