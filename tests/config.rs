@@ -325,3 +325,97 @@ fn exclude_globs_with_alternatives_and_invalid_globs() {
         out(&o)
     );
 }
+
+/// A `clippy.toml` beside the workspace: `await-holding-invalid-types` become held types, and
+/// `disallowed-methods` with a reason become blocking APIs, reported in async code only.
+#[test]
+fn clippy_configuration_is_imported() {
+    let lines = [
+        "pub struct Token;",
+        "pub fn token() -> Token {",
+        "    Token",
+        "}",
+        "async fn h() {}",
+        "pub async fn a() {",
+        "    let _ = std::env::current_dir();", // 7: reasoned, in async code
+        "}",
+        "pub fn b() {",
+        "    let _ = std::env::current_dir();", // 10: sync code
+        "}",
+        "pub async fn c() {",
+        "    let _ = std::env::temp_dir();", // 13: no reason
+        "}",
+        "pub async fn d() {",
+        "    let mut s = String::new();",
+        "    s.shrink_to_fit();", // 17: a method
+        "}",
+        "pub async fn e() {",
+        "    let t: Token = token();", // 20: held across the await
+        "    h().await;",
+        "    drop(t);",
+        "}",
+    ];
+    let lib = lines.join("\n") + "\n";
+    let clippy = "await-holding-invalid-types = [\n  { path = \"app::Token\", reason = \"a Token must not live across an await\" },\n]\n\
+                  disallowed-methods = [\n  { path = \"std::env::current_dir\", reason = \"asks the OS\" },\n  \
+                  \"std::env::temp_dir\",\n  { path = \"std::string::String::shrink_to_fit\", reason = \"reallocates\" },\n]\n";
+    let s = Scratch::new(
+        "clippy-import",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", &lib),
+            ("clippy.toml", clippy),
+        ],
+    );
+    let lint = |args: &[&str]| {
+        let mut all = vec!["async-lint", "--message-format", "short"];
+        all.extend_from_slice(args);
+        common::run_bin(&all, &s.0)
+    };
+    let o = lint(&["-v"]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let mut found: Vec<(usize, bool)> = text
+        .lines()
+        .map(|l| {
+            let line: usize = l.split(':').nth(1).unwrap().parse().unwrap();
+            (line, l.contains("async_lint::lock_across_await"))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, [(7, false), (17, false), (20, true)], "{text}{err}");
+    let human = common::run_bin(&["async-lint"], &s.0);
+    let human = String::from_utf8_lossy(&human.stderr).into_owned();
+    assert!(human.contains("asks the OS"), "the reason is said: {human}");
+    assert!(
+        err.contains("clippy.toml: 1 `await-holding-invalid-types`"),
+        "{err}"
+    );
+    assert!(err.contains("1 without a reason left out"), "{err}");
+    // The configuration can turn the import off.
+    std::fs::write(
+        s.0.join("async-lint.toml"),
+        "import-clippy-config = false\n",
+    )
+    .unwrap();
+    let o = lint(&[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // A clippy.toml that is not TOML is a warning, not a failure of the run.
+    std::fs::remove_file(s.0.join("async-lint.toml")).unwrap();
+    std::fs::write(s.0.join("clippy.toml"), "disallowed-methods = [\n").unwrap();
+    let o = lint(&[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("clippy.toml: not read"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

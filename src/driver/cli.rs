@@ -274,7 +274,23 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
         fix::vcs_allows(&ws.root, args.allow_dirty, args.allow_no_vcs)
             .map_err(|msg| error(&msg))?;
     }
-    let loaded = load_config(args, &ws.root)?;
+    let mut loaded = load_config(args, &ws.root)?;
+    loaded.import_clippy(&ws.root);
+    if args.verbose
+        && let Some((import, _)) = &loaded.clippy
+    {
+        eprintln!(
+            "note: read {}: {} `await-holding-invalid-types` as held types, {} `disallowed-methods` with a reason as blocking in async code ({} without a reason left out); `import-clippy-config = false` turns this off",
+            import.path.display(),
+            import.held.len(),
+            import
+                .blocking
+                .iter()
+                .filter(|b| !b.paths.is_empty())
+                .count(),
+            import.without_reason
+        );
+    }
     let levels = resolve_levels(&loaded, level_flags);
     let opts = run_options(args, loaded, levels)?;
     let mut report = engine::run(ws, &opts);

@@ -87,6 +87,119 @@ pub struct Config {
     /// `"20MiB"` / `"500KB"`. Default [`DEFAULT_MAX_FILE_SIZE`].
     #[serde(default, rename = "max-file-size")]
     pub max_file_size: Option<toml::Value>,
+    /// Whether a `clippy.toml` beside the workspace is read for `await-holding-invalid-types`
+    /// and `disallowed-methods` (default: yes).
+    #[serde(default, rename = "import-clippy-config")]
+    pub import_clippy_config: Option<bool>,
+}
+
+/// What a `clippy.toml` gives: its `await-holding-invalid-types` as held types, and its
+/// `disallowed-methods` that have a `reason` as blocking APIs (so reported in async code only).
+#[derive(Debug, Clone, Default)]
+pub struct ClippyImport {
+    pub path: PathBuf,
+    pub held: Vec<ExtraHeld>,
+    pub blocking: Vec<ExtraBlocking>,
+    /// `disallowed-methods` entries without a reason, left out.
+    pub without_reason: usize,
+}
+
+/// The names Clippy reads its configuration from, in its order.
+const CLIPPY_FILES: [&str; 2] = ["clippy.toml", ".clippy.toml"];
+
+/// Finds and reads the `clippy.toml` Clippy would use for the workspace at `root`:
+/// `$CLIPPY_CONF_DIR`, else the root and its parents. None when there is none; a file that is
+/// not valid TOML is a warning (it is Clippy's to reject).
+pub fn read_clippy_config(root: &Path) -> Option<(ClippyImport, String)> {
+    let dirs: Vec<PathBuf> = match std::env::var_os("CLIPPY_CONF_DIR") {
+        Some(d) => vec![PathBuf::from(d)],
+        None => root.ancestors().map(Path::to_path_buf).collect(),
+    };
+    let path = dirs
+        .iter()
+        .find_map(|d| CLIPPY_FILES.iter().map(|n| d.join(n)).find(|p| p.is_file()))?;
+    let text = std::fs::read_to_string(&path).ok()?;
+    let table: toml::Table = match toml::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "warning: {}: not read (invalid TOML: {})",
+                path.display(),
+                e.message()
+            );
+            return None;
+        }
+    };
+    // An entry is a path, or a table with a `path` and maybe a `reason` (and a `replacement`,
+    // in newer Clippy versions).
+    let entries = |key: &str| -> Vec<(String, Option<String>, Option<String>)> {
+        let Some(list) = table.get(key).and_then(toml::Value::as_array) else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter_map(|v| match v {
+                toml::Value::String(p) => Some((p.clone(), None, None)),
+                toml::Value::Table(t) => {
+                    let s = |k: &str| t.get(k).and_then(toml::Value::as_str).map(str::to_string);
+                    Some((s("path")?, s("reason"), s("replacement")))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let source = format!("{} (Clippy's configuration)", path.display());
+    let mut import = ClippyImport {
+        path: path.clone(),
+        ..ClippyImport::default()
+    };
+    for (ty, reason, _) in entries("await-holding-invalid-types") {
+        // A tracing span guard has its own lint; any other type is one that must not be held,
+        // which `lock_across_await` reports (its message names the type).
+        let last = ty.rsplit("::").next().unwrap_or(&ty);
+        let lint =
+            if ty.starts_with("tracing::") && (last.contains("Entered") || last.contains("Span")) {
+                "span_guard_across_await"
+            } else {
+                "lock_across_await"
+            };
+        import.held.push(ExtraHeld {
+            lint: lint.into(),
+            types: vec![ty.clone()],
+            help: reason.clone(),
+            reason: reason.unwrap_or_else(|| format!("listed in {source}")),
+        });
+    }
+    for (path, reason, replacement) in entries("disallowed-methods") {
+        let Some(reason) = reason else {
+            import.without_reason += 1;
+            continue;
+        };
+        // `a::Type::method` is also a method of `a::Type` (a call `x.method()`).
+        let segments: Vec<&str> = path.split("::").collect();
+        let is_method = segments.len() >= 3
+            && segments[segments.len() - 2]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase);
+        import.blocking.push(ExtraBlocking {
+            paths: vec![path.clone()],
+            ty: None,
+            methods: Vec::new(),
+            replacement: replacement.clone(),
+            reason: format!("{reason} ({source})"),
+        });
+        if is_method {
+            let (ty, name) = path.rsplit_once("::").unwrap_or_default();
+            import.blocking.push(ExtraBlocking {
+                paths: Vec::new(),
+                ty: Some(ty.to_string()),
+                methods: vec![name.to_string()],
+                replacement,
+                reason: format!("{reason} ({source})"),
+            });
+        }
+    }
+    Some((import, text))
 }
 
 /// The largest file checked unless `max-file-size` says otherwise: 10 MiB, four times the largest
@@ -151,6 +264,10 @@ pub struct Loaded {
     text: String,
     /// The `exclude` globs, compiled once (validation already rejected invalid ones).
     excludes: std::sync::OnceLock<globset::GlobSet>,
+    /// What was imported from a `clippy.toml`, and that file's text.
+    pub clippy: Option<(ClippyImport, String)>,
+    /// The configuration's text, then the imported `clippy.toml`'s: what results depend on.
+    keyed: String,
 }
 
 /// An error in a configuration file: the message names the file and line.
@@ -220,8 +337,10 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         config,
         path: Some(path.to_path_buf()),
         base,
+        keyed: text.clone(),
         text,
         excludes: Default::default(),
+        clippy: None,
     };
     loaded.validate()?;
     Ok(loaded)
@@ -252,8 +371,10 @@ fn from_manifest(path: &Path) -> Result<Option<Loaded>, ConfigError> {
                 config,
                 path: Some(path.to_path_buf()),
                 base,
+                keyed: text.clone(),
                 text,
                 excludes: Default::default(),
+                clippy: None,
             };
             loaded.validate()?;
             return Ok(Some(loaded));
@@ -280,9 +401,22 @@ fn toml_error(path: &Path, e: &toml::de::Error) -> ConfigError {
 }
 
 impl Loaded {
-    /// The text of the configuration file (empty without one).
+    /// The text of the configuration file (empty without one), and of the `clippy.toml` it
+    /// imports: what the results depend on.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.keyed
+    }
+
+    /// Reads the workspace's `clippy.toml` (see [`read_clippy_config`]) unless
+    /// `import-clippy-config = false`; what it gives joins the knowledge base.
+    pub fn import_clippy(&mut self, root: &Path) {
+        if self.config.import_clippy_config == Some(false) {
+            return;
+        }
+        if let Some((import, text)) = read_clippy_config(root) {
+            self.keyed = format!("{}\n\0{}\n{text}", self.text, import.path.display());
+            self.clippy = Some((import, text));
+        }
     }
 
     /// `path:line` of the first line mentioning `needle`, for errors found after parsing.
@@ -398,10 +532,16 @@ impl Loaded {
     /// none (the built-in one is then shared).
     pub fn knowledge_base(&self) -> Result<Option<Kb>, ConfigError> {
         let c = &self.config;
+        let (clippy_blocking, clippy_held) = match &self.clippy {
+            Some((i, _)) => (&i.blocking[..], &i.held[..]),
+            None => (&[][..], &[][..]),
+        };
         if c.blocking.is_empty()
             && c.not_cancel_safe.is_empty()
             && c.held.is_empty()
             && c.islands.is_empty()
+            && clippy_blocking.is_empty()
+            && clippy_held.is_empty()
         {
             return Ok(None);
         }
@@ -411,7 +551,7 @@ impl Loaded {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        for b in &c.blocking {
+        for b in c.blocking.iter().chain(clippy_blocking) {
             kb.add_blocking(ApiEntry {
                 paths: b.paths.clone(),
                 ty: b.ty.clone(),
@@ -439,7 +579,7 @@ impl Loaded {
                 source: source.clone(),
             });
         }
-        for h in &c.held {
+        for h in c.held.iter().chain(clippy_held) {
             kb.add_held(HeldEntry {
                 lint: registry::find(&h.lint)
                     .map(|m| m.name.to_string())
