@@ -178,7 +178,7 @@ impl Entry {
         }
         // A knowledge base given programmatically (tests) is in no key; one that a
         // configuration or the dependency summaries extended is (their text, their fingerprint).
-        if opts.kb.is_some() && opts.config.text().is_empty() && opts.derived == 0 {
+        if opts.kb.is_some() && opts.config.key_text().is_empty() && opts.derived == 0 {
             return None;
         }
         let dir = match target_dir {
@@ -480,7 +480,7 @@ fn key(
     h.u64(opts.derived);
     h.path(opts.config.path.as_deref().unwrap_or(Path::new("")));
     h.path(&opts.config.base);
-    h.str(opts.config.text());
+    h.str(opts.config.key_text());
     for name in registry::all().iter().map(|m| m.name) {
         h.str(name);
         h.str(opts.levels.get(name).as_str());

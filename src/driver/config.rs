@@ -403,7 +403,7 @@ fn toml_error(path: &Path, e: &toml::de::Error) -> ConfigError {
 impl Loaded {
     /// The text of the configuration file (empty without one), and of the `clippy.toml` it
     /// imports: what the results depend on.
-    pub fn text(&self) -> &str {
+    pub fn key_text(&self) -> &str {
         &self.keyed
     }
 

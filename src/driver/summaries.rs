@@ -854,7 +854,7 @@ fn find(d: &DepPackage, base: &Kb, opts: &Options, known: &HashSet<String>) -> F
     let key = super::summary_cache::key(d, opts).map(|k| {
         let mut h = crate::util::hash::Fnv::default();
         h.u64(k);
-        h.str(opts.config.text());
+        h.str(opts.config.key_text());
         h.finish()
     });
     let cached: Option<Entry> = key
