@@ -177,6 +177,11 @@ pub struct Args {
     #[arg(long, value_name = "LINT")]
     pub explain: Option<String>,
 
+    /// Write the lint catalogue (one HTML page: every lint's documentation, the APIs it knows,
+    /// a search box) into DIR and exit.
+    #[arg(long, value_name = "DIR")]
+    pub emit_catalogue: Option<PathBuf>,
+
     /// Configuration file (default: async-lint.toml, .async-lint.toml or Cargo.toml metadata
     /// found from the workspace root upwards).
     #[arg(long, value_name = "PATH")]
@@ -265,6 +270,18 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     if let Some(name) = &args.explain {
         return Ok(explain(&mut stdout, name));
     }
+    if let Some(dir) = &args.emit_catalogue {
+        return match crate::report::catalogue::write(dir) {
+            Ok(path) => {
+                eprintln!("async-lint: wrote the lint catalogue to {}", path.display());
+                Ok(EXIT_OK)
+            }
+            Err(e) => Err(error(&format!(
+                "cannot write the catalogue into {}: {e}",
+                dir.display()
+            ))),
+        };
+    }
     check_level_flags(level_flags)?;
     let format = Format::parse(&args.message_format).map_err(|e| error(&e))?;
     let color = use_color(args.color.as_deref());
@@ -352,6 +369,9 @@ fn explain(stdout: &mut impl Write, name: &str) -> i32 {
                 meta.summary,
                 unindent_docs(meta.docs)
             );
+            if let Some(url) = crate::report::catalogue::lint_url(meta.name) {
+                let _ = writeln!(stdout, "\nIn the catalogue: {url}");
+            }
             EXIT_OK
         }
         None => {

@@ -218,8 +218,11 @@ fn render(pkg: &PackageReport, d: &Diagnostic, color: bool, root: Option<&Path>)
     }
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
     notes.extend(d.helps.iter().map(|h| format!("help: {h}")));
+    let more = crate::report::catalogue::lint_url(d.lint)
+        .map(|u| format!(" or see {u}"))
+        .unwrap_or_default();
     notes.push(format!(
-        "note: `{}` is set to `{}`; run `cargo async-lint --explain {}` for details",
+        "note: `{}` is set to `{}`; run `cargo async-lint --explain {}`{more} for details",
         d.lint, d.level, d.lint
     ));
     let cs = CsDiagnostic::new(severity(d.level))

@@ -3,6 +3,7 @@
 //! ([`format`](mod@format): [`human`], [`json`], [`sarif`]). It hands on a [`results::Report`].
 
 pub mod baseline;
+pub mod catalogue;
 pub mod format;
 pub mod human;
 pub mod json;

@@ -35,7 +35,7 @@ pub fn log(report: &Report) -> Value {
         .iter()
         .map(|l| {
             let docs = unindent_docs(l.docs);
-            json!({
+            let mut rule = json!({
                 "id": format!("async_lint::{}", l.name),
                 "name": l.name,
                 "shortDescription": {"text": l.summary},
@@ -43,7 +43,11 @@ pub fn log(report: &Report) -> Value {
                 "help": {"text": docs, "markdown": docs},
                 "defaultConfiguration": {"level": sarif_level(l.default_level)},
                 "properties": {"tags": [l.group.as_str()]},
-            })
+            });
+            if let Some(url) = crate::report::catalogue::lint_url(l.name) {
+                rule["helpUri"] = json!(url);
+            }
+            rule
         })
         .collect();
     let mut results = Vec::new();

@@ -147,6 +147,7 @@ pub fn run_bin(args: &[&str], cwd: &Path) -> std::process::Output {
         .env("NO_COLOR", "1")
         .env_remove("CARGO_TERM_COLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("ASYNC_LINT_CATALOGUE_URL")
         .output()
         .unwrap()
 }
