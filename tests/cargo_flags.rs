@@ -366,3 +366,37 @@ fn members_like_cargo() {
         "every member: {err}"
     );
 }
+
+/// The progress line: on a terminal only (forced here with `ASYNC_LINT_PROGRESS=always`, as a
+/// test has no terminal), after half a second, erased before the findings.
+#[test]
+fn progress_line_only_where_asked() {
+    let s = all_targets("targets-progress");
+    let lint = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+        cmd.args(["async-lint", "--no-cache"])
+            .current_dir(&s.0)
+            .env("NO_COLOR", "1")
+            .env_remove("ASYNC_LINT_PROGRESS")
+            // Each file read takes 400 ms: the run lasts past the half second.
+            .env("ASYNC_LINT_READ_DELAY_MS", "400");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        stderr(&cmd.output().unwrap())
+    };
+    let shown = lint(&[("ASYNC_LINT_PROGRESS", "always")]);
+    assert!(shown.contains("    Checking "), "{shown:?}");
+    assert!(shown.contains(" packages"), "{shown:?}");
+    // Erased (`\r` and erase-line) before the findings are written.
+    let findings = shown.find("warning[").expect("a finding");
+    let last_erase = shown.rfind("\r\u{1b}[2K").unwrap();
+    assert!(last_erase < findings, "{shown:?}");
+    assert!(
+        !shown[last_erase..findings].contains("Checking"),
+        "{shown:?}"
+    );
+    // Not in a pipe (the default here), and never when told so.
+    assert!(!lint(&[]).contains("Checking"));
+    assert!(!lint(&[("ASYNC_LINT_PROGRESS", "never")]).contains("Checking"));
+}

@@ -310,7 +310,12 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     }
     let levels = resolve_levels(&loaded, level_flags);
     let opts = run_options(args, loaded, levels)?;
+    let progress = super::progress::Progress::start(super::progress::wanted(
+        matches!(format, Format::Human | Format::Short),
+        args.quiet,
+    ));
     let mut report = engine::run(ws, &opts);
+    progress.finish();
     apply_baseline(&mut report, args)?;
     if let Some(path) = &args.write_baseline {
         return Ok(write_baseline(&report, path));

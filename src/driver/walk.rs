@@ -228,6 +228,7 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
             let r = crate::syntax::build_cfg::with_cfg_test_off(cx.test_off, || {
                 process_file(cx.kb, id, &q, cx.edition, cx.max_size)
             });
+            super::progress::file_parsed();
             let mut w = cx.lock();
             w.results[id] = Some(r);
             cx.expand(scope, &mut w);
@@ -269,6 +270,7 @@ pub(crate) fn walk_package(
     test_off: bool,
 ) -> WalkedPackage {
     let t0 = std::time::Instant::now();
+    super::progress::package(false);
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut walk = Walk {
         queued: Vec::new(),
@@ -296,6 +298,7 @@ pub(crate) fn walk_package(
         spawn_queued(scope, &cx, &mut w, 0);
         cx.expand(scope, &mut w);
     });
+    super::progress::package(true);
     let Walk {
         queued,
         results,
