@@ -400,3 +400,85 @@ fn progress_line_only_where_asked() {
     assert!(!lint(&[]).contains("Checking"));
     assert!(!lint(&[("ASYNC_LINT_PROGRESS", "never")]).contains("Checking"));
 }
+
+/// `--features` / `--no-default-features` as cargo resolves them: code under a
+/// `#[cfg(feature = "..")]` they rule out (an item, a `mod` and its file) is not linted; with
+/// neither, or with `--all-features`, every feature's code is.
+#[test]
+fn feature_flags_decide_which_gated_code_is_linted() {
+    let f = |name: &str, cfg: &str| format!("{cfg}\npub async fn {name}() {{\n    {SLEEP}\n}}\n");
+    let lib = [
+        f("f_fast", "#[cfg(feature = \"fast\")]"),
+        f("f_more", "#[cfg(feature = \"more\")]"),
+        f("f_not_fast", "#[cfg(not(feature = \"fast\"))]"),
+        f("f_any", "#[cfg(any(feature = \"more\", unix))]"),
+        f("plain", ""),
+        "#[cfg(all(feature = \"more\", not(test)))]\nmod gated;\n".to_string(),
+    ]
+    .concat();
+    let s = Scratch::new(
+        "features",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"feat\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [features]\ndefault = [\"fast\"]\nfast = []\nextra = [\"more\"]\nmore = []\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", &lib),
+            ("src/gated.rs", &f("in_gated", "")),
+        ],
+    );
+    let lint = |flags: &[&str]| {
+        let mut args = vec!["async-lint", "--message-format", "short"];
+        args.extend_from_slice(flags);
+        let o = common::run_bin(&args, &s.0);
+        let mut fns: Vec<String> = stdout(&o)
+            .lines()
+            .map(|l| {
+                let (file, rest) = l.split_once(':').unwrap();
+                let line: usize = rest.split(':').next().unwrap().parse().unwrap();
+                let text = std::fs::read_to_string(s.0.join(file)).unwrap();
+                // The fn whose body holds the finding: the line above it.
+                let def = text.lines().nth(line - 2).unwrap();
+                def.trim_start_matches("pub async fn ")
+                    .split('(')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        fns.sort();
+        (o.status.code(), fns, stderr(&o))
+    };
+    let every = [
+        "f_any",
+        "f_fast",
+        "f_more",
+        "f_not_fast",
+        "in_gated",
+        "plain",
+    ];
+    for (flags, expected) in [
+        (&[][..], &every[..]),
+        (&["--all-features"], &every),
+        (&["--all-features", "--no-default-features"], &every),
+        (
+            &["--features", "extra"],
+            &["f_any", "f_fast", "f_more", "in_gated", "plain"],
+        ),
+        (
+            &["--no-default-features"],
+            &["f_any", "f_not_fast", "plain"],
+        ),
+        (
+            &["--no-default-features", "-F", "feat/more"],
+            &["f_any", "f_more", "f_not_fast", "in_gated", "plain"],
+        ),
+    ] {
+        let (_, fns, err) = lint(flags);
+        assert_eq!(fns, expected, "{flags:?}: {err}");
+    }
+    let (code, _, err) = lint(&["--features", "nope"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("has the feature `nope`"), "{err}");
+}

@@ -503,6 +503,16 @@ fn key(
         h.path(&t.src_path);
         h.str(&t.edition);
     }
+    // The features `--features` enabled (their code alone is linted).
+    match &pkg.enabled_features {
+        None => h.str("every feature"),
+        Some(set) => {
+            h.u64(set.len() as u64);
+            for f in set.iter() {
+                h.str(f);
+            }
+        }
+    }
     h.u64(pkg.seeds.len() as u64);
     for s in &pkg.seeds {
         h.path(&s.path);

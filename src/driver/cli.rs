@@ -97,6 +97,16 @@ pub struct Args {
     #[arg(long, help_heading = "Feature selection")]
     pub all_features: bool,
 
+    /// Lint as built with these features (and the default ones): code under a
+    /// `#[cfg(feature = "..")]` that they rule out is not linted. Comma- or space-separated;
+    /// `member/feature` for one member.
+    #[arg(short = 'F', long, value_name = "FEATURES", action = ArgAction::Append, help_heading = "Feature selection")]
+    pub features: Vec<String>,
+
+    /// Lint as built without the default features.
+    #[arg(long, help_heading = "Feature selection")]
+    pub no_default_features: bool,
+
     /// Passed to `cargo metadata`: the lock file must be up to date.
     #[arg(long, help_heading = "Manifest options")]
     pub locked: bool,
@@ -666,14 +676,24 @@ fn select(ws: &mut Workspace, args: &Args) -> Result<(), i32> {
         benches: args.benches,
         bench: args.bench.clone(),
     };
-    let asked = !args.exclude.is_empty() || !targets.is_all();
+    let asked = !args.exclude.is_empty()
+        || !targets.is_all()
+        || !args.features.is_empty()
+        || args.no_default_features;
     if asked && ws.cargo.is_none() {
         return Err(error(
-            "`--exclude` and the target flags (`--lib`, `--bin`, ...) select from a cargo workspace; they do not apply to given paths",
+            "`--exclude`, the target flags (`--lib`, `--bin`, ...) and the feature flags select from a cargo workspace; they do not apply to given paths",
         ));
     }
     discover::exclude(ws, &args.exclude).map_err(|e| error(&e.0))?;
-    discover::select_targets(ws, &targets).map_err(|e| error(&e.0))
+    discover::select_targets(ws, &targets).map_err(|e| error(&e.0))?;
+    discover::select_features(
+        ws,
+        &args.features,
+        args.no_default_features,
+        args.all_features,
+    )
+    .map_err(|e| error(&e.0))
 }
 
 /// 2 when a file could not be read, 1 for findings (unless `--exit-zero`; a `parse_error` at

@@ -157,6 +157,8 @@ fn lib_package(d: &DepPackage) -> Package {
         follow_mods: true,
         report_only: None,
         deps: Vec::new(),
+        features: Vec::new(),
+        enabled_features: None,
     }
 }
 

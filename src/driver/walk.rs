@@ -226,7 +226,9 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
         let q = w.queued[id].clone();
         scope.spawn(move |scope| {
             let r = crate::syntax::build_cfg::with_cfg_test_off(cx.test_off, || {
-                process_file(cx.kb, id, &q, cx.edition, cx.max_size)
+                crate::syntax::build_cfg::with_features(&cx.pkg.enabled_features, || {
+                    process_file(cx.kb, id, &q, cx.edition, cx.max_size)
+                })
             });
             super::progress::file_parsed();
             let mut w = cx.lock();

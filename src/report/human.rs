@@ -288,6 +288,8 @@ mod tests {
                 follow_mods: true,
                 report_only: None,
                 deps: Vec::new(),
+                features: Vec::new(),
+                enabled_features: None,
             },
             files: vec![SourceFile {
                 path: PathBuf::from("app/src/lib.rs"),

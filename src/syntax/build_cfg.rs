@@ -1,6 +1,7 @@
 //! What is known of the build the code is read for: whether `cfg(test)` is off (a dependency's
-//! library, which its dependents never build with `--test`). Read by the prescan (which
-//! attributes to keep) and the walker (which code to skip), set around each file's read.
+//! library, which its dependents never build with `--test`), and which features are on (when
+//! `--features` / `--no-default-features` say). Read by the prescan (which attributes to keep)
+//! and the walker (which code to skip), set around each file's read.
 
 thread_local! {
     /// Whether `cfg(test)` is known to be off for the code being read (a dependency's library,
@@ -21,4 +22,30 @@ pub fn with_cfg_test_off<R>(off: bool, f: impl FnOnce() -> R) -> R {
 /// See [`with_cfg_test_off`].
 pub fn cfg_test_off() -> bool {
     TEST_OFF.with(std::cell::Cell::get)
+}
+
+/// The enabled features of the package being read (None: unknown, every feature's code is read).
+pub type Features = Option<std::sync::Arc<std::collections::BTreeSet<String>>>;
+
+thread_local! {
+    static FEATURES: std::cell::RefCell<Features> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with the package's enabled features known (`Some`): code under a
+/// `#[cfg(feature = "..")]` they rule out is skipped.
+pub fn with_features<R>(features: &Features, f: impl FnOnce() -> R) -> R {
+    let saved = FEATURES.with(|c| c.replace(features.clone()));
+    let r = f();
+    FEATURES.with(|c| *c.borrow_mut() = saved);
+    r
+}
+
+/// Whether `feature` is on: None when the features are not known (see [`with_features`]).
+pub fn feature_on(feature: &str) -> Option<bool> {
+    FEATURES.with(|c| c.borrow().as_ref().map(|set| set.contains(feature)))
+}
+
+/// Whether the enabled features are known.
+pub fn features_known() -> bool {
+    FEATURES.with(|c| c.borrow().is_some())
 }

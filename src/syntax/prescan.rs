@@ -162,11 +162,11 @@ fn cfg_test_module(b: &[u8], i: usize) -> Option<usize> {
     (b.get(j) == Some(&b'{')).then_some(j)
 }
 
-/// Whether an attribute's text names `test` as a word.
-fn names_test(attr: &[u8]) -> bool {
-    memchr::memmem::find_iter(attr, b"test").any(|at| {
+/// Whether an attribute's text names `word` (`test`, `feature`) as a word.
+fn names_word(attr: &[u8], word: &[u8]) -> bool {
+    memchr::memmem::find_iter(attr, word).any(|at| {
         let before = at.checked_sub(1).map(|k| attr[k]);
-        let after = attr.get(at + 4).copied();
+        let after = attr.get(at + word.len()).copied();
         !before.is_some_and(is_ident_byte) && !after.is_some_and(is_ident_byte)
     })
 }
@@ -227,7 +227,12 @@ fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
                 depth -= 1;
                 if depth == 0 {
                     // With `cfg(test)` off, a `cfg` naming `test` decides what is walked.
-                    if cfg && super::build_cfg::cfg_test_off() && names_test(&b[i..j]) {
+                    if cfg && super::build_cfg::cfg_test_off() && names_word(&b[i..j], b"test") {
+                        return None;
+                    }
+                    // With the features known, a `cfg` naming `feature` does too.
+                    if cfg && super::build_cfg::features_known() && names_word(&b[i..j], b"feature")
+                    {
                         return None;
                     }
                     return (c == b']').then_some(j + 1);

@@ -49,6 +49,12 @@ pub struct Package {
     pub report_only: Option<HashSet<PathBuf>>,
     /// What the package depends on (for `--fix`: which runtime, with which features).
     pub deps: Vec<super::deps::Dep>,
+    /// Its `[features]` table (cargo mode): each feature, and what it enables.
+    pub features: Vec<(String, Vec<String>)>,
+    /// The features `--features` / `--no-default-features` enable: code under
+    /// `#[cfg(feature = "..")]` that they rule out is not linted. None (the default, and
+    /// `--all-features`): the code of every feature is.
+    pub enabled_features: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 #[derive(Debug)]
@@ -235,6 +241,25 @@ pub fn from_cargo(
             follow_mods: true,
             report_only: None,
             deps: super::deps::from_metadata(p),
+            features: p["features"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            let items = v
+                                .as_array()
+                                .map(|a| {
+                                    a.iter()
+                                        .filter_map(|x| x.as_str().map(String::from))
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            (k.clone(), items)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            enabled_features: None,
         });
     }
     if !packages.is_empty() {
@@ -397,6 +422,83 @@ pub fn select_targets(ws: &mut Workspace, sel: &TargetSelection) -> Result<(), P
                 .is_some_and(|t| !t.kind.iter().any(|k| k == "custom-build"))
         })
     });
+    Ok(())
+}
+
+/// Cargo's feature flags: `features` (`name` or `member/name`, comma- or space-separated) and
+/// `no_default`. With neither (or `all`), nothing changes: the code of every feature is
+/// linted. Otherwise each member's enabled features are resolved through its `[features]`
+/// table, as cargo does, and code under a `#[cfg(feature = "..")]` they rule out is not linted.
+/// A feature that no selected member has is an error, as in cargo.
+pub fn select_features(
+    ws: &mut Workspace,
+    features: &[String],
+    no_default: bool,
+    all: bool,
+) -> Result<(), ProjectError> {
+    let requested: Vec<(Option<&str>, &str)> = features
+        .iter()
+        .flat_map(|f| f.split([',', ' ']))
+        .filter(|f| !f.is_empty())
+        .map(|f| match f.split_once('/') {
+            Some((pkg, feat)) => (Some(pkg), feat),
+            None => (None, f),
+        })
+        .collect();
+    if all || (requested.is_empty() && !no_default) {
+        return Ok(());
+    }
+    let has = |p: &Package, f: &str| p.features.iter().any(|(k, _)| k == f);
+    for (pkg, feat) in &requested {
+        let found = ws
+            .packages
+            .iter()
+            .any(|p| pkg.is_none_or(|n| n == p.name) && has(p, feat));
+        if !found {
+            let whose = pkg.map_or("any selected package".to_string(), |n| {
+                format!("package `{n}`")
+            });
+            return Err(ProjectError(format!(
+                "none of {whose} has the feature `{feat}`"
+            )));
+        }
+    }
+    for p in &mut ws.packages {
+        let mut queue: Vec<String> = Vec::new();
+        if !no_default && has(p, "default") {
+            queue.push("default".into());
+        }
+        for (pkg, feat) in &requested {
+            if pkg.is_none_or(|n| n == p.name) && has(p, feat) {
+                queue.push(feat.to_string());
+            }
+        }
+        let mut on = std::collections::BTreeSet::new();
+        while let Some(f) = queue.pop() {
+            if !on.insert(f.clone()) {
+                continue;
+            }
+            let Some((_, items)) = p.features.iter().find(|(k, _)| *k == f) else {
+                continue;
+            };
+            for item in items {
+                if item.starts_with("dep:") {
+                    // Turns on a dependency, not one of the package's features.
+                    continue;
+                }
+                match item.split_once('/') {
+                    // `dep/feat` also turns on the optional dependency's own feature `dep`
+                    // (not `dep?/feat`, which only applies when something else does).
+                    Some((dep, _)) if !dep.ends_with('?') && has(p, dep) => {
+                        queue.push(dep.to_string())
+                    }
+                    Some(_) => {}
+                    None => queue.push(item.clone()),
+                }
+            }
+        }
+        p.enabled_features = Some(std::sync::Arc::new(on));
+    }
     Ok(())
 }
 
@@ -755,6 +857,8 @@ fn package_for_files(dir: &Path, files: Vec<PathBuf>, cwd: &Path) -> Package {
         follow_mods: false,
         report_only: None,
         deps: super::deps::from_manifest(dir),
+        features: Vec::new(),
+        enabled_features: None,
     }
 }
 

@@ -370,6 +370,16 @@ fn cfg_value(meta: &syn::Meta) -> Option<bool> {
     {
         return Some(false);
     }
+    // `feature = "x"`, when the enabled features are known.
+    if let syn::Meta::NameValue(nv) = meta
+        && nv.path.is_ident("feature")
+        && let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = &nv.value
+    {
+        return crate::syntax::build_cfg::feature_on(&s.value());
+    }
     let syn::Meta::List(list) = meta else {
         return None;
     };
