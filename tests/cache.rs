@@ -74,7 +74,7 @@ fn text(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
         o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
+        common::stdout_and_short(&o),
         String::from_utf8_lossy(&o.stderr)
     )
 }
@@ -100,7 +100,7 @@ fn run_tracked(dir: &Path, args: &[&str]) -> (Output, Option<String>) {
 }
 
 fn findings(o: &Output) -> usize {
-    String::from_utf8_lossy(&o.stdout)
+    common::stdout_and_short(&o)
         .lines()
         .filter(|l| l.contains("\"reason\":\"compiler-message\""))
         .count()
@@ -136,7 +136,7 @@ fn warm_run_gives_the_cold_output() {
         let o = run(&s.0, &args);
         let out = format!(
             "{}{}",
-            String::from_utf8_lossy(&o.stdout),
+            common::stdout_and_short(&o),
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(out.contains("BLOCKING CALL"), "{}", text(&o));
@@ -193,7 +193,7 @@ fn any_change_invalidates() {
     .unwrap();
     let o = run(&s.0, &args);
     assert_eq!(findings(&o), 2, "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("\"level\":\"error\""));
+    assert!(common::stdout_and_short(&o).contains("\"level\":\"error\""));
 
     // Command-line levels are part of the key too.
     let o = run(
@@ -377,7 +377,7 @@ fn cargo_metadata_is_reused_until_the_workspace_changes() {
     let o = lint();
     assert_eq!(calls(), 2);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("tests/new_target.rs:2:5"),
+        common::stdout_and_short(&o).contains("tests/new_target.rs:2:5"),
         "{}",
         text(&o)
     );
@@ -399,7 +399,7 @@ fn cargo_metadata_is_reused_until_the_workspace_changes() {
     let o = lint();
     assert_eq!(calls(), 4);
     assert!(
-        !String::from_utf8_lossy(&o.stdout).contains("new_target.rs"),
+        !common::stdout_and_short(&o).contains("new_target.rs"),
         "{}",
         text(&o)
     );

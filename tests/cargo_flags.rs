@@ -6,7 +6,7 @@ use common::Scratch;
 use std::process::Output;
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    common::stdout_and_short(&o).into_owned()
 }
 
 fn stderr(o: &Output) -> String {

@@ -10,7 +10,7 @@ fn run(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    common::stdout_and_short(&o).into_owned()
 }
 
 fn stderr(o: &Output) -> String {
@@ -369,7 +369,7 @@ fn the_same_file_named_twice_is_linted_once() {
         ],
         &s.0,
     );
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = common::stdout_and_short(&o);
     assert_eq!(o.status.code(), Some(1), "{stdout}");
     assert_eq!(stdout.matches("blocking_in_async").count(), 1, "{stdout}");
     assert!(
@@ -411,7 +411,7 @@ fn package_specs_as_cargo_reads_them() {
             &["-p", spec, "--message-format", "short", "--no-cache"],
             &s.0,
         );
-        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let text = common::stdout_and_short(&o).into_owned();
         let mut dirs: Vec<&str> = ["api-core", "api-web", "tool"]
             .into_iter()
             .filter(|d| text.contains(&format!("{d}/src/lib.rs")))

@@ -12,7 +12,7 @@ fn run(args: &[&str], cwd: &Path) -> Output {
 fn out(o: &Output) -> String {
     format!(
         "{}{}",
-        String::from_utf8_lossy(&o.stdout),
+        common::stdout_and_short(&o),
         String::from_utf8_lossy(&o.stderr)
     )
 }
@@ -376,7 +376,7 @@ fn clippy_configuration_is_imported() {
         common::run_bin(&all, &s.0)
     };
     let o = lint(&["-v"]);
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let text = common::stdout_and_short(&o).into_owned();
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     let mut found: Vec<(usize, bool)> = text
         .lines()
@@ -402,12 +402,7 @@ fn clippy_configuration_is_imported() {
     )
     .unwrap();
     let o = lint(&[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout_and_short(&o));
     // A clippy.toml that is not TOML is a warning, not a failure of the run.
     std::fs::remove_file(s.0.join("async-lint.toml")).unwrap();
     std::fs::write(s.0.join("clippy.toml"), "disallowed-methods = [\n").unwrap();

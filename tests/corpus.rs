@@ -68,7 +68,7 @@ fn lints_its_own_dependency_tree() {
         .args(["-W", "all", "--message-format", "short"])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = common::stdout_and_short(&o);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         !stderr.contains("panicked") && !stderr.contains("overflow"),

@@ -18,7 +18,7 @@ fn lint(ws: &Path, extra: &[&str]) -> (BTreeSet<(PathBuf, usize, String)>, Strin
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let out = common::stdout_and_short(&o).into_owned();
     let mut found = BTreeSet::new();
     for line in out.lines() {
         // `app/src/lib.rs:6:5: warning: .. [async_lint::blocking_in_async]`
@@ -67,7 +67,7 @@ fn calls_into_dependencies_follow_their_source() {
         .unwrap();
     let human = format!(
         "{}{}",
-        String::from_utf8_lossy(&o.stdout),
+        common::stdout_and_short(&o),
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(
@@ -102,7 +102,7 @@ fn calls_into_dependencies_follow_their_source() {
             .current_dir(&ws)
             .output()
             .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        common::stdout_and_short(&o).into_owned()
     };
     let file = canon(&root().join("fixtures/dependencies/deps/fsw/src/file.rs"));
     let json = out("json");
@@ -174,7 +174,7 @@ fn human_output_shows_the_dependency_source_line() {
         .current_dir(&ws)
         .output()
         .unwrap();
-    let json = String::from_utf8_lossy(&o.stdout);
+    let json = common::stdout_and_short(&o);
     assert!(json.contains("is defined here"), "{json}");
     assert!(!json.contains("pub fn read_through_helper"), "{json}");
 }
@@ -211,7 +211,7 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
             .output()
             .unwrap();
         (
-            String::from_utf8_lossy(&o.stdout).into_owned(),
+            common::stdout_and_short(&o).into_owned(),
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
     };

@@ -1,5 +1,6 @@
 //! `--fix` (atomic, re-parsed, idempotent, `--diff` writes nothing) and baselines.
 
+mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -49,7 +50,7 @@ fn fix_diff_then_fix_then_nothing_left() {
 
     // --diff shows the change and writes nothing.
     let o = run(&["a.rs", "--fix", "--diff"], &dir);
-    let diff = String::from_utf8_lossy(&o.stdout).into_owned();
+    let diff = common::stdout_and_short(&o).into_owned();
     assert!(
         diff.contains("-    std::thread::sleep(Duration::from_millis(5));\r\n"),
         "{diff}"
@@ -91,7 +92,7 @@ fn fix_diff_then_fix_then_nothing_left() {
 
     // A second run finds nothing left to fix.
     let o = run(&["a.rs", "--fix", "--diff"], &dir);
-    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+    assert!(common::stdout_and_short(&o).trim().is_empty());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), fixed);
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -148,7 +149,7 @@ fn baseline_hides_known_findings_and_survives_line_moves() {
         &dir,
     );
     assert_eq!(o.status.code(), Some(1));
-    let out = String::from_utf8_lossy(&o.stdout);
+    let out = common::stdout_and_short(&o);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains("std::fs::read"), "{out}");
     // A broken baseline is an error.

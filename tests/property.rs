@@ -936,7 +936,7 @@ fn generated_async_rust_never_crashes_hangs_or_varies() {
         "seed {seed:#x}: binary exited with {:?}:\n{stderr}",
         out.status
     );
-    let short = String::from_utf8_lossy(&out.stdout);
+    let short = common::stdout_and_short(&out);
     let bin_findings = short.lines().filter(|l| l.contains(": warning: ")).count();
 
     eprintln!(

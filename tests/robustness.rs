@@ -42,7 +42,7 @@ fn tool(dir: &Path) -> Command {
 
 /// Stdout and stderr of a finished run, which must not have panicked.
 fn streams(out: &std::process::Output) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stdout = common::stdout_and_short(out).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
     (stdout, stderr)
@@ -64,7 +64,7 @@ fn lint_dir(dir: &Path) -> (String, Option<i32>) {
     let o = tool(dir).output().unwrap();
     let text = format!(
         "{}{}",
-        String::from_utf8_lossy(&o.stdout),
+        common::stdout_and_short(&o),
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(!text.contains("panicked"), "{text}");
@@ -142,7 +142,7 @@ fn fifos_do_not_hang_the_run() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = common::stdout_and_short(&out);
     assert!(text.contains("a.rs:2:5"), "{text}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("pipe.rs: not a regular file"));
     let _ = std::fs::remove_dir_all(&dir);

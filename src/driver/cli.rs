@@ -610,7 +610,8 @@ fn render(
                 "{}",
                 human::render_human_with_deps(&report.root, pkg, d, color)
             ),
-            Format::Short => write!(stdout, "{}", human::short_line(pkg, d)),
+            // Diagnostics for people go to stderr, as cargo's `short` does.
+            Format::Short => write!(stderr, "{}", human::short_line(pkg, d)),
             Format::Json(style) => writeln!(stdout, "{}", json::json_line(report, pkg, d, style)),
             Format::Github => write!(stdout, "{}", human::github_line(pkg, d)),
             Format::Sarif => Ok(()),

@@ -151,3 +151,31 @@ pub fn run_bin(args: &[&str], cwd: &Path) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// What a run wrote for tools to read: its stdout, then the `short` diagnostics
+/// (`path:line:col: level: message`), which go to stderr as cargo's do.
+pub fn stdout_and_short(o: &std::process::Output) -> std::borrow::Cow<'static, str> {
+    let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+    for line in String::from_utf8_lossy(&o.stderr).lines() {
+        if is_short_line(line) {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    std::borrow::Cow::Owned(text)
+}
+
+/// `path:line:col: level: message`, as `--message-format short` writes a finding.
+fn is_short_line(line: &str) -> bool {
+    let mut parts = line.splitn(4, ':');
+    let (Some(path), Some(l), Some(c), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    !path.is_empty()
+        && !path.starts_with(' ')
+        && l.parse::<usize>().is_ok()
+        && c.parse::<usize>().is_ok()
+        && (rest.starts_with(" warning: ") || rest.starts_with(" error: "))
+}
