@@ -74,7 +74,7 @@ fn text(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
         o.status.code(),
-        common::stdout_and_short(&o),
+        common::stdout_and_short(o),
         String::from_utf8_lossy(&o.stderr)
     )
 }
@@ -100,7 +100,7 @@ fn run_tracked(dir: &Path, args: &[&str]) -> (Output, Option<String>) {
 }
 
 fn findings(o: &Output) -> usize {
-    common::stdout_and_short(&o)
+    common::stdout_and_short(o)
         .lines()
         .filter(|l| l.contains("\"reason\":\"compiler-message\""))
         .count()

@@ -6,7 +6,7 @@ use common::Scratch;
 use std::process::Output;
 
 fn stdout(o: &Output) -> String {
-    common::stdout_and_short(&o).into_owned()
+    common::stdout_and_short(o).into_owned()
 }
 
 fn stderr(o: &Output) -> String {

@@ -10,7 +10,7 @@ fn run(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn stdout(o: &Output) -> String {
-    common::stdout_and_short(&o).into_owned()
+    common::stdout_and_short(o).into_owned()
 }
 
 fn stderr(o: &Output) -> String {

@@ -12,7 +12,7 @@ fn run(args: &[&str], cwd: &Path) -> Output {
 fn out(o: &Output) -> String {
     format!(
         "{}{}",
-        common::stdout_and_short(&o),
+        common::stdout_and_short(o),
         String::from_utf8_lossy(&o.stderr)
     )
 }

@@ -132,10 +132,7 @@ fn following_dependencies_changes_no_finding() {
         common::stdout_and_short(&with)
     );
     for o in [&with_v, &without] {
-        assert_eq!(
-            common::stdout_and_short(&o),
-            common::stdout_and_short(&with)
-        );
+        assert_eq!(common::stdout_and_short(o), common::stdout_and_short(&with));
         assert_eq!(o.status.code(), with.status.code());
     }
     assert!(!stderr(&with).contains("note:"), "{}", stderr(&with));
