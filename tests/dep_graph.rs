@@ -394,3 +394,72 @@ fn a_path_dependency_whose_lib_is_gone_is_skipped() {
     std::fs::remove_file(s.0.join("deep/code/inner/lib.rs")).unwrap();
     assert_eq!(graph(), "0 packages, 1 skipped");
 }
+
+/// The graph covers every member whatever the selection: read from the lock file for a run of
+/// the root package alone (cargo's default there), and cached, it still holds the other
+/// member's dependencies when the next run lints the whole workspace.
+#[test]
+fn the_graph_of_one_selection_serves_the_whole_workspace() {
+    let reg = "registry+https://github.com/rust-lang/crates.io-index";
+    let lock = format!(
+        "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"gone\"]\n\n\
+         [[package]]\nname = \"m\"\nversion = \"0.1.0\"\ndependencies = [\"foo\"]\n\n\
+         [[package]]\nname = \"foo\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n\n\
+         [[package]]\nname = \"gone\"\nversion = \"0.1.0\"\n\
+         source = \"git+https://example.invalid/gone#0123456789abcdef\"\n"
+    );
+    let s = Scratch::new(
+        "graph-selection",
+        &[
+            (
+                "ws/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\ngone = { git = \"https://example.invalid/gone\" }\n\n\
+                 [workspace]\nmembers = [\"m\"]\n",
+            ),
+            ("ws/src/lib.rs", "pub fn app() {}\n"),
+            (
+                "ws/m/Cargo.toml",
+                "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nfoo = \"1\"\n",
+            ),
+            (
+                "ws/m/src/lib.rs",
+                "pub async fn handler() {\n    foo::work();\n}\n",
+            ),
+            ("ws/Cargo.lock", &lock),
+            (
+                "home/registry/src/index/foo-1.0.0/Cargo.toml",
+                "[package]\nname = \"foo\"\nedition = \"2021\"\n",
+            ),
+            (
+                "home/registry/src/index/foo-1.0.0/src/lib.rs",
+                "pub fn work() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n",
+            ),
+        ],
+    );
+    let dir = s.0.join("ws");
+    let lint = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .args(["--message-format", "short"])
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("CARGO_HOME", s.0.join("home"))
+            .env("XDG_CACHE_HOME", s.0.join("user-cache"))
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()
+            .unwrap();
+        common::stdout_and_short(&o).into_owned()
+    };
+    // The root package alone: nothing to report, but the graph is made and cached.
+    assert!(!lint(&[]).contains("foo::work"));
+    age(&s.0);
+    assert!(!lint(&[]).contains("foo::work"));
+    let out = lint(&["--workspace"]);
+    assert!(
+        out.contains("m/src/lib.rs:2:5") && out.contains("foo::work"),
+        "the member's dependency is in the cached graph: {out}"
+    );
+}

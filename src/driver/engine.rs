@@ -154,17 +154,14 @@ fn load_graph(
     meanwhile: &(dyn Fn() + Sync),
 ) -> Option<crate::workspace::graph::Loaded> {
     let verbose = opts.verbose;
-    let members: Vec<(String, String, PathBuf)> = ws
-        .packages
-        .iter()
-        .map(|p| (p.id.clone(), p.name.clone(), p.dir.clone()))
-        .collect();
     let cargo = ws.cargo.as_ref()?;
+    // Every member, selected or not: the graph (and its cache) is the workspace's.
+    let members = &cargo.members;
     let lock = ws.root.join("Cargo.lock");
     match crate::workspace::graph::load_or_lockfile(
         cargo.manifest_path.as_deref(),
         &lock,
-        &members,
+        members,
         ws.target_dir.as_deref(),
         cargo.cache,
         &cargo.checked,

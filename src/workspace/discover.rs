@@ -83,6 +83,10 @@ pub struct CargoQuery {
     /// The witnesses of the cached answer, found unchanged (empty: cargo answered): the cached
     /// graph of dependencies does not check them again.
     pub checked: std::sync::Arc<[(PathBuf, super::metadata_cache::Stamp)]>,
+    /// Every member of the workspace as (package id, name, manifest dir), selected or not:
+    /// the dependency graph covers them all (it is cached for the workspace, not for one
+    /// selection).
+    pub members: Vec<(String, String, PathBuf)>,
 }
 
 /// A problem that stops the tool from checking what it was asked to (exit code 2).
@@ -160,6 +164,20 @@ pub fn from_cargo(
         && members_wanted == Members::Default)
         .then(|| current_members(&meta, manifest_path, &root))
         .flatten();
+    let all_members: Vec<(String, String, PathBuf)> = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(&id)))
+        .map(|p| {
+            let manifest = Path::new(p["manifest_path"].as_str().unwrap_or_default());
+            (
+                p["id"].as_str().unwrap_or_default().to_string(),
+                p["name"].as_str().unwrap_or_default().to_string(),
+                manifest.parent().map(Path::to_path_buf).unwrap_or_default(),
+            )
+        })
+        .collect();
     let mut out_pkgs = Vec::new();
     // (name, version) of each selected member, to check every `-p` spec matched one.
     let mut selected: Vec<(String, String)> = Vec::new();
@@ -285,6 +303,7 @@ pub fn from_cargo(
             manifest_path: manifest_path.map(Path::to_path_buf),
             cache,
             checked: checked.into(),
+            members: all_members,
         }),
     })
 }
