@@ -305,16 +305,7 @@ fn a_graph_read_from_the_lock_file_follows_the_lock_file() {
     );
     let dir = s.0.join("app");
     let lint_with = |graph: &str| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-            .args(["-v", "--message-format", "short"])
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
-            .env("CARGO_HOME", s.0.join("home"))
-            .env("XDG_CACHE_HOME", s.0.join("user-cache"))
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_BUILD_TARGET_DIR")
-            .output()
-            .unwrap();
+        let o = lint_with_home(&dir, &s.0, &["-v"]);
         let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(
             stderr.contains(&format!("dependency summaries: {graph}")),
@@ -439,20 +430,8 @@ fn the_graph_of_one_selection_serves_the_whole_workspace() {
         ],
     );
     let dir = s.0.join("ws");
-    let lint = |args: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-            .args(["--message-format", "short"])
-            .args(args)
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
-            .env("CARGO_HOME", s.0.join("home"))
-            .env("XDG_CACHE_HOME", s.0.join("user-cache"))
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_BUILD_TARGET_DIR")
-            .output()
-            .unwrap();
-        common::stdout_and_short(&o).into_owned()
-    };
+    let lint =
+        |args: &[&str]| common::stdout_and_short(&lint_with_home(&dir, &s.0, args)).into_owned();
     // The root package alone: nothing to report, but the graph is made and cached.
     assert!(!lint(&[]).contains("foo::work"));
     age(&s.0);
@@ -462,4 +441,20 @@ fn the_graph_of_one_selection_serves_the_whole_workspace() {
         out.contains("m/src/lib.rs:2:5") && out.contains("foo::work"),
         "the member's dependency is in the cached graph: {out}"
     );
+}
+
+/// Lints `dir` (`--message-format short`, and `args`) with a cargo home and a user cache of
+/// its own below `root` (`root/home`, `root/user-cache`), and cargo's target directory.
+fn lint_with_home(dir: &Path, root: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["--message-format", "short"])
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("CARGO_HOME", root.join("home"))
+        .env("XDG_CACHE_HOME", root.join("user-cache"))
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .output()
+        .unwrap()
 }
