@@ -28,6 +28,8 @@ pub struct Dep {
     pub conditional: bool,
     pub default_features: bool,
     pub features: Vec<String>,
+    /// The platform of a `[target.'cfg(..)'.dependencies]` (or `[target.<triple>..]`) entry.
+    pub target: Option<String>,
 }
 
 /// The dependencies of one package in `cargo metadata` output (inheritance already applied).
@@ -48,6 +50,7 @@ pub fn from_metadata(pkg: &Value) -> Vec<Dep> {
             name,
             kind,
             conditional: d["optional"].as_bool().unwrap_or(false) || !d["target"].is_null(),
+            target: d["target"].as_str().map(String::from),
             default_features: d["uses_default_features"].as_bool().unwrap_or(true),
             features: d["features"]
                 .as_array()
@@ -83,16 +86,15 @@ pub fn from_manifest(dir: &Path) -> Vec<Dep> {
     };
     let mut ws: Option<Option<toml::Table>> = None;
     let mut out = Vec::new();
-    let mut tables: Vec<(&toml::Table, bool)> = vec![(&doc, false)];
+    let mut tables: Vec<(&toml::Table, Option<&String>)> = vec![(&doc, None)];
     if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
         tables.extend(
             targets
-                .values()
-                .filter_map(|t| t.as_table())
-                .map(|t| (t, true)),
+                .iter()
+                .filter_map(|(platform, t)| Some((t.as_table()?, Some(platform)))),
         );
     }
-    for (table, on_target) in tables {
+    for (table, platform) in tables {
         for (key, kind) in [
             ("dependencies", DepKind::Normal),
             ("dev-dependencies", DepKind::Dev),
@@ -108,9 +110,10 @@ pub fn from_manifest(dir: &Path) -> Vec<Dep> {
                     package: name.clone(),
                     name: name.replace('-', "_"),
                     kind,
-                    conditional: on_target,
+                    conditional: platform.is_some(),
                     default_features: true,
                     features: Vec::new(),
+                    target: platform.cloned(),
                 };
                 if let Some(t) = spec.as_table() {
                     if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) {

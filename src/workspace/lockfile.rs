@@ -2,8 +2,10 @@
 //! cannot resolve offline (a git dependency that was never fetched makes it refuse the whole
 //! graph). Every registry package of the lock file whose source is in cargo's registry cache is
 //! kept, with its lib target read from its manifest; the edges come from the lock file, named as
-//! the dependent's manifest names them (a rename, or the dependency's lib name). Platforms and
-//! features are not applied: a package no build uses may be listed (its summary is then unused).
+//! the dependent's manifest names them (a rename, or the dependency's lib name). A dependency
+//! declared only for other platforms (`[target.'cfg(windows)'.dependencies]`) is left out, as
+//! cargo's `--filter-platform <host>` does; features are not applied: a package that no build
+//! uses may be listed (its summary is then unused).
 //! The result has the shape [`super::graph::from_metadata`] reads.
 
 use super::deps::{DepKind, from_manifest};
@@ -103,7 +105,8 @@ pub fn metadata(
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
 ) -> Option<Value> {
-    metadata_in(lock, members, target_dir, &registry_src_dirs())
+    let host = super::platform::Host::detect();
+    metadata_in(lock, members, target_dir, &registry_src_dirs(), host)
 }
 
 fn metadata_in(
@@ -111,6 +114,7 @@ fn metadata_in(
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
     src_dirs: &[PathBuf],
+    host: Option<&super::platform::Host>,
 ) -> Option<Value> {
     let locked = parse_lock(&std::fs::read_to_string(lock).ok()?)?;
     // Package ids: members by name, registry packages found on disk.
@@ -187,6 +191,16 @@ fn metadata_in(
                 .map(|t| t.0.clone())
                 .unwrap_or(name.replace('-', "_"));
             let mine: Vec<_> = decls.iter().filter(|d| d.package == *name).collect();
+            // Declared only for platforms the host is not (`[target.'cfg(windows)'..]`): no
+            // build here uses it, as cargo's `--filter-platform <host>` would say.
+            if let Some(host) = host
+                && !mine.is_empty()
+                && mine
+                    .iter()
+                    .all(|d| d.target.as_deref().is_some_and(|t| !host.uses(t)))
+            {
+                continue;
+            }
             // The name the code uses: a rename, else the dependency's lib name.
             let code_name = mine
                 .iter()
@@ -243,22 +257,30 @@ mod tests {
             "[package]\nname = \"bar-baz\"\n[lib]\nname = \"barlib\"\npath = \"lib.rs\"\n",
         );
         write("registry/src/index/bar-baz-2.0.0/lib.rs", "");
+        // On disk and in the lock file, but declared for Windows only.
+        write(
+            "registry/src/index/winonly-1.0.0/Cargo.toml",
+            "[package]\nname = \"winonly\"\nedition = \"2021\"\n",
+        );
+        write("registry/src/index/winonly-1.0.0/src/lib.rs", "");
         write(
             "ws/app/Cargo.toml",
             "[package]\nname = \"app\"\n[dependencies]\nfoo = \"1\"\nb = { package = \"bar-baz\", version = \"2\" }\n\
-             gone = { git = \"https://example.invalid/gone\" }\n",
+             gone = { git = \"https://example.invalid/gone\" }\n\
+             [target.'cfg(windows)'.dependencies]\nwinonly = \"1\"\n",
         );
         let reg = "registry+https://github.com/rust-lang/crates.io-index";
         write(
             "ws/Cargo.lock",
             &format!(
                 "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
-                 dependencies = [\"bar-baz\", \"foo\", \"gone\"]\n\n\
+                 dependencies = [\"bar-baz\", \"foo\", \"gone\", \"winonly\"]\n\n\
                  [[package]]\nname = \"bar-baz\"\nversion = \"2.0.0\"\nsource = \"{reg}\"\n\n\
                  [[package]]\nname = \"foo\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n\
                  dependencies = [\"bar-baz 2.0.0\"]\n\n\
                  [[package]]\nname = \"gone\"\nversion = \"0.1.0\"\n\
-                 source = \"git+https://example.invalid/gone#abc\"\n"
+                 source = \"git+https://example.invalid/gone#abc\"\n\n\
+                 [[package]]\nname = \"winonly\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n"
             ),
         );
         let members = [(
@@ -266,10 +288,19 @@ mod tests {
             "app".to_string(),
             dir.join("ws/app"),
         )];
-        let meta = metadata_in(&dir.join("ws/Cargo.lock"), &members, None, &[src]).unwrap();
+        let host = crate::workspace::platform::Host::new("x86_64-unknown-linux-gnu", "unix\n");
+        let meta = metadata_in(
+            &dir.join("ws/Cargo.lock"),
+            &members,
+            None,
+            &[src],
+            Some(&host),
+        )
+        .unwrap();
         let g = from_metadata(&meta, &|p: &Path| p.exists());
         let _ = std::fs::remove_dir_all(&dir);
-        // Dependencies first; the git package, not on disk, is not there.
+        // Dependencies first; the git package, not on disk, is not there, nor the Windows-only
+        // one on this (Linux) host.
         let names: Vec<&str> = g.packages.iter().map(|p| p.lib_name.as_str()).collect();
         assert_eq!(names, ["barlib", "foo"]);
         // foo names bar-baz by its lib name; the member by its rename.

@@ -9,3 +9,4 @@ pub mod discover;
 pub mod graph;
 pub mod lockfile;
 pub mod metadata_cache;
+pub mod platform;

@@ -1,0 +1,186 @@
+//! The host platform, to tell which `[target.'cfg(..)'.dependencies]` a build uses: the
+//! target triple (`rustc -vV`) and the `cfg` values (`rustc --print cfg`), as cargo's
+//! `--filter-platform <host>` applies them. Read once per process.
+
+use std::collections::HashSet;
+use std::process::Command;
+
+/// What the host's build sets.
+#[derive(Debug, Default)]
+pub struct Host {
+    triple: String,
+    /// `unix`, `debug_assertions`, ... and `target_os="linux"` as (key, value).
+    names: HashSet<String>,
+    pairs: HashSet<(String, String)>,
+}
+
+impl Host {
+    /// The host of this machine's `rustc` (`$RUSTC` if set), or None when it cannot be asked.
+    pub fn detect() -> Option<&'static Host> {
+        static HOST: std::sync::OnceLock<Option<Host>> = std::sync::OnceLock::new();
+        HOST.get_or_init(|| {
+            let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+            let vv = Command::new(&rustc).arg("-vV").output().ok()?;
+            let triple = String::from_utf8_lossy(&vv.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("host: "))?
+                .trim()
+                .to_string();
+            let cfg = Command::new(&rustc)
+                .args(["--print", "cfg"])
+                .output()
+                .ok()?;
+            cfg.status.success().then_some(())?;
+            Some(Host::new(&triple, &String::from_utf8_lossy(&cfg.stdout)))
+        })
+        .as_ref()
+    }
+
+    /// A host from a triple and `rustc --print cfg` output.
+    pub fn new(triple: &str, print_cfg: &str) -> Host {
+        let mut h = Host {
+            triple: triple.to_string(),
+            ..Host::default()
+        };
+        for line in print_cfg.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            match line.split_once('=') {
+                Some((k, v)) => {
+                    h.pairs
+                        .insert((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
+                }
+                None => {
+                    h.names.insert(line.to_string());
+                }
+            }
+        }
+        h
+    }
+
+    /// Whether a dependency declared for `platform` (`cfg(windows)`, `cfg(all(unix, not(target_os
+    /// = "macos")))`, or a target triple) is used on this host; true when the expression cannot
+    /// be read (nothing is left out on a guess).
+    pub fn uses(&self, platform: &str) -> bool {
+        let p = platform.trim();
+        let Some(rest) = p.strip_prefix("cfg(") else {
+            return p == self.triple;
+        };
+        let Some(expr) = rest.strip_suffix(')') else {
+            return true;
+        };
+        let tokens = tokenize(expr);
+        let mut pos = 0;
+        match self.eval(&tokens, &mut pos) {
+            Some(v) if pos == tokens.len() => v,
+            _ => true,
+        }
+    }
+
+    /// One predicate from `tokens[pos..]`: `name`, `key = "value"`, `all(..)`, `any(..)`,
+    /// `not(..)`.
+    fn eval(&self, tokens: &[Token], pos: &mut usize) -> Option<bool> {
+        let Token::Ident(name) = tokens.get(*pos)? else {
+            return None;
+        };
+        *pos += 1;
+        match tokens.get(*pos) {
+            Some(Token::Eq) => {
+                *pos += 1;
+                let Token::Str(value) = tokens.get(*pos)? else {
+                    return None;
+                };
+                *pos += 1;
+                Some(self.pairs.contains(&(name.clone(), value.clone())))
+            }
+            Some(Token::Open) => {
+                *pos += 1;
+                let mut values = Vec::new();
+                while !matches!(tokens.get(*pos), Some(Token::Close)) {
+                    values.push(self.eval(tokens, pos)?);
+                    if matches!(tokens.get(*pos), Some(Token::Comma)) {
+                        *pos += 1;
+                    }
+                }
+                *pos += 1;
+                match name.as_str() {
+                    "all" => Some(values.iter().all(|v| *v)),
+                    "any" => Some(values.iter().any(|v| *v)),
+                    "not" if values.len() == 1 => Some(!values[0]),
+                    _ => None,
+                }
+            }
+            _ => Some(self.names.contains(name)),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Ident(String),
+    Str(String),
+    Eq,
+    Open,
+    Close,
+    Comma,
+}
+
+fn tokenize(s: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => out.push(Token::Open),
+            ')' => out.push(Token::Close),
+            ',' => out.push(Token::Comma),
+            '=' => out.push(Token::Eq),
+            '"' => {
+                let mut v = String::new();
+                for c in chars.by_ref() {
+                    if c == '"' {
+                        break;
+                    }
+                    v.push(c);
+                }
+                out.push(Token::Str(v));
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut v = c.to_string();
+                while let Some(&n) = chars.peek() {
+                    if n.is_alphanumeric() || n == '_' {
+                        v.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push(Token::Ident(v));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Host;
+
+    #[test]
+    fn platforms_of_dependencies_as_cargo_reads_them() {
+        let linux = Host::new(
+            "x86_64-unknown-linux-gnu",
+            "debug_assertions\npanic=\"unwind\"\ntarget_arch=\"x86_64\"\ntarget_family=\"unix\"\n\
+             target_os=\"linux\"\nunix\n",
+        );
+        assert!(linux.uses("cfg(unix)"));
+        assert!(!linux.uses("cfg(windows)"));
+        assert!(linux.uses("cfg(target_os = \"linux\")"));
+        assert!(!linux.uses("cfg(target_os = \"macos\")"));
+        assert!(linux.uses("cfg(all(unix, not(target_os = \"macos\")))"));
+        assert!(!linux.uses("cfg(any(target_os = \"windows\", target_arch = \"wasm32\"))"));
+        assert!(linux.uses("x86_64-unknown-linux-gnu"));
+        assert!(!linux.uses("x86_64-pc-windows-msvc"));
+        // Unreadable: kept.
+        assert!(linux.uses("cfg(all(unix"));
+        assert!(linux.uses("cfg(foo(bar))"));
+    }
+}
