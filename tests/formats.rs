@@ -289,3 +289,32 @@ fn github_annotations_keep_the_call_chain() {
     );
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// A file outside the working directory, given by its absolute path, is a `file://` URI of
+/// its own in SARIF (not one relative to the root).
+#[test]
+fn a_file_outside_the_root_has_an_absolute_uri() {
+    let base = std::env::temp_dir().join(format!("async-lint-outside-{}", std::process::id()));
+    let (cwd, elsewhere) = (base.join("cwd"), base.join("else where"));
+    std::fs::create_dir_all(&cwd).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let file = elsewhere.join("x.rs");
+    std::fs::write(&file, SRC).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .arg(&file)
+        .args(["--message-format", "sarif"])
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    assert!(sarif_errors(&log).is_empty());
+    let artifact =
+        &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let uri = artifact["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/else%20where/x.rs"),
+        "{artifact}"
+    );
+    assert!(artifact.get("uriBaseId").is_none(), "{artifact}");
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -77,8 +77,16 @@ pub fn log(report: &Report) -> Value {
 
 fn result(pkg: &PackageReport, d: &Diagnostic, rule_index: Option<usize>) -> Value {
     let location = |l: &Label| {
+        // A file below the root is relative to it; one elsewhere (given by an absolute path
+        // outside the workspace) is a `file://` URI of its own.
+        let display = &pkg.files[l.file].display;
+        let artifact = if std::path::Path::new(display).is_absolute() {
+            json!({"uri": file_uri(std::path::Path::new(display))})
+        } else {
+            json!({"uri": uri_path(&slash_path(display)), "uriBaseId": "%SRCROOT%"})
+        };
         json!({"physicalLocation": {
-            "artifactLocation": {"uri": uri_path(&slash_path(&pkg.files[l.file].display)), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": artifact,
             "region": region(&l.loc),
         }})
     };
