@@ -258,3 +258,49 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
     assert!(edited.contains("`fsw::read_config` blocks"), "{edited}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Summaries are keyed by the tool's sources, not by its executable: a rebuild or a copy of
+/// the same sources (here a copy with another modification time, which the result cache takes
+/// for a rebuild) reads the summaries the first build stored instead of walking the
+/// dependencies again.
+#[test]
+fn a_rebuild_of_the_same_sources_reuses_the_summaries() {
+    let tmp = std::env::temp_dir().join(format!("async-lint-deps-rebuild-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(&root().join("fixtures/dependencies"), &tmp.join("fx"));
+    let ws = tmp.join("fx/ws");
+    let tool = tmp.join("tool/cargo-async-lint");
+    std::fs::create_dir_all(tmp.join("tool")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_cargo-async-lint"), &tool).unwrap();
+    let run = |bin: &Path| {
+        let o = Command::new(bin)
+            .args(["--message-format", "short", "-v"])
+            .current_dir(&ws)
+            .env("NO_COLOR", "1")
+            .env("XDG_CACHE_HOME", tmp.join("user-cache"))
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        common::stdout_and_short(&o).into_owned()
+    };
+    // Every stored summary entry (a new key would add one beside the old).
+    let entries = || -> usize {
+        std::fs::read_dir(tmp.join("user-cache/cargo-async-lint/summaries"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|d| std::fs::read_dir(d.path()).map(|e| e.count()).unwrap_or(0))
+            .sum()
+    };
+    let first = run(Path::new(env!("CARGO_BIN_EXE_cargo-async-lint")));
+    let stored = entries();
+    assert!(stored >= 4, "{stored}");
+    // The copy, "rebuilt" a year later.
+    let f = std::fs::File::options().write(true).open(&tool).unwrap();
+    f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(365 * 86400))
+        .unwrap();
+    drop(f);
+    assert_eq!(run(&tool), first);
+    assert_eq!(entries(), stored, "no summary was made again");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

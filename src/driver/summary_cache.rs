@@ -5,8 +5,9 @@
 //! - [`key`]: the key of a package's summary, None when nothing may be cached (`--no-cache`:
 //!   `opts.summary_cache` is false, so nothing is ever read or written; or a package without an
 //!   absolute directory). `--fix` uses summaries from the cache: they are facts about
-//!   dependencies, checksummed and keyed by their contents, never edits. It covers the tool (version and [`build_identity`]: a rebuilt tool
-//!   never reads its predecessor's summaries), the package's id, lib target and edition, and for
+//!   dependencies, checksummed and keyed by their contents, never edits. It covers the tool (version and
+//!   [`SOURCE_HASH`], a hash of the sources it was built from: a tool built from other sources
+//!   never reads its predecessor's summaries, while a rebuild or a copy of the same sources does), the package's id, lib target and edition, and for
 //!   a path or git package the contents of its `Cargo.toml` and of every `.rs` file below its
 //!   directory (skipping `target/` and hidden directories), as the result cache does. A registry
 //!   package's files never change under its id, so they are not read. The key covers the
@@ -22,7 +23,7 @@
 //!   own entries). Summaries are never written anywhere else, and any problem (no cache
 //!   directory, unreadable, unwritable) is a miss.
 
-use super::cache::{build_identity, hash_file_with, package_files, user_cache_dir};
+use super::cache::{hash_file_with, package_files, user_cache_dir};
 use super::options::Options;
 use crate::util::hash::{Fnv, hash_bytes};
 use crate::workspace::graph::{DepPackage, SourceKind};
@@ -31,6 +32,9 @@ use std::path::{Path, PathBuf};
 /// Bumped whenever the stored format or the meaning of a key changes.
 const FORMAT: u64 = 2;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// A hash of the tool's sources (`src/`, `lints/`, the manifest and lock file; `build.rs`): a
+/// summary depends on them alone, not on which build of them runs.
+pub const SOURCE_HASH: &str = env!("ASYNC_LINT_SOURCE_HASH");
 /// Entries kept per package (a path dependency being edited, or a few builds of the tool).
 pub const KEEP: usize = 3;
 
@@ -66,7 +70,7 @@ fn key_of(pkg: &DepPackage) -> Option<u64> {
     h.str("cargo-async-lint dependency summary");
     h.u64(FORMAT);
     h.str(VERSION);
-    h.u64(build_identity());
+    h.str(SOURCE_HASH);
     pkg.hash_identity(&mut h);
     match pkg.kind {
         SourceKind::Registry => h.str("registry"),
