@@ -197,19 +197,14 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn summaries_and_results_are_cached_until_a_dependency_changes() {
-    let tmp = std::env::temp_dir().join(format!("async-lint-deps-cache-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    copy_tree(&root().join("fixtures/dependencies"), &tmp.join("fx"));
-    let ws = tmp.join("fx/ws");
+    let (tmp, ws) = fixture_copy("cache");
     let run = || {
-        let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-            .args(["-W", "all", "--message-format", "short", "-v"])
-            .current_dir(&ws)
-            .env("NO_COLOR", "1")
-            .env("XDG_CACHE_HOME", tmp.join("user-cache"))
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .unwrap();
+        let o = run_with_user_cache(
+            Path::new(env!("CARGO_BIN_EXE_cargo-async-lint")),
+            &ws,
+            &tmp,
+            &["-W", "all"],
+        );
         (
             common::stdout_and_short(&o).into_owned(),
             String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -265,23 +260,12 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
 /// dependencies again.
 #[test]
 fn a_rebuild_of_the_same_sources_reuses_the_summaries() {
-    let tmp = std::env::temp_dir().join(format!("async-lint-deps-rebuild-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    copy_tree(&root().join("fixtures/dependencies"), &tmp.join("fx"));
-    let ws = tmp.join("fx/ws");
+    let (tmp, ws) = fixture_copy("rebuild");
     let tool = tmp.join("tool/cargo-async-lint");
     std::fs::create_dir_all(tmp.join("tool")).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_cargo-async-lint"), &tool).unwrap();
     let run = |bin: &Path| {
-        let o = Command::new(bin)
-            .args(["--message-format", "short", "-v"])
-            .current_dir(&ws)
-            .env("NO_COLOR", "1")
-            .env("XDG_CACHE_HOME", tmp.join("user-cache"))
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .unwrap();
-        common::stdout_and_short(&o).into_owned()
+        common::stdout_and_short(&run_with_user_cache(bin, &ws, &tmp, &[])).into_owned()
     };
     // Every stored summary entry (a new key would add one beside the old).
     let entries = || -> usize {
@@ -303,4 +287,27 @@ fn a_rebuild_of_the_same_sources_reuses_the_summaries() {
     assert_eq!(run(&tool), first);
     assert_eq!(entries(), stored, "no summary was made again");
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// A copy of `fixtures/dependencies` in a scratch folder of its own (`name`): (the folder, its
+/// workspace).
+fn fixture_copy(name: &str) -> (PathBuf, PathBuf) {
+    let tmp = std::env::temp_dir().join(format!("async-lint-deps-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(&root().join("fixtures/dependencies"), &tmp.join("fx"));
+    let ws = tmp.join("fx/ws");
+    (tmp, ws)
+}
+
+/// Runs `bin -v --message-format short` and `args` in `ws` with the user cache in `tmp`.
+fn run_with_user_cache(bin: &Path, ws: &Path, tmp: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin)
+        .args(args)
+        .args(["--message-format", "short", "-v"])
+        .current_dir(ws)
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", tmp.join("user-cache"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap()
 }
