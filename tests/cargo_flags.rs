@@ -413,6 +413,8 @@ fn feature_flags_decide_which_gated_code_is_linted() {
         f("f_not_fast", "#[cfg(not(feature = \"fast\"))]"),
         f("f_any", "#[cfg(any(feature = \"more\", unix))]"),
         f("plain", ""),
+        // A statement under a feature, in an ungated fn.
+        format!("pub async fn stmt_more() {{\n    #[cfg(feature = \"more\")]\n    {SLEEP}\n}}\n"),
         "#[cfg(all(feature = \"more\", not(test)))]\nmod gated;\n".to_string(),
     ]
     .concat();
@@ -438,8 +440,13 @@ fn feature_flags_decide_which_gated_code_is_linted() {
                 let (file, rest) = l.split_once(':').unwrap();
                 let line: usize = rest.split(':').next().unwrap().parse().unwrap();
                 let text = std::fs::read_to_string(s.0.join(file)).unwrap();
-                // The fn whose body holds the finding: the line above it.
-                let def = text.lines().nth(line - 2).unwrap();
+                // The fn whose body holds the finding: the nearest definition above it.
+                let def = text
+                    .lines()
+                    .take(line - 1)
+                    .filter(|l| l.starts_with("pub async fn "))
+                    .last()
+                    .unwrap();
                 def.trim_start_matches("pub async fn ")
                     .split('(')
                     .next()
@@ -457,6 +464,7 @@ fn feature_flags_decide_which_gated_code_is_linted() {
         "f_not_fast",
         "in_gated",
         "plain",
+        "stmt_more",
     ];
     for (flags, expected) in [
         (&[][..], &every[..]),
@@ -464,7 +472,14 @@ fn feature_flags_decide_which_gated_code_is_linted() {
         (&["--all-features", "--no-default-features"], &every),
         (
             &["--features", "extra"],
-            &["f_any", "f_fast", "f_more", "in_gated", "plain"],
+            &[
+                "f_any",
+                "f_fast",
+                "f_more",
+                "in_gated",
+                "plain",
+                "stmt_more",
+            ],
         ),
         (
             &["--no-default-features"],
@@ -472,7 +487,14 @@ fn feature_flags_decide_which_gated_code_is_linted() {
         ),
         (
             &["--no-default-features", "-F", "feat/more"],
-            &["f_any", "f_more", "f_not_fast", "in_gated", "plain"],
+            &[
+                "f_any",
+                "f_more",
+                "f_not_fast",
+                "in_gated",
+                "plain",
+                "stmt_more",
+            ],
         ),
     ] {
         let (_, fns, err) = lint(flags);

@@ -86,6 +86,9 @@ impl Walker<'_> {
         };
         if attrs.is_empty() {
             self.walk_stmt_kind(stmt);
+        } else if super::shapes::cfg_never(attrs) {
+            // Compiled out (`#[cfg(any())]`, `#[cfg(test)]` in a dependency, a feature that
+            // `--features` rules out): nothing of it runs.
         } else {
             let span = stmt.span();
             let (first, last) = (span.start().line, span.end().line);
