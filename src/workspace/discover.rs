@@ -17,6 +17,15 @@ pub struct TargetInfo {
     pub edition: String,
 }
 
+impl TargetInfo {
+    /// A library target (`lib`, `rlib`, `cdylib`, ... or `proc-macro`).
+    pub fn is_lib(&self) -> bool {
+        self.kind
+            .iter()
+            .any(|k| k.contains("lib") || k == "proc-macro")
+    }
+}
+
 /// A file to start from: a crate root, or a file given on the command line.
 #[derive(Clone, Debug)]
 pub struct Seed {
@@ -216,20 +225,12 @@ pub fn from_cargo(
         }
         let lib_name = targets
             .iter()
-            .find(|t| {
-                t.kind
-                    .iter()
-                    .any(|k| k.contains("lib") || k == "proc-macro")
-            })
+            .find(|t| t.is_lib())
             .map(|t| lib_ident(&t.name))
             .unwrap_or_else(|| lib_ident(&name));
         let mut seeds = Vec::new();
         for (i, t) in targets.iter().enumerate() {
-            let is_lib = t
-                .kind
-                .iter()
-                .any(|k| k.contains("lib") || k == "proc-macro");
-            let key = if is_lib {
+            let key = if t.is_lib() {
                 lib_name.clone()
             } else {
                 format!(
@@ -376,12 +377,8 @@ impl TargetSelection {
     /// Whether a target is selected. A build script always is: cargo builds it for any target.
     fn selects(&self, t: &TargetInfo) -> bool {
         let is = |k: &str| t.kind.iter().any(|x| x == k);
-        let lib = t
-            .kind
-            .iter()
-            .any(|k| k.contains("lib") || k == "proc-macro");
         is("custom-build")
-            || (lib && self.lib)
+            || (t.is_lib() && self.lib)
             || (is("bin") && (self.bins || self.bin.contains(&t.name)))
             || (is("test") && (self.tests || self.test.contains(&t.name)))
             || (is("example") && (self.examples || self.example.contains(&t.name)))
@@ -414,13 +411,10 @@ pub fn select_targets(ws: &mut Workspace, sel: &TargetSelection) -> Result<(), P
         }
     }
     if sel.lib
-        && !ws.packages.iter().any(|p| {
-            p.targets.iter().any(|t| {
-                t.kind
-                    .iter()
-                    .any(|k| k.contains("lib") || k == "proc-macro")
-            })
-        })
+        && !ws
+            .packages
+            .iter()
+            .any(|p| p.targets.iter().any(TargetInfo::is_lib))
     {
         let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
         return Err(ProjectError(format!(

@@ -457,23 +457,9 @@ pub fn load_or_lockfile(
     })
 }
 
-/// The host target triple, from `rustc -vV` (`$RUSTC` if set, as cargo does).
-fn host_triple() -> Result<String, String> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let out = Command::new(rustc)
-        .arg("-vV")
-        .output()
-        .map_err(|e| format!("could not run `rustc -vV`: {e}"))?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(|h| h.trim().to_string())
-        .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
-}
-
 /// `cargo metadata` output with dependencies, for the host platform, offline.
 fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, String> {
-    let host = host_triple()?;
+    let host = super::platform::host_triple()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args(["metadata", "--format-version", "1", "--offline", "--locked"])

@@ -1,9 +1,32 @@
 //! The host platform, to tell which `[target.'cfg(..)'.dependencies]` a build uses: the
-//! target triple (`rustc -vV`) and the `cfg` values (`rustc --print cfg`), as cargo's
-//! `--filter-platform <host>` applies them. Read once per process.
+//! target triple (`rustc -vV`, also what `cargo metadata --filter-platform` is given) and the
+//! `cfg` values (`rustc --print cfg`), as cargo applies them. Read once per process.
 
 use std::collections::HashSet;
 use std::process::Command;
+
+/// `$RUSTC` if set (as cargo reads it), else `rustc`.
+fn rustc() -> std::ffi::OsString {
+    std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())
+}
+
+/// The host target triple, from `rustc -vV` (asked once per process).
+pub fn host_triple() -> Result<String, String> {
+    static TRIPLE: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    TRIPLE
+        .get_or_init(|| {
+            let out = Command::new(rustc())
+                .arg("-vV")
+                .output()
+                .map_err(|e| format!("could not run `rustc -vV`: {e}"))?;
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("host: "))
+                .map(|h| h.trim().to_string())
+                .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
+        })
+        .clone()
+}
 
 /// What the host's build sets.
 #[derive(Debug, Default)]
@@ -19,14 +42,8 @@ impl Host {
     pub fn detect() -> Option<&'static Host> {
         static HOST: std::sync::OnceLock<Option<Host>> = std::sync::OnceLock::new();
         HOST.get_or_init(|| {
-            let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-            let vv = Command::new(&rustc).arg("-vV").output().ok()?;
-            let triple = String::from_utf8_lossy(&vv.stdout)
-                .lines()
-                .find_map(|l| l.strip_prefix("host: "))?
-                .trim()
-                .to_string();
-            let cfg = Command::new(&rustc)
+            let triple = host_triple().ok()?;
+            let cfg = Command::new(rustc())
                 .args(["--print", "cfg"])
                 .output()
                 .ok()?;
