@@ -258,7 +258,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         input_errors,
         missed_modules,
         t_walk,
-    } = walk_package(&pkg, root, kb, opts, false);
+    } = walk_package(&pkg, root, kb, opts, false, false);
     let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();

@@ -158,7 +158,10 @@ fn lib_package(d: &DepPackage) -> Package {
         report_only: None,
         deps: Vec::new(),
         features: Vec::new(),
-        enabled_features: None,
+        enabled_features: d
+            .features
+            .as_ref()
+            .map(|f| std::sync::Arc::new(f.iter().cloned().collect())),
     }
 }
 
@@ -586,6 +589,13 @@ fn add_api_fact(kb: &mut Kb, s: &Summary, name: &str, b: &BlockingFact, block_on
         .iter()
         .map(|p| renamed(p, &s.krate, name))
         .filter(|p| table(kb, block_on).function(p).is_none())
+        .filter(|p| {
+            // `Type::method` of a type the knowledge base says never blocks.
+            block_on
+                || !p
+                    .rsplit_once("::")
+                    .is_some_and(|(ty, _)| kb.is_not_blocking_type(ty))
+        })
         .collect();
     if !paths.is_empty() {
         add(kb, entry(paths, None, Vec::new()));
@@ -596,6 +606,9 @@ fn add_api_fact(kb: &mut Kb, s: &Summary, name: &str, b: &BlockingFact, block_on
         .flat_map(|(types, m)| types.iter().map(move |t| (t, m)))
     {
         let ty = renamed(ty, &s.krate, name);
+        if !block_on && kb.is_not_blocking_type(&ty) {
+            continue;
+        }
         if table(kb, block_on).method(&ty, method).is_none() {
             add(kb, entry(Vec::new(), Some(ty), vec![method.clone()]));
         }
@@ -870,7 +883,8 @@ fn find(d: &DepPackage, base: &Kb, opts: &Options, known: &HashSet<String>) -> F
 
 /// Walks a dependency's library with the base knowledge base.
 fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) -> Walked {
-    let walked = walk_package(&lib_package(d), Path::new(""), base, opts, true);
+    // A member's library is read for every platform, as its lint reads it.
+    let walked = walk_package(&lib_package(d), Path::new(""), base, opts, true, !d.member);
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
     drop(walked.files);
     let facts = CrateFacts::merge_all(walked.file_facts);
@@ -1211,6 +1225,8 @@ fn member_dep_package(pkg: &Package) -> Option<DepPackage> {
         edition: lib.edition.clone(),
         kind: crate::workspace::graph::SourceKind::Path,
         deps: Vec::new(),
+        features: None,
+        member: true,
     })
 }
 
@@ -1451,7 +1467,49 @@ mod tests {
             edition: "2021".into(),
             kind: crate::workspace::graph::SourceKind::Registry,
             deps,
+            features: None,
+            member: false,
         }
+    }
+
+    #[test]
+    fn a_type_the_knowledge_base_says_never_blocks_gets_no_derived_blocking() {
+        // once_cell's `OnceCell::get_or_init` ends in `std::thread::park`, as std's `OnceLock`
+        // does; blocking.toml's [[not_blocking]] says neither blocks.
+        let fact = |ty: &str, method: &str| BlockingFact {
+            paths: vec![format!("{ty}::{method}")],
+            method: Some((vec![ty.to_string()], method.to_string())),
+            derived: crate::kb::Derived {
+                chain: vec![format!("{ty}::{method}"), "std::thread::park".into()],
+                at: "lib.rs:1".into(),
+                file: PathBuf::new(),
+                line: 1,
+            },
+            fs_metadata: false,
+        };
+        let summary = Summary {
+            krate: "once_cell".into(),
+            blocking: vec![
+                fact("once_cell::sync::OnceCell", "get_or_init"),
+                fact("once_cell::sync::Waiter", "wait"),
+            ],
+            ..Summary::default()
+        };
+        let mut kb = Kb::builtin().clone();
+        apply(&mut kb, &summary, "once_cell");
+        let ty = "once_cell::sync::OnceCell";
+        assert!(kb.blocking.method(ty, "get_or_init").is_none());
+        assert!(
+            kb.blocking
+                .function(&format!("{ty}::get_or_init"))
+                .is_none()
+        );
+        // Another type of the crate keeps its fact.
+        assert!(
+            kb.blocking
+                .method("once_cell::sync::Waiter", "wait")
+                .is_some()
+        );
     }
 
     #[test]

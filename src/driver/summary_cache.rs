@@ -72,6 +72,10 @@ fn key_of(pkg: &DepPackage) -> Option<u64> {
     h.str(VERSION);
     h.str(SOURCE_HASH);
     pkg.hash_identity(&mut h);
+    // A dependency is read for the host (its `cfg(target_os = ..)` code).
+    if !pkg.member {
+        h.str(&crate::workspace::platform::host_triple().unwrap_or_default());
+    }
     match pkg.kind {
         SourceKind::Registry => h.str("registry"),
         SourceKind::Git | SourceKind::Path => {
@@ -203,6 +207,8 @@ mod tests {
             edition: "2021".into(),
             kind,
             deps: Vec::new(),
+            features: None,
+            member: false,
         }
     }
 

@@ -134,6 +134,9 @@ struct WalkCx<'a> {
     max_size: u64,
     /// `cfg(test)` is known to be off (see [`walk_package`]).
     test_off: bool,
+    /// The host's cfg values, for a dependency (read as its build on the host reads it; see
+    /// [`walk_package`]).
+    platform: Option<&'static crate::syntax::build_cfg::Platform>,
     state: std::sync::Mutex<Walk>,
 }
 
@@ -225,9 +228,13 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
     for id in from..w.queued.len() {
         let q = w.queued[id].clone();
         scope.spawn(move |scope| {
-            let r = crate::syntax::build_cfg::with_cfg_test_off(cx.test_off, || {
-                crate::syntax::build_cfg::with_features(&cx.pkg.enabled_features, || {
-                    process_file(cx.kb, id, &q, cx.edition, cx.max_size)
+            use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
+            // A dependency is read as its build on the host reads it.
+            let r = with_cfg_test_off(cx.test_off, || {
+                with_platform(cx.platform, || {
+                    with_features(&cx.pkg.enabled_features, || {
+                        process_file(cx.kb, id, &q, cx.edition, cx.max_size)
+                    })
                 })
             });
             super::progress::file_parsed();
@@ -263,13 +270,16 @@ fn queue_seeds(pkg: &Package, opts: &Options, fallback: bool, w: &mut Walk) {
 /// Reads, parses and walks the files of a package: its seeds, then the modules they declare
 /// (in parallel, numbered in a breadth-first order: see [`WalkCx::expand`]), then given files
 /// no module tree reached. With `test_off`, `cfg(test)` code is known not to be built (a
-/// dependency's library): it is neither walked nor followed into (`#[cfg(test)] mod tests;`).
+/// dependency's library): it is neither walked nor followed into (`#[cfg(test)] mod tests;`),
+/// With `host`, the code of other platforms than the host (`#[cfg(windows)]`,
+/// `#[cfg(target_arch = "arm")]`) is not either (a dependency, built for the host).
 pub(crate) fn walk_package(
     pkg: &Package,
     root: &Path,
     kb: &Kb,
     opts: &Options,
     test_off: bool,
+    host: bool,
 ) -> WalkedPackage {
     let t0 = std::time::Instant::now();
     super::progress::package(false);
@@ -293,6 +303,11 @@ pub(crate) fn walk_package(
         edition: pkg.edition.parse().unwrap_or(2015),
         max_size: opts.config.max_file_size(),
         test_off,
+        platform: if host {
+            crate::workspace::platform::Host::detect().map(|h| h.cfg())
+        } else {
+            None
+        },
         state: std::sync::Mutex::new(walk),
     };
     rayon::scope(|scope| {

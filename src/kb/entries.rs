@@ -188,6 +188,21 @@ pub(super) struct ApiFile {
     /// blocking.toml only: the runtimes fixes may come from.
     #[serde(default)]
     pub(super) fix_runtime: Vec<FixRuntime>,
+    /// blocking.toml only: types whose methods wait only briefly (see [`NotBlockingEntry`]).
+    #[serde(default)]
+    pub(super) not_blocking: Vec<NotBlockingEntry>,
+}
+
+/// blocking.toml: types whose methods wait only while another thread finishes a short step
+/// (a one-time initialisation), as std's `OnceLock` does: not blocking by the knowledge base's
+/// rule, though their code ends in a blocking primitive (`std::thread::park`) that a dependency
+/// summary would follow. A summary never makes their methods, or the calls that only wait on
+/// them, blocking.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NotBlockingEntry {
+    pub(super) types: Vec<String>,
+    pub(super) source: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

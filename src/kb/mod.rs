@@ -108,6 +108,9 @@ pub struct Kb {
     in_place_methods: HashSet<String>,
     /// Methods whose closure runs at most once for their receiver (islands.toml `[[once]]`).
     once_methods: HashSet<String>,
+    /// Types whose methods are not blocking whatever their code calls (blocking.toml
+    /// `[[not_blocking]]`).
+    not_blocking_types: HashSet<String>,
     chain_methods: HashMap<String, ()>,
     /// Calls whose future argument must be `Send` (futures.toml `[[send_required]]`).
     pub send_required: SendTable,
@@ -358,6 +361,19 @@ impl Kb {
             }
             kb.blocking.add(e, false);
         }
+        for e in blocking.not_blocking {
+            if e.source.trim().is_empty() || e.types.is_empty() {
+                return Err(format!(
+                    "lints/blocking.toml: a [[not_blocking]] lacks types or source: {e:?}"
+                ));
+            }
+            kb.not_blocking_types.extend(e.types);
+        }
+        if !block_on.not_blocking.is_empty() {
+            return Err(
+                "lints/block_on.toml: [[not_blocking]] is only allowed in blocking.toml".into(),
+            );
+        }
         if !blocking.method_name.is_empty()
             || !blocking.current_thread_panic.is_empty()
             || !blocking.runtime_entry.is_empty()
@@ -591,6 +607,12 @@ impl Kb {
         }
         let flavor = flavor.unwrap_or(&e.default_flavor);
         Some(e.current_thread_flavors.iter().any(|f| f == flavor))
+    }
+
+    /// Whether the knowledge base says `ty`'s methods never block (`[[not_blocking]]`), so a
+    /// dependency summary must not say they do.
+    pub fn is_not_blocking_type(&self, ty: &str) -> bool {
+        self.not_blocking_types.contains(ty)
     }
 
     /// Whether calling this function path builds a current_thread runtime (builder).

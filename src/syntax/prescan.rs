@@ -171,6 +171,14 @@ fn names_word(attr: &[u8], word: &[u8]) -> bool {
     })
 }
 
+/// Whether a `cfg` attribute's text names a key or name the platform decides.
+fn names_platform(attr: &[u8]) -> bool {
+    // Every platform key starts with `target_`.
+    names_word(attr, b"unix")
+        || names_word(attr, b"windows")
+        || memchr::memmem::find(attr, b"target_").is_some()
+}
+
 fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
@@ -233,6 +241,10 @@ fn skippable_attribute(b: &[u8], i: usize) -> Option<usize> {
                     // With the features known, a `cfg` naming `feature` does too.
                     if cfg && super::build_cfg::features_known() && names_word(&b[i..j], b"feature")
                     {
+                        return None;
+                    }
+                    // With the platform known, a `cfg` naming one of its keys does too.
+                    if cfg && super::build_cfg::platform().is_some() && names_platform(&b[i..j]) {
                         return None;
                     }
                     return (c == b']').then_some(j + 1);

@@ -70,6 +70,12 @@ pub struct DepPackage {
     /// uses for it, `-` as `_`: the rename or the lib name, index into [`DepGraph::packages`]).
     /// Always earlier in `packages` than this package.
     pub deps: Vec<(String, usize)>,
+    /// Its enabled features, as cargo resolved them (None: not known, as from the lock file).
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
+    /// A workspace member's library (read for every platform, as its lint reads it).
+    #[serde(default)]
+    pub member: bool,
 }
 
 impl DepPackage {
@@ -81,6 +87,16 @@ impl DepPackage {
         h.path(&self.dir);
         h.path(&self.lib_src);
         h.str(&self.edition);
+        match &self.features {
+            Some(f) => {
+                h.u64(f.len() as u64 + 1);
+                for x in f {
+                    h.str(x);
+                }
+            }
+            None => h.u64(0),
+        }
+        h.u64(u64::from(self.member));
     }
 }
 
@@ -565,6 +581,20 @@ fn candidates(meta: &Value) -> DepGraph {
         .flatten()
         .filter_map(|p| Some((p["id"].as_str()?, p)))
         .collect();
+    let features: HashMap<&str, Vec<String>> = meta["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| {
+            let list = n["features"].as_array()?;
+            let mut f: Vec<String> = list
+                .iter()
+                .filter_map(|x| Some(x.as_str()?.to_string()))
+                .collect();
+            f.sort_unstable();
+            Some((n["id"].as_str()?, f))
+        })
+        .collect();
     let nodes: BTreeMap<&str, Vec<Edge<'_>>> = meta["resolve"]["nodes"]
         .as_array()
         .into_iter()
@@ -663,6 +693,8 @@ fn candidates(meta: &Value) -> DepGraph {
             edition,
             kind: source_kind(&p["source"]),
             deps,
+            features: features.get(id).cloned(),
+            member: false,
         });
     }
     for m in &members {

@@ -2,7 +2,7 @@
 //! target triple (`rustc -vV`, also what `cargo metadata --filter-platform` is given) and the
 //! `cfg` values (`rustc --print cfg`), as cargo applies them. Read once per process.
 
-use std::collections::HashSet;
+use crate::syntax::build_cfg::Platform;
 use std::process::Command;
 
 /// `$RUSTC` if set (as cargo reads it), else `rustc`.
@@ -33,8 +33,7 @@ pub fn host_triple() -> Result<String, String> {
 pub struct Host {
     triple: String,
     /// `unix`, `debug_assertions`, ... and `target_os="linux"` as (key, value).
-    names: HashSet<String>,
-    pairs: HashSet<(String, String)>,
+    cfg: Platform,
 }
 
 impl Host {
@@ -62,15 +61,21 @@ impl Host {
         for line in print_cfg.lines().map(str::trim).filter(|l| !l.is_empty()) {
             match line.split_once('=') {
                 Some((k, v)) => {
-                    h.pairs
+                    h.cfg
+                        .pairs
                         .insert((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
                 }
                 None => {
-                    h.names.insert(line.to_string());
+                    h.cfg.names.insert(line.to_string());
                 }
             }
         }
         h
+    }
+
+    /// The host's `cfg` values, to read a dependency's code as its build does.
+    pub fn cfg(&self) -> &Platform {
+        &self.cfg
     }
 
     /// Whether a dependency declared for `platform` (`cfg(windows)`, `cfg(all(unix, not(target_os
@@ -106,7 +111,7 @@ impl Host {
                     return None;
                 };
                 *pos += 1;
-                Some(self.pairs.contains(&(name.clone(), value.clone())))
+                Some(self.cfg.pairs.contains(&(name.clone(), value.clone())))
             }
             Some(Token::Open) => {
                 *pos += 1;
@@ -125,7 +130,7 @@ impl Host {
                     _ => None,
                 }
             }
-            _ => Some(self.names.contains(name)),
+            _ => Some(self.cfg.names.contains(name)),
         }
     }
 }

@@ -370,15 +370,25 @@ fn cfg_value(meta: &syn::Meta) -> Option<bool> {
     {
         return Some(false);
     }
-    // `feature = "x"`, when the enabled features are known.
+    // `feature = "x"`, when the enabled features are known; `target_os = "x"`, when the
+    // platform is.
     if let syn::Meta::NameValue(nv) = meta
-        && nv.path.is_ident("feature")
         && let syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
             ..
         }) = &nv.value
     {
-        return crate::syntax::build_cfg::feature_on(&s.value());
+        let key = nv.path.get_ident()?.to_string();
+        if key == "feature" {
+            return crate::syntax::build_cfg::feature_on(&s.value());
+        }
+        return crate::syntax::build_cfg::platform()?.pair(&key, &s.value());
+    }
+    // `unix`, `windows`, when the platform is known.
+    if let syn::Meta::Path(p) = meta
+        && let Some(platform) = crate::syntax::build_cfg::platform()
+    {
+        return platform.name(&p.get_ident()?.to_string());
     }
     let syn::Meta::List(list) = meta else {
         return None;
@@ -491,5 +501,37 @@ mod cfg_test_off_tests {
         let not: syn::ItemFn = syn::parse_quote! { #[cfg(not(test))] fn f() {} };
         assert!(!with_cfg_test_off(true, || cfg_never(&not.attrs)));
         assert!(!cfg_never(&item.attrs));
+    }
+}
+
+#[cfg(test)]
+mod platform_tests {
+    use super::*;
+    use crate::syntax::build_cfg::{Platform, with_platform};
+
+    #[test]
+    fn a_known_platform_decides_only_its_own_keys() {
+        let linux: &'static Platform = Box::leak(Box::new(Platform {
+            names: ["unix", "debug_assertions"].map(String::from).into(),
+            pairs: [("target_os", "linux"), ("target_arch", "x86_64")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+        }));
+        let never = |src: &str| {
+            let item: Item = syn::parse_str(src).unwrap();
+            with_platform(Some(linux), || cfg_never(item_attrs(&item)))
+        };
+        assert!(never("#[cfg(windows)] fn f() {}"));
+        assert!(never("#[cfg(target_arch = \"arm\")] mod m;"));
+        assert!(never("#[cfg(all(unix, not(target_os = \"linux\")))] fn f() {}"));
+        assert!(!never("#[cfg(unix)] fn f() {}"));
+        assert!(!never("#[cfg(any(windows, target_os = \"linux\"))] fn f() {}"));
+        // Keys a platform does not decide stay unknown.
+        assert!(!never("#[cfg(not(debug_assertions))] fn f() {}"));
+        assert!(!never("#[cfg(all(windows_sys_custom, not(panic = \"abort\")))] fn f() {}"));
+        assert!(!never("#[cfg(all(not(tokio_unstable), windows_like))] fn f() {}"));
+        // Without the platform, nothing is decided.
+        let item: Item = syn::parse_str("#[cfg(windows)] fn f() {}").unwrap();
+        assert!(!cfg_never(item_attrs(&item)));
     }
 }
