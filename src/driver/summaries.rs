@@ -177,6 +177,10 @@ struct Reexports<'a> {
     /// The [`aliases`] of each type asked for, made once per type: a binding crate has
     /// thousands of functions of, or returning, a type re-exported through many globs.
     types: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
+    /// The paths [`method_of`] keeps of each type, made once per type.
+    method_types: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
+    /// The [`shortest`] alias of each type, made once per type.
+    shortest: std::cell::RefCell<HashMap<String, Option<String>>>,
 }
 
 impl<'a> Reexports<'a> {
@@ -186,6 +190,8 @@ impl<'a> Reexports<'a> {
             globs: HashMap::default(),
             module_globs: HashMap::default(),
             types: Default::default(),
+            method_types: Default::default(),
+            shortest: Default::default(),
         };
         for (k, (from, to)) in reexports.iter().enumerate() {
             match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
@@ -201,6 +207,16 @@ impl<'a> Reexports<'a> {
             }
         }
         r
+    }
+
+    /// The [`shortest`] of a type's [`aliases`], found once.
+    fn shortest_type(&self, ty: &str) -> Option<String> {
+        if let Some(s) = self.shortest.borrow().get(ty) {
+            return s.clone();
+        }
+        let s = shortest(&self.type_aliases(ty)).cloned();
+        self.shortest.borrow_mut().insert(ty.to_string(), s.clone());
+        s
     }
 
     /// [`aliases`] of a type, made once.
@@ -343,9 +359,14 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
         if index.fns_at(&def.path).len() != 1 {
             continue;
         }
-        let fact = || IslandFact {
+        // Made once, when a fact needs them.
+        let mut paths: Option<Vec<String>> = None;
+        let mut aliases =
+            |path: &str, re: &Reexports<'_>| paths.get_or_insert_with(|| aliases(path, re)).clone();
+        let at = || at(def.file, def.loc.line);
+        let mut fact = || IslandFact {
             paths: aliases(&def.path, &re),
-            at: at(def.file, def.loc.line),
+            at: at(),
         };
         if index.island_wrappers[f] {
             out.islands.push(fact());
@@ -363,10 +384,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             // The type's best name only: the facts of a type are recorded under each of its
             // paths, so one names it (all its aliases, for each function of a large binding
             // crate, made summaries of a hundred megabytes).
-            let tys: Vec<String> = shortest(&re.type_aliases(&ty))
-                .cloned()
-                .into_iter()
-                .collect();
+            let tys: Vec<String> = re.shortest_type(&ty).into_iter().collect();
             if let Some(m) = method_of(def, &re) {
                 out.method_returns.push((m, tys.clone()));
             }
@@ -526,16 +544,25 @@ fn method_of(def: &crate::syntax::facts::FnDef, reexports: &Reexports<'_>) -> Op
     if !def.name.contains("::") {
         return None;
     }
-    let all = reexports.type_aliases(ty);
-    if all.len() <= METHOD_TYPE_PATHS + 1 {
-        return Some((all.to_vec(), name.to_string()));
+    if let Some(paths) = reexports.method_types.borrow().get(ty) {
+        return Some((paths.to_vec(), name.to_string()));
     }
-    let mut paths = vec![all[0].clone()];
-    let mut others: Vec<&String> = all[1..].iter().collect();
-    // Stable: of paths as short, the first found.
-    others.sort_by_cached_key(|p| p.matches("::").count());
-    paths.extend(others.into_iter().take(METHOD_TYPE_PATHS).cloned());
-    Some((paths, name.to_string()))
+    let all = reexports.type_aliases(ty);
+    let paths: std::rc::Rc<[String]> = if all.len() <= METHOD_TYPE_PATHS + 1 {
+        all
+    } else {
+        let mut paths = vec![all[0].clone()];
+        let mut others: Vec<&String> = all[1..].iter().collect();
+        // Stable: of paths as short, the first found.
+        others.sort_by_cached_key(|p| p.matches("::").count());
+        paths.extend(others.into_iter().take(METHOD_TYPE_PATHS).cloned());
+        paths.into()
+    };
+    reexports
+        .method_types
+        .borrow_mut()
+        .insert(ty.to_string(), paths.clone());
+    Some((paths.to_vec(), name.to_string()))
 }
 
 /// How many paths of a type besides its canonical one a method fact keeps ([`method_of`]).

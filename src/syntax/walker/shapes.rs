@@ -523,13 +523,21 @@ mod platform_tests {
         };
         assert!(never("#[cfg(windows)] fn f() {}"));
         assert!(never("#[cfg(target_arch = \"arm\")] mod m;"));
-        assert!(never("#[cfg(all(unix, not(target_os = \"linux\")))] fn f() {}"));
+        assert!(never(
+            "#[cfg(all(unix, not(target_os = \"linux\")))] fn f() {}"
+        ));
         assert!(!never("#[cfg(unix)] fn f() {}"));
-        assert!(!never("#[cfg(any(windows, target_os = \"linux\"))] fn f() {}"));
+        assert!(!never(
+            "#[cfg(any(windows, target_os = \"linux\"))] fn f() {}"
+        ));
         // Keys a platform does not decide stay unknown.
         assert!(!never("#[cfg(not(debug_assertions))] fn f() {}"));
-        assert!(!never("#[cfg(all(windows_sys_custom, not(panic = \"abort\")))] fn f() {}"));
-        assert!(!never("#[cfg(all(not(tokio_unstable), windows_like))] fn f() {}"));
+        assert!(!never(
+            "#[cfg(all(windows_sys_custom, not(panic = \"abort\")))] fn f() {}"
+        ));
+        assert!(!never(
+            "#[cfg(all(not(tokio_unstable), windows_like))] fn f() {}"
+        ));
         // Without the platform, nothing is decided.
         let item: Item = syn::parse_str("#[cfg(windows)] fn f() {}").unwrap();
         assert!(!cfg_never(item_attrs(&item)));
