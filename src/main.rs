@@ -7,6 +7,7 @@
 static ALLOC: cargo_async_lint::syntax::alloc::Alloc = cargo_async_lint::syntax::alloc::Alloc;
 
 fn main() {
+    cargo_async_lint::util::timing::enabled();
     let code = cargo_async_lint::driver::cli::main_with_args(std::env::args().collect());
     std::process::exit(code);
 }

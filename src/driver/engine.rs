@@ -46,13 +46,20 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     let prewalked = std::sync::Mutex::new(super::summaries::Prewalked::default());
     let prewalk = || {
         let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+        crate::util::timing::mark(|| "members' libraries: prewalk starts".into());
         let p = pool.install(|| super::summaries::prewalk_members(base, &ws.packages, opts));
+        crate::util::timing::mark(|| "members' libraries: prewalk done".into());
         *prewalked
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
     };
     let mut deps = match (&ws.cargo, opts.deps) {
-        (Some(_), true) => load_graph(&ws, opts, &prewalk),
+        (Some(_), true) => {
+            crate::util::timing::mark(|| "dependency graph: loading".into());
+            let g = load_graph(&ws, opts, &prewalk);
+            crate::util::timing::mark(|| "dependency graph: loaded".into());
+            g
+        }
         (None, _) => {
             note(opts, "off (no cargo workspace)");
             None
@@ -121,6 +128,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         _ => None,
     };
     let lint_opts = with_summaries.as_ref().unwrap_or(opts);
+    crate::util::timing::mark(|| "members: lint starts".into());
     let packages = pool.install(|| {
         first
             .into_par_iter()
@@ -139,6 +147,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
             })
             .collect()
     });
+    crate::util::timing::mark(|| "members: linted".into());
     Report {
         root,
         packages,

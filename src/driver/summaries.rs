@@ -1134,6 +1134,7 @@ pub fn kb_with_dependencies(
     }
     let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
     let t0 = std::time::Instant::now();
+    crate::util::timing::mark(|| "dependencies: walks start".into());
     // First: find what the roots reach, walking packages side by side.
     let discovery = Discovery {
         deps: &all,
@@ -1162,6 +1163,7 @@ pub fn kb_with_dependencies(
         .collect();
     let t_found = t0.elapsed();
     let cpu_found = cpu_seconds();
+    crate::util::timing::mark(|| "dependencies: walked".into());
     if timing {
         eprintln!("timing dependencies: memory after the walks: {}", memory());
     }

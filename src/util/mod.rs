@@ -4,3 +4,4 @@
 pub mod fs;
 pub mod fxhash;
 pub mod hash;
+pub mod timing;

@@ -394,7 +394,9 @@ fn load_with(
     // workspace, mostly on one core).
     let meta = std::thread::scope(|s| {
         s.spawn(meanwhile);
-        match cargo_metadata(manifest_path) {
+        let out = cargo_metadata(manifest_path);
+        crate::util::timing::mark(|| "dependency graph: `cargo metadata` answered".into());
+        match out {
             Ok(bytes) => serde_json::from_slice::<Value>(&bytes)
                 .map_err(|e| format!("could not read `cargo metadata` output: {e}")),
             Err(e) => {
