@@ -44,6 +44,11 @@ pub struct Prescan {
     /// skip them, so they are not parsed either. Unit tests are about a tenth of the bytes of
     /// the crates an application depends on.
     test_modules: Vec<(usize, usize)>,
+    /// Byte ranges inside large arrays of literals only (`[0x1f, 0x2a, ..]`, `[('a', 'z'),
+    /// ..]`: the tables of `encoding_rs`, `brotli`, `unicode-width`): nothing in them is read by
+    /// the walker, and syn spends a tenth of a large application's dependencies' parse on them.
+    /// Blanked to an empty array (see [`literal_array_end`]).
+    literal_arrays: Vec<(usize, usize)>,
     /// Offsets just past every `}` that closes a bracket at the top level (the end of an item
     /// with a body, mostly): where a large file may be cut into parts (see [`Prescan::parts`]).
     top_level_closes: Vec<usize>,
@@ -56,6 +61,7 @@ impl Prescan {
         if self.doc_markers.is_empty()
             && self.skipped_attrs.is_empty()
             && self.test_modules.is_empty()
+            && self.literal_arrays.is_empty()
         {
             return None;
         }
@@ -66,7 +72,12 @@ impl Prescan {
         // A test module may hold non-ASCII text: each of its bytes becomes a space, which keeps
         // the text valid UTF-8, its length and its lines (columns after a multi-byte character
         // on the module's last line move, which nothing reads of a dependency).
-        for &(a, b) in self.skipped_attrs.iter().chain(&self.test_modules) {
+        for &(a, b) in self
+            .skipped_attrs
+            .iter()
+            .chain(&self.test_modules)
+            .chain(&self.literal_arrays)
+        {
             for c in &mut bytes[a..b] {
                 if *c != b'\n' {
                     *c = b' ';
@@ -74,7 +85,8 @@ impl Prescan {
             }
         }
         // Whole characters were replaced (skipped attributes are all ASCII; a test module starts
-        // with `#` and ends with `}`), by ASCII spaces.
+        // with `#` and ends with `}`; an array's inside starts after `[` and ends before `]`,
+        // its char literals whole), by ASCII spaces.
         Some(String::from_utf8(bytes).expect("spaces for whole characters keep UTF-8 valid"))
     }
 }
@@ -102,6 +114,72 @@ impl Prescan {
             }
         }
         out
+    }
+}
+
+/// The size from which an array of literals is blanked (smaller ones cost syn little).
+const LITERAL_ARRAY_MIN: usize = 512;
+
+/// Whether the `[` at `b[i]` opens an array of literals only, and if so the offset just past
+/// its `]`: numbers (`0x1f`, `-1.5e3`, `7u8`), char and byte literals (`'a'`, `'\u{1F600}'`,
+/// `b'\n'`), nested arrays and tuples of them, commas, whitespace and line comments. Anything
+/// else (a name, a path, a string, an operator but `-`) and it is not one.
+fn literal_array_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = i;
+    loop {
+        match *b.get(j)? {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b',' | b'-' | b'(' | b')' => {}
+            b'0'..=b'9' => {
+                // A number with its suffix, exponent and dot (`1.5e3f64`, `0xFF_u8`).
+                while j + 1 < b.len() && (is_ident_byte(b[j + 1]) || b[j + 1] == b'.') {
+                    j += 1;
+                }
+            }
+            b'/' if b.get(j + 1) == Some(&b'/') => {
+                j += memchr::memchr(b'\n', &b[j..])?;
+            }
+            b'b' if b.get(j + 1) == Some(&b'\'') => j = char_literal_end(b, j + 1)?,
+            b'\'' => j = char_literal_end(b, j)?,
+            _ => return None,
+        }
+        j += 1;
+    }
+}
+
+/// The offset of the closing `'` of the char literal whose opening `'` is at `b[i]` (`'a'`,
+/// `'é'`, `'\n'`, `'\''`, `'\u{10FFFF}'`); None when it is not one (a lifetime).
+fn char_literal_end(b: &[u8], i: usize) -> Option<usize> {
+    let j = i + 1;
+    match *b.get(j)? {
+        b'\\' => {
+            // `\'` and `\\` are one escaped character; others end at the first `'`.
+            let from = if matches!(b.get(j + 1), Some(b'\'' | b'\\')) {
+                j + 2
+            } else {
+                j + 1
+            };
+            let end = from + memchr::memchr(b'\'', b.get(from..)?)?;
+            (end - j <= 10).then_some(end)
+        }
+        b'\'' | b'\n' => None,
+        c => {
+            // One character of 1 to 4 bytes.
+            let len = match c {
+                0x00..=0x7f => 1,
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            (b.get(j + len) == Some(&b'\'')).then_some(j + len)
+        }
     }
 }
 
@@ -516,6 +594,15 @@ pub fn prescan(text: &str) -> Prescan {
         match b[i] {
             b' ' | b'\t' | b'\n' | b'\r' => {}
             b'(' | b'[' | b'{' => {
+                if b[i] == b'['
+                    && let Some(end) = literal_array_end(b, i)
+                    && end - i >= LITERAL_ARRAY_MIN
+                {
+                    out.literal_arrays.push((i + 1, end - 1));
+                    nest.operand(Prev::Close);
+                    i = end;
+                    continue;
+                }
                 depth += 1;
                 if depth > MAX_NESTING {
                     out.too_deep = Some((i, depth));
@@ -793,6 +880,53 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 40, "only {checked} fixture files checked");
+    }
+
+    #[test]
+    fn large_arrays_of_literals_only_are_blanked() {
+        let arr = |inner: &str| format!("[{}]", inner.repeat(LITERAL_ARRAY_MIN / inner.len() + 1));
+        let end = |s: &str| literal_array_end(s.as_bytes(), 0);
+        // Numbers, chars, bytes, tuples, nested arrays, comments.
+        for inner in [
+            "0x1f, 0b1010_1010u8, -12, 1.5e3f64, 7usize,\n",
+            "('a', 'z'), ('\\u{1F600}', '\\''), ('é', '\\\\'),\n",
+            "[b'a', b'\\n', 3], // a row\n",
+        ] {
+            let src = arr(inner);
+            assert_eq!(end(&src), Some(src.len()), "{src}");
+        }
+        // Anything that names or computes something is not one.
+        for inner in [
+            "1, X, ",
+            "f(1), ",
+            "\"s\", ",
+            "1 + 2, ",
+            "&1, ",
+            "std::u8::MAX, ",
+            "'a: loop {}, ",
+            "1; ",
+        ] {
+            assert_eq!(end(&arr(inner)), None, "{inner}");
+        }
+        // Blanked inside, lines and columns kept; code after it is walked as before.
+        let table = arr("0x1f, 'x', -3,\n");
+        let src =
+            format!("static T: [u16; 4] = {table};\nasync fn f() {{ std::thread::sleep(D); }}\n");
+        let scan = prescan(&src);
+        assert_eq!(scan.literal_arrays.len(), 1, "{scan:?}");
+        let plain = scan.blanked(&src).unwrap();
+        assert_eq!(plain.len(), src.len());
+        assert_eq!(plain.lines().count(), src.lines().count());
+        assert!(plain.starts_with("static T: [u16; 4] = [ "));
+        assert!(syn::parse_file(&plain).is_ok());
+        let walk = |text: &str| format!("{:?}", walker::tests::walk_src(Kb::builtin(), text));
+        assert_eq!(walk(&src), walk(&plain));
+        // A small one is left to syn.
+        assert!(
+            prescan("const A: [u8; 3] = [1, 2, 3];")
+                .literal_arrays
+                .is_empty()
+        );
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub fn enabled() -> bool {
 /// Prints `timing [+1.234 s] <what>` when [`enabled`].
 pub fn mark(what: impl FnOnce() -> String) {
     if enabled() {
-        eprintln!("timing [+{:.3} s] {}", start().elapsed().as_secs_f64(), what());
+        eprintln!(
+            "timing [+{:.3} s] {}",
+            start().elapsed().as_secs_f64(),
+            what()
+        );
     }
 }
