@@ -914,7 +914,11 @@ fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) 
     let walked = walk_package(&lib_package(d), Path::new(""), base, opts, true, !d.member);
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
     drop(walked.files);
-    let facts = CrateFacts::merge_all(walked.file_facts);
+    let mut parts = walked.file_facts;
+    for f in &mut parts {
+        f.keep_for_summary();
+    }
+    let facts = CrateFacts::merge_all(parts);
     let named = named_of(d, &named_crates(&facts));
     Walked {
         files,

@@ -344,6 +344,19 @@ pub struct ParamCall {
 }
 
 impl CrateFacts {
+    /// Drops what only the lints of the crate's own code read (values alive across an
+    /// `.await`, values thrown away, `select!`s, futures and where they go, fix data): a
+    /// dependency's facts are read for its summary only, and are kept until the summary is
+    /// made. Nothing left refers to what is dropped.
+    pub fn keep_for_summary(&mut self) {
+        self.held = Vec::new();
+        self.dropped = Vec::new();
+        self.selects = Vec::new();
+        self.futures = Vec::new();
+        self.call_uses = Vec::new();
+        self.fix_live = Vec::new();
+    }
+
     /// The facts of a crate from those of its files, in order: ids are renumbered in parallel,
     /// then each vector is concatenated into room reserved up front.
     pub fn merge_all(mut parts: Vec<CrateFacts>) -> CrateFacts {
