@@ -31,3 +31,5 @@ pub mod report;
 pub mod fix;
 
 pub mod driver;
+// The language server: above the driver, whose engine it runs on each change.
+pub mod lsp;

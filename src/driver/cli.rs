@@ -226,6 +226,10 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
     if argv.get(1).map(String::as_str) == Some("async-lint") {
         argv.remove(1);
     }
+    // `cargo async-lint lsp`: the language server (a folder named `lsp` is `./lsp`).
+    if argv.get(1).map(String::as_str) == Some("lsp") {
+        return crate::lsp::serve(&argv[2..]);
+    }
     let cmd = Args::command();
     let matches = match cmd.try_get_matches_from(&argv) {
         Ok(m) => m,
@@ -259,6 +263,26 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
     match run(&args, &level_flags) {
         Ok(code) | Err(code) => code,
     }
+}
+
+/// The workspace and options a command line selects, as a run would make them (for the
+/// language server, which lints the same way on each change). Errors are printed on stderr.
+pub(crate) fn prepare(
+    argv: &[String],
+    config_levels: &dyn Fn(&mut Levels),
+) -> Result<(Workspace, Options), i32> {
+    let matches = Args::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| error(&e.to_string()))?;
+    let args = Args::from_arg_matches(&matches).map_err(|e| error(&e.to_string()))?;
+    let mut ws = load_workspace(&args)?;
+    select(&mut ws, &args)?;
+    let mut loaded = load_config(&args, &ws.root)?;
+    loaded.import_clippy(&ws.root);
+    let mut levels = resolve_levels(&loaded, &[]);
+    config_levels(&mut levels);
+    let opts = run_options(&args, loaded, levels)?;
+    Ok((ws, opts))
 }
 
 fn error(msg: &str) -> i32 {

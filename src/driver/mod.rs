@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod options;
+pub mod overlay;
 pub mod progress;
 pub mod summaries;
 pub mod summary_cache;

@@ -408,7 +408,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
     }
     let bytes = match meta.map(|m| m.is_file()) {
         Ok(false) => Err(std::io::Error::other("not a regular file")),
-        _ => std::fs::read(&q.path),
+        _ => super::overlay::read(&q.path),
     };
     let bytes = match bytes {
         Ok(b) => b,

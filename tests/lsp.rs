@@ -1,0 +1,470 @@
+//! `cargo async-lint lsp` driven as an editor drives it: a scripted JSON-RPC client over the
+//! child's stdin and stdout. Unsaved edits change the findings; an edit to a helper in another
+//! file changes its caller's; code actions make the `--fix` edit and suppressions; positions
+//! count UTF-16 units on non-ASCII lines; bad messages get errors, not a crash.
+
+mod common;
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+const MANIFEST: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                        [dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
+
+const LIB: &str = "mod helper;
+use std::time::Duration;
+
+pub async fn handler() {
+    std::thread::sleep(Duration::from_millis(5));
+}
+
+pub async fn caller() {
+    helper::setup();
+}
+
+pub async fn unicode() {
+    let s = \"é😀\"; std::thread::sleep(Duration::from_millis(s.len() as u64));
+}
+";
+
+const HELPER: &str = "pub fn setup() {}\n";
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Messages read while waiting for another one.
+    seen: Vec<Value>,
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+            .arg("lsp")
+            .current_dir(root)
+            .env("XDG_CACHE_HOME", root.join("user-cache"))
+            .env_remove("ASYNC_LINT_CATALOGUE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if out.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let l = line.trim_end();
+                    if l.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = l.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                out.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            rx,
+            next_id: 0,
+            seen: Vec::new(),
+        }
+    }
+
+    fn raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, v: Value) {
+        self.raw(&v.to_string());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and returns its response.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    /// The next message that satisfies `pred` (within 60 s).
+    fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(&pred) {
+            return self.seen.remove(i);
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(m) if pred(&m) => return m,
+                Ok(m) => self.seen.push(m),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no such message in 60 s; seen: {:#?}", self.seen)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the server stopped; seen: {:#?}", self.seen)
+                }
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let m = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+}
+
+fn uri(p: &Path) -> String {
+    let p = common::canon(p);
+    format!("file://{}", p.display())
+}
+
+/// (line, character, lint) of each diagnostic.
+fn places(ds: &[Value]) -> Vec<(u64, u64, String)> {
+    ds.iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Applies text edits (non-overlapping, UTF-16 positions) to `text`.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |pos: &Value| -> usize {
+        let (line, ch) = (
+            pos["line"].as_u64().unwrap() as usize,
+            pos["character"].as_u64().unwrap() as usize,
+        );
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units >= ch {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (lo, hi, new) in spans {
+        out.replace_range(lo..hi, &new);
+    }
+    out
+}
+
+fn workspace(name: &str) -> common::Scratch {
+    common::Scratch::new(
+        &format!("lsp-{name}"),
+        &[
+            ("Cargo.toml", MANIFEST),
+            ("src/lib.rs", LIB),
+            ("src/helper.rs", HELPER),
+        ],
+    )
+}
+
+fn initialize(c: &mut Client, root: &Path) {
+    let r = c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(root),
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
+        }),
+    );
+    assert_eq!(
+        r["result"]["capabilities"]["positionEncoding"], "utf-16",
+        "{r}"
+    );
+    c.notify("initialized", json!({}));
+}
+
+#[test]
+fn findings_follow_unsaved_edits_in_this_file_and_in_a_helper() {
+    let ws = workspace("edits");
+    let root = ws.0.clone();
+    let (lib, helper) = (root.join("src/lib.rs"), root.join("src/helper.rs"));
+    let (lib_uri, helper_uri) = (uri(&lib), uri(&helper));
+    let mut c = Client::start(&root);
+    initialize(&mut c, &root);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": lib_uri, "languageId": "rust", "version": 1, "text": LIB}}),
+    );
+    // The blocking calls of `handler` and `unicode`; on the non-ASCII line the column counts
+    // UTF-16 units (`é` one, `😀` two).
+    let ds = c.diagnostics(&lib_uri);
+    let mut got = places(&ds);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (4, 4, "blocking_in_async".to_string()),
+            (12, 19, "blocking_in_async".to_string())
+        ],
+        "{ds:#?}"
+    );
+    assert_eq!(ds[0]["source"], "async-lint");
+    assert_eq!(ds[0]["severity"], 2);
+
+    // The quick fix is the edit `--fix` makes.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": lib_uri},
+            "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 4}},
+            "context": {"diagnostics": []},
+        }),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Fix `blocking_in_async`")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Allow `blocking_in_async` on this line"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Allow `blocking_in_async` for this function"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Explain `blocking_in_async`"),
+        "{titles:?}"
+    );
+    let fix = actions.iter().find(|a| a["isPreferred"] == true).unwrap();
+    let edits = fix["edit"]["changes"][&lib_uri].as_array().unwrap();
+    let by_lsp = apply(LIB, edits);
+    let copy = common::Scratch::new(
+        "lsp-fix-copy",
+        &[
+            ("Cargo.toml", MANIFEST),
+            ("src/lib.rs", LIB),
+            ("src/helper.rs", HELPER),
+        ],
+    );
+    let o = common::run_bin(&["--fix", "--allow-no-vcs", "--no-cache"], &copy.0);
+    assert!(o.status.code().is_some(), "{o:?}");
+    let by_cli = std::fs::read_to_string(copy.0.join("src/lib.rs")).unwrap();
+    assert_eq!(
+        by_lsp.lines().nth(4),
+        by_cli.lines().nth(4),
+        "{by_lsp}\n---\n{by_cli}"
+    );
+    assert_ne!(by_lsp.lines().nth(4), LIB.lines().nth(4));
+    // The suppression silences the finding once written.
+    let allow = actions
+        .iter()
+        .find(|a| a["title"] == "Allow `blocking_in_async` for this function")
+        .unwrap();
+    let suppressed = apply(LIB, allow["edit"]["changes"][&lib_uri].as_array().unwrap());
+    assert!(
+        suppressed
+            .contains("// async-lint: allow(blocking_in_async) -- reason\npub async fn handler"),
+        "{suppressed}"
+    );
+
+    // Hover on the finding.
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": lib_uri}, "position": {"line": 4, "character": 8}}),
+    );
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("async_lint::blocking_in_async"),
+        "{h}"
+    );
+
+    // Typing the fix, unsaved: the finding goes; the file on disk is untouched.
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": lib_uri, "version": 2},
+            "contentChanges": [{
+                "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 49}},
+                "text": "tokio::time::sleep(Duration::from_millis(5)).await;",
+            }],
+        }),
+    );
+    let ds = c.diagnostics(&lib_uri);
+    assert_eq!(
+        places(&ds),
+        [(12, 19, "blocking_in_async".to_string())],
+        "{ds:#?}"
+    );
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), LIB);
+
+    // A helper in another file starts to block, unsaved: its async caller is reported.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": helper_uri, "languageId": "rust", "version": 1, "text": HELPER}}),
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": helper_uri, "version": 2},
+            "contentChanges": [{
+                "range": {"start": {"line": 0, "character": 16}, "end": {"line": 0, "character": 17}},
+                "text": "\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}",
+            }],
+        }),
+    );
+    let ds = c.diagnostics(&lib_uri);
+    let mut got = places(&ds);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (8, 4, "blocking_in_async".to_string()),
+            (12, 19, "blocking_in_async".to_string())
+        ],
+        "{ds:#?}"
+    );
+    let caller = ds
+        .iter()
+        .find(|d| d["range"]["start"]["line"] == 8)
+        .unwrap();
+    assert!(
+        caller["message"]
+            .as_str()
+            .unwrap()
+            .contains("`setup` blocks: it calls `std::thread::sleep`"),
+        "{caller}"
+    );
+    // The helper's definition, as related information.
+    let related = caller["relatedInformation"].as_array().unwrap();
+    assert!(
+        related.iter().any(|r| r["location"]["uri"] == helper_uri),
+        "{caller}"
+    );
+
+    // Closing the helper without saving: the disk's text is linted again.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": helper_uri}}),
+    );
+    let ds = c.diagnostics(&lib_uri);
+    assert_eq!(
+        places(&ds),
+        [(12, 19, "blocking_in_async".to_string())],
+        "{ds:#?}"
+    );
+
+    shutdown(c);
+}
+
+#[test]
+fn bad_messages_get_errors_and_the_session_goes_on() {
+    let ws = workspace("errors");
+    let root = ws.0.clone();
+    let mut c = Client::start(&root);
+    initialize(&mut c, &root);
+    let r = c.request("textDocument/notAThing", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    let r = c.request("textDocument/hover", json!({"position": "nowhere"}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    c.raw("{not json");
+    let r = c.wait(|m| m["id"].is_null() && m.get("error").is_some());
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    // Still answering.
+    let r = c.request("textDocument/notAThing", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    shutdown(c);
+}
+
+/// `initialize` with UTF-8 offered: columns count bytes.
+#[test]
+fn utf8_positions_when_the_client_offers_them() {
+    let ws = workspace("utf8");
+    let root = ws.0.clone();
+    let lib_uri = uri(&root.join("src/lib.rs"));
+    let mut c = Client::start(&root);
+    let r = c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(&root),
+            "capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}},
+        }),
+    );
+    assert_eq!(
+        r["result"]["capabilities"]["positionEncoding"], "utf-8",
+        "{r}"
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": lib_uri, "languageId": "rust", "version": 1, "text": LIB}}),
+    );
+    let ds = c.diagnostics(&lib_uri);
+    let mut got = places(&ds);
+    got.sort();
+    // `é` is two bytes, `😀` four.
+    assert_eq!(got[1], (12, 22, "blocking_in_async".to_string()), "{ds:#?}");
+    shutdown(c);
+}
+
+fn shutdown(mut c: Client) {
+    let r = c.request("shutdown", Value::Null);
+    assert!(r.get("error").is_none(), "{r}");
+    c.notify("exit", Value::Null);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = c.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
