@@ -3,7 +3,7 @@
 
 use super::cache::Entry;
 use super::options::Options;
-use super::walk::{WalkedPackage, walk_package};
+use super::walk::WalkedPackage;
 use crate::analysis::index::CrateIndex;
 use crate::kb::Kb;
 use crate::lints::diag::{Diagnostic, Level};
@@ -252,10 +252,40 @@ type Missed = Box<(Package, Option<Entry>)>;
 fn lint_missed(pkg: Package, opts: &Options, root: &Path) -> PackageReport {
     // The built-in knowledge base is parsed on first use: a run served from the cache skips it.
     let kb = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
-    lint_package_uncached(pkg, root, kb, opts)
+    lint_package_uncached(pkg, root, kb, opts, None)
 }
 
-fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> PackageReport {
+/// The options packages are linted with: `opts` with the summaries of the dependencies the
+/// workspace reaches in its knowledge base (from the summary cache when they are there); for
+/// the language server, which lints package by package between full runs.
+pub fn options_with_summaries(ws: &Workspace, opts: &Options) -> Options {
+    let summaries = match (&ws.cargo, opts.deps) {
+        (Some(_), true) => load_graph(ws, opts, &|| {})
+            .and_then(|mut g| with_dependencies(ws, g.graph(), opts, Default::default())),
+        _ => None,
+    };
+    summaries.unwrap_or_else(|| opts.clone())
+}
+
+/// Lints a package with `opts` (see [`options_with_summaries`]), its files taken from `memo`
+/// when unchanged, and kept there for the next time.
+pub(crate) fn lint_package_memo(
+    pkg: Package,
+    root: &Path,
+    opts: &Options,
+    memo: &mut super::walk::FileMemo,
+) -> PackageReport {
+    let kb = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+    lint_package_uncached(pkg, root, kb, opts, Some(memo))
+}
+
+fn lint_package_uncached(
+    pkg: Package,
+    root: &Path,
+    kb: &Kb,
+    opts: &Options,
+    memo: Option<&mut super::walk::FileMemo>,
+) -> PackageReport {
     let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let WalkedPackage {
@@ -267,7 +297,7 @@ fn lint_package_uncached(pkg: Package, root: &Path, kb: &Kb, opts: &Options) -> 
         input_errors,
         missed_modules,
         t_walk,
-    } = walk_package(&pkg, root, kb, opts, false, false);
+    } = super::walk::walk_package_with(&pkg, root, kb, opts, false, false, memo);
     let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();

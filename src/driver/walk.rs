@@ -12,7 +12,7 @@ use crate::syntax::prescan::{MAX_NESTING, MAX_OPERATOR_NESTING, prescan};
 use crate::syntax::source::{Loc, SourceFile};
 use crate::syntax::walker::{self, FileInput, ModDecl};
 use crate::workspace::discover::{self, Package};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// `ASYNC_LINT_READ_DELAY_MS`: a pause before each file is read, so that tests can change the
@@ -37,6 +37,7 @@ fn human_size(n: u64) -> String {
 }
 
 /// Result of reading, parsing and walking one file.
+#[derive(Clone)]
 struct FileResult {
     text: String,
     facts: CrateFacts,
@@ -81,7 +82,7 @@ fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
     rel.to_string_lossy().into_owned()
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct Queued {
     path: PathBuf,
     module: String,
@@ -105,14 +106,27 @@ pub(crate) struct WalkedPackage {
     pub t_walk: std::time::Duration,
 }
 
+/// A package's walked files kept from one walk to the next (the language server's): a file
+/// queued again under the same number, module and target whose text did not change is not read
+/// or walked again. The knowledge base must be the same from walk to walk.
+#[derive(Default)]
+pub(crate) struct FileMemo {
+    /// By file number: how it was queued, its canonical path, what its walk gave.
+    files: HashMap<usize, (Queued, PathBuf, FileResult)>,
+    /// Canonical paths whose text changed since they were walked.
+    pub changed: HashSet<PathBuf>,
+}
+
 /// The state of a package's walk (see [`walk_package`]).
 struct Walk {
     /// Every file queued, by number.
     queued: Vec<Queued>,
     /// Their canonical paths (a file reached twice is walked once).
     seen: HashSet<PathBuf>,
-    /// The walked files' results, by number (None: not walked yet).
+    /// The walked files' results, by number (None: not walked yet), and whether each was
+    /// walked now (not taken from the [`FileMemo`]).
     results: Vec<Option<FileResult>>,
+    fresh: Vec<bool>,
     /// The first file whose modules are not queued yet.
     next: usize,
     /// Given files that no target's module tree reached are queued (last).
@@ -134,6 +148,8 @@ struct WalkCx<'a> {
     max_size: u64,
     /// `cfg(test)` is known to be off (see [`walk_package`]).
     test_off: bool,
+    /// Files walked before, reused when unchanged (see [`FileMemo`]).
+    memo: Option<&'a FileMemo>,
     /// The host's cfg values, for a dependency (read as its build on the host reads it; see
     /// [`walk_package`]).
     platform: Option<&'static crate::syntax::build_cfg::Platform>,
@@ -166,7 +182,12 @@ impl WalkCx<'_> {
             let Some(Some(r)) = w.results.get_mut(parent) else {
                 return;
             };
-            let mods = std::mem::take(&mut r.mods);
+            // Kept with the file when it is remembered for the next walk.
+            let mods = if self.memo.is_some() {
+                r.mods.clone()
+            } else {
+                std::mem::take(&mut r.mods)
+            };
             w.next += 1;
             if !self.pkg.follow_mods {
                 continue;
@@ -225,10 +246,22 @@ impl WalkCx<'_> {
 /// Starts walking the queued files from number `from` on.
 fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, from: usize) {
     w.results.resize_with(w.queued.len(), || None);
+    w.fresh.resize(w.queued.len(), false);
     for id in from..w.queued.len() {
         let q = w.queued[id].clone();
         scope.spawn(move |scope| {
             use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
+            if let Some((_, _, r)) = cx.memo.and_then(|m| {
+                m.files
+                    .get(&id)
+                    .filter(|(mq, canon, _)| *mq == q && !m.changed.contains(canon))
+            }) {
+                let r = r.clone();
+                let mut w = cx.lock();
+                w.results[id] = Some(r);
+                cx.expand(scope, &mut w);
+                return;
+            }
             // A dependency is read as its build on the host reads it.
             let r = with_cfg_test_off(cx.test_off, || {
                 with_platform(cx.platform, || {
@@ -240,6 +273,7 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
             super::progress::file_parsed();
             let mut w = cx.lock();
             w.results[id] = Some(r);
+            w.fresh[id] = true;
             cx.expand(scope, &mut w);
         });
     }
@@ -281,6 +315,19 @@ pub(crate) fn walk_package(
     test_off: bool,
     host: bool,
 ) -> WalkedPackage {
+    walk_package_with(pkg, root, kb, opts, test_off, host, None)
+}
+
+/// [`walk_package`], taking unchanged files from `memo` and keeping the new ones in it.
+pub(crate) fn walk_package_with(
+    pkg: &Package,
+    root: &Path,
+    kb: &Kb,
+    opts: &Options,
+    test_off: bool,
+    host: bool,
+    mut memo: Option<&mut FileMemo>,
+) -> WalkedPackage {
     let t0 = std::time::Instant::now();
     super::progress::package(false);
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -288,6 +335,7 @@ pub(crate) fn walk_package(
         queued: Vec::new(),
         seen: HashSet::new(),
         results: Vec::new(),
+        fresh: Vec::new(),
         next: 0,
         fallbacks_queued: false,
         missed_modules: Vec::new(),
@@ -303,6 +351,7 @@ pub(crate) fn walk_package(
         edition: pkg.edition.parse().unwrap_or(2015),
         max_size: opts.config.max_file_size(),
         test_off,
+        memo: memo.as_deref(),
         platform: if host {
             crate::workspace::platform::Host::detect().map(|h| h.cfg())
         } else {
@@ -319,6 +368,7 @@ pub(crate) fn walk_package(
     let Walk {
         queued,
         results,
+        fresh,
         mut missed_modules,
         mut input_errors,
         ..
@@ -327,6 +377,17 @@ pub(crate) fn walk_package(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let results: Vec<FileResult> = results.into_iter().flatten().collect();
+    if let Some(memo) = memo.as_deref_mut() {
+        // The files walked now replace theirs; a number no longer queued is dropped.
+        memo.files.retain(|id, _| *id < queued.len());
+        for (id, (r, q)) in results.iter().zip(&queued).enumerate() {
+            if fresh.get(id).copied().unwrap_or(true) {
+                let canon = std::fs::canonicalize(&q.path).unwrap_or_else(|_| q.path.clone());
+                memo.files.insert(id, (q.clone(), canon, r.clone()));
+            }
+        }
+        memo.changed.clear();
+    }
     missed_modules.sort();
     missed_modules.dedup();
     let t_walk = t0.elapsed();

@@ -19,7 +19,6 @@ mod transport;
 use crate::driver::overlay;
 use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::registry::Levels;
-use crate::report::results::Report;
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lt;
 use std::collections::{BTreeMap, HashMap};
@@ -83,6 +82,27 @@ struct Server {
     published: BTreeMap<PathBuf, Vec<Finding>>,
     dirty: bool,
     watch: bool,
+    /// What the last full run linted, for linting one package again on an edit.
+    session: Option<Session>,
+    /// Canonical paths of the buffers edited, opened or closed since the last analysis.
+    edited: std::collections::HashSet<PathBuf>,
+    /// Something else changed (files on disk, the configuration): the next analysis is a full
+    /// run.
+    full: bool,
+}
+
+/// The workspace as the last full run linted it.
+struct Session {
+    ws: crate::workspace::discover::Workspace,
+    /// The options with the dependencies' summaries (made on the first edit).
+    opts: Option<crate::driver::options::Options>,
+    /// Each package's report, and its walked files for the next edit.
+    packages: Vec<(
+        crate::report::results::PackageReport,
+        crate::driver::walk::FileMemo,
+    )>,
+    /// The package of each file, by canonical path.
+    owner: HashMap<PathBuf, usize>,
 }
 
 impl Server {
@@ -165,6 +185,9 @@ impl Server {
             published: BTreeMap::new(),
             dirty: true,
             watch,
+            session: None,
+            edited: Default::default(),
+            full: true,
         };
         if let Some(opts) = &params.initialization_options {
             server.levels = levels_of(opts);
@@ -264,6 +287,7 @@ impl Server {
                     && let Some(path) = canonical(p.text_document.uri.as_str())
                 {
                     overlay::set(&path, Some(Arc::from(p.text_document.text.as_str())));
+                    self.edited.insert(path.clone());
                     self.docs.insert(
                         path,
                         Doc {
@@ -285,6 +309,7 @@ impl Server {
                     }
                     doc.version = p.text_document.version;
                     overlay::set(&path, Some(Arc::from(doc.text.as_str())));
+                    self.edited.insert(path);
                     self.dirty = true;
                 }
             }
@@ -294,16 +319,21 @@ impl Server {
                 {
                     self.docs.remove(&path);
                     overlay::set(&path, None);
+                    self.edited.insert(path);
                     self.dirty = true;
                 }
             }
             // Saved, or changed on disk (a checkout, another tool): read again.
-            "textDocument/didSave" | "workspace/didChangeWatchedFiles" => self.dirty = true,
+            "textDocument/didSave" | "workspace/didChangeWatchedFiles" => {
+                self.full = true;
+                self.dirty = true;
+            }
             "workspace/didChangeConfiguration" => {
                 if let Ok(p) = serde_json::from_value::<lt::DidChangeConfigurationParams>(n.params)
                 {
                     let settings = p.settings.get("async-lint").unwrap_or(&p.settings);
                     self.levels = levels_of(settings);
+                    self.full = true;
                     self.dirty = true;
                 }
             }
@@ -342,9 +372,88 @@ impl Server {
         )));
     }
 
-    /// Lints the workspace with the open buffers' text and publishes what changed.
+    /// Lints what changed and publishes the findings that changed: the edited buffers' packages
+    /// alone when nothing else changed and no other member depends on them, else the workspace.
     fn analyse(&mut self) {
         self.dirty = false;
+        let edited = std::mem::take(&mut self.edited);
+        if !std::mem::take(&mut self.full) && self.incremental(&edited) {
+            return;
+        }
+        self.analyse_all();
+    }
+
+    /// Lints again the packages of the edited files, their unchanged files taken from the last
+    /// walk; false when that cannot be done (a file no package has, a member other members
+    /// depend on: their findings may change too).
+    fn incremental(&mut self, edited: &std::collections::HashSet<PathBuf>) -> bool {
+        let Some(mut session) = self.session.take() else {
+            return false;
+        };
+        let done = self.lint_edited(&mut session, edited);
+        self.session = Some(session);
+        done
+    }
+
+    fn lint_edited(
+        &mut self,
+        session: &mut Session,
+        edited: &std::collections::HashSet<PathBuf>,
+    ) -> bool {
+        let mut touched: Vec<usize> = Vec::new();
+        for path in edited {
+            let Some(&i) = session.owner.get(path) else {
+                return false;
+            };
+            if !touched.contains(&i) {
+                touched.push(i);
+            }
+        }
+        let depended_on = |i: usize| {
+            let name = session.ws.packages[i].name.replace('-', "_");
+            session
+                .ws
+                .packages
+                .iter()
+                .enumerate()
+                .any(|(j, p)| j != i && p.deps.iter().any(|d| d.name.replace('-', "_") == name))
+        };
+        if touched.iter().any(|&i| depended_on(i)) {
+            return false;
+        }
+        if session.opts.is_none() {
+            let Ok((_, base)) = crate::driver::cli::prepare(&self.argv(), &self.level_setter())
+            else {
+                return false;
+            };
+            session.opts = Some(crate::driver::engine::options_with_summaries(
+                &session.ws,
+                &base,
+            ));
+        }
+        let Some(opts) = &session.opts else {
+            return false;
+        };
+        for &i in &touched {
+            let (report, memo) = &mut session.packages[i];
+            memo.changed = edited.clone();
+            *report = crate::driver::engine::lint_package_memo(
+                session.ws.packages[i].clone(),
+                &session.ws.root,
+                opts,
+                memo,
+            );
+        }
+        let reports: Vec<&crate::report::results::PackageReport> =
+            session.packages.iter().map(|(r, _)| r).collect();
+        let now = self.findings(&reports);
+        self.publish(now);
+        true
+    }
+
+    /// The command line of a run: the workspace's members (or the folder), and the options the
+    /// server was started with.
+    fn argv(&self) -> Vec<String> {
         let mut argv = vec!["cargo-async-lint".to_string()];
         let manifest = self.root.join("Cargo.toml");
         if manifest.is_file() {
@@ -357,17 +466,54 @@ impl Server {
             argv.push(self.root.to_string_lossy().into_owned());
         }
         argv.extend(self.args.iter().cloned());
+        argv
+    }
+
+    /// Applies the levels the client set.
+    fn level_setter(&self) -> impl Fn(&mut Levels) + use<> {
         let levels = self.levels.clone();
-        let set = move |l: &mut Levels| {
+        move |l: &mut Levels| {
             for (spec, level) in &levels {
                 let _ = l.apply(spec, *level);
             }
-        };
-        let Ok((ws, opts)) = crate::driver::cli::prepare(&argv, &set) else {
+        }
+    }
+
+    /// Lints the whole workspace (packages whose files did not change from the result cache).
+    fn analyse_all(&mut self) {
+        let Ok((ws, opts)) = crate::driver::cli::prepare(&self.argv(), &self.level_setter()) else {
             return;
         };
+        let kept = ws.clone();
         let report = crate::driver::engine::run(ws, &opts);
-        let now = self.findings(&report);
+        let reports: Vec<&crate::report::results::PackageReport> = report.packages.iter().collect();
+        let now = self.findings(&reports);
+        self.publish(now);
+        let mut owner = HashMap::new();
+        for (i, p) in report.packages.iter().enumerate() {
+            for f in &p.files {
+                owner.insert(
+                    std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()),
+                    i,
+                );
+            }
+        }
+        // The report's packages are the workspace's, in order.
+        let same = report.packages.len() == kept.packages.len();
+        self.session = same.then(|| Session {
+            ws: kept,
+            opts: None,
+            packages: report
+                .packages
+                .into_iter()
+                .map(|r| (r, Default::default()))
+                .collect(),
+            owner,
+        });
+    }
+
+    /// Publishes the findings of every file whose findings changed.
+    fn publish(&mut self, now: BTreeMap<PathBuf, Vec<Finding>>) {
         let paths: Vec<PathBuf> = self.published.keys().chain(now.keys()).cloned().collect();
         for path in paths {
             let new = now.get(&path).cloned().unwrap_or_default();
@@ -405,11 +551,14 @@ impl Server {
         std::fs::read_to_string(path).unwrap_or_default()
     }
 
-    /// The report's findings as the protocol shows them, by canonical path.
-    fn findings(&self, report: &Report) -> BTreeMap<PathBuf, Vec<Finding>> {
+    /// The reports' findings as the protocol shows them, by canonical path.
+    fn findings(
+        &self,
+        reports: &[&crate::report::results::PackageReport],
+    ) -> BTreeMap<PathBuf, Vec<Finding>> {
         let mut texts: HashMap<PathBuf, String> = HashMap::new();
         let mut out: BTreeMap<PathBuf, Vec<Finding>> = BTreeMap::new();
-        for pkg in &report.packages {
+        for pkg in reports {
             let abs = |i: usize| -> PathBuf {
                 let p = &pkg.files[i].path;
                 std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())

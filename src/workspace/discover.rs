@@ -66,7 +66,7 @@ pub struct Package {
     pub enabled_features: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Workspace {
     /// Diagnostics show paths relative to this directory.
     pub root: PathBuf,
