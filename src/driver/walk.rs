@@ -326,7 +326,7 @@ pub(crate) fn walk_package_with(
     opts: &Options,
     test_off: bool,
     host: bool,
-    mut memo: Option<&mut FileMemo>,
+    memo: Option<&mut FileMemo>,
 ) -> WalkedPackage {
     let t0 = std::time::Instant::now();
     super::progress::package(false);
@@ -377,7 +377,7 @@ pub(crate) fn walk_package_with(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let results: Vec<FileResult> = results.into_iter().flatten().collect();
-    if let Some(memo) = memo.as_deref_mut() {
+    if let Some(memo) = memo {
         // The files walked now replace theirs; a number no longer queued is dropped.
         memo.files.retain(|id, _| *id < queued.len());
         for (id, (r, q)) in results.iter().zip(&queued).enumerate() {
