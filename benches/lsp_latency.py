@@ -1,0 +1,72 @@
+"""Latency of `cargo-async-lint lsp`: from `didChange` to `publishDiagnostics`, over scripted
+edits that add and remove a blocking call at the end of a file (so the findings change each
+time), debounce excluded; then the server's memory.
+
+usage: python3 benches/lsp_latency.py CRATE_DIR FILE [EDITS [BINARY]]
+e.g.   cp -r ~/.cargo/registry/src/*/tokio-1.54.1 /tmp/tokio && cargo build --release &&
+       python3 benches/lsp_latency.py /tmp/tokio src/sync/mutex.rs 200 target/release/cargo-async-lint
+"""
+import json,subprocess,sys,time,os,threading,queue,tempfile
+root=sys.argv[1]; rel=sys.argv[2]
+n=int(sys.argv[3]) if len(sys.argv)>3 else 200
+binp=os.path.abspath(sys.argv[4]) if len(sys.argv)>4 else "cargo-async-lint"
+cache=tempfile.mkdtemp(prefix="async-lint-lsp-bench-")
+p=subprocess.Popen([binp,"lsp"],cwd=root,stdin=subprocess.PIPE,stdout=subprocess.PIPE,stderr=subprocess.DEVNULL,env=dict(os.environ,XDG_CACHE_HOME=cache))
+q=queue.Queue()
+def reader():
+    f=p.stdout
+    while True:
+        h=b""
+        ln=0
+        while True:
+            line=f.readline()
+            if not line: return
+            if line in (b"\r\n",b"\n"): break
+            if line.lower().startswith(b"content-length"): ln=int(line.split(b":")[1])
+        body=f.read(ln); q.put((time.perf_counter(),json.loads(body)))
+threading.Thread(target=reader,daemon=True).start()
+def send(o):
+    b=json.dumps(o).encode(); p.stdin.write(b"Content-Length: %d\r\n\r\n"%len(b)+b); p.stdin.flush()
+path=os.path.realpath(os.path.join(root,rel)); uri="file://"+path
+text=open(path).read()
+send({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":None,"rootUri":"file://"+os.path.realpath(root),"capabilities":{}}})
+while True:
+    t,m=q.get()
+    if m.get("id")==1: break
+send({"jsonrpc":"2.0","method":"initialized","params":{}})
+t0=time.perf_counter()
+send({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":uri,"languageId":"rust","version":1,"text":text}}})
+def wait_pub():
+    while True:
+        t,m=q.get()
+        if m.get("method")=="textDocument/publishDiagnostics" and m["params"]["uri"]==uri and m["params"].get("version")==ver: return t,m
+ver=1
+# first analysis: wait until some publish or 5s quiet
+first=None
+try:
+    while True:
+        t,m=q.get(timeout=30)
+        if m.get("method")=="textDocument/publishDiagnostics":
+            first=t
+            if m["params"]["uri"]==uri: break
+except queue.Empty: pass
+print("initial analysis to first publish of the file: %.0f ms"%((first-t0)*1000) if first else "no initial publish")
+# edits: toggle a blocking call at end of file in an async fn so findings change each time
+lines=text.count("\n")
+lat=[]
+for i in range(n):
+    ver+=1
+    if i%2==0:
+        change={"range":{"start":{"line":lines,"character":0},"end":{"line":lines,"character":0}},"text":"async fn __bench_%d() { std::thread::sleep(std::time::Duration::from_millis(1)); }\n"%i}
+    else:
+        change={"range":{"start":{"line":lines,"character":0},"end":{"line":lines+1,"character":0}},"text":""}
+    ts=time.perf_counter()
+    send({"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":uri,"version":ver},"contentChanges":[change]}})
+    t,m=wait_pub()
+    lat.append((t-ts)*1000-50)
+lat.sort()
+print("edits %d: p50 %.1f ms, p95 %.1f ms, max %.1f ms (debounce of 50 ms excluded)"%(n,lat[len(lat)//2],lat[int(len(lat)*0.95)-1],lat[-1]))
+rss=open("/proc/%d/status"%p.pid).read()
+print([l for l in rss.splitlines() if l.startswith(("VmRSS","VmHWM"))])
+send({"jsonrpc":"2.0","id":99,"method":"shutdown"}); send({"jsonrpc":"2.0","method":"exit"})
+p.wait(timeout=10)

@@ -1,0 +1,75 @@
+//! The editor set-up the README gives really starts the language server: headless Neovim (0.7.2
+//! from Debian's packages, which `.ci/run` installs) with `editors/nvim/async-lint.lua` opens a
+//! file and the finding shows up in `vim.diagnostic.get()`. Skipped, saying so, without `nvim`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+#[test]
+fn neovim_config_from_the_readme_shows_the_finding() {
+    if Command::new("nvim").arg("--version").output().is_err() {
+        println!("skipped: no `nvim` on PATH (`.ci/run` installs Debian's neovim)");
+        return;
+    }
+    let ws = common::Scratch::new(
+        "nvim",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub async fn handler() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n",
+            ),
+        ],
+    );
+    let config = common::root().join("editors/nvim/async-lint.lua");
+    // The README's config is what runs; the test only waits and writes what Neovim has.
+    let out = ws.0.join("diagnostics.txt");
+    let check = format!(
+        "lua vim.wait(30000, function() return #vim.diagnostic.get(0) > 0 end, 50); \
+         local f = io.open('{}', 'w'); \
+         for _, d in ipairs(vim.diagnostic.get(0)) do \
+           f:write(string.format('%d:%d %s %s\\n', d.lnum, d.col, d.source or '', d.code or '')) \
+         end; f:close()",
+        out.display()
+    );
+    let bin_dir: PathBuf = PathBuf::from(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = Command::new("nvim")
+        .args(["--headless", "-n", "-i", "NONE", "-u"])
+        .arg(&config)
+        .args(["src/lib.rs", "-c", &check, "-c", "qa!"])
+        .current_dir(&ws.0)
+        .env("PATH", path)
+        .env("XDG_CACHE_HOME", ws.0.join("cache"))
+        .env("XDG_STATE_HOME", ws.0.join("state"))
+        .env("XDG_DATA_HOME", ws.0.join("data"))
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let got = std::fs::read_to_string(&out).unwrap_or_default();
+    println!("diagnostics in Neovim: {got:?}");
+    assert!(
+        got.contains("1:4 async-lint blocking_in_async"),
+        "diagnostics in Neovim: {got:?}"
+    );
+}
