@@ -8,6 +8,18 @@ static ALLOC: cargo_async_lint::syntax::alloc::Alloc = cargo_async_lint::syntax:
 
 fn main() {
     cargo_async_lint::util::timing::enabled();
-    let code = cargo_async_lint::driver::cli::main_with_args(std::env::args().collect());
+    let argv: Vec<String> = std::env::args().collect();
+    // `cargo async-lint lsp` (run by cargo as `cargo-async-lint async-lint lsp`): the language
+    // server; a folder named `lsp` is linted as `./lsp`.
+    let skip = if argv.get(1).map(String::as_str) == Some("async-lint") {
+        2
+    } else {
+        1
+    };
+    let code = if argv.get(skip).map(String::as_str) == Some("lsp") {
+        cargo_async_lint::lsp::serve(&argv[skip + 1..])
+    } else {
+        cargo_async_lint::driver::cli::main_with_args(argv)
+    };
     std::process::exit(code);
 }

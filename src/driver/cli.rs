@@ -226,10 +226,7 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
     if argv.get(1).map(String::as_str) == Some("async-lint") {
         argv.remove(1);
     }
-    // `cargo async-lint lsp`: the language server (a folder named `lsp` is `./lsp`).
-    if argv.get(1).map(String::as_str) == Some("lsp") {
-        return crate::lsp::serve(&argv[2..]);
-    }
+
     let cmd = Args::command();
     let matches = match cmd.try_get_matches_from(&argv) {
         Ok(m) => m,

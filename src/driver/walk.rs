@@ -152,7 +152,7 @@ struct WalkCx<'a> {
     memo: Option<&'a FileMemo>,
     /// The host's cfg values, for a dependency (read as its build on the host reads it; see
     /// [`walk_package`]).
-    platform: Option<&'static crate::syntax::build_cfg::Platform>,
+    platform: Option<&'static crate::workspace::platform::Platform>,
     state: std::sync::Mutex<Walk>,
 }
 

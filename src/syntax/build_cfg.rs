@@ -50,47 +50,7 @@ pub fn features_known() -> bool {
     FEATURES.with(|c| c.borrow().is_some())
 }
 
-/// The `cfg` values of the platform the code is built for, as `rustc --print cfg` gives them:
-/// names (`unix`) and pairs (`target_os = "linux"`). Only the platform's own keys are decided
-/// by it ([`PLATFORM_KEYS`], `unix`, `windows`); `debug_assertions`, `panic`, `target_feature`
-/// and the cfgs build scripts set stay unknown.
-#[derive(Debug, Default)]
-pub struct Platform {
-    pub names: std::collections::HashSet<String>,
-    pub pairs: std::collections::HashSet<(String, String)>,
-}
-
-/// The `key = "value"` cfgs a platform decides.
-pub const PLATFORM_KEYS: &[&str] = &[
-    "target_os",
-    "target_arch",
-    "target_family",
-    "target_env",
-    "target_pointer_width",
-    "target_endian",
-    "target_vendor",
-    "target_abi",
-    "target_has_atomic",
-];
-
-/// The name cfgs a platform decides.
-pub const PLATFORM_NAMES: &[&str] = &["unix", "windows"];
-
-impl Platform {
-    /// Whether the platform sets `name` (`unix`): None for a name it does not decide.
-    pub fn name(&self, name: &str) -> Option<bool> {
-        PLATFORM_NAMES
-            .contains(&name)
-            .then(|| self.names.contains(name))
-    }
-
-    /// Whether the platform sets `key = "value"`: None for a key it does not decide.
-    pub fn pair(&self, key: &str, value: &str) -> Option<bool> {
-        PLATFORM_KEYS
-            .contains(&key)
-            .then(|| self.pairs.contains(&(key.to_string(), value.to_string())))
-    }
-}
+use crate::workspace::platform::Platform;
 
 thread_local! {
     static PLATFORM: std::cell::Cell<Option<&'static Platform>> = const { std::cell::Cell::new(None) };

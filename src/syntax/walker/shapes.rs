@@ -507,7 +507,8 @@ mod cfg_test_off_tests {
 #[cfg(test)]
 mod platform_tests {
     use super::*;
-    use crate::syntax::build_cfg::{Platform, with_platform};
+    use crate::syntax::build_cfg::with_platform;
+    use crate::workspace::platform::Platform;
 
     #[test]
     fn a_known_platform_decides_only_its_own_keys() {
