@@ -131,6 +131,30 @@ impl Client {
         }
     }
 
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}),
+        );
+    }
+
+    /// Replaces `(line, character)..(line, character)` (UTF-16) with `text`, unsaved.
+    fn change(&mut self, uri: &str, version: i32, from: (u32, u32), to: (u32, u32), text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{
+                    "range": {
+                        "start": {"line": from.0, "character": from.1},
+                        "end": {"line": to.0, "character": to.1},
+                    },
+                    "text": text,
+                }],
+            }),
+        );
+    }
+
     /// The next diagnostics published for `uri`.
     fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         let m = self.wait(|m| {
@@ -228,10 +252,7 @@ fn findings_follow_unsaved_edits_in_this_file_and_in_a_helper() {
     let (lib_uri, helper_uri) = (uri(&lib), uri(&helper));
     let mut c = Client::start(&root);
     initialize(&mut c, &root);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": lib_uri, "languageId": "rust", "version": 1, "text": LIB}}),
-    );
+    c.open(&lib_uri, LIB);
     // The blocking calls of `handler` and `unicode`; on the non-ASCII line the column counts
     // UTF-16 units (`é` one, `😀` two).
     let ds = c.diagnostics(&lib_uri);
@@ -326,15 +347,12 @@ fn findings_follow_unsaved_edits_in_this_file_and_in_a_helper() {
     );
 
     // Typing the fix, unsaved: the finding goes; the file on disk is untouched.
-    c.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": {"uri": lib_uri, "version": 2},
-            "contentChanges": [{
-                "range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 49}},
-                "text": "tokio::time::sleep(Duration::from_millis(5)).await;",
-            }],
-        }),
+    c.change(
+        &lib_uri,
+        2,
+        (4, 4),
+        (4, 49),
+        "tokio::time::sleep(Duration::from_millis(5)).await;",
     );
     let ds = c.diagnostics(&lib_uri);
     assert_eq!(
@@ -345,19 +363,13 @@ fn findings_follow_unsaved_edits_in_this_file_and_in_a_helper() {
     assert_eq!(std::fs::read_to_string(&lib).unwrap(), LIB);
 
     // A helper in another file starts to block, unsaved: its async caller is reported.
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": helper_uri, "languageId": "rust", "version": 1, "text": HELPER}}),
-    );
-    c.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": {"uri": helper_uri, "version": 2},
-            "contentChanges": [{
-                "range": {"start": {"line": 0, "character": 16}, "end": {"line": 0, "character": 17}},
-                "text": "\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}",
-            }],
-        }),
+    c.open(&helper_uri, HELPER);
+    c.change(
+        &helper_uri,
+        2,
+        (0, 16),
+        (0, 17),
+        "\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}",
     );
     let ds = c.diagnostics(&lib_uri);
     let mut got = places(&ds);
@@ -442,10 +454,7 @@ fn utf8_positions_when_the_client_offers_them() {
         "{r}"
     );
     c.notify("initialized", json!({}));
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": lib_uri, "languageId": "rust", "version": 1, "text": LIB}}),
-    );
+    c.open(&lib_uri, LIB);
     let ds = c.diagnostics(&lib_uri);
     let mut got = places(&ds);
     got.sort();

@@ -297,7 +297,7 @@ fn lint_package_uncached(
         input_errors,
         missed_modules,
         t_walk,
-    } = super::walk::walk_package_with(&pkg, root, kb, opts, false, false, memo);
+    } = super::walk::walk_package(&pkg, root, kb, opts, false, false, memo);
     let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();

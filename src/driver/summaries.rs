@@ -911,7 +911,15 @@ fn find(d: &DepPackage, base: &Kb, opts: &Options, known: &HashSet<String>) -> F
 /// Walks a dependency's library with the base knowledge base.
 fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) -> Walked {
     // A member's library is read for every platform, as its lint reads it.
-    let walked = walk_package(&lib_package(d), Path::new(""), base, opts, true, !d.member);
+    let walked = walk_package(
+        &lib_package(d),
+        Path::new(""),
+        base,
+        opts,
+        true,
+        !d.member,
+        None,
+    );
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
     drop(walked.files);
     let mut parts = walked.file_facts;

@@ -307,19 +307,8 @@ fn queue_seeds(pkg: &Package, opts: &Options, fallback: bool, w: &mut Walk) {
 /// dependency's library): it is neither walked nor followed into (`#[cfg(test)] mod tests;`),
 /// With `host`, the code of other platforms than the host (`#[cfg(windows)]`,
 /// `#[cfg(target_arch = "arm")]`) is not either (a dependency, built for the host).
+/// With `memo`, unchanged files are taken from it and the new ones kept in it.
 pub(crate) fn walk_package(
-    pkg: &Package,
-    root: &Path,
-    kb: &Kb,
-    opts: &Options,
-    test_off: bool,
-    host: bool,
-) -> WalkedPackage {
-    walk_package_with(pkg, root, kb, opts, test_off, host, None)
-}
-
-/// [`walk_package`], taking unchanged files from `memo` and keeping the new ones in it.
-pub(crate) fn walk_package_with(
     pkg: &Package,
     root: &Path,
     kb: &Kb,

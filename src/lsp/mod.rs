@@ -30,6 +30,9 @@ use text::{Encoding, Lines};
 /// How long the server waits after an edit for the next one before linting.
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
+/// How long the editor must be idle before the memory analyses freed is returned.
+const IDLE: Duration = Duration::from_secs(1);
+
 /// The command a code action runs to open a lint's documentation.
 const EXPLAIN: &str = "async-lint.explain";
 
@@ -89,6 +92,8 @@ struct Server {
     /// Something else changed (files on disk, the configuration): the next analysis is a full
     /// run.
     full: bool,
+    /// An analysis freed memory that is not yet returned to the system.
+    freed: bool,
 }
 
 /// The workspace as the last full run linted it.
@@ -188,6 +193,7 @@ impl Server {
             session: None,
             edited: Default::default(),
             full: true,
+            freed: false,
         };
         if let Some(opts) = &params.initialization_options {
             server.levels = levels_of(opts);
@@ -202,6 +208,18 @@ impl Server {
                     Ok(m) => m,
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                         self.analyse();
+                        continue;
+                    }
+                    Err(_) => return,
+                }
+            } else if self.freed {
+                // Once the editor has been idle for a while, what the analyses freed goes back
+                // to the system (doing it after each one costs the next one a tenth more).
+                match self.conn.receiver.recv_timeout(IDLE) {
+                    Ok(m) => m,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        crate::syntax::alloc::release_freed_memory();
+                        self.freed = false;
                         continue;
                     }
                     Err(_) => return,
@@ -377,10 +395,10 @@ impl Server {
     fn analyse(&mut self) {
         self.dirty = false;
         let edited = std::mem::take(&mut self.edited);
-        if !std::mem::take(&mut self.full) && self.incremental(&edited) {
-            return;
+        if std::mem::take(&mut self.full) || !self.incremental(&edited) {
+            self.analyse_all();
         }
-        self.analyse_all();
+        self.freed = true;
     }
 
     /// Lints again the packages of the edited files, their unchanged files taken from the last
