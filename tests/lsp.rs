@@ -415,6 +415,66 @@ fn findings_follow_unsaved_edits_in_this_file_and_in_a_helper() {
     shutdown(c);
 }
 
+/// An unsaved edit to a member's helper changes the findings of another member that calls it
+/// (through the first member's summary, made from the buffer's text).
+#[test]
+fn an_edit_to_a_member_reaches_the_members_that_call_it() {
+    let member = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}"
+        )
+    };
+    let ws = common::Scratch::new(
+        "lsp-members",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+            ),
+            ("a/Cargo.toml", &member("a", "")),
+            ("a/src/lib.rs", "pub fn setup() {}\n"),
+            ("b/Cargo.toml", &member("b", "a = { path = \"../a\" }\n")),
+            ("b/src/lib.rs", "pub async fn run() {\n    a::setup();\n}\n"),
+        ],
+    );
+    let root = ws.0.clone();
+    // Cargo wants a lock file for the dependency graph; `cargo metadata` writes none offline.
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(lock.status.success(), "{lock:?}");
+    let (a_uri, b_uri) = (
+        uri(&root.join("a/src/lib.rs")),
+        uri(&root.join("b/src/lib.rs")),
+    );
+    let mut c = Client::start(&root);
+    initialize(&mut c, &root);
+    c.open(&b_uri, "pub async fn run() {\n    a::setup();\n}\n");
+    c.open(&a_uri, "pub fn setup() {}\n");
+    // Linted once as they are (a request waits for the pending analysis).
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": b_uri}, "position": {"line": 1, "character": 8}}),
+    );
+    assert!(h["result"].is_null(), "{h}");
+    c.change(
+        &a_uri,
+        2,
+        (0, 16),
+        (0, 17),
+        "\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}",
+    );
+    let ds = c.diagnostics(&b_uri);
+    assert_eq!(
+        places(&ds),
+        [(1, 4, "blocking_in_async".to_string())],
+        "{ds:#?}"
+    );
+    shutdown(c);
+}
+
 #[test]
 fn bad_messages_get_errors_and_the_session_goes_on() {
     let ws = workspace("errors");

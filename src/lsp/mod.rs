@@ -402,8 +402,8 @@ impl Server {
     }
 
     /// Lints again the packages of the edited files, their unchanged files taken from the last
-    /// walk; false when that cannot be done (a file no package has, a member other members
-    /// depend on: their findings may change too).
+    /// walk; false when that cannot be done (a file no package has). An edit to a member other
+    /// members depend on schedules a run over the workspace after this one.
     fn incremental(&mut self, edited: &std::collections::HashSet<PathBuf>) -> bool {
         let Some(mut session) = self.session.take() else {
             return false;
@@ -436,8 +436,11 @@ impl Server {
                 .enumerate()
                 .any(|(j, p)| j != i && p.deps.iter().any(|d| d.name.replace('-', "_") == name))
         };
+        // Other members' findings may change too: the workspace is linted after the edited
+        // packages' findings are out.
         if touched.iter().any(|&i| depended_on(i)) {
-            return false;
+            self.full = true;
+            self.dirty = true;
         }
         if session.opts.is_none() {
             let Ok((_, base)) = crate::driver::cli::prepare(&self.argv(), &self.level_setter())
