@@ -537,3 +537,183 @@ fn shutdown(mut c: Client) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The directory of a package of the corpus (`corpus/Cargo.toml`'s dependencies, fetched by
+/// `.ci/run`), if cargo has it.
+fn corpus_package(name: &str) -> Option<std::path::PathBuf> {
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(common::root().join("corpus/Cargo.toml"))
+        .output()
+        .ok()?;
+    let meta: Value = serde_json::from_slice(&out.stdout).ok()?;
+    meta["packages"].as_array()?.iter().find_map(|p| {
+        (p["name"] == name).then(|| {
+            Path::new(p["manifest_path"].as_str().unwrap())
+                .parent()
+                .unwrap()
+                .to_path_buf()
+        })
+    })
+}
+
+/// Real code: after edits to several files of tokio's sources (a blocking helper added in one
+/// file and called from async code in another, removed again, blocking calls typed and
+/// deleted), what the server shows is what a run on the same text finds, file by file.
+#[test]
+fn after_edits_to_real_code_the_findings_are_a_runs_on_the_same_text() {
+    let Some(tokio) = corpus_package("tokio") else {
+        println!("skipped: tokio's sources are not in cargo's cache (`.ci/run` fetches them)");
+        return;
+    };
+    let ws = common::Scratch::new("lsp-tokio", &[]);
+    let root = ws.0.clone();
+    for entry in walkdir::WalkDir::new(tokio.join("src")) {
+        let entry = entry.unwrap();
+        let to = root.join(entry.path().strip_prefix(&tokio).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    std::fs::copy(tokio.join("Cargo.toml"), root.join("Cargo.toml")).unwrap();
+    let files = ["src/sync/mutex.rs", "src/fs/file.rs", "src/task/spawn.rs"];
+    let mut texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(root.join(f)).unwrap())
+        .collect();
+    let uris: Vec<String> = files.iter().map(|f| uri(&root.join(f))).collect();
+    let mut c = Client::start(&root);
+    initialize(&mut c, &root);
+    for (u, t) in uris.iter().zip(&texts) {
+        c.open(u, t);
+    }
+    let end = |t: &str| (t.lines().count() as u32, 0u32);
+    let edits: [(usize, &str); 6] = [
+        // A sync helper that blocks, at the end of mutex.rs ...
+        (
+            0,
+            "pub(crate) fn __blocking_helper() { std::thread::sleep(std::time::Duration::from_millis(1)); }\n",
+        ),
+        // ... called from async code in file.rs: reported there.
+        (
+            1,
+            "pub(crate) async fn __calls_helper() { crate::sync::mutex::__blocking_helper(); }\n",
+        ),
+        // A blocking call typed in spawn.rs.
+        (2, "async fn __typed() { let _ = std::fs::read(\"x\"); }\n"),
+        // More in file.rs, then a helper in spawn.rs that does not block.
+        (
+            1,
+            "async fn __more() { std::thread::sleep(std::time::Duration::from_millis(2)); }\n",
+        ),
+        (2, "pub(crate) fn __quiet() -> u32 { 1 }\n"),
+        (
+            0,
+            "async fn __uses_quiet() { let _ = crate::task::spawn::__quiet(); }\n",
+        ),
+    ];
+    // Each edit linted before the next (a request is answered after the pending analysis), so
+    // that every one but the first reuses the walk before it.
+    let settle = |c: &mut Client, u: &str| {
+        c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": u}, "position": {"line": 0, "character": 0}}),
+        );
+    };
+    settle(&mut c, &uris[0]);
+    let mut version = 1;
+    for (f, add) in edits {
+        version += 1;
+        let at = end(&texts[f]);
+        c.change(&uris[f], version, at, at, add);
+        texts[f].push_str(add);
+        settle(&mut c, &uris[f]);
+    }
+    // The helper is taken out again: its caller's finding goes.
+    version += 1;
+    let helper = texts[0].find("pub(crate) fn __blocking_helper").unwrap();
+    let line = texts[0][..helper].lines().count() as u32;
+    c.change(&uris[0], version, (line, 0), (line + 1, 0), "");
+    let next = texts[0][helper..].find('\n').unwrap() + helper + 1;
+    texts[0].replace_range(helper..next, "");
+    // Wait for the analysis, then read the last publishes.
+    settle(&mut c, &uris[0]);
+    let mut last: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for m in c.seen.drain(..) {
+        if m["method"] == "textDocument/publishDiagnostics" {
+            last.insert(
+                m["params"]["uri"].as_str().unwrap().to_string(),
+                m["params"]["diagnostics"].as_array().unwrap().clone(),
+            );
+        }
+    }
+    while let Ok(m) = c.rx.try_recv() {
+        if m["method"] == "textDocument/publishDiagnostics" {
+            last.insert(
+                m["params"]["uri"].as_str().unwrap().to_string(),
+                m["params"]["diagnostics"].as_array().unwrap().clone(),
+            );
+        }
+    }
+    shutdown(c);
+    // A run on the same text: the edited files written out.
+    for (f, t) in files.iter().zip(&texts) {
+        std::fs::write(root.join(f), t).unwrap();
+    }
+    let o = common::run_bin(&["--no-cache", "--message-format", "json"], &root);
+    let mut by_run: std::collections::BTreeMap<String, Vec<(u64, String)>> = Default::default();
+    for l in String::from_utf8_lossy(&o.stdout).lines() {
+        let Ok(m) = serde_json::from_str::<Value>(l) else {
+            continue;
+        };
+        if m["reason"] != "compiler-message" {
+            continue;
+        }
+        let span = m["message"]["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["is_primary"] == true)
+            .unwrap();
+        let file = uri(&root.join(span["file_name"].as_str().unwrap()));
+        let code = m["message"]["code"]["code"].as_str().unwrap();
+        by_run.entry(file).or_default().push((
+            span["line_start"].as_u64().unwrap() - 1,
+            code.trim_start_matches("async_lint::").to_string(),
+        ));
+    }
+    let mut shown: std::collections::BTreeMap<String, Vec<(u64, String)>> = Default::default();
+    for (u, ds) in last {
+        let mut v: Vec<(u64, String)> = places(&ds).into_iter().map(|(l, _, c)| (l, c)).collect();
+        v.sort();
+        if !v.is_empty() {
+            shown.insert(u, v);
+        }
+    }
+    for v in by_run.values_mut() {
+        v.sort();
+    }
+    // The edited files' findings: the added blocking calls are there, the removed helper's
+    // caller is not.
+    let file_rs = &shown[&uris[1]];
+    assert!(
+        file_rs.iter().any(|(_, c)| c == "blocking_in_async"),
+        "{file_rs:?}"
+    );
+    assert!(shown.contains_key(&uris[2]), "{shown:?}");
+    for u in &uris {
+        assert_eq!(shown.get(u), by_run.get(u), "{u}");
+    }
+    // Every file the server published for agrees with the run.
+    for (u, v) in &shown {
+        assert_eq!(Some(v), by_run.get(u), "{u}");
+    }
+}
