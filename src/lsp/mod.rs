@@ -395,8 +395,17 @@ impl Server {
     fn analyse(&mut self) {
         self.dirty = false;
         let edited = std::mem::take(&mut self.edited);
-        if std::mem::take(&mut self.full) || !self.incremental(&edited) {
-            self.analyse_all();
+        // A bug that panics in one analysis must not end the editor's session: it is said on
+        // stderr (the client's log) and the next analysis starts over from a full run.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if std::mem::take(&mut self.full) || !self.incremental(&edited) {
+                self.analyse_all();
+            }
+        }));
+        if run.is_err() {
+            eprintln!("async-lint lsp: the analysis failed (a bug: please report it)");
+            self.session = None;
+            self.full = true;
         }
         self.freed = true;
     }

@@ -100,6 +100,9 @@ fn read_loop(input: &mut impl BufRead, to_server: &Sender<Message>, errors: &Sen
     }
 }
 
+/// The largest message read (a whole file's text in `didOpen` is far below it).
+const MAX_MESSAGE: usize = 256 << 20;
+
 /// One message's body; None at the end of the input or when the headers make no sense.
 fn read_frame(input: &mut impl BufRead) -> Option<Vec<u8>> {
     let mut len: Option<usize> = None;
@@ -121,7 +124,10 @@ fn read_frame(input: &mut impl BufRead) -> Option<Vec<u8>> {
             len = Some(value.trim().parse().ok()?);
         }
     }
-    let mut body = vec![0; len?];
+    // A length no editor sends (a broken or hostile stream) ends the session rather than
+    // asking for that much memory.
+    let len = len.filter(|&n| n <= MAX_MESSAGE)?;
+    let mut body = vec![0; len];
     input.read_exact(&mut body).ok()?;
     Some(body)
 }
@@ -185,5 +191,14 @@ mod tests {
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].contains("\"id\":null") && errors[0].contains("-32700"));
         assert!(errors[1].contains("\"id\":7") && errors[1].contains("-32600"));
+        // An absurd length ends the reading, without asking for the memory.
+        let huge = "Content-Length: 99999999999999\r\n\r\n{}";
+        let (tx, rx) = std::sync::mpsc::channel();
+        read_loop(
+            &mut std::io::Cursor::new(huge.as_bytes().to_vec()),
+            &tx,
+            &etx,
+        );
+        assert!(rx.try_recv().is_err());
     }
 }
