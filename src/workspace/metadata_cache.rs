@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 
 /// The name of the cache directory inside a target directory, shared with the result cache.
 pub const DIR_NAME: &str = "async-lint-cache";
-const FORMAT: u64 = 2;
+/// Bumped when what is stored changes shape: 3, dependencies' resolved features (a graph stored
+/// before has none, and would read every feature's code).
+const FORMAT: u64 = 3;
 /// How recent a witness may be for an entry to be stored (coarse file system clocks tick in up
 /// to two seconds).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
