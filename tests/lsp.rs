@@ -44,8 +44,14 @@ struct Client {
 
 impl Client {
     fn start(root: &Path) -> Client {
+        Client::start_with(root, &[])
+    }
+
+    /// The server with options every run takes (`lsp -W all`).
+    fn start_with(root: &Path, args: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
             .arg("lsp")
+            .args(args)
             .current_dir(root)
             .env("XDG_CACHE_HOME", root.join("user-cache"))
             .env_remove("ASYNC_LINT_CATALOGUE_URL")
@@ -416,7 +422,7 @@ fn findings_follow_unsaved_edits_in_this_file_and_in_a_helper() {
 }
 
 /// An unsaved edit to a member's helper changes the findings of another member that calls it
-/// (through the first member's summary, made from the buffer's text).
+/// under another name (through the first member's summary, made from the buffer's text).
 #[test]
 fn an_edit_to_a_member_reaches_the_members_that_call_it() {
     let member = |name: &str, deps: &str| {
@@ -433,8 +439,15 @@ fn an_edit_to_a_member_reaches_the_members_that_call_it() {
             ),
             ("a/Cargo.toml", &member("a", "")),
             ("a/src/lib.rs", "pub fn setup() {}\n"),
-            ("b/Cargo.toml", &member("b", "a = { path = \"../a\" }\n")),
-            ("b/src/lib.rs", "pub async fn run() {\n    a::setup();\n}\n"),
+            // Renamed by its dependent: the server knows it is `a` all the same.
+            (
+                "b/Cargo.toml",
+                &member("b", "setup_crate = { package = \"a\", path = \"../a\" }\n"),
+            ),
+            (
+                "b/src/lib.rs",
+                "pub async fn run() {\n    setup_crate::setup();\n}\n",
+            ),
         ],
     );
     let root = ws.0.clone();
@@ -451,7 +464,10 @@ fn an_edit_to_a_member_reaches_the_members_that_call_it() {
     );
     let mut c = Client::start(&root);
     initialize(&mut c, &root);
-    c.open(&b_uri, "pub async fn run() {\n    a::setup();\n}\n");
+    c.open(
+        &b_uri,
+        "pub async fn run() {\n    setup_crate::setup();\n}\n",
+    );
     c.open(&a_uri, "pub fn setup() {}\n");
     // Linted once as they are (a request waits for the pending analysis).
     let h = c.request(
@@ -491,6 +507,64 @@ fn bad_messages_get_errors_and_the_session_goes_on() {
     // Still answering.
     let r = c.request("textDocument/notAThing", json!({}));
     assert_eq!(r["error"]["code"], -32601, "{r}");
+    shutdown(c);
+}
+
+/// Levels from the server's command line (`lsp -W ..`) and from the client's
+/// `initializationOptions`, then from `workspace/didChangeConfiguration`.
+#[test]
+fn levels_from_the_command_line_and_the_client() {
+    let src = "pub async fn f() {\n    let _ = std::path::Path::new(\"x\").exists();\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+    let ws = common::Scratch::new(
+        "lsp-levels",
+        &[("Cargo.toml", MANIFEST), ("src/lib.rs", src)],
+    );
+    let root = ws.0.clone();
+    let lib_uri = uri(&root.join("src/lib.rs"));
+    let mut c = Client::start_with(&root, &["-W", "fs_metadata_in_async"]);
+    let r = c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(&root),
+            "capabilities": {},
+            "initializationOptions": {"lints": {"blocking_in_async": "deny"}},
+        }),
+    );
+    assert!(r.get("error").is_none(), "{r}");
+    c.notify("initialized", json!({}));
+    c.open(&lib_uri, src);
+    // `fs_metadata_in_async` is allowed by default; `-W` turns it on. `blocking_in_async` is
+    // an error, as the client asked.
+    let ds = c.diagnostics(&lib_uri);
+    let mut got: Vec<(String, u64)> = ds
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["severity"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("blocking_in_async".to_string(), 1),
+            ("fs_metadata_in_async".to_string(), 2)
+        ],
+        "{ds:#?}"
+    );
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"async-lint": {"lints": {"blocking_in_async": "allow"}}}}),
+    );
+    let ds = c.diagnostics(&lib_uri);
+    assert_eq!(
+        places(&ds),
+        [(1, 38, "fs_metadata_in_async".to_string())],
+        "{ds:#?}"
+    );
     shutdown(c);
 }
 

@@ -243,7 +243,13 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
             return EXIT_ERROR;
         }
     };
-    // Level flags in command-line order: later ones win.
+    match run(&args, &level_flags(&matches)) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+/// The `-A` / `-W` / `-D` flags in command-line order (later ones win).
+fn level_flags(matches: &clap::ArgMatches) -> Vec<(usize, Level, String)> {
     let mut level_flags: Vec<(usize, Level, String)> = Vec::new();
     for (id, level) in [
         ("allow", Level::Allow),
@@ -257,9 +263,7 @@ pub fn main_with_args(mut argv: Vec<String>) -> i32 {
         }
     }
     level_flags.sort_by_key(|(i, _, _)| *i);
-    match run(&args, &level_flags) {
-        Ok(code) | Err(code) => code,
-    }
+    level_flags
 }
 
 /// The workspace and options a command line selects, as a run would make them (for the
@@ -272,13 +276,44 @@ pub(crate) fn prepare(
         .try_get_matches_from(argv)
         .map_err(|e| error(&e.to_string()))?;
     let args = Args::from_arg_matches(&matches).map_err(|e| error(&e.to_string()))?;
-    let mut ws = load_workspace(&args)?;
-    select(&mut ws, &args)?;
-    let mut loaded = load_config(&args, &ws.root)?;
+    let level_flags = level_flags(&matches);
+    check_level_flags(&level_flags)?;
+    workspace_and_options(&args, &level_flags, config_levels)
+}
+
+/// The workspace a command line selects, its configuration read, and the options of the run:
+/// levels from the configuration, then the command line's, then `more_levels`.
+fn workspace_and_options(
+    args: &Args,
+    level_flags: &LevelFlags,
+    more_levels: &dyn Fn(&mut Levels),
+) -> Result<(Workspace, Options), i32> {
+    let mut ws = load_workspace(args)?;
+    select(&mut ws, args)?;
+    if args.fix && !args.diff {
+        fix::vcs_allows(&ws.root, args.allow_dirty, args.allow_no_vcs)
+            .map_err(|msg| error(&msg))?;
+    }
+    let mut loaded = load_config(args, &ws.root)?;
     loaded.import_clippy(&ws.root);
-    let mut levels = resolve_levels(&loaded, &[]);
-    config_levels(&mut levels);
-    let opts = run_options(&args, loaded, levels)?;
+    if args.verbose
+        && let Some((import, _)) = &loaded.clippy
+    {
+        eprintln!(
+            "note: read {}: {} `await-holding-invalid-types` as held types, {} `disallowed-methods` with a reason as blocking in async code ({} without a reason left out); `import-clippy-config = false` turns this off",
+            import.path.display(),
+            import.held.len(),
+            import
+                .blocking
+                .iter()
+                .filter(|b| !b.paths.is_empty())
+                .count(),
+            import.without_reason
+        );
+    }
+    let mut levels = resolve_levels(&loaded, level_flags);
+    more_levels(&mut levels);
+    let opts = run_options(args, loaded, levels)?;
     Ok((ws, opts))
 }
 
@@ -316,31 +351,7 @@ fn run(args: &Args, level_flags: &LevelFlags) -> Result<i32, i32> {
     check_level_flags(level_flags)?;
     let format = Format::parse(&args.message_format).map_err(|e| error(&e))?;
     let color = use_color(args.color.as_deref());
-    let mut ws = load_workspace(args)?;
-    select(&mut ws, args)?;
-    if args.fix && !args.diff {
-        fix::vcs_allows(&ws.root, args.allow_dirty, args.allow_no_vcs)
-            .map_err(|msg| error(&msg))?;
-    }
-    let mut loaded = load_config(args, &ws.root)?;
-    loaded.import_clippy(&ws.root);
-    if args.verbose
-        && let Some((import, _)) = &loaded.clippy
-    {
-        eprintln!(
-            "note: read {}: {} `await-holding-invalid-types` as held types, {} `disallowed-methods` with a reason as blocking in async code ({} without a reason left out); `import-clippy-config = false` turns this off",
-            import.path.display(),
-            import.held.len(),
-            import
-                .blocking
-                .iter()
-                .filter(|b| !b.paths.is_empty())
-                .count(),
-            import.without_reason
-        );
-    }
-    let levels = resolve_levels(&loaded, level_flags);
-    let opts = run_options(args, loaded, levels)?;
+    let (ws, opts) = workspace_and_options(args, level_flags, &|_| {})?;
     let progress = super::progress::Progress::start(super::progress::wanted(
         matches!(format, Format::Human | Format::Short),
         args.quiet,

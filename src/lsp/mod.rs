@@ -99,7 +99,9 @@ struct Server {
 /// The workspace as the last full run linted it.
 struct Session {
     ws: crate::workspace::discover::Workspace,
-    /// The options with the dependencies' summaries (made on the first edit).
+    /// The options of that run, and the same with the dependencies' summaries (made on the
+    /// first edit).
+    base: crate::driver::options::Options,
     opts: Option<crate::driver::options::Options>,
     /// Each package's report, and its walked files for the next edit.
     packages: Vec<(
@@ -436,14 +438,15 @@ impl Server {
                 touched.push(i);
             }
         }
+        // By package name: a dependent may rename it (`x = { package = "a", path = ".." }`).
         let depended_on = |i: usize| {
-            let name = session.ws.packages[i].name.replace('-', "_");
+            let name = &session.ws.packages[i].name;
             session
                 .ws
                 .packages
                 .iter()
                 .enumerate()
-                .any(|(j, p)| j != i && p.deps.iter().any(|d| d.name.replace('-', "_") == name))
+                .any(|(j, p)| j != i && p.deps.iter().any(|d| d.package == *name))
         };
         // Other members' findings may change too: the workspace is linted after the edited
         // packages' findings are out.
@@ -451,19 +454,9 @@ impl Server {
             self.full = true;
             self.dirty = true;
         }
-        if session.opts.is_none() {
-            let Ok((_, base)) = crate::driver::cli::prepare(&self.argv(), &self.level_setter())
-            else {
-                return false;
-            };
-            session.opts = Some(crate::driver::engine::options_with_summaries(
-                &session.ws,
-                &base,
-            ));
-        }
-        let Some(opts) = &session.opts else {
-            return false;
-        };
+        let opts = session.opts.get_or_insert_with(|| {
+            crate::driver::engine::options_with_summaries(&session.ws, &session.base)
+        });
         for &i in &touched {
             let (report, memo) = &mut session.packages[i];
             memo.changed = edited.clone();
@@ -532,6 +525,7 @@ impl Server {
         let same = report.packages.len() == kept.packages.len();
         self.session = same.then(|| Session {
             ws: kept,
+            base: opts,
             opts: None,
             packages: report
                 .packages
