@@ -251,29 +251,28 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
         let q = w.queued[id].clone();
         scope.spawn(move |scope| {
             use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
-            if let Some((_, _, r)) = cx.memo.and_then(|m| {
+            let remembered = cx.memo.and_then(|m| {
                 m.files
                     .get(&id)
                     .filter(|(mq, canon, _)| *mq == q && !m.changed.contains(canon))
-            }) {
-                let r = r.clone();
-                let mut w = cx.lock();
-                w.results[id] = Some(r);
-                cx.expand(scope, &mut w);
-                return;
-            }
-            // A dependency is read as its build on the host reads it.
-            let r = with_cfg_test_off(cx.test_off, || {
-                with_platform(cx.platform, || {
-                    with_features(&cx.pkg.enabled_features, || {
-                        process_file(cx.kb, id, &q, cx.edition, cx.max_size)
-                    })
-                })
+                    .map(|(_, _, r)| r.clone())
             });
-            super::progress::file_parsed();
+            let fresh = remembered.is_none();
+            let r = remembered.unwrap_or_else(|| {
+                // A dependency is read as its build on the host reads it.
+                let r = with_cfg_test_off(cx.test_off, || {
+                    with_platform(cx.platform, || {
+                        with_features(&cx.pkg.enabled_features, || {
+                            process_file(cx.kb, id, &q, cx.edition, cx.max_size)
+                        })
+                    })
+                });
+                super::progress::file_parsed();
+                r
+            });
             let mut w = cx.lock();
             w.results[id] = Some(r);
-            w.fresh[id] = true;
+            w.fresh[id] = fresh;
             cx.expand(scope, &mut w);
         });
     }

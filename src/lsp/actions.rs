@@ -74,8 +74,10 @@ fn allow_line(text: &str, line: usize, comment: &str, enc: Encoding) -> Option<l
     if content.contains("//") {
         return Some(insert_above(text, line, comment));
     }
-    let end = Lines::new(text).position(
-        text.lines().take(line).map(|l| l.len() + 1).sum::<usize>() + content.len(),
+    // The line's end, before its `\r\n` or `\n`.
+    let lines = Lines::new(text);
+    let end = lines.position(
+        lines.offset(lt::Position::new(line as u32, u32::MAX), enc),
         enc,
     );
     Some(lt::TextEdit::new(
@@ -145,6 +147,10 @@ mod tests {
         let e = allow_line(text, 3, c, Encoding::Utf16).unwrap();
         assert_eq!(e.range.start, lt::Position::new(3, 13));
         assert_eq!(e.new_text, format!("  {c}"));
+        // CRLF line ends: the end is before the `\r`.
+        let crlf = text.replace('\n', "\r\n");
+        let e = allow_line(&crlf, 3, c, Encoding::Utf16).unwrap();
+        assert_eq!(e.range.start, lt::Position::new(3, 13));
         // A line that ends in a comment gets one above it, indented as it.
         let e = allow_line(text, 4, c, Encoding::Utf16).unwrap();
         assert_eq!(e.range.start, lt::Position::new(4, 0));
