@@ -359,14 +359,12 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
         if index.fns_at(&def.path).len() != 1 {
             continue;
         }
-        // Made once, when a fact needs them.
-        let mut paths: Option<Vec<String>> = None;
-        let mut aliases =
-            |path: &str, re: &Reexports<'_>| paths.get_or_insert_with(|| aliases(path, re)).clone();
-        let at = || at(def.file, def.loc.line);
-        let mut fact = || IslandFact {
-            paths: aliases(&def.path, &re),
-            at: at(),
+        // The function's paths, found once when a fact needs them.
+        let paths = std::cell::OnceCell::new();
+        let fn_paths = || paths.get_or_init(|| aliases(&def.path, &re)).clone();
+        let fact = || IslandFact {
+            paths: fn_paths(),
+            at: at(def.file, def.loc.line),
         };
         if index.island_wrappers[f] {
             out.islands.push(fact());
@@ -374,8 +372,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             out.in_place.push(fact());
         }
         if def.returns_future && index.returns_lazy_future(f) {
-            out.lazy_futures
-                .push((aliases(&def.path, &re), method_of(def, &re)));
+            out.lazy_futures.push((fn_paths(), method_of(def, &re)));
         }
         // A declared return type that resolves to a type of this crate or another one.
         if let Some(Ty::Path(ty)) = index.resolve_ty(&def.ret, 0)
@@ -388,11 +385,10 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
             if let Some(m) = method_of(def, &re) {
                 out.method_returns.push((m, tys.clone()));
             }
-            out.returns.push((aliases(&def.path, &re), tys));
+            out.returns.push((fn_paths(), tys));
         }
         if def.send_param {
-            out.send_params
-                .push((aliases(&def.path, &re), method_of(def, &re)));
+            out.send_params.push((fn_paths(), method_of(def, &re)));
         }
     }
     // Sync functions that enter a runtime, by the rule `block_on_in_async` applies to the
