@@ -162,7 +162,7 @@ impl<'a> CrateIndex<'a> {
         let t2 = t0.elapsed();
         index.find_island_wrappers();
         index.run_closures_of_local_fns_in_place();
-        if std::env::var_os("ASYNC_LINT_TIMING").is_some() {
+        if crate::util::timing::enabled() {
             eprintln!(
                 "index: setup {t_setup:?} +canon {t1:?}, targets {:?}, islands {:?}",
                 t2 - t1,

@@ -286,7 +286,7 @@ fn lint_package_uncached(
     opts: &Options,
     memo: Option<&mut super::walk::FileMemo>,
 ) -> PackageReport {
-    let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
+    let timing = crate::util::timing::enabled();
     let t0 = std::time::Instant::now();
     let WalkedPackage {
         mut files,

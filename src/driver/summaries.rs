@@ -1065,7 +1065,7 @@ fn summary_of(
     let children = children_fingerprint(d, &named, done);
     let t0 = std::time::Instant::now();
     let summary = summarize(d, &files, facts, kb);
-    if std::env::var_os("ASYNC_LINT_TIMING").is_some() && t0.elapsed().as_millis() >= 50 {
+    if crate::util::timing::enabled() && t0.elapsed().as_millis() >= 50 {
         eprintln!(
             "timing dependencies: summary of {} in {:?}",
             d.id,
@@ -1140,7 +1140,7 @@ pub fn kb_with_dependencies(
     if roots_named.is_empty() {
         return None;
     }
-    let timing = std::env::var_os("ASYNC_LINT_TIMING").is_some();
+    let timing = crate::util::timing::enabled();
     let t0 = std::time::Instant::now();
     crate::util::timing::mark(|| "dependencies: walks start".into());
     // First: find what the roots reach, walking packages side by side.
