@@ -49,6 +49,10 @@ impl Client {
 
     /// The server with options every run takes (`lsp -W all`).
     fn start_with(root: &Path, args: &[&str]) -> Client {
+        Client::spawn(root, args, Stdio::inherit())
+    }
+
+    fn spawn(root: &Path, args: &[&str], stderr: Stdio) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
             .arg("lsp")
             .args(args)
@@ -57,7 +61,7 @@ impl Client {
             .env_remove("ASYNC_LINT_CATALOGUE_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdin = child.stdin.take().unwrap();
@@ -489,6 +493,82 @@ fn an_edit_to_a_member_reaches_the_members_that_call_it() {
         "{ds:#?}"
     );
     shutdown(c);
+}
+
+#[test]
+fn a_newer_edit_cancels_the_analysis_in_flight() {
+    // A crate large enough that its first analysis takes a second or more (6 MB: about 2 s in
+    // a debug build, 0.6 s in a release build), and a change typed 0.2 s into it.
+    let mut files: Vec<(String, String)> = vec![
+        ("Cargo.toml".into(), MANIFEST.into()),
+        (
+            "src/lib.rs".into(),
+            (0..400).map(|i| format!("pub mod g{i};\n")).collect(),
+        ),
+    ];
+    for i in 0..400 {
+        let body: String = (0..60)
+            .map(|j| {
+                format!(
+                    "pub async fn f{j}(x: u64) -> u64 {{\n    let v: Vec<u64> = (0..x).map(|i| i * {j}).collect();\n    let s = format!(\"{{}}\", v.len());\n    helper_{j}(s.len() as u64).await + v.iter().sum::<u64>()\n}}\nasync fn helper_{j}(y: u64) -> u64 {{\n    y + {j}\n}}\n"
+                )
+            })
+            .collect();
+        files.push((format!("src/g{i}.rs"), body));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let ws = common::Scratch::new("lsp-cancel", &refs);
+    let root = ws.0.clone();
+    let log = root.join("server.log");
+    let mut c = Client::spawn(
+        &root,
+        &[],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    initialize(&mut c, &root);
+    let file = root.join("src/g0.rs");
+    let file_uri = uri(&file);
+    // Version 1 blocks in an async fn; version 2, typed while version 1 is analysed, has a
+    // line more above it, so each version's finding has its own line.
+    let v1 = format!(
+        "{}async fn late() {{\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}}\n",
+        files[2].1
+    );
+    let sleep_line = v1.lines().count() as u64 - 2;
+    c.open(&file_uri, &v1);
+    std::thread::sleep(Duration::from_millis(200));
+    let at = (sleep_line - 1) as u32;
+    c.change(&file_uri, 2, (at, 0), (at, 0), "// typed\n");
+    let published = c.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == file_uri
+            && m["params"]["version"] == 2
+    });
+    let ds = published["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(
+        places(ds),
+        vec![(sleep_line + 1, 4, "blocking_in_async".to_string())],
+        "{ds:#?}"
+    );
+    // Nothing of version 1 reached the editor: its analysis stopped before publishing.
+    let stale: Vec<&Value> = c
+        .seen
+        .iter()
+        .filter(|m| m["params"]["uri"] == file_uri)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "version 1's findings were published: {stale:#?}"
+    );
+    shutdown(c);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("analysis cancelled by a newer change"),
+        "the first analysis was not in flight when the change came (make the crate larger?): {log}"
+    );
 }
 
 #[test]

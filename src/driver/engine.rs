@@ -286,6 +286,7 @@ fn lint_package_uncached(
     opts: &Options,
     memo: Option<&mut super::walk::FileMemo>,
 ) -> PackageReport {
+    super::cancel::check();
     let timing = crate::util::timing::enabled();
     let t0 = std::time::Instant::now();
     let WalkedPackage {
@@ -301,8 +302,10 @@ fn lint_package_uncached(
     let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();
+    super::cancel::check();
     let index = CrateIndex::new(facts, kb);
     let t_index = t0.elapsed();
+    super::cancel::check();
     let cx = CrateCx {
         index: &index,
         files: &files,

@@ -3,6 +3,7 @@
 //! back a report; [`summary_cache`] keeps dependency summaries per machine. Configuration sits here as it feeds every stage (levels, kb entries, excludes).
 
 pub mod cache;
+pub mod cancel;
 pub mod cli;
 pub mod config;
 pub mod engine;

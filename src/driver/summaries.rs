@@ -853,6 +853,7 @@ impl<'a> Discovery<'a> {
             return;
         }
         scope.spawn(move |scope| {
+            super::cancel::check();
             let found = self.find(i);
             let children = children(&self.deps[i], found.named());
             self.lock()[i].1 = Some(found);
@@ -1206,6 +1207,7 @@ pub fn kb_with_dependencies(
             let (kb, done) = (&kb, &done);
             work.into_par_iter()
                 .map(|(i, f)| {
+                    super::cancel::check();
                     let (s, hash) = summary_of(&all[i], f, kb, base, opts, done);
                     (i, s, hash)
                 })

@@ -251,6 +251,7 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
         let q = w.queued[id].clone();
         scope.spawn(move |scope| {
             use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
+            super::cancel::check();
             let remembered = cx.memo.and_then(|m| {
                 m.files
                     .get(&id)

@@ -397,17 +397,31 @@ impl Server {
     fn analyse(&mut self) {
         self.dirty = false;
         let edited = std::mem::take(&mut self.edited);
+        let full = std::mem::take(&mut self.full);
+        // Messages that arrive from now on stop this analysis (see `transport::read_loop`).
+        crate::driver::cancel::reset();
         // A bug that panics in one analysis must not end the editor's session: it is said on
         // stderr (the client's log) and the next analysis starts over from a full run.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if std::mem::take(&mut self.full) || !self.incremental(&edited) {
+            if full || !self.incremental(&edited) {
                 self.analyse_all();
             }
         }));
-        if run.is_err() {
-            eprintln!("async-lint lsp: the analysis failed (a bug: please report it)");
-            self.session = None;
-            self.full = true;
+        match run {
+            Ok(()) => {}
+            // A newer edit (or the end of the session) stopped it: what it was to do is done
+            // by the next analysis, with the newer text.
+            Err(p) if crate::driver::cancel::is_cancelled(p.as_ref()) => {
+                eprintln!("async-lint lsp: analysis cancelled by a newer change");
+                self.edited.extend(edited);
+                self.full |= full;
+                self.dirty = true;
+            }
+            Err(_) => {
+                eprintln!("async-lint lsp: the analysis failed (a bug: please report it)");
+                self.session = None;
+                self.full = true;
+            }
         }
         self.freed = true;
     }
@@ -419,9 +433,13 @@ impl Server {
         let Some(mut session) = self.session.take() else {
             return false;
         };
-        let done = self.lint_edited(&mut session, edited);
+        // Kept through a cancellation: a package's report and walked files are replaced only
+        // once its lint is done, so the session stays as the last finished analysis left it.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.lint_edited(&mut session, edited)
+        }));
         self.session = Some(session);
-        done
+        done.unwrap_or_else(|p| std::panic::resume_unwind(p))
     }
 
     fn lint_edited(

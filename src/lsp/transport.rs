@@ -72,10 +72,21 @@ pub fn stdio() -> (Connection, Threads) {
 
 /// Reads framed messages until stdin ends or its framing breaks.
 fn read_loop(input: &mut impl BufRead, to_server: &Sender<Message>, errors: &Sender<Out>) {
+    read_messages(input, to_server, errors);
+    // The editor is gone: nothing in flight is wanted any more.
+    crate::driver::cancel::request();
+}
+
+fn read_messages(input: &mut impl BufRead, to_server: &Sender<Message>, errors: &Sender<Out>) {
     while let Some(body) = read_frame(input) {
         match serde_json::from_slice::<Message>(&body) {
             Ok(m) => {
                 let exit = matches!(&m, Message::Notification(n) if n.method == "exit");
+                // What the analysis in flight (if any) read is out of date: it stops, and the
+                // server starts over once it has applied this message.
+                if matches!(&m, Message::Notification(n) if outdates_analysis(&n.method)) {
+                    crate::driver::cancel::request();
+                }
                 if to_server.send(m).is_err() || exit {
                     return;
                 }
@@ -98,6 +109,21 @@ fn read_loop(input: &mut impl BufRead, to_server: &Sender<Message>, errors: &Sen
             }
         }
     }
+}
+
+/// Whether a notification changes what an analysis reads (a buffer, the files, the
+/// configuration) or ends the session.
+fn outdates_analysis(method: &str) -> bool {
+    matches!(
+        method,
+        "textDocument/didOpen"
+            | "textDocument/didChange"
+            | "textDocument/didClose"
+            | "textDocument/didSave"
+            | "workspace/didChangeWatchedFiles"
+            | "workspace/didChangeConfiguration"
+            | "exit"
+    )
 }
 
 /// The largest message read (a whole file's text in `didOpen` is far below it).
@@ -179,7 +205,7 @@ mod tests {
         );
         let (tx, rx) = std::sync::mpsc::channel();
         let (etx, erx) = std::sync::mpsc::channel();
-        read_loop(&mut std::io::Cursor::new(input.into_bytes()), &tx, &etx);
+        read_messages(&mut std::io::Cursor::new(input.into_bytes()), &tx, &etx);
         assert!(matches!(rx.try_recv(), Ok(Message::Request(r)) if r.method == "m"));
         let errors: Vec<String> = erx
             .try_iter()
@@ -194,7 +220,7 @@ mod tests {
         // An absurd length ends the reading, without asking for the memory.
         let huge = "Content-Length: 99999999999999\r\n\r\n{}";
         let (tx, rx) = std::sync::mpsc::channel();
-        read_loop(
+        read_messages(
             &mut std::io::Cursor::new(huge.as_bytes().to_vec()),
             &tx,
             &etx,
