@@ -30,6 +30,8 @@ pub struct CrateIndex<'a> {
     /// The resolved types of each held value (`facts.held`), computed once for the four lints
     /// that read them.
     held_tys: std::sync::OnceLock<Vec<Vec<Ty>>>,
+    /// Those the last index of the package resolved (see [`Reuse`]).
+    prior_held: std::sync::Mutex<Option<Vec<Option<Vec<Ty>>>>>,
     by_path: HashMap<String, Vec<FnId>>,
     /// Every method defined in the crate, by name (for name-only matches).
     method_names: HashMap<String, Vec<FnId>>,
@@ -57,28 +59,174 @@ pub struct CrateIndex<'a> {
 
 const MAX_RESOLVE_DEPTH: usize = 12;
 
+/// The tables an index builds from the crate's definitions alone (its fns' paths, its types,
+/// its imports), and the canonical paths found with them.
+struct Defs {
+    by_path: HashMap<String, Vec<FnId>>,
+    method_names: HashMap<String, Vec<FnId>>,
+    local_types: HashSet<String>,
+    reexports: HashMap<String, String>,
+    glob_reexports: HashMap<String, Vec<String>>,
+    reexport_roots: HashSet<String>,
+    canon_cache: HashMap<String, Option<String>>,
+}
+
+/// What the index of one lint of a package hands the next lint of the same package (the
+/// language server's edits): the tables built from the definitions and the target of every
+/// call. A call's target depends only on its callee, the definitions and the knowledge base
+/// (the same from lint to lint of a session), so while the definitions are the same
+/// ([`defs_fingerprint`]: an edit inside a body), only the calls of the files walked again are
+/// resolved again.
+pub struct Reuse {
+    fingerprint: u64,
+    defs: Defs,
+    targets: Vec<Target>,
+    /// The resolved types of the held values, when a lint asked for them.
+    held: Option<Vec<Vec<Ty>>>,
+    /// The number of calls and of held values of each file, in the order the files were
+    /// merged.
+    counts: Vec<FileCounts>,
+}
+
+/// How many calls and held values a file has (see [`Reuse`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct FileCounts {
+    pub calls: usize,
+    pub held: usize,
+}
+
+impl FileCounts {
+    pub fn of(facts: &CrateFacts) -> FileCounts {
+        FileCounts {
+            calls: facts.calls.len(),
+            held: facts.held.len(),
+        }
+    }
+}
+
+/// What a new index takes over from the last one (see [`Reuse::prior`]).
+pub struct Prior {
+    defs: Defs,
+    /// The target of each call, None for one to resolve.
+    targets: Vec<Option<Target>>,
+    /// The resolved types of each held value, None for one to resolve.
+    held: Option<Vec<Option<Vec<Ty>>>>,
+}
+
+/// The items of the files not walked again, carried over in place; None for the others.
+fn carry<T>(
+    old: Vec<T>,
+    was: impl Iterator<Item = usize>,
+    now: impl Iterator<Item = usize>,
+    fresh: &[bool],
+) -> Vec<Option<T>> {
+    let mut old = old.into_iter();
+    let mut out = Vec::new();
+    for ((was, now), &fresh) in was.zip(now).zip(fresh) {
+        if fresh || was != now {
+            old.by_ref().take(was).for_each(drop);
+            out.extend(std::iter::repeat_with(|| None).take(now));
+        } else {
+            out.extend(old.by_ref().take(was).map(Some));
+        }
+    }
+    out
+}
+
+impl Reuse {
+    /// What an index of `facts` (with [`defs_fingerprint`] `fingerprint`, made of files with
+    /// `counts` each; `fresh`: walked again, else the same as last time) can take over: nothing
+    /// when a definition changed.
+    pub fn prior(
+        self,
+        facts: &CrateFacts,
+        fingerprint: u64,
+        counts: &[FileCounts],
+        fresh: &[bool],
+    ) -> Option<Prior> {
+        if self.fingerprint != fingerprint
+            || self.counts.len() != counts.len()
+            || fresh.len() != counts.len()
+        {
+            return None;
+        }
+        let targets = carry(
+            self.targets,
+            self.counts.iter().map(|c| c.calls),
+            counts.iter().map(|c| c.calls),
+            fresh,
+        );
+        let held = self.held.map(|held| {
+            carry(
+                held,
+                self.counts.iter().map(|c| c.held),
+                counts.iter().map(|c| c.held),
+                fresh,
+            )
+        });
+        let fits = targets.len() == facts.calls.len()
+            && held.as_ref().is_none_or(|h| h.len() == facts.held.len());
+        fits.then_some(Prior {
+            defs: self.defs,
+            targets,
+            held,
+        })
+    }
+}
+
+/// A fingerprint of everything a call's target depends on in the crate's facts: each fn's path,
+/// name, asyncness and return type (in order, so that fn ids are the same too), the imports,
+/// and the fields, aliases and `Deref`s of its types.
+pub fn defs_fingerprint(facts: &CrateFacts) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let one = |f: &dyn Fn(&mut crate::util::fxhash::FxHasher)| {
+        let mut h = crate::util::fxhash::FxHasher::default();
+        f(&mut h);
+        h.finish()
+    };
+    let mut h = crate::util::fxhash::FxHasher::default();
+    facts.fns.len().hash(&mut h);
+    for f in &facts.fns {
+        (&f.path, &f.name, f.is_async, &f.ret).hash(&mut h);
+    }
+    facts.reexports.hash(&mut h);
+    // Maps in any order: the sum of their entries' hashes.
+    let mut maps = 0u64;
+    for (k, v) in &facts.fields {
+        maps = maps.wrapping_add(one(&|h| (0u8, k, v).hash(h)));
+    }
+    for (k, v) in &facts.aliases {
+        maps = maps.wrapping_add(one(&|h| (1u8, k, v).hash(h)));
+    }
+    for (k, v) in &facts.derefs {
+        maps = maps.wrapping_add(one(&|h| (2u8, k, v).hash(h)));
+    }
+    (
+        facts.fields.len(),
+        facts.aliases.len(),
+        facts.derefs.len(),
+        maps,
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
 impl<'a> CrateIndex<'a> {
     pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
+        CrateIndex::new_with(facts, kb, None)
+    }
+
+    /// The index, taking over what `prior` holds (see [`Reuse`]).
+    pub fn new_with(facts: CrateFacts, kb: &'a Kb, prior: Option<Prior>) -> Self {
         let t0 = std::time::Instant::now();
+        let (prior_defs, prior_targets, prior_held) = match prior {
+            Some(p) => (Some(p.defs), Some(p.targets), p.held),
+            None => (None, None, None),
+        };
         // The maps over functions and those over calls are independent: build them in
         // parallel.
-        let ((by_path, method_names, local_types), (calls_by_fn, has_children)) = rayon::join(
-            || {
-                let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
-                let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
-                let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
-                local_types.extend(facts.aliases.keys().cloned());
-                for (id, f) in facts.fns.iter().enumerate() {
-                    by_path.entry(f.path.clone()).or_default().push(id);
-                    if f.name.contains("::")
-                        && let Some((parent, short)) = crate::kb::split_last_segment(&f.path)
-                    {
-                        method_names.entry(short.to_string()).or_default().push(id);
-                        local_types.insert(parent.to_string());
-                    }
-                }
-                (by_path, method_names, local_types)
-            },
+        let (defs, (calls_by_fn, has_children)) = rayon::join(
+            || prior_defs.unwrap_or_else(|| Defs::of(&facts)),
             || {
                 let mut calls_by_fn = vec![Vec::new(); facts.fns.len()];
                 let mut has_children = vec![false; facts.calls.len()];
@@ -93,8 +241,151 @@ impl<'a> CrateIndex<'a> {
                 (calls_by_fn, has_children)
             },
         );
+        let Defs {
+            by_path,
+            method_names,
+            local_types,
+            reexports,
+            glob_reexports,
+            reexport_roots,
+            canon_cache,
+        } = defs;
         let ctx = facts.calls.iter().map(|c| c.ctx).collect();
         let island_wrappers = vec![false; facts.fns.len()];
+        let mut index = CrateIndex {
+            has_children,
+            canon_cache,
+            reexport_roots,
+            targets: Vec::new(),
+            reexports,
+            glob_reexports,
+            facts,
+            kb,
+            by_path,
+            method_names,
+            calls_by_fn,
+            local_types,
+            ctx,
+            island_wrappers,
+            held_tys: std::sync::OnceLock::new(),
+            prior_held: std::sync::Mutex::new(prior_held),
+        };
+        // Canonical paths of every distinct path callee (not known yet), then every call's
+        // target: both in parallel, as this is the largest serial step of a crate.
+        let t_setup = t0.elapsed();
+        // With targets taken over, only the calls to resolve again can name a path not seen.
+        let to_resolve = |i: usize| prior_targets.as_ref().is_none_or(|t| t[i].is_none());
+        let paths: HashSet<&str> = index
+            .facts
+            .calls
+            .par_iter()
+            .enumerate()
+            .filter(|&(i, _)| to_resolve(i))
+            .filter_map(|(_, c)| match &c.callee {
+                Callee::Path(p) => Some(
+                    p.iter()
+                        .map(String::as_str)
+                        .filter(|p| !index.canon_cache.contains_key(*p))
+                        .collect::<Vec<_>>(),
+                ),
+                Callee::Method { .. } => None,
+            })
+            .flatten()
+            .collect();
+        let paths: Vec<&str> = paths.into_iter().collect();
+        let found: Vec<(String, Option<String>)> = paths
+            .par_iter()
+            .map(|p| {
+                let c = index.canonical_uncached(p);
+                (p.to_string(), (c != *p).then(|| c.into_owned()))
+            })
+            .collect();
+        index.canon_cache.extend(found);
+        let t1 = t0.elapsed();
+        index.targets = match prior_targets {
+            Some(prior) => index
+                .facts
+                .calls
+                .par_iter()
+                .zip(prior)
+                .map(|(c, t)| t.unwrap_or_else(|| index.target(&c.callee)))
+                .collect(),
+            None => index
+                .facts
+                .calls
+                .par_iter()
+                .map(|c| index.target(&c.callee))
+                .collect(),
+        };
+        let t2 = t0.elapsed();
+        index.find_island_wrappers();
+        index.run_closures_of_local_fns_in_place();
+        if crate::util::timing::enabled() {
+            eprintln!(
+                "index: setup {t_setup:?} +canon {t1:?}, targets {:?}, islands {:?}",
+                t2 - t1,
+                t0.elapsed() - t2
+            );
+        }
+        index
+    }
+
+    /// What the next index of the same package can take over (see [`Reuse`]); the rest is
+    /// freed on another thread.
+    pub fn into_reuse(self, fingerprint: u64, counts: Vec<FileCounts>) -> Reuse {
+        let CrateIndex {
+            facts,
+            kb: _,
+            held_tys,
+            prior_held: _,
+            by_path,
+            method_names,
+            calls_by_fn,
+            local_types,
+            ctx,
+            island_wrappers,
+            reexports,
+            glob_reexports,
+            targets,
+            reexport_roots,
+            has_children,
+            canon_cache,
+        } = self;
+        let owned = (facts, calls_by_fn, ctx, island_wrappers, has_children);
+        let _ = std::thread::Builder::new().spawn(move || drop(owned));
+        Reuse {
+            fingerprint,
+            held: held_tys.into_inner(),
+            defs: Defs {
+                by_path,
+                method_names,
+                local_types,
+                reexports,
+                glob_reexports,
+                reexport_roots,
+                canon_cache,
+            },
+            targets,
+            counts,
+        }
+    }
+}
+
+impl Defs {
+    fn of(facts: &CrateFacts) -> Defs {
+        let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
+        let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
+        let mut local_types: HashSet<String> = facts.fields.keys().cloned().collect();
+        local_types.extend(facts.aliases.keys().cloned());
+        for (id, f) in facts.fns.iter().enumerate() {
+            by_path.entry(f.path.clone()).or_default().push(id);
+            if f.name.contains("::")
+                && let Some((parent, short)) = crate::kb::split_last_segment(&f.path)
+            {
+                method_names.entry(short.to_string()).or_default().push(id);
+                local_types.insert(parent.to_string());
+            }
+        }
         let mut reexports = HashMap::default();
         let mut glob_reexports: HashMap<String, Vec<String>> = HashMap::default();
         for (from, to) in &facts.reexports {
@@ -113,65 +404,19 @@ impl<'a> CrateIndex<'a> {
             .iter()
             .map(|(from, _)| crate::kb::first_segment(from).to_string())
             .collect();
-        let mut index = CrateIndex {
-            has_children,
-            canon_cache: HashMap::default(),
-            reexport_roots,
-            targets: Vec::new(),
-            reexports,
-            glob_reexports,
-            facts,
-            kb,
+        Defs {
             by_path,
             method_names,
-            calls_by_fn,
             local_types,
-            ctx,
-            island_wrappers,
-            held_tys: std::sync::OnceLock::new(),
-        };
-        // Canonical paths of every distinct path callee, then every call's target: both in
-        // parallel, as this is the largest serial step of a crate.
-        let t_setup = t0.elapsed();
-        let paths: HashSet<&str> = index
-            .facts
-            .calls
-            .par_iter()
-            .filter_map(|c| match &c.callee {
-                Callee::Path(p) => Some(p.iter().map(String::as_str).collect::<Vec<_>>()),
-                Callee::Method { .. } => None,
-            })
-            .flatten()
-            .collect();
-        let paths: Vec<&str> = paths.into_iter().collect();
-        let cache: HashMap<String, Option<String>> = paths
-            .par_iter()
-            .map(|p| {
-                let c = index.canonical_uncached(p);
-                (p.to_string(), (c != *p).then(|| c.into_owned()))
-            })
-            .collect();
-        index.canon_cache = cache;
-        let t1 = t0.elapsed();
-        index.targets = index
-            .facts
-            .calls
-            .par_iter()
-            .map(|c| index.target(&c.callee))
-            .collect();
-        let t2 = t0.elapsed();
-        index.find_island_wrappers();
-        index.run_closures_of_local_fns_in_place();
-        if crate::util::timing::enabled() {
-            eprintln!(
-                "index: setup {t_setup:?} +canon {t1:?}, targets {:?}, islands {:?}",
-                t2 - t1,
-                t0.elapsed() - t2
-            );
+            reexports,
+            glob_reexports,
+            reexport_roots,
+            canon_cache: HashMap::default(),
         }
-        index
     }
+}
 
+impl<'a> CrateIndex<'a> {
     /// How call `i` may run its closure arguments in a sync island: directly (a knowledge-base
     /// island such as `spawn_blocking`), or when one of these crate functions is an island
     /// wrapper. Generous on purpose (any candidate counts, `#[cfg]` variants included): an
@@ -396,6 +641,7 @@ impl<'a> CrateIndex<'a> {
             facts,
             kb: _,
             held_tys,
+            prior_held: _,
             by_path,
             method_names,
             calls_by_fn,
@@ -421,11 +667,24 @@ impl<'a> CrateIndex<'a> {
     /// The resolved types of each of `facts.held`, in order.
     pub fn held_tys(&self) -> &[Vec<Ty>] {
         self.held_tys.get_or_init(|| {
-            self.facts
-                .held
-                .iter()
-                .map(|v| v.tys.iter().filter_map(|t| self.resolve_ty(t, 0)).collect())
-                .collect()
+            let prior = self
+                .prior_held
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            let resolve = |v: &crate::syntax::facts::HeldValue| -> Vec<Ty> {
+                v.tys.iter().filter_map(|t| self.resolve_ty(t, 0)).collect()
+            };
+            match prior {
+                Some(prior) => self
+                    .facts
+                    .held
+                    .iter()
+                    .zip(prior)
+                    .map(|(v, p)| p.unwrap_or_else(|| resolve(v)))
+                    .collect(),
+                None => self.facts.held.iter().map(resolve).collect(),
+            }
         })
     }
 

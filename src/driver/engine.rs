@@ -4,7 +4,7 @@
 use super::cache::Entry;
 use super::options::Options;
 use super::walk::WalkedPackage;
-use crate::analysis::index::CrateIndex;
+use crate::analysis::index::{CrateIndex, FileCounts, defs_fingerprint};
 use crate::kb::Kb;
 use crate::lints::diag::{Diagnostic, Level};
 use crate::lints::lint::CrateCx;
@@ -284,7 +284,7 @@ fn lint_package_uncached(
     root: &Path,
     kb: &Kb,
     opts: &Options,
-    memo: Option<&mut super::walk::FileMemo>,
+    mut memo: Option<&mut super::walk::FileMemo>,
 ) -> PackageReport {
     super::cancel::check();
     let timing = crate::util::timing::enabled();
@@ -298,12 +298,25 @@ fn lint_package_uncached(
         input_errors,
         missed_modules,
         t_walk,
-    } = super::walk::walk_package(&pkg, root, kb, opts, false, false, memo);
+        fresh,
+        defs,
+    } = super::walk::walk_package(&pkg, root, kb, opts, false, false, memo.as_deref_mut());
+    let counts: Vec<FileCounts> = file_facts.iter().map(FileCounts::of).collect();
     let facts = CrateFacts::merge_all(file_facts);
     let files_checked = files.len();
     let t_merge = t0.elapsed();
     super::cancel::check();
-    let index = CrateIndex::new(facts, kb);
+    // The language server's next lint of the package resolves again only the calls of the
+    // files it walks again, when no definition changed.
+    let fingerprint = memo
+        .is_some()
+        .then(|| defs.unwrap_or_else(|| defs_fingerprint(&facts)));
+    let prior = memo
+        .as_deref_mut()
+        .and_then(|m| m.index.take())
+        .zip(fingerprint)
+        .and_then(|(r, fp)| r.prior(&facts, fp, &counts, &fresh));
+    let index = CrateIndex::new_with(facts, kb, prior);
     let t_index = t0.elapsed();
     super::cancel::check();
     let cx = CrateCx {
@@ -323,7 +336,10 @@ fn lint_package_uncached(
         .collect();
     diags.extend(found);
     let t_lints = t0.elapsed();
-    index.free_in_background();
+    match (memo, fingerprint) {
+        (Some(m), Some(fp)) => m.index = Some(index.into_reuse(fp, counts)),
+        _ => index.free_in_background(),
+    }
     if timing {
         eprintln!(
             "timing {}: parse+walk {:?}, merge {:?}, index {:?}, lints {:?}",

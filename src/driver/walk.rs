@@ -46,6 +46,8 @@ struct FileResult {
     unreadable: bool,
     items: Vec<(usize, usize)>,
     clippy_allows: Vec<(usize, usize, &'static str)>,
+    /// [`crate::analysis::index::defs_fingerprint`] of `facts`, when walked with a memo.
+    defs: Option<u64>,
 }
 
 impl FileResult {
@@ -68,6 +70,7 @@ impl FileResult {
             unreadable: false,
             items: Vec::new(),
             clippy_allows: Vec::new(),
+            defs: None,
         }
     }
 }
@@ -104,6 +107,11 @@ pub(crate) struct WalkedPackage {
     pub input_errors: Vec<Diagnostic>,
     pub missed_modules: Vec<PathBuf>,
     pub t_walk: std::time::Duration,
+    /// Per file: walked now (else taken unchanged from the memo).
+    pub fresh: Vec<bool>,
+    /// With a memo: a fingerprint of the files' definitions (see
+    /// [`crate::analysis::index::defs_fingerprint`]), in order.
+    pub defs: Option<u64>,
 }
 
 /// A package's walked files kept from one walk to the next (the language server's): a file
@@ -115,6 +123,37 @@ pub(crate) struct FileMemo {
     files: HashMap<usize, (Queued, PathBuf, FileResult)>,
     /// Canonical paths whose text changed since they were walked.
     pub changed: HashSet<PathBuf>,
+    /// Where each `mod` declaration led (see [`ModuleFile`]), by [`mod_key`]: a remembered
+    /// file's modules are not looked for on disk again (files created or removed since reach
+    /// the server as watched-file events, which start a new memo).
+    modules: HashMap<u64, ModuleFile>,
+    /// What the crate index of the last lint can hand the next one (see
+    /// [`crate::analysis::index::Reuse`]).
+    pub index: Option<crate::analysis::index::Reuse>,
+    /// The last walk that followed the module tree (see [`walk_changed_only`]).
+    last: Option<LastWalk>,
+}
+
+/// Where a `mod` declaration led: its file and that file's canonical path (None: no file), and
+/// the paths looked for in vain (for `--verbose`).
+#[derive(Clone)]
+struct ModuleFile {
+    found: Option<(PathBuf, PathBuf)>,
+    missed: Vec<PathBuf>,
+}
+
+/// The key of a `mod` declaration of the file at `parent` in [`FileMemo::modules`].
+fn mod_key(parent: &Path, is_mod_root: bool, m: &ModDecl) -> u64 {
+    let mut h = crate::util::hash::Fnv::default();
+    h.str(&parent.to_string_lossy());
+    h.u64(is_mod_root as u64);
+    for p in &m.inline_parents {
+        h.str(p);
+    }
+    h.str("/");
+    h.str(&m.name);
+    h.str(m.path_attr.as_deref().unwrap_or("\0"));
+    h.finish()
 }
 
 /// The state of a package's walk (see [`walk_package`]).
@@ -127,6 +166,10 @@ struct Walk {
     /// walked now (not taken from the [`FileMemo`]).
     results: Vec<Option<FileResult>>,
     fresh: Vec<bool>,
+    /// Module files looked for on disk by this walk (for the memo).
+    modules: Vec<(u64, ModuleFile)>,
+    /// Changed files walked ahead, by number (see [`spawn_early`]).
+    early: HashMap<usize, Early>,
     /// The first file whose modules are not queued yet.
     next: usize,
     /// Given files that no target's module tree reached are queued (last).
@@ -195,16 +238,40 @@ impl WalkCx<'_> {
             let q = w.queued[parent].clone();
             let from = w.queued.len();
             for m in &mods {
-                let child = match discover::child_module_file(
-                    &q.path,
-                    q.is_mod_root,
-                    &m.inline_parents,
-                    &m.name,
-                    m.path_attr.as_deref(),
-                    &mut w.missed_modules,
-                ) {
-                    Ok(Some(child)) => child,
-                    Ok(None) => continue,
+                let key = self.memo.map(|_| mod_key(&q.path, q.is_mod_root, m));
+                let known = key.and_then(|k| self.memo?.modules.get(&k));
+                let looked_up = match known {
+                    Some(found) => Ok(found.clone()),
+                    None => {
+                        let mut missed = Vec::new();
+                        discover::child_module_file(
+                            &q.path,
+                            q.is_mod_root,
+                            &m.inline_parents,
+                            &m.name,
+                            m.path_attr.as_deref(),
+                            &mut missed,
+                        )
+                        .map(|child| ModuleFile {
+                            found: child.map(|c| {
+                                let canon = std::fs::canonicalize(&c).unwrap_or_else(|_| c.clone());
+                                (c, canon)
+                            }),
+                            missed,
+                        })
+                    }
+                };
+                let (child, canon) = match looked_up {
+                    Ok(found) => {
+                        w.missed_modules.extend(found.missed.iter().cloned());
+                        if let (Some(k), None) = (key, known) {
+                            w.modules.push((k, found.clone()));
+                        }
+                        match found.found {
+                            Some(pair) => pair,
+                            None => continue,
+                        }
+                    }
                     Err((path, e)) => {
                         // An unreadable module directory: an error naming the path.
                         let d = Diagnostic::new(
@@ -222,7 +289,6 @@ impl WalkCx<'_> {
                         continue;
                     }
                 };
-                let canon = std::fs::canonicalize(&child).unwrap_or_else(|_| child.clone());
                 if !self.opts.config.excluded(&child) && w.seen.insert(canon) {
                     let mut module = q.module.clone();
                     for p in &m.inline_parents {
@@ -249,8 +315,21 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
     w.fresh.resize(w.queued.len(), false);
     for id in from..w.queued.len() {
         let q = w.queued[id].clone();
+        // A changed file walked ahead (see [`spawn_early`]) under this number and queue entry:
+        // its result, or a claim on it.
+        match w.early.remove(&id) {
+            Some(Early::Done(eq, r)) if eq == q => {
+                w.results[id] = Some(*r);
+                w.fresh[id] = true;
+                continue;
+            }
+            Some(Early::Running(eq)) if eq == q => {
+                w.early.insert(id, Early::Claimed);
+                continue;
+            }
+            _ => {}
+        }
         scope.spawn(move |scope| {
-            use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
             super::cancel::check();
             let remembered = cx.memo.and_then(|m| {
                 m.files
@@ -259,22 +338,134 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
                     .map(|(_, _, r)| r.clone())
             });
             let fresh = remembered.is_none();
-            let r = remembered.unwrap_or_else(|| {
-                // A dependency is read as its build on the host reads it.
-                let r = with_cfg_test_off(cx.test_off, || {
-                    with_platform(cx.platform, || {
-                        with_features(&cx.pkg.enabled_features, || {
-                            process_file(cx.kb, id, &q, cx.edition, cx.max_size)
-                        })
-                    })
-                });
-                super::progress::file_parsed();
-                r
-            });
+            let r = remembered.unwrap_or_else(|| walk_one(cx, id, &q));
             let mut w = cx.lock();
             w.results[id] = Some(r);
             w.fresh[id] = fresh;
             cx.expand(scope, &mut w);
+        });
+    }
+}
+
+/// Reads, parses and walks file `id` of the package.
+fn walk_one(cx: &WalkCx<'_>, id: usize, q: &Queued) -> FileResult {
+    use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
+    // A dependency is read as its build on the host reads it.
+    let r = with_cfg_test_off(cx.test_off, || {
+        with_platform(cx.platform, || {
+            with_features(&cx.pkg.enabled_features, || {
+                process_file(cx.kb, id, q, cx.edition, cx.max_size)
+            })
+        })
+    });
+    super::progress::file_parsed();
+    let mut r = r;
+    if cx.memo.is_some() {
+        r.defs = Some(crate::analysis::index::defs_fingerprint(&r.facts));
+    }
+    r
+}
+
+/// The walk of an edit that declares the same modules as before in every changed file: the
+/// files are those of the last walk, under the same numbers, so the changed ones are walked
+/// and the others copied from the memo, side by side, with no module lookup. None (and a full
+/// walk, which reuses nothing of this one) when a changed file's modules differ, or the last
+/// walk met unreadable input.
+fn walk_changed_only(cx: &WalkCx<'_>, memo: &FileMemo) -> Option<Walk> {
+    use rayon::prelude::*;
+    let last = memo.last.as_ref().filter(|l| l.clean)?;
+    let n = last.queued.len();
+    let mut entries = Vec::with_capacity(n);
+    for id in 0..n {
+        let (q, canon, r) = memo.files.get(&id)?;
+        if *q != last.queued[id] {
+            return None;
+        }
+        entries.push((id, q, memo.changed.contains(canon), r));
+    }
+    let walked: Vec<(FileResult, bool)> = entries
+        .par_iter()
+        .map(|&(id, q, changed, r)| {
+            super::cancel::check();
+            if changed {
+                (walk_one(cx, id, q), true)
+            } else {
+                (r.clone(), false)
+            }
+        })
+        .collect();
+    let same_modules = |a: &[ModDecl], b: &[ModDecl]| {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                (&x.inline_parents, &x.name, &x.path_attr)
+                    == (&y.inline_parents, &y.name, &y.path_attr)
+            })
+    };
+    for ((_, _, changed, old), (new, _)) in entries.iter().zip(&walked) {
+        if *changed && !same_modules(&old.mods, &new.mods) {
+            return None;
+        }
+    }
+    let (results, fresh): (Vec<_>, Vec<_>) = walked.into_iter().map(|(r, f)| (Some(r), f)).unzip();
+    Some(Walk {
+        queued: last.queued.clone(),
+        seen: HashSet::new(),
+        results,
+        fresh,
+        modules: Vec::new(),
+        early: HashMap::new(),
+        next: n,
+        fallbacks_queued: true,
+        missed_modules: last.missed_modules.clone(),
+        input_errors: Vec::new(),
+    })
+}
+
+/// What [`walk_changed_only`] needs of the last full walk of a package.
+struct LastWalk {
+    queued: Vec<Queued>,
+    missed_modules: Vec<PathBuf>,
+    /// No input was unreadable.
+    clean: bool,
+}
+
+/// A changed file walked ahead of the module tree (see [`spawn_early`]).
+enum Early {
+    /// Being walked, as queued last time.
+    Running(Queued),
+    /// Walked; not reached by the module tree yet.
+    Done(Queued, Box<FileResult>),
+    /// Being walked, and reached by the module tree under the same entry: the walk hands its
+    /// result over when done.
+    Claimed,
+}
+
+/// With a memo, starts walking the changed files at once, under their numbers of last time:
+/// the module tree reaches them after the unchanged files before them, which are only copied,
+/// so the one costly walk would otherwise start last. A file queued differently this time is
+/// walked again in turn (its early result is dropped).
+fn spawn_early<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk) {
+    let Some(memo) = cx.memo else { return };
+    for (&id, (q, canon, _)) in &memo.files {
+        if !memo.changed.contains(canon) {
+            continue;
+        }
+        let q = q.clone();
+        w.early.insert(id, Early::Running(q.clone()));
+        scope.spawn(move |scope| {
+            super::cancel::check();
+            let r = walk_one(cx, id, &q);
+            let mut w = cx.lock();
+            match w.early.remove(&id) {
+                Some(Early::Claimed) => {
+                    w.results[id] = Some(r);
+                    w.fresh[id] = true;
+                    cx.expand(scope, &mut w);
+                }
+                _ => {
+                    w.early.insert(id, Early::Done(q, Box::new(r)));
+                }
+            }
         });
     }
 }
@@ -325,6 +516,8 @@ pub(crate) fn walk_package(
         seen: HashSet::new(),
         results: Vec::new(),
         fresh: Vec::new(),
+        modules: Vec::new(),
+        early: HashMap::new(),
         next: 0,
         fallbacks_queued: false,
         missed_modules: Vec::new(),
@@ -348,24 +541,43 @@ pub(crate) fn walk_package(
         },
         state: std::sync::Mutex::new(walk),
     };
-    rayon::scope(|scope| {
-        let mut w = cx.lock();
-        spawn_queued(scope, &cx, &mut w, 0);
-        cx.expand(scope, &mut w);
-    });
+    let fast = cx.memo.and_then(|m| walk_changed_only(&cx, m));
+    let walked = fast.is_some();
+    let walk = match fast {
+        Some(w) => w,
+        None => {
+            rayon::scope(|scope| {
+                let mut w = cx.lock();
+                spawn_early(scope, &cx, &mut w);
+                spawn_queued(scope, &cx, &mut w, 0);
+                cx.expand(scope, &mut w);
+            });
+            cx.state
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+    };
     super::progress::package(true);
     let Walk {
         queued,
         results,
         fresh,
+        modules,
         mut missed_modules,
         mut input_errors,
         ..
-    } = cx
-        .state
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    } = walk;
     let results: Vec<FileResult> = results.into_iter().flatten().collect();
+    let file_fresh: Vec<bool> = (0..results.len())
+        .map(|i| fresh.get(i).copied().unwrap_or(true))
+        .collect();
+    let defs = memo.as_ref().and_then(|_| {
+        let mut h = crate::util::hash::Fnv::default();
+        for r in &results {
+            h.u64(r.defs?);
+        }
+        Some(h.finish())
+    });
     if let Some(memo) = memo {
         // The files walked now replace theirs; a number no longer queued is dropped.
         memo.files.retain(|id, _| *id < queued.len());
@@ -376,6 +588,14 @@ pub(crate) fn walk_package(
             }
         }
         memo.changed.clear();
+        memo.modules.extend(modules);
+        if !walked {
+            memo.last = Some(LastWalk {
+                queued: queued.clone(),
+                missed_modules: missed_modules.clone(),
+                clean: input_errors.is_empty(),
+            });
+        }
     }
     missed_modules.sort();
     missed_modules.dedup();
@@ -411,6 +631,8 @@ pub(crate) fn walk_package(
         input_errors,
         missed_modules,
         t_walk,
+        fresh: file_fresh,
+        defs,
     }
 }
 
@@ -642,5 +864,6 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
         unreadable: false,
         items,
         clippy_allows,
+        defs: None,
     }
 }

@@ -395,6 +395,7 @@ impl Server {
     /// Lints what changed and publishes the findings that changed: the edited buffers' packages
     /// alone when nothing else changed and no other member depends on them, else the workspace.
     fn analyse(&mut self) {
+        let t0 = std::time::Instant::now();
         self.dirty = false;
         let edited = std::mem::take(&mut self.edited);
         let full = std::mem::take(&mut self.full);
@@ -424,6 +425,9 @@ impl Server {
             }
         }
         self.freed = true;
+        if crate::util::timing::enabled() {
+            eprintln!("timing lsp: analysis in {:?}", t0.elapsed());
+        }
     }
 
     /// Lints again the packages of the edited files, their unchanged files taken from the last
