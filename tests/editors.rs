@@ -73,3 +73,69 @@ fn neovim_config_from_the_readme_shows_the_finding() {
         "diagnostics in Neovim: {got:?}"
     );
 }
+
+/// The Zed extension in `editors/zed/` declares the server for Rust under the name its code
+/// looks its settings up by, and builds against `zed_extension_api` (checked for the host, as
+/// Zed compiles it to WebAssembly itself). Skipped, saying so, when the registry is out of
+/// reach.
+#[test]
+fn zed_extension_declares_the_server_and_builds() {
+    let dir = common::root().join("editors/zed");
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("extension.toml")).unwrap()).unwrap();
+    let server = &manifest["language_servers"]["async-lint"];
+    assert_eq!(
+        server["languages"].as_array().unwrap(),
+        &[toml::Value::from("Rust")]
+    );
+    let code = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    assert!(
+        code.contains("const SERVER: &str = \"async-lint\";"),
+        "{code}"
+    );
+    assert!(
+        code.contains("\"lsp\""),
+        "the server is started as `cargo-async-lint lsp`"
+    );
+    // A copy, so that the check writes no lock file into the source tree.
+    let copy = common::Scratch::new(
+        "zed-extension",
+        &[
+            (
+                "Cargo.toml",
+                &std::fs::read_to_string(dir.join("Cargo.toml")).unwrap(),
+            ),
+            (
+                "extension.toml",
+                &std::fs::read_to_string(dir.join("extension.toml")).unwrap(),
+            ),
+            ("src/lib.rs", &code),
+        ],
+    );
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["check", "--quiet", "--manifest-path"])
+        .arg(copy.0.join("Cargo.toml"))
+        .env(
+            "CARGO_TARGET_DIR",
+            common::root().join("target/zed-extension"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let offline = [
+        "failed to download",
+        "failed to get",
+        "Unable to update",
+        "failed to query",
+    ]
+    .iter()
+    .any(|m| stderr.contains(m));
+    if !out.status.success() && offline {
+        println!(
+            "skipped the build: the registry is out of reach ({})",
+            stderr.lines().last().unwrap_or("")
+        );
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+}
