@@ -572,6 +572,65 @@ fn a_newer_edit_cancels_the_analysis_in_flight() {
 }
 
 #[test]
+fn an_edit_to_a_field_type_reaches_the_code_that_holds_the_field() {
+    let ws = common::Scratch::new(
+        "lsp-fields",
+        &[
+            ("Cargo.toml", MANIFEST),
+            ("src/lib.rs", "pub mod handler;\npub mod state;\n"),
+            (
+                "src/state.rs",
+                "pub struct State {\n    pub m: std::sync::Mutex<u8>,\n}\n",
+            ),
+            (
+                "src/handler.rs",
+                "use crate::state::State;\n\npub async fn run(s: &State) {\n    let g = s.m.lock().unwrap();\n    tick().await;\n    drop(g);\n}\n\nasync fn tick() {}\n",
+            ),
+        ],
+    );
+    let root = ws.0.clone();
+    let (state, handler) = (
+        uri(&root.join("src/state.rs")),
+        uri(&root.join("src/handler.rs")),
+    );
+    let mut c = Client::start(&root);
+    initialize(&mut c, &root);
+    c.open(
+        &handler,
+        &std::fs::read_to_string(root.join("src/handler.rs")).unwrap(),
+    );
+    let codes = |ds: &[Value]| -> Vec<String> {
+        let mut v: Vec<String> = places(ds)
+            .into_iter()
+            .map(|(l, _, c)| format!("{l}:{c}"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(codes(&c.diagnostics(&handler)), ["3:lock_across_await"]);
+    // A body edit: the package's facts are merged for the memo (the next edit splices into them).
+    c.change(
+        &handler,
+        2,
+        (6, 0),
+        (6, 0),
+        "    std::thread::sleep(std::time::Duration::from_millis(1));\n",
+    );
+    assert_eq!(
+        codes(&c.diagnostics(&handler)),
+        ["3:lock_across_await", "6:blocking_in_async"]
+    );
+    // The field's type changes in another file: the merged facts' fields follow.
+    c.open(
+        &state,
+        &std::fs::read_to_string(root.join("src/state.rs")).unwrap(),
+    );
+    c.change(&state, 2, (1, 11), (1, 27), "tokio::sync::Mutex");
+    assert_eq!(codes(&c.diagnostics(&handler)), ["6:blocking_in_async"]);
+    shutdown(c);
+}
+
+#[test]
 fn bad_messages_get_errors_and_the_session_goes_on() {
     let ws = workspace("errors");
     let root = ws.0.clone();

@@ -25,7 +25,9 @@ pub enum Target {
 }
 
 pub struct CrateIndex<'a> {
-    pub facts: CrateFacts,
+    /// The crate's facts: owned, or the language server's merged facts of the package, kept
+    /// from edit to edit (the index never changes them).
+    pub facts: Cow<'a, CrateFacts>,
     pub kb: &'a Kb,
     /// The resolved types of each held value (`facts.held`), computed once for the four lints
     /// that read them.
@@ -45,6 +47,9 @@ pub struct CrateIndex<'a> {
     ctx: Vec<Ctx>,
     /// Crate functions that run a closure parameter in a sync island.
     pub island_wrappers: Vec<bool>,
+    /// Crate functions that call a closure parameter in place: [`FnDef::calls_param`], and
+    /// those that hand it on to one that does.
+    pub calls_param: Vec<bool>,
     reexports: HashMap<String, String>,
     glob_reexports: HashMap<String, Vec<String>>,
     /// The target of every call, computed once.
@@ -100,6 +105,13 @@ impl FileCounts {
         FileCounts {
             calls: facts.calls.len(),
             held: facts.held.len(),
+        }
+    }
+
+    pub fn of_span(span: &crate::syntax::facts::Span) -> FileCounts {
+        FileCounts {
+            calls: span.calls,
+            held: span.held,
         }
     }
 }
@@ -201,23 +213,21 @@ pub fn defs_fingerprint(facts: &CrateFacts) -> u64 {
     for (k, v) in &facts.derefs {
         maps = maps.wrapping_add(one(&|h| (2u8, k, v).hash(h)));
     }
-    (
-        facts.fields.len(),
-        facts.aliases.len(),
-        facts.derefs.len(),
-        maps,
-    )
-        .hash(&mut h);
+    for k in &facts.send_impls {
+        maps = maps.wrapping_add(one(&|h| (3u8, k).hash(h)));
+    }
+    let lens = (facts.fields.len(), facts.aliases.len(), facts.derefs.len());
+    (lens, facts.send_impls.len(), maps).hash(&mut h);
     h.finish()
 }
 
 impl<'a> CrateIndex<'a> {
     pub fn new(facts: CrateFacts, kb: &'a Kb) -> Self {
-        CrateIndex::new_with(facts, kb, None)
+        CrateIndex::new_with(Cow::Owned(facts), kb, None)
     }
 
     /// The index, taking over what `prior` holds (see [`Reuse`]).
-    pub fn new_with(facts: CrateFacts, kb: &'a Kb, prior: Option<Prior>) -> Self {
+    pub fn new_with(facts: Cow<'a, CrateFacts>, kb: &'a Kb, prior: Option<Prior>) -> Self {
         let t0 = std::time::Instant::now();
         let (prior_defs, prior_targets, prior_held) = match prior {
             Some(p) => (Some(p.defs), Some(p.targets), p.held),
@@ -252,7 +262,9 @@ impl<'a> CrateIndex<'a> {
         } = defs;
         let ctx = facts.calls.iter().map(|c| c.ctx).collect();
         let island_wrappers = vec![false; facts.fns.len()];
+        let calls_param = facts.fns.iter().map(|f| f.calls_param).collect();
         let mut index = CrateIndex {
+            calls_param,
             has_children,
             canon_cache,
             reexport_roots,
@@ -344,6 +356,7 @@ impl<'a> CrateIndex<'a> {
             local_types,
             ctx,
             island_wrappers,
+            calls_param,
             reexports,
             glob_reexports,
             targets,
@@ -351,7 +364,19 @@ impl<'a> CrateIndex<'a> {
             has_children,
             canon_cache,
         } = self;
-        let owned = (facts, calls_by_fn, ctx, island_wrappers, has_children);
+        // Borrowed facts stay with their owner.
+        let facts = match facts {
+            Cow::Owned(f) => Some(f),
+            Cow::Borrowed(_) => None,
+        };
+        let owned = (
+            facts,
+            calls_by_fn,
+            ctx,
+            island_wrappers,
+            has_children,
+            calls_param,
+        );
         let _ = std::thread::Builder::new().spawn(move || drop(owned));
         Reuse {
             fingerprint,
@@ -498,11 +523,11 @@ impl<'a> CrateIndex<'a> {
                 let in_place = match (pc.ctx, pc.closure_of) {
                     (Ctx::Sync | Ctx::Async, _) => true,
                     (Ctx::Deferred, Some(j)) => matches!(self.targets[j],
-                        Target::Local(g) if self.facts.fns[g].calls_param),
+                        Target::Local(g) if self.calls_param[g]),
                     _ => false,
                 };
-                if in_place && !self.facts.fns[pc.func].calls_param {
-                    self.facts.fns[pc.func].calls_param = true;
+                if in_place && !self.calls_param[pc.func] {
+                    self.calls_param[pc.func] = true;
                     changed = true;
                 }
             }
@@ -559,7 +584,7 @@ impl<'a> CrateIndex<'a> {
             }
             if let Some(j) = self.facts.calls[i].deferred_to
                 && let Target::Local(g) = self.targets[j]
-                && self.facts.fns[g].calls_param
+                && self.calls_param[g]
             {
                 self.ctx[i] = self.ctx[j];
             }
@@ -648,6 +673,7 @@ impl<'a> CrateIndex<'a> {
             local_types,
             ctx,
             island_wrappers,
+            calls_param,
             reexports,
             glob_reexports,
             targets,
@@ -655,8 +681,19 @@ impl<'a> CrateIndex<'a> {
             has_children,
             canon_cache,
         } = self;
+        let facts = match facts {
+            Cow::Owned(f) => Some(f),
+            Cow::Borrowed(_) => None,
+        };
         let owned = (
-            (facts, held_tys, by_path, method_names, calls_by_fn),
+            (
+                facts,
+                held_tys,
+                by_path,
+                method_names,
+                calls_by_fn,
+                calls_param,
+            ),
             (local_types, ctx, island_wrappers, reexports, glob_reexports),
             (targets, reexport_roots, has_children, canon_cache),
         );

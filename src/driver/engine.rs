@@ -300,9 +300,16 @@ fn lint_package_uncached(
         t_walk,
         fresh,
         defs,
+        merged,
     } = super::walk::walk_package(&pkg, root, kb, opts, false, false, memo.as_deref_mut());
-    let counts: Vec<FileCounts> = file_facts.iter().map(FileCounts::of).collect();
-    let facts = CrateFacts::merge_all(file_facts);
+    // The language server's memo merges the facts itself, keeping the last merge.
+    let (facts, counts): (CrateFacts, Vec<FileCounts>) = match merged {
+        Some((facts, spans)) => (facts, spans.iter().map(FileCounts::of_span).collect()),
+        None => {
+            let counts = file_facts.iter().map(FileCounts::of).collect();
+            (CrateFacts::merge_all(file_facts), counts)
+        }
+    };
     let files_checked = files.len();
     let t_merge = t0.elapsed();
     super::cancel::check();
@@ -316,7 +323,7 @@ fn lint_package_uncached(
         .and_then(|m| m.index.take())
         .zip(fingerprint)
         .and_then(|(r, fp)| r.prior(&facts, fp, &counts, &fresh));
-    let index = CrateIndex::new_with(facts, kb, prior);
+    let index = CrateIndex::new_with(std::borrow::Cow::Borrowed(&facts), kb, prior);
     let t_index = t0.elapsed();
     super::cancel::check();
     let cx = CrateCx {
@@ -337,8 +344,15 @@ fn lint_package_uncached(
     diags.extend(found);
     let t_lints = t0.elapsed();
     match (memo, fingerprint) {
-        (Some(m), Some(fp)) => m.index = Some(index.into_reuse(fp, counts)),
-        _ => index.free_in_background(),
+        (Some(m), Some(fp)) => {
+            m.index = Some(index.into_reuse(fp, counts));
+            m.keep(facts);
+        }
+        _ => {
+            index.free_in_background();
+            // Freed on another thread too: the last serial step of a large crate otherwise.
+            let _ = std::thread::Builder::new().spawn(move || drop(facts));
+        }
     }
     if timing {
         eprintln!(

@@ -368,7 +368,7 @@ fn summarize(d: &DepPackage, files: &[PathBuf], facts: CrateFacts, kb: &Kb) -> S
         };
         if index.island_wrappers[f] {
             out.islands.push(fact());
-        } else if def.calls_param {
+        } else if index.calls_param[f] {
             out.in_place.push(fact());
         }
         if def.returns_future && index.returns_lazy_future(f) {

@@ -7,7 +7,7 @@ use super::options::Options;
 use crate::kb::Kb;
 use crate::lints::diag::Diagnostic;
 use crate::lints::parse_error::PARSE_ERROR;
-use crate::syntax::facts::CrateFacts;
+use crate::syntax::facts::{CrateFacts, Span};
 use crate::syntax::prescan::{MAX_NESTING, MAX_OPERATOR_NESTING, prescan};
 use crate::syntax::source::{Loc, SourceFile};
 use crate::syntax::walker::{self, FileInput, ModDecl};
@@ -61,6 +61,21 @@ impl FileResult {
     }
 
     /// A file with nothing to report.
+    /// What the memo keeps of a walked file: all but its lists of facts (they go to the
+    /// package's merged facts).
+    fn for_memo(&self) -> FileResult {
+        FileResult {
+            text: self.text.clone(),
+            facts: self.facts.maps_only(),
+            mods: self.mods.clone(),
+            diags: self.diags.clone(),
+            unreadable: self.unreadable,
+            items: self.items.clone(),
+            clippy_allows: self.clippy_allows.clone(),
+            defs: self.defs,
+        }
+    }
+
     fn empty(text: String) -> FileResult {
         FileResult {
             text,
@@ -112,6 +127,9 @@ pub(crate) struct WalkedPackage {
     /// With a memo: a fingerprint of the files' definitions (see
     /// [`crate::analysis::index::defs_fingerprint`]), in order.
     pub defs: Option<u64>,
+    /// With a memo: the package's facts, merged (`file_facts` is then empty), and each file's
+    /// share of their lists. Handed back with [`FileMemo::keep`] once linted.
+    pub merged: Option<(CrateFacts, Vec<Span>)>,
 }
 
 /// A package's walked files kept from one walk to the next (the language server's): a file
@@ -132,6 +150,61 @@ pub(crate) struct FileMemo {
     pub index: Option<crate::analysis::index::Reuse>,
     /// The last walk that followed the module tree (see [`walk_changed_only`]).
     last: Option<LastWalk>,
+    /// The package's facts as last merged (None while a lint has them), each file's share of
+    /// their lists, and each file's definitions fingerprint.
+    merged: Option<CrateFacts>,
+    spans: Vec<Span>,
+    defs: Vec<Option<u64>>,
+}
+
+impl FileMemo {
+    /// The package's facts from this walk's `results` (their lists taken): the last merged
+    /// facts with the files walked again spliced in, when the files are those of last time
+    /// (`same_files`), else merged anew. The maps are set again from every file's when a
+    /// walked file's definitions changed.
+    fn merge(
+        &mut self,
+        results: &mut [FileResult],
+        fresh: &[bool],
+        same_files: bool,
+    ) -> (CrateFacts, Vec<Span>) {
+        let last = self.merged.take();
+        let (facts, spans) = match last {
+            Some(mut facts) if same_files && self.spans.len() == results.len() => {
+                let mut spans = std::mem::take(&mut self.spans);
+                let mut maps_changed = false;
+                for (k, r) in results.iter_mut().enumerate() {
+                    if !fresh[k] {
+                        continue;
+                    }
+                    maps_changed |= r.defs.is_none() || self.defs.get(k) != Some(&r.defs);
+                    facts.splice_file(&mut spans, k, std::mem::take(&mut r.facts));
+                }
+                if maps_changed {
+                    let mut ids: Vec<&usize> = self.files.keys().collect();
+                    ids.sort();
+                    facts.set_maps(ids.into_iter().map(|id| &self.files[id].2.facts));
+                }
+                (facts, spans)
+            }
+            _ => {
+                let parts: Vec<CrateFacts> = results
+                    .iter_mut()
+                    .map(|r| std::mem::take(&mut r.facts))
+                    .collect();
+                let spans = parts.iter().map(Span::of).collect();
+                (CrateFacts::merge_all(parts), spans)
+            }
+        };
+        self.defs = results.iter().map(|r| r.defs).collect();
+        self.spans = spans.clone();
+        (facts, spans)
+    }
+
+    /// Keeps the merged facts a lint is done with, for the next walk.
+    pub fn keep(&mut self, facts: CrateFacts) {
+        self.merged = Some(facts);
+    }
 }
 
 /// Where a `mod` declaration led: its file and that file's canonical path (None: no file), and
@@ -168,8 +241,6 @@ struct Walk {
     fresh: Vec<bool>,
     /// Module files looked for on disk by this walk (for the memo).
     modules: Vec<(u64, ModuleFile)>,
-    /// Changed files walked ahead, by number (see [`spawn_early`]).
-    early: HashMap<usize, Early>,
     /// The first file whose modules are not queued yet.
     next: usize,
     /// Given files that no target's module tree reached are queued (last).
@@ -315,33 +386,14 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
     w.fresh.resize(w.queued.len(), false);
     for id in from..w.queued.len() {
         let q = w.queued[id].clone();
-        // A changed file walked ahead (see [`spawn_early`]) under this number and queue entry:
-        // its result, or a claim on it.
-        match w.early.remove(&id) {
-            Some(Early::Done(eq, r)) if eq == q => {
-                w.results[id] = Some(*r);
-                w.fresh[id] = true;
-                continue;
-            }
-            Some(Early::Running(eq)) if eq == q => {
-                w.early.insert(id, Early::Claimed);
-                continue;
-            }
-            _ => {}
-        }
+        // Every file is walked here (the memo's files keep no lists of facts: see
+        // [`walk_changed_only`] for the walk that reuses them).
         scope.spawn(move |scope| {
             super::cancel::check();
-            let remembered = cx.memo.and_then(|m| {
-                m.files
-                    .get(&id)
-                    .filter(|(mq, canon, _)| *mq == q && !m.changed.contains(canon))
-                    .map(|(_, _, r)| r.clone())
-            });
-            let fresh = remembered.is_none();
-            let r = remembered.unwrap_or_else(|| walk_one(cx, id, &q));
+            let r = walk_one(cx, id, &q);
             let mut w = cx.lock();
             w.results[id] = Some(r);
-            w.fresh[id] = fresh;
+            w.fresh[id] = true;
             cx.expand(scope, &mut w);
         });
     }
@@ -390,6 +442,7 @@ fn walk_changed_only(cx: &WalkCx<'_>, memo: &FileMemo) -> Option<Walk> {
             if changed {
                 (walk_one(cx, id, q), true)
             } else {
+                // Its lists of facts are in the memo's merged facts already.
                 (r.clone(), false)
             }
         })
@@ -413,7 +466,6 @@ fn walk_changed_only(cx: &WalkCx<'_>, memo: &FileMemo) -> Option<Walk> {
         results,
         fresh,
         modules: Vec::new(),
-        early: HashMap::new(),
         next: n,
         fallbacks_queued: true,
         missed_modules: last.missed_modules.clone(),
@@ -427,47 +479,6 @@ struct LastWalk {
     missed_modules: Vec<PathBuf>,
     /// No input was unreadable.
     clean: bool,
-}
-
-/// A changed file walked ahead of the module tree (see [`spawn_early`]).
-enum Early {
-    /// Being walked, as queued last time.
-    Running(Queued),
-    /// Walked; not reached by the module tree yet.
-    Done(Queued, Box<FileResult>),
-    /// Being walked, and reached by the module tree under the same entry: the walk hands its
-    /// result over when done.
-    Claimed,
-}
-
-/// With a memo, starts walking the changed files at once, under their numbers of last time:
-/// the module tree reaches them after the unchanged files before them, which are only copied,
-/// so the one costly walk would otherwise start last. A file queued differently this time is
-/// walked again in turn (its early result is dropped).
-fn spawn_early<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk) {
-    let Some(memo) = cx.memo else { return };
-    for (&id, (q, canon, _)) in &memo.files {
-        if !memo.changed.contains(canon) {
-            continue;
-        }
-        let q = q.clone();
-        w.early.insert(id, Early::Running(q.clone()));
-        scope.spawn(move |scope| {
-            super::cancel::check();
-            let r = walk_one(cx, id, &q);
-            let mut w = cx.lock();
-            match w.early.remove(&id) {
-                Some(Early::Claimed) => {
-                    w.results[id] = Some(r);
-                    w.fresh[id] = true;
-                    cx.expand(scope, &mut w);
-                }
-                _ => {
-                    w.early.insert(id, Early::Done(q, Box::new(r)));
-                }
-            }
-        });
-    }
 }
 
 /// Queues the package's seeds: the targets' roots, or (`fallback`) the given files.
@@ -517,7 +528,6 @@ pub(crate) fn walk_package(
         results: Vec::new(),
         fresh: Vec::new(),
         modules: Vec::new(),
-        early: HashMap::new(),
         next: 0,
         fallbacks_queued: false,
         missed_modules: Vec::new(),
@@ -548,7 +558,6 @@ pub(crate) fn walk_package(
         None => {
             rayon::scope(|scope| {
                 let mut w = cx.lock();
-                spawn_early(scope, &cx, &mut w);
                 spawn_queued(scope, &cx, &mut w, 0);
                 cx.expand(scope, &mut w);
             });
@@ -578,15 +587,19 @@ pub(crate) fn walk_package(
         }
         Some(h.finish())
     });
+    let mut results = results;
+    let mut merged = None;
     if let Some(memo) = memo {
-        // The files walked now replace theirs; a number no longer queued is dropped.
+        // The files walked now replace theirs (without their lists of facts, which go to the
+        // merged facts); a number no longer queued is dropped.
         memo.files.retain(|id, _| *id < queued.len());
         for (id, (r, q)) in results.iter().zip(&queued).enumerate() {
             if fresh.get(id).copied().unwrap_or(true) {
                 let canon = std::fs::canonicalize(&q.path).unwrap_or_else(|_| q.path.clone());
-                memo.files.insert(id, (q.clone(), canon, r.clone()));
+                memo.files.insert(id, (q.clone(), canon, r.for_memo()));
             }
         }
+        merged = Some(memo.merge(&mut results, &file_fresh, walked));
         memo.changed.clear();
         memo.modules.extend(modules);
         if !walked {
@@ -633,6 +646,7 @@ pub(crate) fn walk_package(
         t_walk,
         fresh: file_fresh,
         defs,
+        merged,
     }
 }
 

@@ -421,52 +421,203 @@ impl CrateFacts {
     /// Shifts the function, call and future ids of one file's facts by the counts of the files
     /// before it.
     fn renumber(&mut self, fn_offset: usize, call_offset: usize, future_offset: usize) {
-        for c in &mut self.calls {
-            c.caller = c.caller.map(|id| id + fn_offset);
-            c.closure_of = c.closure_of.map(|i| i + call_offset);
-            c.deferred_to = c.deferred_to.map(|i| i + call_offset);
+        self.shift_from(
+            Span::default(),
+            fn_offset as isize,
+            call_offset as isize,
+            future_offset as isize,
+        );
+    }
+
+    /// Shifts the function, call and future ids held by the items from `from` on (the lists'
+    /// positions) by `df`, `dc` and `du`. The items of a file refer only to items of the same
+    /// file, so shifting a file's items and everything after it keeps every reference right.
+    fn shift_from(&mut self, from: Span, df: isize, dc: isize, du: isize) {
+        if (df, dc, du) == (0, 0, 0) {
+            return;
         }
-        for f in &mut self.fns {
-            if let Laziness::As(i) = &mut f.lazy {
-                *i += call_offset;
+        let f = |i: usize| i.wrapping_add_signed(df);
+        let c = |i: usize| i.wrapping_add_signed(dc);
+        let u = |i: usize| i.wrapping_add_signed(du);
+        for call in &mut self.calls[from.calls..] {
+            call.caller = call.caller.map(f);
+            call.closure_of = call.closure_of.map(c);
+            call.deferred_to = call.deferred_to.map(c);
+        }
+        for def in &mut self.fns[from.fns..] {
+            if let Laziness::As(i) = &mut def.lazy {
+                *i = c(*i);
             }
         }
-        for d in &mut self.dropped {
-            d.caller = d.caller.map(|id| id + fn_offset);
+        for d in &mut self.dropped[from.dropped..] {
+            d.caller = d.caller.map(f);
             if let Dropped::Call(i) = &mut d.what {
-                *i += call_offset;
+                *i = c(*i);
             }
         }
-        for sel in &mut self.selects {
-            sel.caller = sel.caller.map(|id| id + fn_offset);
+        for sel in &mut self.selects[from.selects..] {
+            sel.caller = sel.caller.map(f);
             for b in &mut sel.branches {
-                b.call = b.call.map(|i| i + call_offset);
+                b.call = b.call.map(c);
             }
         }
-        for h in &mut self.held {
-            h.caller = h.caller.map(|id| id + fn_offset);
-            h.future += future_offset;
+        for h in &mut self.held[from.held..] {
+            h.caller = h.caller.map(f);
+            h.future = u(h.future);
         }
-        let shift_use = |u: &mut FutureUse| match u {
-            FutureUse::FnBody(f) | FutureUse::Returned(f) => *f += fn_offset,
-            FutureUse::Arg(i) => *i += call_offset,
+        let shift_use = |used: &mut FutureUse| match used {
+            FutureUse::FnBody(g) | FutureUse::Returned(g) => *g = f(*g),
+            FutureUse::Arg(i) => *i = c(*i),
             FutureUse::Local | FutureUse::Inner | FutureUse::Unknown => {}
         };
-        for f in &mut self.futures {
-            f.parent = f.parent.map(|i| i + future_offset);
-            shift_use(&mut f.used);
+        for fut in &mut self.futures[from.futures..] {
+            fut.parent = fut.parent.map(u);
+            shift_use(&mut fut.used);
         }
-        for (c, _) in &mut self.fix_live {
-            *c += call_offset;
+        for (i, _) in &mut self.fix_live[from.fix_live..] {
+            *i = c(*i);
         }
-        for p in &mut self.param_calls {
-            p.func += fn_offset;
-            p.closure_of = p.closure_of.map(|i| i + call_offset);
+        for p in &mut self.param_calls[from.param_calls..] {
+            p.func = f(p.func);
+            p.closure_of = p.closure_of.map(c);
         }
-        for c in &mut self.call_uses {
-            c.call += call_offset;
-            c.future = c.future.map(|i| i + future_offset);
-            shift_use(&mut c.used);
+        for cu in &mut self.call_uses[from.call_uses..] {
+            cu.call = c(cu.call);
+            cu.future = cu.future.map(u);
+            shift_use(&mut cu.used);
+        }
+    }
+
+    /// In facts merged from files with `spans` (each file's share of every list), replaces the
+    /// lists of file `k` with those of `file` (its facts as walked, ids its own); the ids of the
+    /// files after it shift. The maps (fields, aliases, `Deref`s, `Send` impls) are left as
+    /// they are.
+    pub fn splice_file(&mut self, spans: &mut [Span], k: usize, mut file: CrateFacts) {
+        let start = spans[..k].iter().fold(Span::default(), |a, s| a.plus(s));
+        let old = spans[k];
+        let new = Span::of(&file);
+        file.renumber(start.fns, start.calls, start.futures);
+        fn put<T>(list: &mut Vec<T>, at: usize, old: usize, new: Vec<T>) {
+            list.splice(at..at + old, new);
+        }
+        put(&mut self.fns, start.fns, old.fns, file.fns);
+        put(&mut self.calls, start.calls, old.calls, file.calls);
+        put(
+            &mut self.reexports,
+            start.reexports,
+            old.reexports,
+            file.reexports,
+        );
+        put(&mut self.held, start.held, old.held, file.held);
+        put(&mut self.dropped, start.dropped, old.dropped, file.dropped);
+        put(&mut self.selects, start.selects, old.selects, file.selects);
+        put(&mut self.futures, start.futures, old.futures, file.futures);
+        put(
+            &mut self.call_uses,
+            start.call_uses,
+            old.call_uses,
+            file.call_uses,
+        );
+        put(
+            &mut self.fix_live,
+            start.fix_live,
+            old.fix_live,
+            file.fix_live,
+        );
+        put(
+            &mut self.param_calls,
+            start.param_calls,
+            old.param_calls,
+            file.param_calls,
+        );
+        let delta = |new: usize, old: usize| new as isize - old as isize;
+        self.shift_from(
+            start.plus(&new),
+            delta(new.fns, old.fns),
+            delta(new.calls, old.calls),
+            delta(new.futures, old.futures),
+        );
+        spans[k] = new;
+    }
+
+    /// Sets the maps of merged facts to those of `parts` (each file's, in order), as
+    /// [`CrateFacts::merge_all`] merges them.
+    pub fn set_maps<'f>(&mut self, parts: impl Iterator<Item = &'f CrateFacts>) {
+        self.fields.clear();
+        self.aliases.clear();
+        self.derefs.clear();
+        self.send_impls.clear();
+        for p in parts {
+            self.aliases
+                .extend(p.aliases.iter().map(|(k, v)| (k.clone(), v.clone())));
+            self.derefs
+                .extend(p.derefs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            self.send_impls.extend(p.send_impls.iter().cloned());
+            for (k, v) in &p.fields {
+                self.fields
+                    .entry(k.clone())
+                    .or_default()
+                    .extend(v.iter().cloned());
+            }
+        }
+    }
+
+    /// The maps alone (what the language server's memo keeps of a file once its lists are in
+    /// the package's merged facts).
+    pub fn maps_only(&self) -> CrateFacts {
+        CrateFacts {
+            fields: self.fields.clone(),
+            aliases: self.aliases.clone(),
+            derefs: self.derefs.clone(),
+            send_impls: self.send_impls.clone(),
+            ..CrateFacts::default()
+        }
+    }
+}
+
+/// One file's share of each list of merged facts (see [`CrateFacts::splice_file`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub fns: usize,
+    pub calls: usize,
+    pub reexports: usize,
+    pub held: usize,
+    pub dropped: usize,
+    pub selects: usize,
+    pub futures: usize,
+    pub call_uses: usize,
+    pub fix_live: usize,
+    pub param_calls: usize,
+}
+
+impl Span {
+    pub fn of(f: &CrateFacts) -> Span {
+        Span {
+            fns: f.fns.len(),
+            calls: f.calls.len(),
+            reexports: f.reexports.len(),
+            held: f.held.len(),
+            dropped: f.dropped.len(),
+            selects: f.selects.len(),
+            futures: f.futures.len(),
+            call_uses: f.call_uses.len(),
+            fix_live: f.fix_live.len(),
+            param_calls: f.param_calls.len(),
+        }
+    }
+
+    fn plus(&self, o: &Span) -> Span {
+        Span {
+            fns: self.fns + o.fns,
+            calls: self.calls + o.calls,
+            reexports: self.reexports + o.reexports,
+            held: self.held + o.held,
+            dropped: self.dropped + o.dropped,
+            selects: self.selects + o.selects,
+            futures: self.futures + o.futures,
+            call_uses: self.call_uses + o.call_uses,
+            fix_live: self.fix_live + o.fix_live,
+            param_calls: self.param_calls + o.param_calls,
         }
     }
 }
