@@ -139,3 +139,85 @@ fn zed_extension_declares_the_server_and_builds() {
     }
     assert!(out.status.success(), "{stderr}");
 }
+
+/// `editors/vscode/extension.js`, run by Node with VS Code's API and the language client
+/// stubbed: on activation it starts `<async-lint.path> lsp` for Rust files, with the levels of
+/// `async-lint.lints` as initialization options and the `async-lint` settings synchronized
+/// (the server reads them from `workspace/didChangeConfiguration`); package.json points at it
+/// and activates it for Rust. Skipped, saying so, without `node`. (Not run inside VS Code.)
+#[test]
+fn vscode_extension_starts_the_server_for_rust() {
+    if Command::new("node").arg("--version").output().is_err() {
+        println!("skipped: no `node` on PATH");
+        return;
+    }
+    let dir = common::root().join("editors/vscode");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).unwrap()).unwrap();
+    assert_eq!(manifest["main"], "./extension.js");
+    assert_eq!(
+        manifest["activationEvents"],
+        serde_json::json!(["onLanguage:rust"])
+    );
+    let script = format!(
+        r#"
+const Module = require("module");
+const load = Module._load;
+let made = null;
+const settings = {{ path: "/opt/bin/cargo-async-lint", lints: {{ blocking_in_async: "deny" }} }};
+Module._load = function (name, parent, main) {{
+  if (name === "vscode") {{
+    return {{ workspace: {{ getConfiguration: (section) => ({{
+      get: (key, fallback) => (section === "async-lint" && key in settings ? settings[key] : fallback),
+    }}) }} }};
+  }}
+  if (name === "vscode-languageclient/node") {{
+    return {{ LanguageClient: class {{
+      constructor(id, name, server, client) {{ made = {{ id, name, server, client }}; }}
+      start() {{ return Promise.resolve(); }}
+      stop() {{ return Promise.resolve(); }}
+    }} }};
+  }}
+  return load.apply(this, arguments);
+}};
+const ext = require({path:?});
+const context = {{ subscriptions: [] }};
+Promise.resolve(ext.activate(context)).then(() => {{
+  process.stdout.write(JSON.stringify({{ made, subscriptions: context.subscriptions.length }}));
+}});
+"#,
+        path = dir.join("extension.js").to_string_lossy()
+    );
+    let out = Command::new("node")
+        .arg("-e")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let made = &got["made"];
+    assert_eq!(
+        made["server"],
+        serde_json::json!({"command": "/opt/bin/cargo-async-lint", "args": ["lsp"]})
+    );
+    assert_eq!(
+        made["client"]["documentSelector"],
+        serde_json::json!([{"scheme": "file", "language": "rust"}])
+    );
+    assert_eq!(
+        made["client"]["initializationOptions"],
+        serde_json::json!({"lints": {"blocking_in_async": "deny"}})
+    );
+    assert_eq!(
+        made["client"]["synchronize"]["configurationSection"],
+        "async-lint"
+    );
+    assert_eq!(
+        got["subscriptions"], 1,
+        "the client is stopped with the extension"
+    );
+}

@@ -437,6 +437,13 @@ fn lint_package_uncached(
             f.text = String::new();
         }
     }
+    if timing {
+        eprintln!(
+            "timing {}: suppressions and report {:?}",
+            pkg.name,
+            t0.elapsed() - t_lints
+        );
+    }
     PackageReport {
         package: pkg,
         files,
