@@ -631,6 +631,54 @@ fn an_edit_to_a_field_type_reaches_the_code_that_holds_the_field() {
 }
 
 #[test]
+fn a_function_added_in_another_file_is_what_calls_there_now_reach() {
+    let b_text = "pub async fn run() {\n    crate::a::helper();\n}\n\npub async fn wait() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+    let ws = common::Scratch::new(
+        "lsp-added-fn",
+        &[
+            ("Cargo.toml", MANIFEST),
+            ("src/lib.rs", "pub mod a;\npub mod b;\n"),
+            ("src/a.rs", "pub fn other() {}\n"),
+            ("src/b.rs", b_text),
+        ],
+    );
+    let root = ws.0.clone();
+    let (a, b) = (uri(&root.join("src/a.rs")), uri(&root.join("src/b.rs")));
+    let mut c = Client::start(&root);
+    initialize(&mut c, &root);
+    let lines = |ds: &[Value]| -> Vec<u64> {
+        let mut v: Vec<u64> = places(ds).into_iter().map(|(l, _, _)| l).collect();
+        v.sort();
+        v
+    };
+    c.open(&b, b_text);
+    assert_eq!(lines(&c.diagnostics(&b)), [5]);
+    // A body edit first: the package's facts and index are kept for the edits after it.
+    c.change(
+        &b,
+        2,
+        (6, 0),
+        (6, 0),
+        "    std::thread::sleep(std::time::Duration::from_millis(2));\n",
+    );
+    assert_eq!(lines(&c.diagnostics(&b)), [5, 6]);
+    // `helper` appears in `a.rs`: the call in `b.rs` that named nothing now reaches it.
+    c.open(&a, "pub fn other() {}\n");
+    c.change(
+        &a,
+        2,
+        (0, 0),
+        (0, 0),
+        "pub fn helper() {\n    std::thread::sleep(std::time::Duration::from_millis(3));\n}\n",
+    );
+    assert_eq!(lines(&c.diagnostics(&b)), [1, 5, 6]);
+    // And goes again.
+    c.change(&a, 3, (0, 0), (3, 0), "");
+    assert_eq!(lines(&c.diagnostics(&b)), [5, 6]);
+    shutdown(c);
+}
+
+#[test]
 fn bad_messages_get_errors_and_the_session_goes_on() {
     let ws = workspace("errors");
     let root = ws.0.clone();

@@ -145,22 +145,70 @@ fn carry<T>(
     out
 }
 
+/// How an edit changed the crate's functions, when it changed nothing else the index reads
+/// (imports, fields, aliases, `Deref`s): see [`Reuse::prior`].
+pub struct FnEdit {
+    /// Paths of the functions added, removed, or whose name, asyncness or return type changed.
+    pub changed: Vec<String>,
+    /// For each function id of the last index, its id now (None: gone, or changed).
+    pub remap: Vec<Option<FnId>>,
+}
+
+/// The last segment of a path.
+fn last_segment(p: &str) -> &str {
+    p.rsplit("::").next().unwrap_or(p)
+}
+
+/// Whether path `p`'s last segment is one of `names` (a handful: compared in place).
+fn names_one(p: &str, names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| p.ends_with(n) && (p.len() == n.len() || p[..p.len() - n.len()].ends_with("::")))
+}
+
+/// Whether type evidence names anything whose last segment is in `names`.
+fn ty_mentions(ty: &Ty, names: &[&str]) -> bool {
+    match ty {
+        Ty::Path(p) => names_one(p, names),
+        Ty::Tuple(v) => v.iter().any(|t| ty_mentions(t, names)),
+        Ty::ReturnOf(c) => c.iter().any(|p| names_one(p, names)),
+        Ty::MethodRet(t, n) | Ty::Field(t, n) => {
+            names.contains(&n.as_str()) || ty_mentions(t, names)
+        }
+        Ty::Elem(t, _) => ty_mentions(t, names),
+        Ty::Wrap(o, t) => names_one(o, names) || ty_mentions(t, names),
+        Ty::Unknown => false,
+    }
+}
+
+/// Whether a callee names anything whose last segment is in `names`.
+fn callee_mentions(c: &Callee, names: &[&str]) -> bool {
+    match c {
+        Callee::Path(cands) => cands.iter().any(|p| names_one(p, names)),
+        Callee::Method { recv, name } => names.contains(&name.as_str()) || ty_mentions(recv, names),
+    }
+}
+
 impl Reuse {
     /// What an index of `facts` (with [`defs_fingerprint`] `fingerprint`, made of files with
-    /// `counts` each; `fresh`: walked again, else the same as last time) can take over: nothing
-    /// when a definition changed.
+    /// `counts` each; `fresh`: walked again, else the same as last time) can take over. When a
+    /// definition changed: nothing, unless only functions did (`edit`) and no type became or
+    /// stopped being the crate's; then the targets and types of the calls and held values that
+    /// name none of the changed functions (by last segment, and through renaming imports) are
+    /// kept, their function ids moved.
     pub fn prior(
         self,
         facts: &CrateFacts,
         fingerprint: u64,
         counts: &[FileCounts],
         fresh: &[bool],
+        edit: Option<&FnEdit>,
     ) -> Option<Prior> {
-        if self.fingerprint != fingerprint
-            || self.counts.len() != counts.len()
-            || fresh.len() != counts.len()
-        {
+        if self.counts.len() != counts.len() || fresh.len() != counts.len() {
             return None;
+        }
+        if self.fingerprint != fingerprint {
+            return self.prior_after_fn_edit(facts, counts, fresh, edit?);
         }
         let targets = carry(
             self.targets,
@@ -184,6 +232,70 @@ impl Reuse {
             held,
         })
     }
+
+    fn prior_after_fn_edit(
+        self,
+        facts: &CrateFacts,
+        counts: &[FileCounts],
+        fresh: &[bool],
+        edit: &FnEdit,
+    ) -> Option<Prior> {
+        // The names whose lookups may now differ: the changed functions', and the names
+        // imports give them (`pub use inner::run as start`).
+        let mut names: Vec<&str> = edit.changed.iter().map(|p| last_segment(p)).collect();
+        loop {
+            let before = names.len();
+            for (from, to) in &facts.reexports {
+                let from = last_segment(from);
+                if names.contains(&last_segment(to)) && !names.contains(&from) {
+                    names.push(from);
+                }
+            }
+            if names.len() == before {
+                break;
+            }
+        }
+        let mut defs = self.defs.patched(facts, edit)?;
+        defs.canon_cache.retain(|p, _| !names_one(p, &names));
+        let moved = |t: Target| match t {
+            Target::Local(g) => edit.remap.get(g).copied().flatten().map(Target::Local),
+            other => Some(other),
+        };
+        let mut targets = carry(
+            self.targets,
+            self.counts.iter().map(|c| c.calls),
+            counts.iter().map(|c| c.calls),
+            fresh,
+        );
+        for (t, c) in targets.iter_mut().zip(&facts.calls) {
+            if let Some(kept) = t.take()
+                && !callee_mentions(&c.callee, &names)
+            {
+                *t = moved(kept);
+            }
+        }
+        let held = self.held.map(|held| {
+            let mut held = carry(
+                held,
+                self.counts.iter().map(|c| c.held),
+                counts.iter().map(|c| c.held),
+                fresh,
+            );
+            for (h, v) in held.iter_mut().zip(&facts.held) {
+                if v.tys.iter().any(|t| ty_mentions(t, &names)) {
+                    *h = None;
+                }
+            }
+            held
+        });
+        let fits = targets.len() == facts.calls.len()
+            && held.as_ref().is_none_or(|h| h.len() == facts.held.len());
+        fits.then_some(Prior {
+            defs,
+            targets,
+            held,
+        })
+    }
 }
 
 /// A fingerprint of everything a call's target depends on in the crate's facts: each fn's path,
@@ -191,18 +303,34 @@ impl Reuse {
 /// and the fields, aliases and `Deref`s of its types.
 pub fn defs_fingerprint(facts: &CrateFacts) -> u64 {
     use std::hash::{Hash, Hasher};
+    let mut h = crate::util::fxhash::FxHasher::default();
+    facts.fns.len().hash(&mut h);
+    for f in &facts.fns {
+        fn_signature(f).hash(&mut h);
+    }
+    facts.reexports.hash(&mut h);
+    maps_fingerprint(facts).hash(&mut h);
+    h.finish()
+}
+
+/// A hash of what a call's target depends on in a function's definition.
+pub fn fn_signature(f: &FnDef) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::util::fxhash::FxHasher::default();
+    (&f.path, &f.name, f.is_async, &f.ret).hash(&mut h);
+    h.finish()
+}
+
+/// A fingerprint of the facts' maps (fields, aliases, `Deref`s, `Send` impls), in any order.
+pub fn maps_fingerprint(facts: &CrateFacts) -> u64 {
+    use std::hash::{Hash, Hasher};
     let one = |f: &dyn Fn(&mut crate::util::fxhash::FxHasher)| {
         let mut h = crate::util::fxhash::FxHasher::default();
         f(&mut h);
         h.finish()
     };
     let mut h = crate::util::fxhash::FxHasher::default();
-    facts.fns.len().hash(&mut h);
-    for f in &facts.fns {
-        (&f.path, &f.name, f.is_async, &f.ret).hash(&mut h);
-    }
-    facts.reexports.hash(&mut h);
-    // Maps in any order: the sum of their entries' hashes.
+    // The sum of their entries' hashes.
     let mut maps = 0u64;
     for (k, v) in &facts.fields {
         maps = maps.wrapping_add(one(&|h| (0u8, k, v).hash(h)));
@@ -397,6 +525,74 @@ impl<'a> CrateIndex<'a> {
 }
 
 impl Defs {
+    /// The tables of the last index moved to the functions of `facts` after `edit` (ids
+    /// moved, the changed functions' entries replaced); None when a type became the crate's or
+    /// may have stopped being it.
+    fn patched(mut self, facts: &CrateFacts, edit: &FnEdit) -> Option<Defs> {
+        let moved = |ids: &mut Vec<FnId>| {
+            ids.retain_mut(|g| match edit.remap.get(*g).copied().flatten() {
+                Some(n) => {
+                    *g = n;
+                    true
+                }
+                None => false,
+            })
+        };
+        let mut removed_parents: Vec<String> = Vec::new();
+        for (path, ids) in self.by_path.iter_mut() {
+            let before = ids.len();
+            moved(ids);
+            if ids.len() != before
+                && let Some((parent, _)) = crate::kb::split_last_segment(path)
+            {
+                removed_parents.push(parent.to_string());
+            }
+        }
+        self.method_names.values_mut().for_each(moved);
+        // The changed functions as they are now: those no old function moved to.
+        let mut reached = vec![false; facts.fns.len()];
+        for &n in edit.remap.iter().flatten() {
+            if let Some(r) = reached.get_mut(n) {
+                *r = true;
+            }
+        }
+        for (id, f) in facts.fns.iter().enumerate().filter(|&(id, _)| !reached[id]) {
+            let ids = self.by_path.entry(f.path.clone()).or_default();
+            ids.push(id);
+            ids.sort_unstable();
+            if f.name.contains("::")
+                && let Some((parent, short)) = crate::kb::split_last_segment(&f.path)
+            {
+                let ids = self.method_names.entry(short.to_string()).or_default();
+                ids.push(id);
+                ids.sort_unstable();
+                if !self.local_types.contains(parent) {
+                    return None;
+                }
+            }
+        }
+        self.by_path.retain(|_, ids| !ids.is_empty());
+        self.method_names.retain(|_, ids| !ids.is_empty());
+        // A type whose method went is still the crate's if a field, an alias or another
+        // method says so.
+        for parent in removed_parents {
+            let prefix = format!("{parent}::");
+            let still = facts.fields.contains_key(&parent)
+                || facts.aliases.contains_key(&parent)
+                || self.by_path.keys().any(|p| {
+                    p.strip_prefix(&prefix)
+                        .is_some_and(|rest| !rest.contains("::"))
+                        && self.by_path[p]
+                            .iter()
+                            .any(|&g| facts.fns[g].name.contains("::"))
+                });
+            if self.local_types.contains(&parent) && !still {
+                return None;
+            }
+        }
+        Some(self)
+    }
+
     fn of(facts: &CrateFacts) -> Defs {
         let mut by_path: HashMap<String, Vec<FnId>> = HashMap::default();
         let mut method_names: HashMap<String, Vec<FnId>> = HashMap::default();
@@ -662,43 +858,9 @@ impl<'a> CrateIndex<'a> {
     /// Frees the index on another thread: for a large crate that takes milliseconds (tokio:
     /// 6 ms), which would otherwise be the last serial step of its lint.
     pub fn free_in_background(self) {
-        let CrateIndex {
-            facts,
-            kb: _,
-            held_tys,
-            prior_held: _,
-            by_path,
-            method_names,
-            calls_by_fn,
-            local_types,
-            ctx,
-            island_wrappers,
-            calls_param,
-            reexports,
-            glob_reexports,
-            targets,
-            reexport_roots,
-            has_children,
-            canon_cache,
-        } = self;
-        let facts = match facts {
-            Cow::Owned(f) => Some(f),
-            Cow::Borrowed(_) => None,
-        };
-        let owned = (
-            (
-                facts,
-                held_tys,
-                by_path,
-                method_names,
-                calls_by_fn,
-                calls_param,
-            ),
-            (local_types, ctx, island_wrappers, reexports, glob_reexports),
-            (targets, reexport_roots, has_children, canon_cache),
-        );
-        // Should no thread be available, `spawn` drops the closure, which frees it here.
-        let _ = std::thread::Builder::new().spawn(move || drop(owned));
+        // What `into_reuse` keeps is freed on another thread as well.
+        let kept = self.into_reuse(0, Vec::new());
+        let _ = std::thread::Builder::new().spawn(move || drop(kept));
     }
 
     /// The resolved types of each of `facts.held`, in order.

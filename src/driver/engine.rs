@@ -303,11 +303,13 @@ fn lint_package_uncached(
         merged,
     } = super::walk::walk_package(&pkg, root, kb, opts, false, false, memo.as_deref_mut());
     // The language server's memo merges the facts itself, keeping the last merge.
-    let (facts, counts): (CrateFacts, Vec<FileCounts>) = match merged {
-        Some((facts, spans)) => (facts, spans.iter().map(FileCounts::of_span).collect()),
+    let (facts, counts, fn_edit) = match merged {
+        Some((facts, spans, edit)) => {
+            (facts, spans.iter().map(FileCounts::of_span).collect(), edit)
+        }
         None => {
-            let counts = file_facts.iter().map(FileCounts::of).collect();
-            (CrateFacts::merge_all(file_facts), counts)
+            let counts: Vec<FileCounts> = file_facts.iter().map(FileCounts::of).collect();
+            (CrateFacts::merge_all(file_facts), counts, None)
         }
     };
     let files_checked = files.len();
@@ -322,7 +324,7 @@ fn lint_package_uncached(
         .as_deref_mut()
         .and_then(|m| m.index.take())
         .zip(fingerprint)
-        .and_then(|(r, fp)| r.prior(&facts, fp, &counts, &fresh));
+        .and_then(|(r, fp)| r.prior(&facts, fp, &counts, &fresh, fn_edit.as_ref()));
     let index = CrateIndex::new_with(std::borrow::Cow::Borrowed(&facts), kb, prior);
     let t_index = t0.elapsed();
     super::cancel::check();

@@ -4,6 +4,7 @@
 //! and walked once.
 
 use super::options::Options;
+use crate::analysis::index::FnEdit;
 use crate::kb::Kb;
 use crate::lints::diag::Diagnostic;
 use crate::lints::parse_error::PARSE_ERROR;
@@ -129,7 +130,11 @@ pub(crate) struct WalkedPackage {
     pub defs: Option<u64>,
     /// With a memo: the package's facts, merged (`file_facts` is then empty), and each file's
     /// share of their lists. Handed back with [`FileMemo::keep`] once linted.
-    pub merged: Option<(CrateFacts, Vec<Span>)>,
+    pub merged: Option<(
+        CrateFacts,
+        Vec<Span>,
+        Option<crate::analysis::index::FnEdit>,
+    )>,
 }
 
 /// A package's walked files kept from one walk to the next (the language server's): a file
@@ -155,6 +160,8 @@ pub(crate) struct FileMemo {
     merged: Option<CrateFacts>,
     spans: Vec<Span>,
     defs: Vec<Option<u64>>,
+    /// Each file's [`crate::analysis::index::maps_fingerprint`].
+    maps: Vec<u64>,
 }
 
 impl FileMemo {
@@ -167,25 +174,72 @@ impl FileMemo {
         results: &mut [FileResult],
         fresh: &[bool],
         same_files: bool,
-    ) -> (CrateFacts, Vec<Span>) {
+    ) -> (CrateFacts, Vec<Span>, Option<FnEdit>) {
+        use crate::analysis::index::{fn_signature, maps_fingerprint};
+        let maps: Vec<Option<u64>> = results
+            .iter()
+            .zip(fresh)
+            .map(|(r, &f)| f.then(|| maps_fingerprint(&r.facts)))
+            .collect();
         let last = self.merged.take();
-        let (facts, spans) = match last {
-            Some(mut facts) if same_files && self.spans.len() == results.len() => {
-                let mut spans = std::mem::take(&mut self.spans);
+        let (facts, spans, edit) = match last {
+            Some(mut facts)
+                if same_files
+                    && self.spans.len() == results.len()
+                    && self.maps.len() == results.len() =>
+            {
+                let old_spans = std::mem::take(&mut self.spans);
+                let mut spans = old_spans.clone();
                 let mut maps_changed = false;
+                // What the edit did to the functions, for the crate index (None: more than
+                // functions changed).
+                let mut changed: Option<Vec<String>> = Some(Vec::new());
+                let mut local_moves: Vec<Option<Vec<Option<usize>>>> = vec![None; results.len()];
+                let mut fn_start = 0;
                 for (k, r) in results.iter_mut().enumerate() {
                     if !fresh[k] {
+                        fn_start += spans[k].fns;
                         continue;
                     }
-                    maps_changed |= r.defs.is_none() || self.defs.get(k) != Some(&r.defs);
+                    maps_changed |= maps[k] != Some(self.maps[k]);
+                    let old_fns = &facts.fns[fn_start..fn_start + spans[k].fns];
+                    let old_reexports = {
+                        let at: usize = spans[..k].iter().map(|s| s.reexports).sum();
+                        &facts.reexports[at..at + spans[k].reexports]
+                    };
+                    if old_reexports != r.facts.reexports.as_slice() {
+                        changed = None;
+                    }
+                    if let Some(changed) = changed.as_mut() {
+                        let (moves, paths) = fn_changes(old_fns, &r.facts.fns, fn_signature);
+                        changed.extend(paths);
+                        local_moves[k] = Some(moves);
+                    }
+                    let new_fns = r.facts.fns.len();
                     facts.splice_file(&mut spans, k, std::mem::take(&mut r.facts));
+                    fn_start += new_fns;
                 }
                 if maps_changed {
+                    changed = None;
                     let mut ids: Vec<&usize> = self.files.keys().collect();
                     ids.sort();
                     facts.set_maps(ids.into_iter().map(|id| &self.files[id].2.facts));
                 }
-                (facts, spans)
+                let edit = changed.map(|changed| {
+                    let mut remap = Vec::new();
+                    let mut new_start = 0;
+                    for (k, old) in old_spans.iter().enumerate() {
+                        match &local_moves[k] {
+                            Some(moves) => {
+                                remap.extend(moves.iter().map(|m| m.map(|j| new_start + j)))
+                            }
+                            None => remap.extend((0..old.fns).map(|i| Some(new_start + i))),
+                        }
+                        new_start += spans[k].fns;
+                    }
+                    FnEdit { changed, remap }
+                });
+                (facts, spans, edit)
             }
             _ => {
                 let parts: Vec<CrateFacts> = results
@@ -193,18 +247,54 @@ impl FileMemo {
                     .map(|r| std::mem::take(&mut r.facts))
                     .collect();
                 let spans = parts.iter().map(Span::of).collect();
-                (CrateFacts::merge_all(parts), spans)
+                (CrateFacts::merge_all(parts), spans, None)
             }
+        };
+        // A file not walked again keeps its fingerprint (after a full walk, every file was).
+        self.maps = if self.maps.len() == maps.len() {
+            self.maps
+                .iter()
+                .zip(&maps)
+                .map(|(old, new)| new.unwrap_or(*old))
+                .collect()
+        } else {
+            maps.iter().map(|m| m.unwrap_or(0)).collect()
         };
         self.defs = results.iter().map(|r| r.defs).collect();
         self.spans = spans.clone();
-        (facts, spans)
+        (facts, spans, edit)
     }
 
     /// Keeps the merged facts a lint is done with, for the next walk.
     pub fn keep(&mut self, facts: CrateFacts) {
         self.merged = Some(facts);
     }
+}
+
+/// How a file's functions changed: for each old function (by position in the file), its new
+/// position when its signature is the same and its path names one function before and after;
+/// and the paths of the functions added, removed or changed.
+fn fn_changes(
+    old: &[crate::syntax::facts::FnDef],
+    new: &[crate::syntax::facts::FnDef],
+    sig: fn(&crate::syntax::facts::FnDef) -> u64,
+) -> (Vec<Option<usize>>, Vec<String>) {
+    let mut by_path: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, f) in old.iter().enumerate() {
+        by_path.entry(f.path.as_str()).or_default().0.push(i);
+    }
+    for (j, f) in new.iter().enumerate() {
+        by_path.entry(f.path.as_str()).or_default().1.push(j);
+    }
+    let mut moves = vec![None; old.len()];
+    let mut changed = Vec::new();
+    for (path, (was, now)) in by_path {
+        match (was.as_slice(), now.as_slice()) {
+            ([i], [j]) if sig(&old[*i]) == sig(&new[*j]) => moves[*i] = Some(*j),
+            _ => changed.push(path.to_string()),
+        }
+    }
+    (moves, changed)
 }
 
 /// Where a `mod` declaration led: its file and that file's canonical path (None: no file), and
