@@ -15,14 +15,30 @@ pub enum Encoding {
 /// The byte offsets where lines start.
 pub struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: std::borrow::Cow<'a, [usize]>,
 }
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Self {
+        Lines {
+            text,
+            starts: std::borrow::Cow::Owned(Lines::starts(text)),
+        }
+    }
+
+    /// The offsets where `text`'s lines start (for [`Lines::with_starts`]).
+    pub fn starts(text: &str) -> Vec<usize> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Lines { text, starts }
+        starts
+    }
+
+    /// The lines of `text`, whose [`Lines::starts`] were found before.
+    pub fn with_starts(text: &'a str, starts: &'a [usize]) -> Self {
+        Lines {
+            text,
+            starts: std::borrow::Cow::Borrowed(starts),
+        }
     }
 
     /// The position of byte `offset` (clamped to the text, and back to a char boundary).
