@@ -34,13 +34,10 @@ pub struct CrateIndex<'a> {
     held_tys: std::sync::OnceLock<Vec<Vec<Ty>>>,
     /// Those the last index of the package resolved (see [`Reuse`]).
     prior_held: std::sync::Mutex<Option<Vec<Option<Vec<Ty>>>>>,
-    by_path: HashMap<String, Vec<FnId>>,
-    /// Every method defined in the crate, by name (for name-only matches).
-    method_names: HashMap<String, Vec<FnId>>,
+    /// The tables built from the definitions (kept from edit to edit: see [`Reuse`]).
+    defs: Defs,
     /// Call-site indices per calling function.
     calls_by_fn: Vec<Vec<usize>>,
-    /// Types declared in the crate or given methods in it.
-    local_types: HashSet<String>,
     /// Effective context of every call: [`CallSite::ctx`], except that code in a closure
     /// handed to one of the crate's own island wrappers (a fn that passes its parameter on to
     /// `spawn_blocking`, directly or through another wrapper) is an island.
@@ -50,29 +47,37 @@ pub struct CrateIndex<'a> {
     /// Crate functions that call a closure parameter in place: [`FnDef::calls_param`], and
     /// those that hand it on to one that does.
     pub calls_param: Vec<bool>,
-    reexports: HashMap<String, String>,
-    glob_reexports: HashMap<String, Vec<String>>,
     /// The target of every call, computed once.
     targets: Vec<Target>,
-    /// First segments of every re-exporting module's path.
-    reexport_roots: HashSet<String>,
     /// Calls that some other call sits in a closure argument of.
     has_children: Vec<bool>,
-    /// [`CrateIndex::canonical`] of every path callee, computed up front (None: unchanged).
-    canon_cache: HashMap<String, Option<String>>,
 }
 
 const MAX_RESOLVE_DEPTH: usize = 12;
+
+/// What an index holds besides [`Reuse`] (freed once it is done; owned facts among them).
+type Rest = (
+    Option<CrateFacts>,
+    Vec<Vec<usize>>,
+    Vec<Ctx>,
+    Vec<bool>,
+    Vec<bool>,
+    Vec<bool>,
+);
 
 /// The tables an index builds from the crate's definitions alone (its fns' paths, its types,
 /// its imports), and the canonical paths found with them.
 struct Defs {
     by_path: HashMap<String, Vec<FnId>>,
+    /// Every method defined in the crate, by name (for name-only matches).
     method_names: HashMap<String, Vec<FnId>>,
+    /// Types declared in the crate or given methods in it.
     local_types: HashSet<String>,
     reexports: HashMap<String, String>,
     glob_reexports: HashMap<String, Vec<String>>,
+    /// First segments of every re-exporting module's path.
     reexport_roots: HashSet<String>,
+    /// [`CrateIndex::canonical`] of every path callee, computed up front (None: unchanged).
     canon_cache: HashMap<String, Option<String>>,
 }
 
@@ -207,87 +212,56 @@ impl Reuse {
         if self.counts.len() != counts.len() || fresh.len() != counts.len() {
             return None;
         }
-        if self.fingerprint != fingerprint {
-            return self.prior_after_fn_edit(facts, counts, fresh, edit?);
-        }
-        let targets = carry(
-            self.targets,
-            self.counts.iter().map(|c| c.calls),
+        let Reuse {
+            fingerprint: was,
+            defs,
+            targets,
+            held,
+            counts: old,
+        } = self;
+        // The same definitions: everything carried over stands. Only functions changed: what
+        // names none of them, their ids moved.
+        let (defs, edit, names) = if was == fingerprint {
+            (defs, None, Vec::new())
+        } else {
+            let edit = edit?;
+            let names = changed_names(facts, edit);
+            let mut defs = defs.patched(facts, edit)?;
+            defs.canon_cache.retain(|p, _| !names_one(p, &names));
+            (defs, Some(edit), names)
+        };
+        let mut targets = carry(
+            targets,
+            old.iter().map(|c| c.calls),
             counts.iter().map(|c| c.calls),
             fresh,
         );
-        let held = self.held.map(|held| {
+        let mut held = held.map(|held| {
             carry(
                 held,
-                self.counts.iter().map(|c| c.held),
+                old.iter().map(|c| c.held),
                 counts.iter().map(|c| c.held),
                 fresh,
             )
         });
-        let fits = targets.len() == facts.calls.len()
-            && held.as_ref().is_none_or(|h| h.len() == facts.held.len());
-        fits.then_some(Prior {
-            defs: self.defs,
-            targets,
-            held,
-        })
-    }
-
-    fn prior_after_fn_edit(
-        self,
-        facts: &CrateFacts,
-        counts: &[FileCounts],
-        fresh: &[bool],
-        edit: &FnEdit,
-    ) -> Option<Prior> {
-        // The names whose lookups may now differ: the changed functions', and the names
-        // imports give them (`pub use inner::run as start`).
-        let mut names: Vec<&str> = edit.changed.iter().map(|p| last_segment(p)).collect();
-        loop {
-            let before = names.len();
-            for (from, to) in &facts.reexports {
-                let from = last_segment(from);
-                if names.contains(&last_segment(to)) && !names.contains(&from) {
-                    names.push(from);
+        if let Some(edit) = edit {
+            let moved = |t: Target| match t {
+                Target::Local(g) => edit.remap.get(g).copied().flatten().map(Target::Local),
+                other => Some(other),
+            };
+            for (t, c) in targets.iter_mut().zip(&facts.calls) {
+                if let Some(kept) = t.take()
+                    && !callee_mentions(&c.callee, &names)
+                {
+                    *t = moved(kept);
                 }
             }
-            if names.len() == before {
-                break;
-            }
-        }
-        let mut defs = self.defs.patched(facts, edit)?;
-        defs.canon_cache.retain(|p, _| !names_one(p, &names));
-        let moved = |t: Target| match t {
-            Target::Local(g) => edit.remap.get(g).copied().flatten().map(Target::Local),
-            other => Some(other),
-        };
-        let mut targets = carry(
-            self.targets,
-            self.counts.iter().map(|c| c.calls),
-            counts.iter().map(|c| c.calls),
-            fresh,
-        );
-        for (t, c) in targets.iter_mut().zip(&facts.calls) {
-            if let Some(kept) = t.take()
-                && !callee_mentions(&c.callee, &names)
-            {
-                *t = moved(kept);
-            }
-        }
-        let held = self.held.map(|held| {
-            let mut held = carry(
-                held,
-                self.counts.iter().map(|c| c.held),
-                counts.iter().map(|c| c.held),
-                fresh,
-            );
-            for (h, v) in held.iter_mut().zip(&facts.held) {
+            for (h, v) in held.iter_mut().flatten().zip(&facts.held) {
                 if v.tys.iter().any(|t| ty_mentions(t, &names)) {
                     *h = None;
                 }
             }
-            held
-        });
+        }
         let fits = targets.len() == facts.calls.len()
             && held.as_ref().is_none_or(|h| h.len() == facts.held.len());
         fits.then_some(Prior {
@@ -295,6 +269,24 @@ impl Reuse {
             targets,
             held,
         })
+    }
+}
+
+/// The names whose lookups an edit of functions may change: the changed functions' last
+/// segments, and the names imports give them (`pub use inner::run as start`).
+fn changed_names<'f>(facts: &'f CrateFacts, edit: &'f FnEdit) -> Vec<&'f str> {
+    let mut names: Vec<&str> = edit.changed.iter().map(|p| last_segment(p)).collect();
+    loop {
+        let before = names.len();
+        for (from, to) in &facts.reexports {
+            let from = last_segment(from);
+            if names.contains(&last_segment(to)) && !names.contains(&from) {
+                names.push(from);
+            }
+        }
+        if names.len() == before {
+            return names;
+        }
     }
 }
 
@@ -379,32 +371,17 @@ impl<'a> CrateIndex<'a> {
                 (calls_by_fn, has_children)
             },
         );
-        let Defs {
-            by_path,
-            method_names,
-            local_types,
-            reexports,
-            glob_reexports,
-            reexport_roots,
-            canon_cache,
-        } = defs;
         let ctx = facts.calls.iter().map(|c| c.ctx).collect();
         let island_wrappers = vec![false; facts.fns.len()];
         let calls_param = facts.fns.iter().map(|f| f.calls_param).collect();
         let mut index = CrateIndex {
             calls_param,
             has_children,
-            canon_cache,
-            reexport_roots,
+            defs,
             targets: Vec::new(),
-            reexports,
-            glob_reexports,
             facts,
             kb,
-            by_path,
-            method_names,
             calls_by_fn,
-            local_types,
             ctx,
             island_wrappers,
             held_tys: std::sync::OnceLock::new(),
@@ -425,7 +402,7 @@ impl<'a> CrateIndex<'a> {
                 Callee::Path(p) => Some(
                     p.iter()
                         .map(String::as_str)
-                        .filter(|p| !index.canon_cache.contains_key(*p))
+                        .filter(|p| !index.defs.canon_cache.contains_key(*p))
                         .collect::<Vec<_>>(),
                 ),
                 Callee::Method { .. } => None,
@@ -440,7 +417,7 @@ impl<'a> CrateIndex<'a> {
                 (p.to_string(), (c != *p).then(|| c.into_owned()))
             })
             .collect();
-        index.canon_cache.extend(found);
+        index.defs.canon_cache.extend(found);
         let t1 = t0.elapsed();
         index.targets = match prior_targets {
             Some(prior) => index
@@ -473,31 +450,40 @@ impl<'a> CrateIndex<'a> {
     /// What the next index of the same package can take over (see [`Reuse`]); the rest is
     /// freed on another thread.
     pub fn into_reuse(self, fingerprint: u64, counts: Vec<FileCounts>) -> Reuse {
+        let (kept, rest) = self.split(fingerprint, counts);
+        let _ = std::thread::Builder::new().spawn(move || drop(rest));
+        kept
+    }
+
+    /// Frees the index on another thread: for a large crate that takes milliseconds (tokio:
+    /// 6 ms), which would otherwise be the last serial step of its lint. Should no thread be
+    /// available, `spawn` drops it here.
+    pub fn free_in_background(self) {
+        let parts = self.split(0, Vec::new());
+        let _ = std::thread::Builder::new().spawn(move || drop(parts));
+    }
+
+    /// What [`CrateIndex::into_reuse`] keeps, and the rest.
+    fn split(self, fingerprint: u64, counts: Vec<FileCounts>) -> (Reuse, Rest) {
         let CrateIndex {
             facts,
             kb: _,
             held_tys,
             prior_held: _,
-            by_path,
-            method_names,
+            defs,
             calls_by_fn,
-            local_types,
             ctx,
             island_wrappers,
             calls_param,
-            reexports,
-            glob_reexports,
             targets,
-            reexport_roots,
             has_children,
-            canon_cache,
         } = self;
         // Borrowed facts stay with their owner.
         let facts = match facts {
             Cow::Owned(f) => Some(f),
             Cow::Borrowed(_) => None,
         };
-        let owned = (
+        let rest = (
             facts,
             calls_by_fn,
             ctx,
@@ -505,22 +491,14 @@ impl<'a> CrateIndex<'a> {
             has_children,
             calls_param,
         );
-        let _ = std::thread::Builder::new().spawn(move || drop(owned));
-        Reuse {
+        let kept = Reuse {
             fingerprint,
             held: held_tys.into_inner(),
-            defs: Defs {
-                by_path,
-                method_names,
-                local_types,
-                reexports,
-                glob_reexports,
-                reexport_roots,
-                canon_cache,
-            },
+            defs,
             targets,
             counts,
-        }
+        };
+        (kept, rest)
     }
 }
 
@@ -669,7 +647,7 @@ impl<'a> CrateIndex<'a> {
         let mut out = Vec::new();
         let mut cur = path.to_string();
         for _ in 0..8 {
-            if let Some(ids) = self.by_path.get(&cur) {
+            if let Some(ids) = self.defs.by_path.get(&cur) {
                 out.extend_from_slice(ids);
             }
             match self.follow_reexport(&cur) {
@@ -809,7 +787,8 @@ impl<'a> CrateIndex<'a> {
 
     /// The crate's methods of this name (in any impl or trait).
     pub fn methods_named(&self, name: &str) -> &[FnId] {
-        self.method_names
+        self.defs
+            .method_names
             .get(name)
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -849,18 +828,11 @@ impl<'a> CrateIndex<'a> {
 
     /// The crate functions at a canonical path (after following re-exports).
     pub fn fns_at(&self, path: &str) -> &[FnId] {
-        self.by_path
+        self.defs
+            .by_path
             .get(self.canonical(path).as_ref())
             .map(Vec::as_slice)
             .unwrap_or(&[])
-    }
-
-    /// Frees the index on another thread: for a large crate that takes milliseconds (tokio:
-    /// 6 ms), which would otherwise be the last serial step of its lint.
-    pub fn free_in_background(self) {
-        // What `into_reuse` keeps is freed on another thread as well.
-        let kept = self.into_reuse(0, Vec::new());
-        let _ = std::thread::Builder::new().spawn(move || drop(kept));
     }
 
     /// The resolved types of each of `facts.held`, in order.
@@ -891,16 +863,16 @@ impl<'a> CrateIndex<'a> {
     /// names a crate function or type, or nothing more is known.
     pub fn canonical<'p>(&'p self, path: &'p str) -> Cow<'p, str> {
         // Every path callee was canonicalised up front.
-        match self.canon_cache.get(path) {
+        match self.defs.canon_cache.get(path) {
             Some(Some(c)) => return Cow::Borrowed(c.as_str()),
             Some(None) => return Cow::Borrowed(path),
             None => {}
         }
-        if self.by_path.contains_key(path) || self.local_types.contains(path) {
+        if self.defs.by_path.contains_key(path) || self.defs.local_types.contains(path) {
             return Cow::Borrowed(path);
         }
         let root = crate::kb::first_segment(path);
-        if !self.reexport_roots.contains(root) {
+        if !self.defs.reexport_roots.contains(root) {
             return Cow::Borrowed(path);
         }
         self.canonical_uncached(path)
@@ -909,7 +881,9 @@ impl<'a> CrateIndex<'a> {
     fn canonical_uncached<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let mut cur: Cow<'p, str> = Cow::Borrowed(path);
         for _ in 0..8 {
-            if self.by_path.contains_key(cur.as_ref()) || self.local_types.contains(cur.as_ref()) {
+            if self.defs.by_path.contains_key(cur.as_ref())
+                || self.defs.local_types.contains(cur.as_ref())
+            {
                 break;
             }
             match self.follow_reexport(&cur) {
@@ -923,28 +897,27 @@ impl<'a> CrateIndex<'a> {
     fn follow_reexport(&self, path: &str) -> Option<String> {
         // Re-exports are recorded per module of this crate: other roots (`std`) have none.
         let root = crate::kb::first_segment(path);
-        if !self.reexport_roots.contains(root) {
+        if !self.defs.reexport_roots.contains(root) {
             return None;
         }
-        if let Some(t) = self.reexports.get(path) {
+        if let Some(t) = self.defs.reexports.get(path) {
             return Some(t.clone());
         }
         // A re-exported module: `pub use self::imp as sys;` then `sys::run`.
         let mut split = path.len();
         while let Some(i) = path[..split].rfind(':').and_then(|j| j.checked_sub(1)) {
             let (prefix, suffix) = (&path[..i], &path[i..]);
-            if let Some(t) = self.reexports.get(prefix) {
+            if let Some(t) = self.defs.reexports.get(prefix) {
                 return Some(format!("{t}{suffix}"));
             }
             split = i;
         }
         // A glob re-export: `pub use self::imp::*;`, first target that defines the name.
         let (module, name) = crate::kb::split_last_segment(path)?;
-        let globs = self.glob_reexports.get(module)?;
-        globs
-            .iter()
-            .map(|g| format!("{g}::{name}"))
-            .find(|cand| self.by_path.contains_key(cand) || self.local_types.contains(cand))
+        let globs = self.defs.glob_reexports.get(module)?;
+        globs.iter().map(|g| format!("{g}::{name}")).find(|cand| {
+            self.defs.by_path.contains_key(cand) || self.defs.local_types.contains(cand)
+        })
     }
 
     /// Resolves what a call calls.
@@ -974,7 +947,7 @@ impl<'a> CrateIndex<'a> {
             // Only a method name the crate defines or the knowledge base knows can lead
             // anywhere: skip resolving the receiver of every other call.
             Callee::Method { name, .. }
-                if !self.method_names.contains_key(name.as_str())
+                if !self.defs.method_names.contains_key(name.as_str())
                     && !self.kb.knows_method_name(name) =>
             {
                 Target::UnknownMethod(name.clone())
@@ -1007,7 +980,7 @@ impl<'a> CrateIndex<'a> {
     }
 
     fn is_local_type(&self, ty: &str) -> bool {
-        self.local_types.contains(ty)
+        self.defs.local_types.contains(ty)
     }
 
     /// The type a method call on a value of type `ty` reaches: the type itself, or, through

@@ -352,7 +352,7 @@ fn lint_package_uncached(
         }
         _ => {
             index.free_in_background();
-            // Freed on another thread too: the last serial step of a large crate otherwise.
+            // The facts it borrowed, the same way.
             let _ = std::thread::Builder::new().spawn(move || drop(facts));
         }
     }

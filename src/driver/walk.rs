@@ -155,11 +155,10 @@ pub(crate) struct FileMemo {
     pub index: Option<crate::analysis::index::Reuse>,
     /// The last walk that followed the module tree (see [`walk_changed_only`]).
     last: Option<LastWalk>,
-    /// The package's facts as last merged (None while a lint has them), each file's share of
-    /// their lists, and each file's definitions fingerprint.
+    /// The package's facts as last merged (None while a lint has them), and each file's share
+    /// of their lists.
     merged: Option<CrateFacts>,
     spans: Vec<Span>,
-    defs: Vec<Option<u64>>,
     /// Each file's [`crate::analysis::index::maps_fingerprint`].
     maps: Vec<u64>,
 }
@@ -168,7 +167,8 @@ impl FileMemo {
     /// The package's facts from this walk's `results` (their lists taken): the last merged
     /// facts with the files walked again spliced in, when the files are those of last time
     /// (`same_files`), else merged anew. The maps are set again from every file's when a
-    /// walked file's definitions changed.
+    /// walked file's maps changed. With the facts, what the edit did to the functions, when
+    /// nothing else the crate index reads changed.
     fn merge(
         &mut self,
         results: &mut [FileResult],
@@ -195,29 +195,21 @@ impl FileMemo {
                 // functions changed).
                 let mut changed: Option<Vec<String>> = Some(Vec::new());
                 let mut local_moves: Vec<Option<Vec<Option<usize>>>> = vec![None; results.len()];
-                let mut fn_start = 0;
-                for (k, r) in results.iter_mut().enumerate() {
-                    if !fresh[k] {
-                        fn_start += spans[k].fns;
-                        continue;
-                    }
+                for (k, r) in results.iter_mut().enumerate().filter(|(k, _)| fresh[*k]) {
                     maps_changed |= maps[k] != Some(self.maps[k]);
-                    let old_fns = &facts.fns[fn_start..fn_start + spans[k].fns];
-                    let old_reexports = {
-                        let at: usize = spans[..k].iter().map(|s| s.reexports).sum();
-                        &facts.reexports[at..at + spans[k].reexports]
-                    };
+                    let (at, was) = (Span::before(&spans, k), spans[k]);
+                    let old_reexports =
+                        &facts.reexports[at.reexports..at.reexports + was.reexports];
                     if old_reexports != r.facts.reexports.as_slice() {
                         changed = None;
                     }
                     if let Some(changed) = changed.as_mut() {
+                        let old_fns = &facts.fns[at.fns..at.fns + was.fns];
                         let (moves, paths) = fn_changes(old_fns, &r.facts.fns, fn_signature);
                         changed.extend(paths);
                         local_moves[k] = Some(moves);
                     }
-                    let new_fns = r.facts.fns.len();
                     facts.splice_file(&mut spans, k, std::mem::take(&mut r.facts));
-                    fn_start += new_fns;
                 }
                 if maps_changed {
                     changed = None;
@@ -260,7 +252,6 @@ impl FileMemo {
         } else {
             maps.iter().map(|m| m.unwrap_or(0)).collect()
         };
-        self.defs = results.iter().map(|r| r.defs).collect();
         self.spans = spans.clone();
         (facts, spans, edit)
     }
@@ -642,7 +633,7 @@ pub(crate) fn walk_package(
         state: std::sync::Mutex::new(walk),
     };
     let fast = cx.memo.and_then(|m| walk_changed_only(&cx, m));
-    let walked = fast.is_some();
+    let changed_only = fast.is_some();
     let walk = match fast {
         Some(w) => w,
         None => {
@@ -689,10 +680,10 @@ pub(crate) fn walk_package(
                 memo.files.insert(id, (q.clone(), canon, r.for_memo()));
             }
         }
-        merged = Some(memo.merge(&mut results, &file_fresh, walked));
+        merged = Some(memo.merge(&mut results, &file_fresh, changed_only));
         memo.changed.clear();
         memo.modules.extend(modules);
-        if !walked {
+        if !changed_only {
             memo.last = Some(LastWalk {
                 queued: queued.clone(),
                 missed_modules: missed_modules.clone(),

@@ -112,7 +112,32 @@ struct Session {
     owner: HashMap<PathBuf, usize>,
     /// Each package's findings as the protocol shows them, made again only when the package is
     /// linted again (on deno, making them all took 50 ms an edit).
-    shown: Vec<Option<BTreeMap<PathBuf, Vec<Finding>>>>,
+    shown: Vec<Shown>,
+}
+
+/// Findings as the protocol shows them, by canonical path.
+type Shown = BTreeMap<PathBuf, Vec<Finding>>;
+
+/// Sorts each file's findings by their ranges (then lint), keeping the report's order among
+/// equal ones.
+fn sort_findings(shown: &mut Shown) {
+    for v in shown.values_mut() {
+        v.sort_by_key(|f| (f.diag.range.start, f.diag.range.end, f.lint));
+    }
+}
+
+/// Every package's findings together.
+fn merged(shown: &[Shown]) -> Shown {
+    let mut now = Shown::new();
+    for s in shown {
+        for (path, found) in s {
+            now.entry(path.clone())
+                .or_default()
+                .extend(found.iter().cloned());
+        }
+    }
+    sort_findings(&mut now);
+    now
 }
 
 impl Server {
@@ -492,20 +517,10 @@ impl Server {
                 memo,
             );
         }
-        session.shown.resize(session.packages.len(), None);
         for &i in &touched {
-            session.shown[i] = None;
+            session.shown[i] = self.findings(&session.packages[i].0);
         }
-        let mut now: BTreeMap<PathBuf, Vec<Finding>> = BTreeMap::new();
-        for ((report, _), shown) in session.packages.iter().zip(&mut session.shown) {
-            let shown = shown.get_or_insert_with(|| self.findings(&[report]));
-            for (path, found) in shown.iter() {
-                now.entry(path.clone())
-                    .or_default()
-                    .extend(found.iter().cloned());
-            }
-        }
-        self.publish(now);
+        self.publish(merged(&session.shown));
         true
     }
 
@@ -544,9 +559,8 @@ impl Server {
         };
         let kept = ws.clone();
         let report = crate::driver::engine::run(ws, &opts);
-        let reports: Vec<&crate::report::results::PackageReport> = report.packages.iter().collect();
-        let now = self.findings(&reports);
-        self.publish(now);
+        let shown: Vec<Shown> = report.packages.iter().map(|p| self.findings(p)).collect();
+        self.publish(merged(&shown));
         let mut owner = HashMap::new();
         for (i, p) in report.packages.iter().enumerate() {
             for f in &p.files {
@@ -568,12 +582,12 @@ impl Server {
                 .map(|r| (r, Default::default()))
                 .collect(),
             owner,
-            shown: Vec::new(),
+            shown,
         });
     }
 
     /// Publishes the findings of every file whose findings changed.
-    fn publish(&mut self, mut now: BTreeMap<PathBuf, Vec<Finding>>) {
+    fn publish(&mut self, mut now: Shown) {
         let gone: Vec<PathBuf> = self
             .published
             .keys()
@@ -617,82 +631,75 @@ impl Server {
         std::fs::read_to_string(path).unwrap_or_default()
     }
 
-    /// The reports' findings as the protocol shows them, by canonical path.
-    fn findings(
-        &self,
-        reports: &[&crate::report::results::PackageReport],
-    ) -> BTreeMap<PathBuf, Vec<Finding>> {
+    /// A package's findings as the protocol shows them, by canonical path.
+    fn findings(&self, pkg: &crate::report::results::PackageReport) -> Shown {
         // Per file: its text and line starts, found once however many findings point into it.
         let mut texts: HashMap<PathBuf, (String, Vec<usize>)> = HashMap::new();
-        let mut out: BTreeMap<PathBuf, Vec<Finding>> = BTreeMap::new();
-        for pkg in reports {
-            let mut canonical: HashMap<usize, PathBuf> = HashMap::new();
-            let mut range_in = |i: usize, lo: usize, hi: usize| -> (PathBuf, lt::Range) {
-                let path = canonical
-                    .entry(i)
-                    .or_insert_with(|| {
-                        let p = &pkg.files[i].path;
-                        std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())
-                    })
-                    .clone();
-                let (text, starts) = texts.entry(path.clone()).or_insert_with(|| {
-                    let text = self.text_of(&path, &pkg.files[i].text);
-                    let starts = Lines::starts(&text);
-                    (text, starts)
-                });
-                let range = Lines::with_starts(text, starts).range(lo, hi, self.enc);
-                (path, range)
-            };
-            for d in &pkg.diagnostics {
-                if d.level == Level::Allow {
-                    continue;
-                }
-                let p = d.primary();
-                let (path, range) = range_in(p.file, p.loc.lo, p.loc.hi);
-                let mut related = Vec::new();
-                for l in d.labels.iter().filter(|l| !l.primary) {
-                    let (lpath, lrange) = range_in(l.file, l.loc.lo, l.loc.hi);
-                    related.push(lt::DiagnosticRelatedInformation {
-                        location: lt::Location::new(text::path_to_uri(&lpath), lrange),
-                        message: l.message.clone(),
-                    });
-                }
-                for e in &d.external {
-                    let line = e.line.saturating_sub(1) as u32;
-                    related.push(lt::DiagnosticRelatedInformation {
-                        location: lt::Location::new(
-                            text::path_to_uri(&e.path),
-                            lt::Range::new(lt::Position::new(line, 0), lt::Position::new(line, 0)),
-                        ),
-                        message: e.message.clone(),
-                    });
-                }
-                let here = lt::Location::new(text::path_to_uri(&path), range);
-                for n in &d.notes {
-                    related.push(lt::DiagnosticRelatedInformation {
-                        location: here.clone(),
-                        message: format!("note: {n}"),
-                    });
-                }
-                let fix = d
-                    .fix
-                    .iter()
-                    .map(|e| {
-                        let (fpath, frange) = range_in(e.file, e.loc.lo, e.loc.hi);
-                        (fpath, frange, e.replacement.clone())
-                    })
-                    .collect();
-                out.entry(path).or_default().push(Finding {
-                    diag: to_lsp(d, range, related),
-                    lint: d.lint,
-                    fix,
-                    helps: d.helps.clone(),
+        let mut out: Shown = BTreeMap::new();
+        let mut canonical: HashMap<usize, PathBuf> = HashMap::new();
+        let mut range_in = |i: usize, lo: usize, hi: usize| -> (PathBuf, lt::Range) {
+            let path = canonical
+                .entry(i)
+                .or_insert_with(|| {
+                    let p = &pkg.files[i].path;
+                    std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())
+                })
+                .clone();
+            let (text, starts) = texts.entry(path.clone()).or_insert_with(|| {
+                let text = self.text_of(&path, &pkg.files[i].text);
+                let starts = Lines::starts(&text);
+                (text, starts)
+            });
+            let range = Lines::with_starts(text, starts).range(lo, hi, self.enc);
+            (path, range)
+        };
+        for d in &pkg.diagnostics {
+            if d.level == Level::Allow {
+                continue;
+            }
+            let p = d.primary();
+            let (path, range) = range_in(p.file, p.loc.lo, p.loc.hi);
+            let mut related = Vec::new();
+            for l in d.labels.iter().filter(|l| !l.primary) {
+                let (lpath, lrange) = range_in(l.file, l.loc.lo, l.loc.hi);
+                related.push(lt::DiagnosticRelatedInformation {
+                    location: lt::Location::new(text::path_to_uri(&lpath), lrange),
+                    message: l.message.clone(),
                 });
             }
+            for e in &d.external {
+                let line = e.line.saturating_sub(1) as u32;
+                related.push(lt::DiagnosticRelatedInformation {
+                    location: lt::Location::new(
+                        text::path_to_uri(&e.path),
+                        lt::Range::new(lt::Position::new(line, 0), lt::Position::new(line, 0)),
+                    ),
+                    message: e.message.clone(),
+                });
+            }
+            let here = lt::Location::new(text::path_to_uri(&path), range);
+            for n in &d.notes {
+                related.push(lt::DiagnosticRelatedInformation {
+                    location: here.clone(),
+                    message: format!("note: {n}"),
+                });
+            }
+            let fix = d
+                .fix
+                .iter()
+                .map(|e| {
+                    let (fpath, frange) = range_in(e.file, e.loc.lo, e.loc.hi);
+                    (fpath, frange, e.replacement.clone())
+                })
+                .collect();
+            out.entry(path).or_default().push(Finding {
+                diag: to_lsp(d, range, related),
+                lint: d.lint,
+                fix,
+                helps: d.helps.clone(),
+            });
         }
-        for v in out.values_mut() {
-            v.sort_by_key(|f| (f.diag.range.start, f.diag.range.end, f.lint));
-        }
+        sort_findings(&mut out);
         out
     }
 

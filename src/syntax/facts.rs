@@ -493,7 +493,7 @@ impl CrateFacts {
     /// files after it shift. The maps (fields, aliases, `Deref`s, `Send` impls) are left as
     /// they are.
     pub fn splice_file(&mut self, spans: &mut [Span], k: usize, mut file: CrateFacts) {
-        let start = spans[..k].iter().fold(Span::default(), |a, s| a.plus(s));
+        let start = Span::before(spans, k);
         let old = spans[k];
         let new = Span::of(&file);
         file.renumber(start.fns, start.calls, start.futures);
@@ -604,6 +604,11 @@ impl Span {
             fix_live: f.fix_live.len(),
             param_calls: f.param_calls.len(),
         }
+    }
+
+    /// Where file `k`'s items start in each list of facts merged from files with `spans`.
+    pub fn before(spans: &[Span], k: usize) -> Span {
+        spans[..k].iter().fold(Span::default(), |a, s| a.plus(s))
     }
 
     fn plus(&self, o: &Span) -> Span {
