@@ -300,7 +300,7 @@ impl Entry {
             files.push(SourceFile {
                 path: f.path,
                 display: f.display,
-                text,
+                text: text.into(),
                 target: f.target,
                 line_starts: Default::default(),
             });

@@ -28,7 +28,30 @@ pub fn reset() {
 /// A checkpoint: unwinds with [`Cancelled`] when a cancellation was requested. Callers hold no
 /// lock here (a lock held while unwinding would be poisoned for the next run).
 pub fn check() {
+    #[cfg(test)]
+    PASSES_LEFT.with(|left| match left.get() {
+        Some(0) => {
+            left.set(None);
+            std::panic::resume_unwind(Box::new(Cancelled));
+        }
+        Some(n) => left.set(Some(n - 1)),
+        None => {}
+    });
     check_flag(&REQUESTED);
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: how many checkpoints on this thread pass before one unwinds (None: none does).
+    static PASSES_LEFT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Tests: cancels the run on this thread at its checkpoint after `passes` more (a cancellation
+/// at a chosen step, which the process-wide request cannot aim at without cancelling other
+/// tests' runs).
+#[cfg(test)]
+pub(crate) fn cancel_on_this_thread_after(passes: usize) {
+    PASSES_LEFT.with(|left| left.set(Some(passes)));
 }
 
 fn check_flag(flag: &AtomicBool) {

@@ -314,35 +314,49 @@ fn lint_package_uncached(
     };
     let files_checked = files.len();
     let t_merge = t0.elapsed();
-    super::cancel::check();
-    // The language server's next lint of the package resolves again only the calls of the
-    // files it walks again, when no definition changed.
-    let fingerprint = memo
-        .is_some()
-        .then(|| defs.unwrap_or_else(|| defs_fingerprint(&facts)));
-    let prior = memo
-        .as_deref_mut()
-        .and_then(|m| m.index.take())
-        .zip(fingerprint)
-        .and_then(|(r, fp)| r.prior(&facts, fp, &counts, &fresh, fn_edit.as_ref()));
-    let index = CrateIndex::new_with(std::borrow::Cow::Borrowed(&facts), kb, prior);
-    let t_index = t0.elapsed();
-    super::cancel::check();
-    let cx = CrateCx {
-        index: &index,
-        files: &files,
-        package: &pkg,
+    // A newer edit may stop the language server's lint from here on (see `super::cancel`):
+    // the memo then keeps the merged facts, so the next walk still copies unchanged files.
+    let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        super::cancel::check();
+        // The language server's next lint of the package resolves again only the calls of
+        // the files it walks again, when no definition changed.
+        let fingerprint = memo
+            .is_some()
+            .then(|| defs.unwrap_or_else(|| defs_fingerprint(&facts)));
+        let prior = memo
+            .as_deref_mut()
+            .and_then(|m| m.index.take())
+            .zip(fingerprint)
+            .and_then(|(r, fp)| r.prior(&facts, fp, &counts, &fresh, fn_edit.as_ref()));
+        let index = CrateIndex::new_with(std::borrow::Cow::Borrowed(&facts), kb, prior);
+        let t_index = t0.elapsed();
+        super::cancel::check();
+        let cx = CrateCx {
+            index: &index,
+            files: &files,
+            package: &pkg,
+        };
+        // Lints are independent: run them side by side (the output is sorted afterwards).
+        let found: Vec<Diagnostic> = registry::ALL
+            .par_iter()
+            .filter(|lint| opts.levels.get(lint.meta().name) != Level::Allow)
+            .flat_map_iter(|lint| {
+                let mut out = Vec::new();
+                lint.check_crate(&cx, &mut out);
+                out
+            })
+            .collect();
+        (fingerprint, index, t_index, found)
+    }));
+    let (fingerprint, index, t_index, found) = match linted {
+        Ok(done) => done,
+        Err(p) => {
+            if let Some(m) = memo {
+                m.keep(facts);
+            }
+            std::panic::resume_unwind(p)
+        }
     };
-    // Lints are independent: run them side by side (the output is sorted afterwards).
-    let found: Vec<Diagnostic> = registry::ALL
-        .par_iter()
-        .filter(|lint| opts.levels.get(lint.meta().name) != Level::Allow)
-        .flat_map_iter(|lint| {
-            let mut out = Vec::new();
-            lint.check_crate(&cx, &mut out);
-            out
-        })
-        .collect();
     diags.extend(found);
     let t_lints = t0.elapsed();
     match (memo, fingerprint) {
@@ -436,7 +450,7 @@ fn lint_package_uncached(
     }
     for (f, u) in files.iter_mut().zip(used) {
         if !u {
-            f.text = String::new();
+            f.text = "".into();
         }
     }
     if timing {
@@ -453,5 +467,71 @@ fn lint_package_uncached(
         unreadable,
         files_checked,
         missed_modules,
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+
+    /// The files of a crate whose `a.rs` and `b.rs` each block in an async fn.
+    fn scratch_crate(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("async-lint-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("lib.rs"), "mod a;\nmod b;\n").unwrap();
+        for f in ["a", "b"] {
+            std::fs::write(
+                dir.join(format!("{f}.rs")),
+                format!("pub async fn {f}() {{\n    std::thread::sleep(std::time::Duration::ZERO);\n}}\n"),
+            )
+            .unwrap();
+        }
+        dir
+    }
+
+    fn blocking_in(report: &PackageReport) -> Vec<String> {
+        let mut out: Vec<String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.lint == "blocking_in_async")
+            .map(|d| report.files[d.labels[0].file].display.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_lint_cancelled_after_its_walk_leaves_the_memo_whole() {
+        let dir = scratch_crate("memo-cancel");
+        let argv: Vec<String> = ["cargo-async-lint", dir.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (ws, opts) = crate::driver::cli::prepare(&argv, &|_| {}).expect("prepared");
+        let pkg = ws.packages[0].clone();
+        let mut memo = super::super::walk::FileMemo::default();
+        let first = lint_package_memo(pkg.clone(), &ws.root, &opts, &mut memo);
+        assert_eq!(blocking_in(&first).len(), 2, "{:?}", blocking_in(&first));
+
+        // An edit to `a.rs`, whose lint a newer edit stops once its walk is done (the first
+        // checkpoint on this thread is the lint's start, the second follows the walk).
+        let a = std::fs::canonicalize(dir.join("a.rs")).unwrap();
+        std::fs::write(&a, "pub async fn a() {}\n").unwrap();
+        memo.changed = [a.clone()].into();
+        crate::driver::cancel::cancel_on_this_thread_after(1);
+        let cancelled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lint_package_memo(pkg.clone(), &ws.root, &opts, &mut memo)
+        }));
+        let payload = cancelled.expect_err("the lint is cancelled");
+        assert!(crate::driver::cancel::is_cancelled(payload.as_ref()));
+
+        // The next analysis walks the edited file again and copies `b.rs`, whose finding stays.
+        memo.changed = [a].into();
+        let next = lint_package_memo(pkg, &ws.root, &opts, &mut memo);
+        let _ = std::fs::remove_dir_all(&dir);
+        let shown = blocking_in(&next);
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(shown[0].ends_with("b.rs"), "{shown:?}");
     }
 }

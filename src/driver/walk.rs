@@ -40,7 +40,7 @@ fn human_size(n: u64) -> String {
 /// Result of reading, parsing and walking one file.
 #[derive(Clone)]
 struct FileResult {
-    text: String,
+    text: std::sync::Arc<str>,
     facts: CrateFacts,
     mods: Vec<ModDecl>,
     pub diags: Vec<Diagnostic>,
@@ -61,13 +61,21 @@ impl FileResult {
         }
     }
 
-    /// A file with nothing to report.
     /// What the memo keeps of a walked file: all but its lists of facts (they go to the
     /// package's merged facts).
     fn for_memo(&self) -> FileResult {
         FileResult {
-            text: self.text.clone(),
             facts: self.facts.maps_only(),
+            ..self.without_facts()
+        }
+    }
+
+    /// A copy of a file the memo keeps, for a walk that does not walk it again: its facts
+    /// stay in the memo.
+    fn without_facts(&self) -> FileResult {
+        FileResult {
+            text: self.text.clone(),
+            facts: CrateFacts::default(),
             mods: self.mods.clone(),
             diags: self.diags.clone(),
             unreadable: self.unreadable,
@@ -77,9 +85,10 @@ impl FileResult {
         }
     }
 
+    /// A file with nothing to report.
     fn empty(text: String) -> FileResult {
         FileResult {
-            text,
+            text: text.into(),
             facts: CrateFacts::default(),
             mods: Vec::new(),
             diags: Vec::new(),
@@ -508,6 +517,11 @@ fn walk_changed_only(cx: &WalkCx<'_>, memo: &FileMemo) -> Option<Walk> {
     use rayon::prelude::*;
     let last = memo.last.as_ref().filter(|l| l.clean)?;
     let n = last.queued.len();
+    // The unchanged files' lists are in the last merged facts: without them (a lint that never
+    // finished), nothing can be copied.
+    if memo.merged.is_none() || memo.spans.len() != n || memo.maps.len() != n {
+        return None;
+    }
     let mut entries = Vec::with_capacity(n);
     for id in 0..n {
         let (q, canon, r) = memo.files.get(&id)?;
@@ -523,8 +537,9 @@ fn walk_changed_only(cx: &WalkCx<'_>, memo: &FileMemo) -> Option<Walk> {
             if changed {
                 (walk_one(cx, id, q), true)
             } else {
-                // Its lists of facts are in the memo's merged facts already.
-                (r.clone(), false)
+                // Its lists of facts are in the memo's merged facts already, and its maps in
+                // the memo's entry (see [`FileMemo::merge`]).
+                (r.without_facts(), false)
             }
         })
         .collect();
@@ -952,7 +967,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
     // Spans of this file are no longer needed; free proc-macro2's per-thread source map.
     proc_macro2::extra::invalidate_current_thread_spans();
     FileResult {
-        text,
+        text: text.into(),
         facts,
         mods,
         diags,

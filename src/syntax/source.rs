@@ -141,7 +141,7 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The path shown in diagnostics: relative to the workspace root when possible.
     pub display: String,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
     /// The cargo target whose module tree reached the file (an index into the package's
     /// targets; the first one to reach it, as the library comes first).
     pub target: usize,
