@@ -29,10 +29,10 @@ impl CrateIndex<'_> {
             Target::ExternFn(p) => kb.is_lazy_future_fn(p) && !kb.is_spawn_fn(p),
             Target::ExternMethod { ty, name } => kb.is_lazy_future_method(ty, name),
             Target::UnknownMethod(name) => {
-                let methods = self.name_candidates(call);
-                let crate_lazy = !methods.is_empty()
-                    && !kb.is_common_sync_name(name)
-                    && methods.iter().all(|&f| self.lazy_fn(f, depth));
+                let crate_lazy = !kb.is_common_sync_name(name) && {
+                    let methods = self.name_candidates(call);
+                    !methods.is_empty() && methods.iter().all(|&f| self.lazy_fn(f, depth))
+                };
                 crate_lazy || kb.is_lazy_future_method_name(name)
             }
             Target::Unresolved => false,

@@ -272,8 +272,8 @@ impl FileMemo {
 }
 
 /// How a file's functions changed: for each old function (by position in the file), its new
-/// position when its signature is the same and its path names one function before and after;
-/// and the paths of the functions added, removed or changed.
+/// position when its path names as many functions before and after, with the same signatures
+/// in the same order; and the paths of the functions added, removed or changed.
 fn fn_changes(
     old: &[crate::syntax::facts::FnDef],
     new: &[crate::syntax::facts::FnDef],
@@ -289,9 +289,19 @@ fn fn_changes(
     let mut moves = vec![None; old.len()];
     let mut changed = Vec::new();
     for (path, (was, now)) in by_path {
-        match (was.as_slice(), now.as_slice()) {
-            ([i], [j]) if sig(&old[*i]) == sig(&new[*j]) => moves[*i] = Some(*j),
-            _ => changed.push(path.to_string()),
+        // Functions that share a path (`fmt` of a type's `Debug` and `Display` impls) move
+        // in order when their signatures are those of last time, in the same order.
+        if was.len() == now.len()
+            && was
+                .iter()
+                .zip(&now)
+                .all(|(&i, &j)| sig(&old[i]) == sig(&new[j]))
+        {
+            for (&i, &j) in was.iter().zip(&now) {
+                moves[i] = Some(j);
+            }
+        } else {
+            changed.push(path.to_string());
         }
     }
     (moves, changed)
@@ -975,5 +985,38 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
         items,
         clippy_allows,
         defs: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::index::fn_signature;
+    use crate::syntax::walker::tests::walk_src;
+
+    const TWO_FMTS: &str = "struct X;
+        impl std::fmt::Debug for X { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { Ok(()) } }
+        impl std::fmt::Display for X { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { Ok(()) } }
+        fn run() {}";
+
+    #[test]
+    fn functions_that_share_a_path_move_in_order_when_unchanged() {
+        let kb = crate::kb::Kb::builtin();
+        let old = walk_src(kb, TWO_FMTS).facts.fns;
+        let fmts = old.iter().filter(|f| f.name.ends_with("fmt")).count();
+        assert_eq!(fmts, 2, "both impls' `fmt` share a path");
+        // A function added before them: only its path changed, and both `fmt`s moved down.
+        let new = walk_src(kb, &format!("fn added() {{}}\n{TWO_FMTS}"))
+            .facts
+            .fns;
+        let (moves, changed) = fn_changes(&old, &new, fn_signature);
+        assert_eq!(changed, vec!["demo::added".to_string()]);
+        assert_eq!(moves, (1..=old.len()).map(Some).collect::<Vec<_>>());
+        // One of them re-signed: their shared path changed, and neither moves.
+        let resigned = TWO_FMTS.replacen("-> std::fmt::Result { Ok(()) }", "-> u8 { 0 }", 1);
+        let new = walk_src(kb, &resigned).facts.fns;
+        let (moves, changed) = fn_changes(&old, &new, fn_signature);
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert_eq!(moves.iter().filter(|m| m.is_none()).count(), 2);
     }
 }
