@@ -1,6 +1,7 @@
 """Latency of `cargo-async-lint lsp`: from `didChange` to `publishDiagnostics`, over scripted
 edits that make a finding appear and disappear (so the findings change each time), debounce
-excluded; then the server's memory.
+excluded; the server's CPU time an edit (all threads: steadier than latency on a busy machine);
+then the server's memory.
 
 usage: python3 benches/lsp_latency.py CRATE_DIR FILE [EDITS [BINARY [MODE]]]
 MODE:  item   (default) add and remove an `async fn` that blocks, at the end of FILE (a new
@@ -83,11 +84,16 @@ elif mode=="helper":
     time.sleep(3)
     while not q.empty(): q.get()
     at=lines+1; watch=ouri
+def cpu_ms():
+    # The server's user and system time (all its threads), in ms.
+    f=open("/proc/%d/stat"%p.pid).read().rsplit(")",1)[1].split()
+    return (int(f[11])+int(f[12]))*1000.0/os.sysconf("SC_CLK_TCK")
 lat=[]
 def wait_watched():
     while True:
         t,m=q.get()
         if m.get("method")=="textDocument/publishDiagnostics" and m["params"]["uri"]==watch: return t
+cpu0=cpu_ms()
 for i in range(n):
     ver+=1
     if mode=="item":
@@ -98,8 +104,9 @@ for i in range(n):
     send({"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":uri,"version":ver},"contentChanges":[change]}})
     t=wait_watched()
     lat.append((t-ts)*1000-50)
+cpu=(cpu_ms()-cpu0)/n
 lat.sort()
-print("%s edits %d: p50 %.1f ms, p95 %.1f ms, max %.1f ms (debounce of 50 ms excluded)"%(mode,n,lat[len(lat)//2],lat[int(len(lat)*0.95)-1],lat[-1]))
+print("%s edits %d: p50 %.1f ms, p95 %.1f ms, max %.1f ms (debounce of 50 ms excluded); server CPU %.1f ms an edit"%(mode,n,lat[len(lat)//2],lat[int(len(lat)*0.95)-1],lat[-1],cpu))
 rss=open("/proc/%d/status"%p.pid).read()
 print("after the edits:",[l for l in rss.splitlines() if l.startswith(("VmRSS","VmHWM"))])
 time.sleep(2)

@@ -628,7 +628,7 @@ pub(crate) fn walk_package(
     let t0 = std::time::Instant::now();
     super::progress::package(false);
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut walk = Walk {
+    let walk = Walk {
         queued: Vec::new(),
         seen: HashSet::new(),
         results: Vec::new(),
@@ -639,7 +639,6 @@ pub(crate) fn walk_package(
         missed_modules: Vec::new(),
         input_errors: Vec::new(),
     };
-    queue_seeds(pkg, opts, false, &mut walk);
     let cx = WalkCx {
         pkg,
         root,
@@ -664,6 +663,9 @@ pub(crate) fn walk_package(
         None => {
             rayon::scope(|scope| {
                 let mut w = cx.lock();
+                // (Not for a walk of changed files only: canonical paths of every target's
+                // root, 300 system calls an edit on tokio's integration tests.)
+                queue_seeds(pkg, opts, false, &mut w);
                 spawn_queued(scope, &cx, &mut w, 0);
                 cx.expand(scope, &mut w);
             });

@@ -94,6 +94,9 @@ struct Server {
     full: bool,
     /// An analysis freed memory that is not yet returned to the system.
     freed: bool,
+    /// Canonical paths of the files findings were in, found once between full runs (tokio's
+    /// test files: 300 system calls an edit).
+    canonical: std::cell::RefCell<HashMap<PathBuf, PathBuf>>,
 }
 
 /// The workspace as the last full run linted it.
@@ -224,6 +227,7 @@ impl Server {
             edited: Default::default(),
             full: true,
             freed: false,
+            canonical: Default::default(),
         };
         if let Some(opts) = &params.initialization_options {
             server.levels = levels_of(opts);
@@ -554,6 +558,8 @@ impl Server {
 
     /// Lints the whole workspace (packages whose files did not change from the result cache).
     fn analyse_all(&mut self) {
+        // Files may have moved or become links since.
+        self.canonical.get_mut().clear();
         let Ok((ws, opts)) = crate::driver::cli::prepare(&self.argv(), &self.level_setter()) else {
             return;
         };
@@ -642,7 +648,11 @@ impl Server {
                 .entry(i)
                 .or_insert_with(|| {
                     let p = &pkg.files[i].path;
-                    std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())
+                    let mut known = self.canonical.borrow_mut();
+                    let c = known
+                        .entry(p.clone())
+                        .or_insert_with(|| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+                    c.clone()
                 })
                 .clone();
             let (text, starts) = texts.entry(path.clone()).or_insert_with(|| {
