@@ -34,6 +34,9 @@ pub struct CrateIndex<'a> {
     held_tys: std::sync::OnceLock<Vec<Vec<Ty>>>,
     /// Those the last index of the package resolved (see [`Reuse`]).
     prior_held: std::sync::Mutex<Option<Vec<Option<Vec<Ty>>>>>,
+    /// [`CrateIndex::structs_that_may_hold`], computed once for the lints that look into
+    /// fields.
+    pub(crate) may_hold: std::sync::OnceLock<crate::util::fxhash::FxHashSet<String>>,
     /// The tables built from the definitions (kept from edit to edit: see [`Reuse`]).
     defs: Defs,
     /// Call-site indices per calling function.
@@ -55,7 +58,7 @@ pub struct CrateIndex<'a> {
     mentions: Option<Vec<u64>>,
 }
 
-const MAX_RESOLVE_DEPTH: usize = 12;
+pub(crate) const MAX_RESOLVE_DEPTH: usize = 12;
 
 /// What an index holds besides [`Reuse`] (freed once it is done; owned facts among them).
 type Rest = (
@@ -439,6 +442,7 @@ impl<'a> CrateIndex<'a> {
             ctx,
             island_wrappers,
             held_tys: std::sync::OnceLock::new(),
+            may_hold: std::sync::OnceLock::new(),
             prior_held: std::sync::Mutex::new(prior_held),
             mentions,
         };
@@ -530,6 +534,7 @@ impl<'a> CrateIndex<'a> {
             kb: _,
             held_tys,
             prior_held: _,
+            may_hold: _,
             defs,
             calls_by_fn,
             ctx,

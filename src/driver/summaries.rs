@@ -477,7 +477,7 @@ fn derived_types(index: &CrateIndex<'_>, re: &Reexports<'_>, out: &mut Summary) 
     }
     // Only the structs that may hold one are followed field by field (a bindgen crate has
     // thousands of nested structs that hold nothing).
-    let mut structs: Vec<&str> = index.structs_that_may_hold().into_iter().collect();
+    let mut structs: Vec<&str> = index.may_hold().iter().map(String::as_str).collect();
     structs.sort_unstable();
     for ty in structs {
         if let Some((e, what)) = index.held_in_fields(ty, None) {
