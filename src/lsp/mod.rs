@@ -590,6 +590,47 @@ impl Server {
             owner,
             shown,
         });
+        self.ready_for_edits();
+    }
+
+    /// Makes ready, once the findings of a full run are out, what the first edit of an open
+    /// file would otherwise wait for: the options with the dependencies' summaries, and the
+    /// walked files of the packages of the open files (on tokio, 0.4 s of the first edit).
+    /// A newer message stops it like an analysis; the first edit then does what is left.
+    fn ready_for_edits(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let mut open: Vec<usize> = self
+            .docs
+            .keys()
+            .filter_map(|p| session.owner.get(p).copied())
+            .collect();
+        open.sort_unstable();
+        open.dedup();
+        if open.is_empty() {
+            return;
+        }
+        let ready = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let opts = session.opts.get_or_insert_with(|| {
+                crate::driver::engine::options_with_summaries(&session.ws, &session.base)
+            });
+            for i in open {
+                let (_, memo) = &mut session.packages[i];
+                // Its findings are those of the full run: only the memo is kept.
+                let _ = crate::driver::engine::lint_package_memo(
+                    session.ws.packages[i].clone(),
+                    &session.ws.root,
+                    opts,
+                    memo,
+                );
+            }
+        }));
+        if let Err(p) = ready
+            && !crate::driver::cancel::is_cancelled(p.as_ref())
+        {
+            std::panic::resume_unwind(p);
+        }
     }
 
     /// Publishes the findings of every file whose findings changed.
