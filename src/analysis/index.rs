@@ -113,13 +113,6 @@ pub struct FileCounts {
 }
 
 impl FileCounts {
-    pub fn of(facts: &CrateFacts) -> FileCounts {
-        FileCounts {
-            calls: facts.calls.len(),
-            held: facts.held.len(),
-        }
-    }
-
     pub fn of_span(span: &crate::syntax::facts::Span) -> FileCounts {
         FileCounts {
             calls: span.calls,
@@ -173,29 +166,58 @@ fn last_segment(p: &str) -> &str {
     p.rsplit("::").next().unwrap_or(p)
 }
 
-/// Whether path `p`'s last segment is one of `names` (a handful: compared in place).
+/// Whether path `p`'s last segment is one of `names` (a handful).
 fn names_one(p: &str, names: &[&str]) -> bool {
-    names
-        .iter()
-        .any(|n| p.ends_with(n) && (p.len() == n.len() || p[..p.len() - n.len()].ends_with("::")))
+    names.contains(&last_segment(p))
+}
+
+/// Calls `f` with every name an edit's changed functions are compared with in type evidence:
+/// the last segment of each path, and each method or field name.
+fn ty_names<'t>(ty: &'t Ty, f: &mut impl FnMut(&'t str)) {
+    match ty {
+        Ty::Path(p) => f(last_segment(p)),
+        Ty::Tuple(v) => v.iter().for_each(|t| ty_names(t, f)),
+        Ty::ReturnOf(c) => c.iter().for_each(|p| f(last_segment(p))),
+        Ty::MethodRet(t, n) | Ty::Field(t, n) => {
+            f(n);
+            ty_names(t, f);
+        }
+        Ty::Elem(t, _) => ty_names(t, f),
+        Ty::Wrap(o, t) => {
+            f(last_segment(o));
+            ty_names(t, f);
+        }
+        Ty::Unknown => {}
+    }
+}
+
+/// [`ty_names`] for a callee: its candidate paths' last segments, or the method's name and
+/// its receiver's names.
+fn callee_names<'c>(c: &'c Callee, f: &mut impl FnMut(&'c str)) {
+    match c {
+        Callee::Path(cands) => cands.iter().for_each(|p| f(last_segment(p))),
+        Callee::Method { recv, name } => {
+            f(name);
+            ty_names(recv, f);
+        }
+    }
 }
 
 /// Whether type evidence names anything whose last segment is in `names`.
 fn ty_mentions(ty: &Ty, names: &[&str]) -> bool {
-    match ty {
-        Ty::Path(p) => names_one(p, names),
-        Ty::Tuple(v) => v.iter().any(|t| ty_mentions(t, names)),
-        Ty::ReturnOf(c) => c.iter().any(|p| names_one(p, names)),
-        Ty::MethodRet(t, n) | Ty::Field(t, n) => {
-            names.contains(&n.as_str()) || ty_mentions(t, names)
-        }
-        Ty::Elem(t, _) => ty_mentions(t, names),
-        Ty::Wrap(o, t) => names_one(o, names) || ty_mentions(t, names),
-        Ty::Unknown => false,
-    }
+    let mut hit = false;
+    ty_names(ty, &mut |n| hit |= names.contains(&n));
+    hit
 }
 
-/// A one-bit summary of a name (of the last segments [`callee_mentions`] compares).
+/// Whether a callee names anything whose last segment is in `names`.
+fn callee_mentions(c: &Callee, names: &[&str]) -> bool {
+    let mut hit = false;
+    callee_names(c, &mut |n| hit |= names.contains(&n));
+    hit
+}
+
+/// A one-bit summary of a name (of those [`callee_names`] gives).
 fn name_bit(name: &str) -> u64 {
     use std::hash::Hasher;
     let mut h = crate::util::fxhash::FxHasher::default();
@@ -203,39 +225,13 @@ fn name_bit(name: &str) -> u64 {
     1 << (h.finish() >> 58)
 }
 
-/// The bits of every name [`callee_mentions`] would compare with the changed ones: a call
-/// whose bits miss all of theirs names none of them, which the check of an edit finds without
+/// The bits of every name [`callee_mentions`] compares with the changed ones: a call whose
+/// bits miss all of theirs names none of them, which the check of an edit finds without
 /// reading the call (tokio: 30,000 calls, whose reading took 3 ms an edit).
 fn mention_bits(c: &Callee) -> u64 {
-    fn ty(t: &Ty) -> u64 {
-        match t {
-            Ty::Path(p) => name_bit(last_segment(p)),
-            Ty::Tuple(v) => v.iter().map(ty).fold(0, |a, b| a | b),
-            Ty::ReturnOf(c) => c
-                .iter()
-                .map(|p| name_bit(last_segment(p)))
-                .fold(0, |a, b| a | b),
-            Ty::MethodRet(t, n) | Ty::Field(t, n) => name_bit(n) | ty(t),
-            Ty::Elem(t, _) => ty(t),
-            Ty::Wrap(o, t) => name_bit(last_segment(o)) | ty(t),
-            Ty::Unknown => 0,
-        }
-    }
-    match c {
-        Callee::Path(cands) => cands
-            .iter()
-            .map(|p| name_bit(last_segment(p)))
-            .fold(0, |a, b| a | b),
-        Callee::Method { recv, name } => name_bit(name) | ty(recv),
-    }
-}
-
-/// Whether a callee names anything whose last segment is in `names`.
-fn callee_mentions(c: &Callee, names: &[&str]) -> bool {
-    match c {
-        Callee::Path(cands) => cands.iter().any(|p| names_one(p, names)),
-        Callee::Method { recv, name } => names.contains(&name.as_str()) || ty_mentions(recv, names),
-    }
+    let mut bits = 0;
+    callee_names(c, &mut |n| bits |= name_bit(n));
+    bits
 }
 
 impl Reuse {
@@ -513,8 +509,7 @@ impl<'a> CrateIndex<'a> {
             let calls = &self.facts.calls;
             calls.iter().map(|c| mention_bits(&c.callee)).collect()
         });
-        let (mut kept, rest) = self.split(fingerprint, counts);
-        kept.mentions = mentions;
+        let (kept, rest) = self.split(fingerprint, counts, mentions);
         let _ = std::thread::Builder::new().spawn(move || drop(rest));
         kept
     }
@@ -523,12 +518,12 @@ impl<'a> CrateIndex<'a> {
     /// 6 ms), which would otherwise be the last serial step of its lint. Should no thread be
     /// available, `spawn` drops it here.
     pub fn free_in_background(self) {
-        let parts = self.split(0, Vec::new());
+        let parts = self.split(0, Vec::new(), Vec::new());
         let _ = std::thread::Builder::new().spawn(move || drop(parts));
     }
 
     /// What [`CrateIndex::into_reuse`] keeps, and the rest.
-    fn split(self, fingerprint: u64, counts: Vec<FileCounts>) -> (Reuse, Rest) {
+    fn split(self, fingerprint: u64, counts: Vec<FileCounts>, mentions: Vec<u64>) -> (Reuse, Rest) {
         let CrateIndex {
             facts,
             kb: _,
@@ -562,7 +557,7 @@ impl<'a> CrateIndex<'a> {
             held: held_tys.into_inner(),
             defs,
             targets,
-            mentions: Vec::new(),
+            mentions,
             counts,
         };
         (kept, rest)

@@ -307,10 +307,8 @@ fn lint_package_uncached(
         Some((facts, spans, edit)) => {
             (facts, spans.iter().map(FileCounts::of_span).collect(), edit)
         }
-        None => {
-            let counts: Vec<FileCounts> = file_facts.iter().map(FileCounts::of).collect();
-            (CrateFacts::merge_all(file_facts), counts, None)
-        }
+        // Without a memo, nothing is handed to a next lint: no counts.
+        None => (CrateFacts::merge_all(file_facts), Vec::new(), None),
     };
     let files_checked = files.len();
     let t_merge = t0.elapsed();

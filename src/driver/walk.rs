@@ -38,7 +38,6 @@ fn human_size(n: u64) -> String {
 }
 
 /// Result of reading, parsing and walking one file.
-#[derive(Clone)]
 struct FileResult {
     text: std::sync::Arc<str>,
     facts: CrateFacts,
@@ -684,7 +683,7 @@ pub(crate) fn walk_package(
         mut input_errors,
         ..
     } = walk;
-    let results: Vec<FileResult> = results.into_iter().flatten().collect();
+    let mut results: Vec<FileResult> = results.into_iter().flatten().collect();
     let file_fresh: Vec<bool> = (0..results.len())
         .map(|i| fresh.get(i).copied().unwrap_or(true))
         .collect();
@@ -695,15 +694,18 @@ pub(crate) fn walk_package(
         }
         Some(h.finish())
     });
-    let mut results = results;
     let mut merged = None;
     if let Some(memo) = memo {
         // The files walked now replace theirs (without their lists of facts, which go to the
         // merged facts); a number no longer queued is dropped.
         memo.files.retain(|id, _| *id < queued.len());
         for (id, (r, q)) in results.iter().zip(&queued).enumerate() {
-            if fresh.get(id).copied().unwrap_or(true) {
-                let canon = std::fs::canonicalize(&q.path).unwrap_or_else(|_| q.path.clone());
+            if file_fresh[id] {
+                // A file walked again under the same number keeps its canonical path.
+                let canon = match memo.files.get(&id) {
+                    Some((was, canon, _)) if was == q => canon.clone(),
+                    _ => std::fs::canonicalize(&q.path).unwrap_or_else(|_| q.path.clone()),
+                };
                 memo.files.insert(id, (q.clone(), canon, r.for_memo()));
             }
         }
