@@ -52,6 +52,23 @@ pub struct Prescan {
     /// Offsets just past every `}` that closes a bracket at the top level (the end of an item
     /// with a body, mostly): where a large file may be cut into parts (see [`Prescan::parts`]).
     top_level_closes: Vec<usize>,
+    /// Byte ranges inside the top-level items' braces (`fn` bodies, `impl` and `trait` blocks,
+    /// inline modules, struct fields), but those of `use` trees and macros: what the first
+    /// pass of a walk in parts, which collects the names a module declares, never reads (see
+    /// [`Prescan::shallow`]).
+    item_bodies: Vec<(usize, usize)>,
+}
+
+/// What a top-level `{` follows, for [`Prescan::item_bodies`].
+#[derive(Clone, Copy, PartialEq)]
+enum Top {
+    Other,
+    /// `!` (a macro: `name! {`).
+    Bang,
+    /// The name after a `!` (`macro_rules! name {`).
+    MacroName,
+    /// `::` or `use` (a `use` tree).
+    UseTree,
 }
 
 impl Prescan {
@@ -92,6 +109,22 @@ impl Prescan {
 }
 
 impl Prescan {
+    /// `text` (the text to parse) with the insides of the top-level items' braces blanked,
+    /// but those of `use` trees and macros: the names, imports and item macros of the module,
+    /// which is all the first pass of a walk in parts reads (`walker::walk_file_in_parts`), at
+    /// a fraction of the parse (a 5 MiB generated visitor is mostly method bodies).
+    pub fn shallow(&self, text: &str) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        for &(a, b) in &self.item_bodies {
+            for c in &mut bytes[a..b] {
+                if *c != b'\n' {
+                    *c = b' ';
+                }
+            }
+        }
+        String::from_utf8(bytes).expect("a body's bytes between its braces are whole characters")
+    }
+
     /// Where to cut `text` into parts of at least `size` bytes for a walk in parts: the
     /// starts of the parts after the first, each the start of the line after a top-level `}`
     /// that ends its line. Cut there, each part is a run of whole items, unless the scan was
@@ -590,6 +623,10 @@ pub fn prescan(text: &str) -> Prescan {
     let test_off = super::build_cfg::cfg_test_off();
     // The start of the inline test module being scanned, and the depth inside its braces.
     let mut test_module: Option<(usize, usize)> = None;
+    // What the last top-level token was, and where the body of the top-level item being
+    // scanned starts (see `Prescan::item_bodies`).
+    let mut top = Top::Other;
+    let mut body: Option<usize> = None;
     while i < b.len() {
         match b[i] {
             b' ' | b'\t' | b'\n' | b'\r' => {}
@@ -603,6 +640,12 @@ pub fn prescan(text: &str) -> Prescan {
                     i = end;
                     continue;
                 }
+                if depth == 0
+                    && b[i] == b'{'
+                    && !matches!(top, Top::Bang | Top::MacroName | Top::UseTree)
+                {
+                    body = Some(i + 1);
+                }
                 depth += 1;
                 if depth > MAX_NESTING {
                     out.too_deep = Some((i, depth));
@@ -613,6 +656,7 @@ pub fn prescan(text: &str) -> Prescan {
             b')' | b']' => {
                 depth = depth.saturating_sub(1);
                 nest.close();
+                top = Top::Other;
             }
             b'}' => {
                 if let Some((start, inside)) = test_module
@@ -625,6 +669,10 @@ pub fn prescan(text: &str) -> Prescan {
                 nest.close_brace();
                 if depth == 0 {
                     out.top_level_closes.push(i + 1);
+                    if let Some(start) = body.take() {
+                        out.item_bodies.push((start, i));
+                    }
+                    top = Top::Other;
                 }
             }
             b'#' => {
@@ -734,11 +782,25 @@ pub fn prescan(text: &str) -> Prescan {
                     }
                     continue;
                 }
+                if depth == 0 {
+                    top = match (word, top) {
+                        (b"use", _) => Top::UseTree,
+                        (_, Top::Bang) => Top::MacroName,
+                        _ => Top::Other,
+                    };
+                }
                 nest.word(word);
                 i = end;
                 continue;
             }
             _ => {
+                if depth == 0 {
+                    top = match (b[i], b.get(i + 1)) {
+                        (b'!', _) => Top::Bang,
+                        (b':', Some(b':')) => Top::UseTree,
+                        _ => Top::Other,
+                    };
+                }
                 i += nest.punct(b, i);
                 if nest.estimate() > MAX_OPERATOR_NESTING {
                     out.too_deep_operators = Some((i - 1, nest.estimate()));

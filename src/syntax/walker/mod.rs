@@ -113,12 +113,14 @@ pub fn walk_file(input: &FileInput<'_>, file: &syn::File) -> FileOutput {
 /// offsets of the parts after the first, from [`crate::syntax::prescan::Prescan::parts`]):
 /// each part is parsed on its own, so only one part's syntax tree is alive at a time (a syntax
 /// tree takes about 90 times the size of its source). The module-level names and imports of
-/// every part are collected first, then the parts are parsed again and walked in order: the
-/// same facts as the whole file's walk. None when a part does not parse (the caller parses the
+/// every part are collected first, from `shallow` (the text with the items' bodies blanked,
+/// [`crate::syntax::prescan::Prescan::shallow`], cheap to parse), then the parts of `text` are
+/// parsed and walked in order: the same facts as the whole file's walk. None when a part does not parse (the caller parses the
 /// whole file). Frees proc-macro2's spans after each part.
 pub fn walk_file_in_parts(
     input: &FileInput<'_>,
     text: &str,
+    shallow: &str,
     starts: &[usize],
 ) -> Option<FileOutput> {
     let bounds: Vec<(usize, usize)> = std::iter::once(0)
@@ -127,7 +129,7 @@ pub fn walk_file_in_parts(
         .collect();
     // A part as a file of its own, after as many newlines as lines before it, so its spans
     // have the whole file's lines and columns (every part starts a line).
-    let parse = |(a, b): (usize, usize)| -> Option<syn::File> {
+    let parse_of = |text: &str, (a, b): (usize, usize)| -> Option<syn::File> {
         let lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..a]).count();
         let mut src = String::with_capacity(lines + b - a);
         src.extend(std::iter::repeat_n('\n', lines));
@@ -136,11 +138,14 @@ pub fn walk_file_in_parts(
         drop(src);
         parsed
     };
+    let parse = |part| parse_of(text, part);
     let mut w = Walker::new(input);
     let mut scope = scope::Scope::default();
     let mut never = false;
+    // The first pass reads the text with the items' bodies blanked (the part as written, should
+    // that not parse).
     for (k, &part) in bounds.iter().enumerate() {
-        let file = parse(part);
+        let file = parse_of(shallow, part).or_else(|| parse(part));
         let ok = match &file {
             Some(file) => {
                 if k == 0 {
@@ -401,7 +406,7 @@ mod parts_tests {
     fn a_walk_in_parts_gives_the_facts_of_the_whole_walk() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let kb = Kb::builtin();
-        let (mut compared, mut cut) = (0, 0);
+        let (mut compared, mut cut, mut shallow_parsed) = (0, 0, 0);
         for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
             let entry = entry.unwrap();
             if entry.path().extension().is_none_or(|e| e != "rs") {
@@ -430,7 +435,24 @@ mod parts_tests {
             if starts.is_empty() {
                 continue;
             }
-            let parts = walk_file_in_parts(&input, text, &starts)
+            // The first pass's text parses, part by part, wherever the text does.
+            let shallow = scan.shallow(text);
+            let bounds = std::iter::once(0)
+                .chain(starts.iter().copied())
+                .zip(starts.iter().copied().chain(std::iter::once(text.len())));
+            for (a, b) in bounds {
+                let pad = "\n".repeat(text[..a].matches('\n').count());
+                if syn::parse_file(&format!("{pad}{}", &text[a..b])).is_ok() {
+                    assert!(
+                        syn::parse_file(&format!("{pad}{}", &shallow[a..b])).is_ok(),
+                        "{}: the part at {a}..{b} does not parse with its bodies blanked",
+                        entry.path().display()
+                    );
+                    shallow_parsed += 1;
+                }
+                proc_macro2::extra::invalidate_current_thread_spans();
+            }
+            let parts = walk_file_in_parts(&input, text, &shallow, &starts)
                 .unwrap_or_else(|| panic!("{}: a part does not parse", entry.path().display()));
             assert_eq!(
                 whole,
@@ -442,5 +464,6 @@ mod parts_tests {
             cut += starts.len();
         }
         assert!(compared > 50 && cut > 200, "{compared} files, {cut} cuts");
+        assert!(shallow_parsed > 250, "{shallow_parsed} parts");
     }
 }
