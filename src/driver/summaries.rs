@@ -1121,7 +1121,7 @@ pub fn kb_with_dependencies(
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
     let mut roots_named: Vec<(String, usize)> = Vec::new();
-    let mut texts_named: HashSet<String> = HashSet::default();
+    let mut searched: Vec<(&Path, Vec<&str>)> = Vec::new();
     for pkg in packages {
         let Some(member) = graph.members.get(&pkg.id) else {
             continue;
@@ -1136,8 +1136,19 @@ pub fn kb_with_dependencies(
             names.push(name);
             roots_named.push((name.clone(), *i));
         }
-        texts_named.extend(names_in_sources(&pkg.dir, &names));
+        searched.push((&pkg.dir, names));
     }
+    // The members' sources are read side by side (20 MB for deno's, before any walk starts).
+    let texts_named: HashSet<String> = {
+        use rayon::prelude::*;
+        searched
+            .par_iter()
+            .map(|(dir, names)| names_in_sources(dir, names))
+            .reduce(HashSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    };
     if roots_named.is_empty() {
         return None;
     }
