@@ -42,12 +42,23 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     // every dependency (its id, or its contents for path and git ones), cheap to compute, so
     // that a run whose packages all hit the cache never builds or reads a summary.
     // While cargo resolves the graph (when it is not cached), the libraries of the members
-    // other members call are walked for their summaries: they need no graph.
+    // other members call are walked for their summaries: they need no graph. Cargo works on one
+    // core, left to it (on two cores, it answers in 0.6 s rather than 1.2 s on deno), and once
+    // it has answered no other library is started: the walks of the dependencies (those
+    // libraries' too) start as soon as the graph is read.
     let prewalked = std::sync::Mutex::new(super::summaries::Prewalked::default());
-    let prewalk = || {
+    let prewalk = |answered: &std::sync::atomic::AtomicBool| {
         let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
         crate::util::timing::mark(|| "members' libraries: prewalk starts".into());
-        let p = pool.install(|| super::summaries::prewalk_members(base, &ws.packages, opts));
+        let beside_cargo = rayon::ThreadPoolBuilder::new()
+            .num_threads(pool.current_num_threads().saturating_sub(1).max(1))
+            .stack_size(STACK_SIZE)
+            .build();
+        let walk = || super::summaries::prewalk_members(base, &ws.packages, opts, answered);
+        let p = match &beside_cargo {
+            Ok(beside) => beside.install(walk),
+            Err(_) => pool.install(walk),
+        };
         crate::util::timing::mark(|| "members' libraries: prewalk done".into());
         *prewalked
             .lock()
@@ -160,7 +171,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
 fn load_graph(
     ws: &Workspace,
     opts: &Options,
-    meanwhile: &(dyn Fn() + Sync),
+    meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
 ) -> Option<crate::workspace::graph::Loaded> {
     let verbose = opts.verbose;
     let cargo = ws.cargo.as_ref()?;
@@ -260,7 +271,7 @@ fn lint_missed(pkg: Package, opts: &Options, root: &Path) -> PackageReport {
 /// the language server, which lints package by package between full runs.
 pub fn options_with_summaries(ws: &Workspace, opts: &Options) -> Options {
     let summaries = match (&ws.cargo, opts.deps) {
-        (Some(_), true) => load_graph(ws, opts, &|| {})
+        (Some(_), true) => load_graph(ws, opts, &|_| {})
             .and_then(|mut g| with_dependencies(ws, g.graph(), opts, Default::default())),
         _ => None,
     };

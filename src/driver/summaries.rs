@@ -1286,8 +1286,14 @@ fn member_dep_package(pkg: &Package) -> Option<DepPackage> {
 #[derive(Default)]
 pub struct Prewalked(HashMap<String, Found>);
 
-/// See [`Prewalked`].
-pub fn prewalk_members(base: &Kb, packages: &[Package], opts: &Options) -> Prewalked {
+/// See [`Prewalked`]. No library is started once `stop` is true (the dependencies' walks then
+/// find the others).
+pub fn prewalk_members(
+    base: &Kb,
+    packages: &[Package],
+    opts: &Options,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Prewalked {
     use rayon::prelude::*;
     let mut called: Vec<usize> = member_library_deps(packages)
         .into_iter()
@@ -1302,6 +1308,7 @@ pub fn prewalk_members(base: &Kb, packages: &[Package], opts: &Options) -> Prewa
     let known = known_crates();
     Prewalked(
         libs.par_iter()
+            .filter(|_| !stop.load(std::sync::atomic::Ordering::Relaxed))
             .map(|d| (d.id.clone(), find(d, base, opts, &known)))
             .collect(),
     )

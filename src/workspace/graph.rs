@@ -202,7 +202,7 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, &[], &|| {}, |_| None).map(Loaded::into_graph)
+    load_with(manifest_path, cache, &[], &|_| {}, |_| None).map(Loaded::into_graph)
 }
 
 /// A dependency graph, read from the metadata cache or made now: what the result cache's key
@@ -338,7 +338,7 @@ fn load_with(
     manifest_path: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
-    meanwhile: &(dyn Fn() + Sync),
+    meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
     fallback: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<Loaded, String> {
     let start = if cache {
@@ -391,10 +391,12 @@ fn load_with(
     let started = std::time::SystemTime::now();
     let mut why = None;
     // `meanwhile` runs on another thread while cargo works (cargo takes a second on a large
-    // workspace, mostly on one core).
+    // workspace, mostly on one core), told when cargo has answered (it may then stop early).
+    let answered = std::sync::atomic::AtomicBool::new(false);
     let meta = std::thread::scope(|s| {
-        s.spawn(meanwhile);
+        s.spawn(|| meanwhile(&answered));
         let out = cargo_metadata(manifest_path);
+        answered.store(true, std::sync::atomic::Ordering::Relaxed);
         crate::util::timing::mark(|| "dependency graph: `cargo metadata` answered".into());
         match out {
             Ok(bytes) => serde_json::from_slice::<Value>(&bytes)
@@ -452,7 +454,7 @@ fn check(graph: DepGraph, exists: &dyn Fn(&Path) -> bool) -> (DepGraph, Option<H
 /// checked again). `Err`: cargo's message, when neither works, or (cargo not asked) that there
 /// is no `Cargo.lock`. [`Loaded::why`] says when the lock file was used, and why.
 /// `meanwhile` runs on another thread while cargo (or the lock file's reading) works, when the
-/// graph is not served from the cache.
+/// graph is not served from the cache; the flag it is given turns true once cargo has answered.
 pub fn load_or_lockfile(
     manifest_path: Option<&Path>,
     lock: &Path,
@@ -460,7 +462,7 @@ pub fn load_or_lockfile(
     target_dir: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
-    meanwhile: &(dyn Fn() + Sync),
+    meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
 ) -> Result<Loaded, String> {
     // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
     // without one (a library that does not commit it) every run would ask cargo in vain.
