@@ -800,6 +800,10 @@ enum Found {
     Cached(Box<Entry>, u64),
     /// Its library's walk.
     Walked(Box<Walked>),
+    /// Its summary and the summary's hash, made as soon as it was walked: its code names no
+    /// dependency that was found, so its summary reads the base knowledge base only, as it
+    /// would at the first height (and its walk's facts are freed before the other walks end).
+    Summarized(Box<(Summary, u64)>),
 }
 
 /// A dependency's walk, and the cache key to store its summary under.
@@ -818,6 +822,7 @@ impl Found {
             Found::Known => &[],
             Found::Cached(e, _) => &e.named,
             Found::Walked(w) => &w.named,
+            Found::Summarized(_) => &[],
         }
     }
 }
@@ -854,7 +859,21 @@ impl<'a> Discovery<'a> {
         }
         scope.spawn(move |scope| {
             super::cancel::check();
-            let found = self.find(i);
+            let mut found = self.find(i);
+            if let Found::Walked(w) = &found
+                && w.named.is_empty()
+            {
+                let no_children = HashMap::default();
+                let made = summary_of(
+                    &self.deps[i],
+                    found,
+                    self.base,
+                    self.base,
+                    self.opts,
+                    &no_children,
+                );
+                found = Found::Summarized(Box::new(made));
+            }
             let children = children(&self.deps[i], found.named());
             self.lock()[i].1 = Some(found);
             for j in children {
@@ -1056,6 +1075,7 @@ fn summary_of(
             walk_dependency(d, base, opts, Some(key))
         }
         Found::Walked(w) => *w,
+        Found::Summarized(made) => return *made,
     };
     let Walked {
         files,
