@@ -629,7 +629,15 @@ pub fn prescan(text: &str) -> Prescan {
     let mut body: Option<usize> = None;
     while i < b.len() {
         match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                // A run of whitespace (indentation, mostly) changes neither the depth nor the
+                // estimate: skipped at once.
+                i += 1;
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                continue;
+            }
             b'(' | b'[' | b'{' => {
                 if b[i] == b'['
                     && let Some(end) = literal_array_end(b, i)
@@ -652,6 +660,10 @@ pub fn prescan(text: &str) -> Prescan {
                     return out;
                 }
                 nest.open();
+                if nest.estimate() > MAX_OPERATOR_NESTING {
+                    out.too_deep_operators = Some((i, nest.estimate()));
+                    return out;
+                }
             }
             b')' | b']' => {
                 depth = depth.saturating_sub(1);
@@ -791,6 +803,11 @@ pub fn prescan(text: &str) -> Prescan {
                 }
                 nest.word(word);
                 i = end;
+                // A keyword may start a run of prefix operators (`return return ..`).
+                if nest.estimate() > MAX_OPERATOR_NESTING {
+                    out.too_deep_operators = Some((end, nest.estimate()));
+                    return out;
+                }
                 continue;
             }
             _ => {
@@ -809,11 +826,9 @@ pub fn prescan(text: &str) -> Prescan {
                 continue;
             }
         }
+        // (The estimate grows only at an opening bracket, a word or punctuation, each checked
+        // there: closing brackets, literals and comments never raise it.)
         i += 1;
-        if nest.estimate() > MAX_OPERATOR_NESTING {
-            out.too_deep_operators = Some((i - 1, nest.estimate()));
-            return out;
-        }
     }
     out
 }
