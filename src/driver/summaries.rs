@@ -938,11 +938,8 @@ fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) 
     );
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
     drop(walked.files);
-    let mut parts = walked.file_facts;
-    for f in &mut parts {
-        f.keep_for_summary();
-    }
-    let facts = CrateFacts::merge_all(parts);
+    // (Each file's facts are those a summary reads: see `walk_package`'s `test_off`.)
+    let facts = CrateFacts::merge_all(walked.file_facts);
     let named = named_of(d, &named_crates(&facts));
     Walked {
         files,

@@ -505,7 +505,7 @@ fn walk_one(cx: &WalkCx<'_>, id: usize, q: &Queued) -> FileResult {
     let r = with_cfg_test_off(cx.test_off, || {
         with_platform(cx.platform, || {
             with_features(&cx.pkg.enabled_features, || {
-                process_file(cx.kb, id, q, cx.edition, cx.max_size)
+                process_file(cx.kb, id, q, cx.edition, cx.max_size, cx.test_off)
             })
         })
     });
@@ -611,7 +611,8 @@ fn queue_seeds(pkg: &Package, opts: &Options, fallback: bool, w: &mut Walk) {
 /// Reads, parses and walks the files of a package: its seeds, then the modules they declare
 /// (in parallel, numbered in a breadth-first order: see [`WalkCx::expand`]), then given files
 /// no module tree reached. With `test_off`, `cfg(test)` code is known not to be built (a
-/// dependency's library): it is neither walked nor followed into (`#[cfg(test)] mod tests;`),
+/// dependency's library, read for its summary, which keeps only the facts a summary reads):
+/// it is neither walked nor followed into (`#[cfg(test)] mod tests;`),
 /// With `host`, the code of other platforms than the host (`#[cfg(windows)]`,
 /// `#[cfg(target_arch = "arm")]`) is not either (a dependency, built for the host).
 /// With `memo`, unchanged files are taken from it and the new ones kept in it.
@@ -773,7 +774,16 @@ enum Walked {
     Scratch(Box<walker::FileOutput>),
 }
 
-fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -> FileResult {
+/// With `for_summary` (a dependency's library), only the facts a summary reads are kept
+/// ([`CrateFacts::keep_for_summary`]).
+fn process_file(
+    kb: &Kb,
+    file: usize,
+    q: &Queued,
+    edition: u16,
+    max_size: u64,
+    for_summary: bool,
+) -> FileResult {
     let at_start = Loc {
         line: 1,
         col: 1,
@@ -936,7 +946,7 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
             // The walker's scratch allocations (scopes, candidate paths, parsed macro
             // arguments) go to the syntax-tree heap, freed with the tree; the facts it keeps are
             // copied out, compact, into the long-lived heap (tokio: 4% faster, 10% less RSS).
-            let scratch = match walked {
+            let mut scratch = match walked {
                 Walked::Scratch(scratch) => *scratch,
                 Walked::Tree(ast) => {
                     let scratch = crate::syntax::alloc::parsing(|| walker::walk_file(&input, &ast));
@@ -944,6 +954,10 @@ fn process_file(kb: &Kb, file: usize, q: &Queued, edition: u16, max_size: u64) -
                     scratch
                 }
             };
+            // A dependency's facts are read for its summary only: the others are not copied.
+            if for_summary {
+                crate::syntax::alloc::parsing(|| scratch.facts.keep_for_summary());
+            }
             let out = scratch.clone();
             crate::syntax::alloc::parsing(|| drop(scratch));
             let mut diags = Vec::new();
