@@ -11,11 +11,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn lint(ws: &Path, extra: &[&str]) -> (BTreeSet<(PathBuf, usize, String)>, String) {
+    lint_with_env(ws, extra, &[])
+}
+
+/// [`lint`] with more environment variables.
+fn lint_with_env(
+    ws: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (BTreeSet<(PathBuf, usize, String)>, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
         .args(["-W", "all", "--no-cache", "--message-format", "short"])
         .args(extra)
         .current_dir(ws)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let out = common::stdout_and_short(&o).into_owned();
@@ -127,6 +137,26 @@ fn calls_into_dependencies_follow_their_source() {
     // Without summaries, the calls into the dependencies are unknown.
     let (got, out) = lint(&ws, &["--no-deps"]);
     assert!(got.is_empty(), "{out}");
+}
+
+/// The libraries of the members other members call are walked beside `cargo metadata` until
+/// it answers, and the rest by the dependencies' walks: where a library is walked changes
+/// nothing. (`helper` is walked beside cargo in a plain run: cargo never answers before the
+/// first library starts.)
+#[test]
+fn member_libraries_walked_beside_cargo_or_after_it_give_the_same_findings() {
+    let ws = root().join("fixtures/dependencies/ws");
+    let (beside, out) = lint(&ws, &[]);
+    let (after, out_after) = lint_with_env(&ws, &[], &[("ASYNC_LINT_NO_PREWALK", "1")]);
+    assert_eq!(beside, after, "{out}\n---\n{out_after}");
+    // Findings that come from the summary of `helper`, a member.
+    let lib = canon(&ws.join("app/src/lib.rs"));
+    for line in [140, 141] {
+        assert!(
+            after.contains(&(lib.clone(), line, "blocking_in_async".to_string())),
+            "{out_after}"
+        );
+    }
 }
 
 #[test]

@@ -48,6 +48,9 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     // libraries' too) start as soon as the graph is read.
     let prewalked = std::sync::Mutex::new(super::summaries::Prewalked::default());
     let prewalk = |answered: &std::sync::atomic::AtomicBool| {
+        if test_no_prewalk() {
+            return;
+        }
         let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
         crate::util::timing::mark(|| "members' libraries: prewalk starts".into());
         let beside_cargo = rayon::ThreadPoolBuilder::new()
@@ -167,6 +170,13 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         packages,
         unreadable: ws.unreadable,
     }
+}
+
+/// Test hook: with `ASYNC_LINT_NO_PREWALK` set, no member library is walked beside cargo, as
+/// when cargo answers at once; the dependencies' walks find them all (`tests/dependencies.rs`
+/// checks that both ways give the same findings).
+fn test_no_prewalk() -> bool {
+    std::env::var_os("ASYNC_LINT_NO_PREWALK").is_some()
 }
 
 /// The workspace's dependency graph (None: cargo could not answer and there is no usable
