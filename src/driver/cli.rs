@@ -485,6 +485,7 @@ fn load_workspace(args: &Args) -> Result<Workspace, i32> {
             &discover::CargoFlags {
                 locked: args.locked || args.frozen,
                 frozen: args.frozen,
+                graph_ahead: !args.no_deps,
             },
         )
     } else {

@@ -191,13 +191,17 @@ fn load_graph(
     // Every member, selected or not: the graph (and its cache) is the workspace's.
     let members = &cargo.members;
     let lock = ws.root.join("Cargo.lock");
+    let asked = crate::workspace::graph::Asked {
+        manifest_path: cargo.manifest_path.as_deref(),
+        cache: cargo.cache,
+        seen: &cargo.checked,
+        ahead: cargo.ahead.as_deref(),
+    };
     match crate::workspace::graph::load_or_lockfile(
-        cargo.manifest_path.as_deref(),
+        &asked,
         &lock,
         members,
         ws.target_dir.as_deref(),
-        cargo.cache,
-        &cargo.checked,
         meanwhile,
     ) {
         Ok(mut loaded) => {

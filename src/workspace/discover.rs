@@ -96,6 +96,9 @@ pub struct CargoQuery {
     /// the dependency graph covers them all (it is cached for the workspace, not for one
     /// selection).
     pub members: Vec<(String, String, PathBuf)>,
+    /// The `cargo metadata` with dependencies started beside the members' (when they were
+    /// not cached and the graph is wanted).
+    pub ahead: Option<std::sync::Arc<super::graph::Ahead>>,
 }
 
 /// A problem that stops the tool from checking what it was asked to (exit code 2).
@@ -111,6 +114,9 @@ fn lib_ident(name: &str) -> String {
 pub struct CargoFlags {
     pub locked: bool,
     pub frozen: bool,
+    /// Whether the dependency graph will be asked for: when cargo is asked for the members,
+    /// it is asked for the graph at the same time ([`super::graph::Ahead`]).
+    pub graph_ahead: bool,
 }
 
 /// Which members to lint, as cargo picks them.
@@ -141,6 +147,7 @@ pub fn from_cargo(
         None
     };
     let mut checked = Vec::new();
+    let mut ahead = None;
     let meta: Value = match start.as_ref().and_then(|s| s.load_entry(&[])) {
         Some(entry) => {
             checked = entry.witnesses().to_vec();
@@ -153,6 +160,9 @@ pub fn from_cargo(
         None => {
             let before = start.as_ref().map(|s| s.stamp_ancestors());
             let started = std::time::SystemTime::now();
+            ahead = flags
+                .graph_ahead
+                .then(|| std::sync::Arc::new(super::graph::Ahead::start(manifest_path)));
             let bytes = cargo_metadata(manifest_path, flags)?;
             let meta = serde_json::from_slice(&bytes).map_err(|e| {
                 ProjectError(format!("could not read `cargo metadata` output: {e}"))
@@ -305,6 +315,7 @@ pub fn from_cargo(
             cache,
             checked: checked.into(),
             members: all_members,
+            ahead,
         }),
     })
 }

@@ -202,7 +202,7 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, &[], &|_| {}, |_| None).map(Loaded::into_graph)
+    load_with(manifest_path, cache, &[], None, &|_| {}, |_| None).map(Loaded::into_graph)
 }
 
 /// A dependency graph, read from the metadata cache or made now: what the result cache's key
@@ -338,6 +338,7 @@ fn load_with(
     manifest_path: Option<&Path>,
     cache: bool,
     seen: &[(PathBuf, Stamp)],
+    ahead: Option<&Ahead>,
     meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
     fallback: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<Loaded, String> {
@@ -395,7 +396,7 @@ fn load_with(
     let answered = std::sync::atomic::AtomicBool::new(false);
     let meta = std::thread::scope(|s| {
         s.spawn(|| meanwhile(&answered));
-        let out = cargo_metadata(manifest_path);
+        let out = cargo_metadata(manifest_path, ahead);
         answered.store(true, std::sync::atomic::Ordering::Relaxed);
         crate::util::timing::mark(|| "dependency graph: `cargo metadata` answered".into());
         match out {
@@ -447,23 +448,39 @@ fn check(graph: DepGraph, exists: &dyn Fn(&Path) -> bool) -> (DepGraph, Option<H
     (checked, (all && settled).then_some(holders))
 }
 
+/// How cargo is asked for the graph.
+#[derive(Clone, Copy)]
+pub struct Asked<'a> {
+    /// `--manifest-path`, if given.
+    pub manifest_path: Option<&'a Path>,
+    /// Whether the graph may be cached.
+    pub cache: bool,
+    /// The witnesses of the metadata cache this run found unchanged (not checked again).
+    pub seen: &'a [(PathBuf, Stamp)],
+    /// The `cargo metadata` started for the graph before, if any ([`Ahead`]).
+    pub ahead: Option<&'a Ahead>,
+}
+
 /// [`load`], or when cargo cannot answer offline (a git dependency never fetched), the graph
 /// rebuilt from `Cargo.lock` and the registry sources on disk ([`super::lockfile`]). `members`:
 /// the workspace's packages as (package id, name, manifest dir); `lock`: the workspace's
-/// `Cargo.lock`; `seen`: the witnesses of the metadata cache this run found unchanged (not
-/// checked again). `Err`: cargo's message, when neither works, or (cargo not asked) that there
+/// `Cargo.lock`. `Err`: cargo's message, when neither works, or (cargo not asked) that there
 /// is no `Cargo.lock`. [`Loaded::why`] says when the lock file was used, and why.
 /// `meanwhile` runs on another thread while cargo (or the lock file's reading) works, when the
 /// graph is not served from the cache; the flag it is given turns true once cargo has answered.
 pub fn load_or_lockfile(
-    manifest_path: Option<&Path>,
+    asked: &Asked<'_>,
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
-    cache: bool,
-    seen: &[(PathBuf, Stamp)],
     meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
 ) -> Result<Loaded, String> {
+    let Asked {
+        manifest_path,
+        cache,
+        seen,
+        ahead,
+    } = *asked;
     // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
     // without one (a library that does not commit it) every run would ask cargo in vain.
     if !lock.is_file() {
@@ -472,13 +489,13 @@ pub fn load_or_lockfile(
             lock.display()
         ));
     }
-    load_with(manifest_path, cache, seen, meanwhile, |_| {
+    load_with(manifest_path, cache, seen, ahead, meanwhile, |_| {
         super::lockfile::metadata(lock, members, target_dir)
     })
 }
 
-/// `cargo metadata` output with dependencies, for the host platform, offline.
-fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, String> {
+/// The `cargo metadata` command with dependencies, for the host platform, offline.
+fn metadata_command(manifest_path: Option<&Path>) -> Result<Command, String> {
     let host = super::platform::host_triple()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -487,9 +504,87 @@ fn cargo_metadata(manifest_path: Option<&Path>) -> Result<Vec<u8>, String> {
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
+    Ok(cmd)
+}
+
+/// `cargo metadata` with dependencies started ahead: when the workspace's own `cargo metadata
+/// --no-deps` is not cached, the graph's rarely is, and cargo then resolves the graph beside
+/// the members' query instead of after it (and `rustc --print cfg`, which the dependencies'
+/// walks read, is asked meanwhile). [`load`] takes the process (for the same manifest); one
+/// left untaken (the graph was cached after all, or the run stopped first) is killed when
+/// dropped.
+pub struct Ahead {
+    manifest_path: Option<PathBuf>,
+    started: std::sync::Mutex<Option<std::sync::mpsc::Receiver<Option<std::process::Child>>>>,
+}
+
+impl Ahead {
+    pub fn start(manifest_path: Option<&Path>) -> Ahead {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = manifest_path.map(Path::to_path_buf);
+        let spawned = std::thread::Builder::new().spawn(move || {
+            // The host's triple (`rustc -vV`) first: the command names it.
+            let child = metadata_command(path.as_deref()).ok().and_then(|mut cmd| {
+                cmd.stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .ok()
+            });
+            let _ = tx.send(child);
+            let _ = super::platform::Host::detect();
+        });
+        Ahead {
+            manifest_path: manifest_path.map(Path::to_path_buf),
+            // A thread that could not start sends nothing: the graph is then asked as usual.
+            started: std::sync::Mutex::new(spawned.is_ok().then_some(rx)),
+        }
+    }
+
+    /// The process started for `manifest_path`, once (None: not started, taken already, or
+    /// for another manifest, which is then killed).
+    fn take(&self, manifest_path: Option<&Path>) -> Option<std::process::Child> {
+        let rx = self
+            .started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()?;
+        let mut child = rx.recv().ok().flatten()?;
+        if self.manifest_path.as_deref() == manifest_path {
+            return Some(child);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        let path = self.manifest_path.clone();
+        if let Some(mut child) = self.take(path.as_deref()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl std::fmt::Debug for Ahead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ahead")
+            .field("manifest_path", &self.manifest_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `cargo metadata` output with dependencies, for the host platform, offline: from the process
+/// started `ahead` when there is one.
+fn cargo_metadata(manifest_path: Option<&Path>, ahead: Option<&Ahead>) -> Result<Vec<u8>, String> {
+    let out = match ahead.and_then(|a| a.take(manifest_path)) {
+        Some(child) => child.wait_with_output(),
+        None => metadata_command(manifest_path)?.output(),
+    }
+    .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         // One line: cargo's message, its `Caused by:` parts joined.
@@ -964,5 +1059,43 @@ mod tests {
         meta["resolve"] = Value::Null;
         let g = from_metadata(&meta, &on_disk);
         assert!(g.packages.is_empty() && g.skipped.is_empty());
+    }
+
+    #[test]
+    fn cargo_started_ahead_answers_as_cargo_asked_then_for_its_manifest_only() {
+        let dir = std::env::temp_dir().join(format!("async-lint-ahead-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"ahead\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+        std::fs::write(
+            dir.join("Cargo.lock"),
+            "version = 4\n\n[[package]]\nname = \"ahead\"\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        let manifest = dir.join("Cargo.toml");
+        let asked = cargo_metadata(Some(&manifest), None);
+        let ahead = Ahead::start(Some(&manifest));
+        assert_eq!(cargo_metadata(Some(&manifest), Some(&ahead)), asked);
+        assert!(
+            asked
+                .as_ref()
+                .is_ok_and(|b| String::from_utf8_lossy(b).contains("\"ahead\"")),
+            "{asked:?}"
+        );
+        // Taken once; and never for another manifest (that one is killed).
+        assert!(ahead.take(Some(&manifest)).is_none());
+        let other = Ahead::start(Some(&manifest));
+        assert!(
+            other
+                .take(Some(&dir.join("elsewhere/Cargo.toml")))
+                .is_none()
+        );
+        assert!(other.take(Some(&manifest)).is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
