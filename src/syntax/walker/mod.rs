@@ -52,6 +52,14 @@ pub const ATTRIBUTES_READ: &[&str] = &[
     "wasm_bindgen_test",
 ];
 
+/// Whether the outer attributes `text` (`#[cfg(feature = "x")]`) rule out the item they are on
+/// in the build being read, as the walker decides it ([`shapes::cfg_never`]): for the prescan,
+/// which then blanks the item (see `syntax::prescan`).
+pub fn cfg_rules_out(text: &str) -> bool {
+    syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text)
+        .is_ok_and(|attrs| shapes::cfg_never(&attrs))
+}
+
 /// A sync closure met by the walk and where it runs: (the closure, where, the `closure_of` of the
 /// calls in it, the call it is an argument of).
 type ClosurePlace = (
