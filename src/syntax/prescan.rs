@@ -51,6 +51,10 @@ pub struct Prescan {
     /// inline modules and of `impl` and `trait` blocks, which the walker skips whole under such a
     /// `cfg` (see [`ItemScan`]); the walker decides the `cfg` ([`crate::syntax::walker::cfg_rules_out`]).
     ruled_out: Vec<(usize, usize)>,
+    /// Byte ranges inside the bodies of `macro_rules!` definitions (their rules), when the
+    /// build is known as for [`Prescan::ruled_out`]: the walker never reads a macro's
+    /// definition, and rules are 3% of the bytes an application's dependencies are read for.
+    macro_rules: Vec<(usize, usize)>,
     /// Byte ranges inside large arrays of literals only (`[0x1f, 0x2a, ..]`, `[('a', 'z'),
     /// ..]`: the tables of `encoding_rs`, `brotli`, `unicode-width`): nothing in them is read by
     /// the walker, and syn spends a tenth of a large application's dependencies' parse on them.
@@ -86,6 +90,7 @@ impl Prescan {
             && self.skipped_attrs.is_empty()
             && self.test_modules.is_empty()
             && self.ruled_out.is_empty()
+            && self.macro_rules.is_empty()
             && self.literal_arrays.is_empty()
         {
             return None;
@@ -102,6 +107,7 @@ impl Prescan {
             .iter()
             .chain(&self.test_modules)
             .chain(&self.ruled_out)
+            .chain(&self.macro_rules)
             .chain(&self.literal_arrays)
         {
             for c in &mut bytes[a..b] {
@@ -111,8 +117,9 @@ impl Prescan {
             }
         }
         // Whole characters were replaced (skipped attributes are all ASCII; a test module or a
-        // ruled-out item starts with `#` and ends with `}` or `;`; an array's inside starts after `[` and ends before `]`,
-        // its char literals whole), by ASCII spaces.
+        // ruled-out item starts with `#` and ends with `}` or `;`; a macro's rules start after
+        // an opening bracket and end before its closing one; an array's inside starts after
+        // `[` and ends before `]`, its char literals whole), by ASCII spaces.
         Some(String::from_utf8(bytes).expect("spaces for whole characters keep UTF-8 valid"))
     }
 }
@@ -722,6 +729,8 @@ pub fn prescan(text: &str) -> Prescan {
     let test_off = super::build_cfg::cfg_test_off();
     // The start of the inline test module being scanned, and the depth inside its braces.
     let mut test_module: Option<(usize, usize)> = None;
+    // The start of the rules of the `macro_rules!` being scanned, and the depth inside them.
+    let mut macro_rules: Option<(usize, usize)> = None;
     // What the last top-level token was, and where the body of the top-level item being
     // scanned starts (see `Prescan::item_bodies`).
     let mut top = Top::Other;
@@ -788,6 +797,12 @@ pub fn prescan(text: &str) -> Prescan {
                 }
             }
             b')' | b']' => {
+                if let Some((start, inside)) = macro_rules
+                    && depth == inside
+                {
+                    out.macro_rules.push((start, i));
+                    macro_rules = None;
+                }
                 depth = depth.saturating_sub(1);
                 nest.close();
                 top = Top::Other;
@@ -798,6 +813,12 @@ pub fn prescan(text: &str) -> Prescan {
                 {
                     out.test_modules.push((start, i + 1));
                     test_module = None;
+                }
+                if let Some((start, inside)) = macro_rules
+                    && depth == inside
+                {
+                    out.macro_rules.push((start, i));
+                    macro_rules = None;
                 }
                 depth = depth.saturating_sub(1);
                 if items.len() > 1 && items.last().is_some_and(|it| it.level > depth) {
@@ -959,6 +980,24 @@ pub fn prescan(text: &str) -> Prescan {
                         _ => Top::Other,
                     };
                 }
+                // `macro_rules! name {`: scanned on from its bracket (the rules blanked).
+                if test_off
+                    && macro_rules.is_none()
+                    && word == b"macro_rules"
+                    && let Some(open) = macro_rules_open(b, end)
+                {
+                    macro_rules = Some((open + 1, depth + 1));
+                    if let Some(it) = items.last_mut()
+                        && it.level == depth
+                    {
+                        it.word(word, i);
+                    }
+                    if depth == 0 {
+                        top = Top::MacroName;
+                    }
+                    i = open;
+                    continue;
+                }
                 nest.word(word);
                 i = end;
                 // A keyword may start a run of prefix operators (`return return ..`).
@@ -1005,6 +1044,28 @@ pub fn prescan(text: &str) -> Prescan {
         i += 1;
     }
     out
+}
+
+/// The offset of the opening bracket of a `macro_rules!` definition's rules, when `b[i..]`
+/// follows its `macro_rules` word: `! name {` (or `(`, `[`), spaces allowed between.
+fn macro_rules_open(b: &[u8], i: usize) -> Option<usize> {
+    let space = |mut j: usize| {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j
+    };
+    let mut j = space(i);
+    if b.get(j) != Some(&b'!') {
+        return None;
+    }
+    j = space(j + 1);
+    let name_end = word_end(b, j);
+    if name_end == j || !is_word_start(b[j]) {
+        return None;
+    }
+    j = space(name_end);
+    matches!(b.get(j), Some(b'{' | b'(' | b'[')).then_some(j)
 }
 
 /// The offset of the closing quote of the string that opens at `b[i]` (or the end of the text).
@@ -1223,6 +1284,40 @@ mod tests {
         for name in items {
             assert!(own.contains(name), "{name} not in\n{own}");
         }
+    }
+
+    #[test]
+    fn macro_rules_are_blanked_only_when_the_build_is_known() {
+        let src = "macro_rules! top {\n    ($x:expr) => { std::thread::sleep($x) };\n}\n\
+                   macro_rules! paren ( () => { \"}\" } );\n\
+                   fn f() {\n    macro_rules ! inner [ ($a:ident) => { let $a = '}'; } ];\n    inner!(x);\n}\n\
+                   pub fn macro_rules() {}\nfn g() { top!(D); macro_rules(); }\n";
+        let read = as_a_dependency(|| prescan(src).blanked(src)).unwrap();
+        assert_eq!(
+            (read.len(), read.lines().count()),
+            (src.len(), src.lines().count())
+        );
+        assert!(syn::parse_file(&read).is_ok(), "{read}");
+        for gone in ["sleep", "$x", "$a", "\"}\""] {
+            assert!(!read.contains(gone), "{gone} in\n{read}");
+        }
+        for kept in [
+            "macro_rules! top {",
+            "macro_rules! paren (",
+            "inner!(x)",
+            "pub fn macro_rules() {}",
+            "top!(D); macro_rules();",
+        ] {
+            assert!(read.contains(kept), "{kept} not in\n{read}");
+        }
+        let walk = |t: &str| {
+            as_a_dependency(|| format!("{:?}", walker::tests::walk_src(Kb::builtin(), t)))
+        };
+        assert_eq!(walk(src), walk(&read));
+        // The workspace's own code: kept.
+        let own =
+            crate::syntax::build_cfg::with_cfg_test_off(false, || prescan(src).macro_rules.len());
+        assert_eq!(own, 0);
     }
 
     #[test]
