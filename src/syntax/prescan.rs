@@ -437,11 +437,11 @@ enum ItemKind {
     Undecided,
     /// `const`, `static`, `type`, `use`: it ends at its `;` (braces in it are expressions).
     Semi,
-    /// `fn`, `struct`, `extern`, ...: it ends at its `;` or its body's `}`.
+    /// `fn`, `struct`, `enum`, `extern`: it ends at its `;` or its body's `}`.
     Body,
     /// `mod`, `impl`, `trait`: the same, and its body is a container too.
     Container,
-    /// Anything else (a macro): never blanked; it ends at its `;` or `}`.
+    /// Anything else (a macro, a `union`): never blanked; it ends at its `;` or `}`.
     Other,
 }
 
@@ -466,9 +466,8 @@ impl ItemScan {
             ) => ItemKind::Undecided,
             (ItemKind::Undecided, b"const" | b"static" | b"type" | b"use") => ItemKind::Semi,
             (ItemKind::Undecided, b"mod" | b"impl" | b"trait") => ItemKind::Container,
-            (ItemKind::Undecided, b"fn" | b"struct" | b"enum" | b"union" | b"extern") => {
-                ItemKind::Body
-            }
+            // (Not `union`, a word that may name a macro: `union! { .. }`.)
+            (ItemKind::Undecided, b"fn" | b"struct" | b"enum" | b"extern") => ItemKind::Body,
             // `const fn`, `const unsafe fn`.
             (ItemKind::Semi, b"fn") => ItemKind::Body,
             (ItemKind::Undecided, _) => ItemKind::Other,
@@ -1228,6 +1227,7 @@ mod tests {
             impl S {\n    #[cfg(feature = \"off\")]\n    pub const fn gone_method(&self) -> u8 { 0 }\n\
             \x20   pub fn kept_method(&self) {}\n    #[cfg(feature = \"off\")]\n    kept_mac!();\n}\n\
             #[cfg(feature = \"off\")]\nkept_item_macro! { fn m() {} }\n\
+            #[cfg(feature = \"off\")]\nunion! { fn kept_union_macro() {} }\n\
             mod m {\n    #[cfg(target_os = \"windows\")]\n    impl super::S { fn gone_in_mod(&self) {} }\n\
             \x20   fn kept_in_mod() {}\n}\n\
             trait T {\n    #[cfg(feature = \"off\")]\n    fn gone_in_trait();\n    fn kept_in_trait();\n}\n\
@@ -1255,6 +1255,7 @@ mod tests {
             "kept_method",
             "kept_mac",
             "kept_item_macro",
+            "kept_union_macro",
             "kept_in_mod",
             "kept_in_trait",
             "kept_stmt",
