@@ -428,6 +428,9 @@ struct ItemScan {
     open: bool,
     /// Whether one of its `cfg`s rules it out.
     ruled_out: bool,
+    /// Whether only attributes were met so far: those are the item's (an attribute further on
+    /// is a generic parameter's, `impl<#[cfg(unix)] F: AsFd>`).
+    head: bool,
 }
 
 /// What the first words of an item say of where it ends.
@@ -435,6 +438,8 @@ struct ItemScan {
 enum ItemKind {
     /// Only `pub`, `unsafe`, `async`, ... so far.
     Undecided,
+    /// `const`, then maybe `unsafe`, `async` or `extern` (a `const fn` may follow).
+    Const,
     /// `const`, `static`, `type`, `use`: it ends at its `;` (braces in it are expressions).
     Semi,
     /// `fn`, `struct`, `enum`, `extern`: it ends at its `;` or its body's `}`.
@@ -453,23 +458,28 @@ impl ItemScan {
             kind: ItemKind::Undecided,
             open: false,
             ruled_out: false,
+            head: true,
         }
     }
 
     /// The item's next word at the container's level.
     fn word(&mut self, word: &[u8], at: usize) {
         self.start.get_or_insert(at);
+        self.head = false;
         self.kind = match (self.kind, word) {
             (
                 ItemKind::Undecided,
                 b"pub" | b"unsafe" | b"async" | b"default" | b"auto" | b"safe",
             ) => ItemKind::Undecided,
-            (ItemKind::Undecided, b"const" | b"static" | b"type" | b"use") => ItemKind::Semi,
+            (ItemKind::Undecided, b"const") => ItemKind::Const,
+            (ItemKind::Undecided, b"static" | b"type" | b"use") => ItemKind::Semi,
             (ItemKind::Undecided, b"mod" | b"impl" | b"trait") => ItemKind::Container,
             // (Not `union`, a word that may name a macro: `union! { .. }`.)
             (ItemKind::Undecided, b"fn" | b"struct" | b"enum" | b"extern") => ItemKind::Body,
-            // `const fn`, `const unsafe fn`.
-            (ItemKind::Semi, b"fn") => ItemKind::Body,
+            // `const fn`, `const unsafe fn`; not `const F: fn() = ..`.
+            (ItemKind::Const, b"fn") => ItemKind::Body,
+            (ItemKind::Const, b"unsafe" | b"async" | b"extern") => ItemKind::Const,
+            (ItemKind::Const, _) => ItemKind::Semi,
             (ItemKind::Undecided, _) => ItemKind::Other,
             (kind, _) => kind,
         };
@@ -479,11 +489,10 @@ impl ItemScan {
     /// walker skips whole: not a macro).
     fn end(&mut self, end: usize) -> Option<(usize, usize)> {
         let out = match (self.start, self.kind) {
-            (Some(start), ItemKind::Semi | ItemKind::Body | ItemKind::Container)
-                if self.ruled_out =>
-            {
-                Some((start, end))
-            }
+            (
+                Some(start),
+                ItemKind::Const | ItemKind::Semi | ItemKind::Body | ItemKind::Container,
+            ) if self.ruled_out => Some((start, end)),
             _ => None,
         };
         *self = ItemScan::new(self.level);
@@ -776,7 +785,8 @@ pub fn prescan(text: &str) -> Prescan {
                     && it.level == depth
                 {
                     it.start.get_or_insert(i);
-                    if it.kind != ItemKind::Semi && !it.open {
+                    it.head = false;
+                    if !matches!(it.kind, ItemKind::Const | ItemKind::Semi) && !it.open {
                         it.open = true;
                         container = it.kind == ItemKind::Container;
                     }
@@ -844,16 +854,18 @@ pub fn prescan(text: &str) -> Prescan {
                 // to the container).
                 let item = items
                     .last_mut()
-                    .filter(|it| it.level == depth && b.get(i + 1) != Some(&b'!'));
+                    .filter(|it| it.level == depth && !inner_attribute(b, i));
+                let mut start = i;
                 if let Some(it) = item {
-                    it.start.get_or_insert(i);
+                    start = *it.start.get_or_insert(i);
                 }
                 if test_off
                     && test_module.is_none()
                     && let Some(open) = cfg_test_module(b, i)
                 {
-                    // Scanned on from its `{` (its attributes and name are blanked with it).
-                    test_module = Some((i, depth + 1));
+                    // Scanned on from its `{` (its attributes and name are blanked with it,
+                    // those before its `cfg(test)` too: `#[cfg(feature = "std")]`).
+                    test_module = Some((start, depth + 1));
                     i = open;
                     continue;
                 }
@@ -867,7 +879,8 @@ pub fn prescan(text: &str) -> Prescan {
                     Some(Attr::Decides(end)) => {
                         if let Some(it) = items.last_mut()
                             && it.level == depth
-                            && b.get(i + 1) != Some(&b'!')
+                            && it.head
+                            && !inner_attribute(b, i)
                             && !it.ruled_out
                         {
                             it.ruled_out = crate::syntax::walker::cfg_rules_out(&text[i..end]);
@@ -1016,10 +1029,11 @@ pub fn prescan(text: &str) -> Prescan {
                                 out.ruled_out.push(range);
                             }
                         }
-                        // A list (fields, arguments): not items.
-                        b',' => *it = ItemScan::new(depth),
+                        // The `!` of an inner attribute (`#![..]`) starts no item.
+                        b'!' if previous_token_byte(b, i) == Some(b'#') => {}
                         _ => {
                             it.start.get_or_insert(i);
+                            it.head = false;
                         }
                     }
                 }
@@ -1043,6 +1057,20 @@ pub fn prescan(text: &str) -> Prescan {
         i += 1;
     }
     out
+}
+
+/// Whether the `#` at `b[i]` starts an inner attribute (`#![..]`, `# ! [..]`).
+fn inner_attribute(b: &[u8], i: usize) -> bool {
+    b[i + 1..].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'!')
+}
+
+/// The last byte before `b[i]` that is not whitespace.
+fn previous_token_byte(b: &[u8], i: usize) -> Option<u8> {
+    b[..i]
+        .iter()
+        .rev()
+        .find(|c| !c.is_ascii_whitespace())
+        .copied()
 }
 
 /// The offset of the opening bracket of a `macro_rules!` definition's rules, when `b[i..]`
@@ -1233,7 +1261,12 @@ mod tests {
             trait T {\n    #[cfg(feature = \"off\")]\n    fn gone_in_trait();\n    fn kept_in_trait();\n}\n\
             fn body() {\n    #[cfg(feature = \"off\")]\n    let kept_stmt = 1;\n}\n\
             #[cfg(feature = \"off\")]\nfn gone_generic<const N: usize>() -> [u8; N] where [u8; N]: Sized { [0; N] }\n\
-            #[cfg(unix)]\n#[cfg(feature = \"off\")]\nfn gone_twice() {}\nfn kept_last() {}\n";
+            #[cfg(unix)]\n#[cfg(feature = \"off\")]\nfn gone_twice() {}\nfn kept_last() {}\n\
+            #[cfg(feature = \"off\")]\nconst GONE_FN_TYPE: fn() = || { let x = 1; };\n\
+            #[cfg(feature = \"off\")]\npub const unsafe fn gone_const_fn() {}\n\
+            impl<T: Clone, const N: usize> Kept<T> for [T; N] { fn kept_generic() {} }\n\
+            impl<#[cfg(unix)] F: Clone, #[cfg(not(unix))] F> KeptCfgParams for F { fn kept_cfg_params() {} }\n\
+            #[cfg(feature = \"on\")]\n#[cfg(test)]\nmod gone_test_module { fn t() {} }\n";
         let gone = [
             "gone_fn",
             "inline",
@@ -1246,7 +1279,11 @@ mod tests {
             "gone_in_trait",
             "gone_generic",
             "gone_twice",
-            "unix",
+            "#[cfg(unix)]\n",
+            "GONE_FN_TYPE",
+            "gone_const_fn",
+            "gone_test_module",
+            "feature = \"on\")]\n#[cfg(test)]",
         ];
         let kept = [
             "kept_fn",
@@ -1260,6 +1297,8 @@ mod tests {
             "kept_in_trait",
             "kept_stmt",
             "kept_last",
+            "kept_generic",
+            "kept_cfg_params",
         ];
         let read = as_a_dependency(|| prescan(src).blanked(src)).unwrap();
         assert_eq!(
