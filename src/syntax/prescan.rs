@@ -280,13 +280,23 @@ fn cfg_test_module(b: &[u8], i: usize) -> Option<usize> {
     if !word(j, b"mod") {
         return None;
     }
-    j = space(j + 3);
-    let name_end = word_end(b, j);
-    if name_end == j || !is_word_start(b[j]) {
-        return None;
-    }
-    j = space(name_end);
+    j = after_name(b, j + 3)?;
     (b.get(j) == Some(&b'{')).then_some(j)
+}
+
+/// The offset past whitespace from `b[j]`.
+fn skip_space(b: &[u8], mut j: usize) -> usize {
+    while j < b.len() && b[j].is_ascii_whitespace() {
+        j += 1;
+    }
+    j
+}
+
+/// The offset past a name (and the whitespace around it) from `b[j]`, if one is there.
+fn after_name(b: &[u8], j: usize) -> Option<usize> {
+    let j = skip_space(b, j);
+    let name_end = word_end(b, j);
+    (name_end > j && is_word_start(b[j])).then(|| skip_space(b, name_end))
 }
 
 /// Whether an attribute's text names `word` (`test`, `feature`) as a word.
@@ -1076,22 +1086,11 @@ fn previous_token_byte(b: &[u8], i: usize) -> Option<u8> {
 /// The offset of the opening bracket of a `macro_rules!` definition's rules, when `b[i..]`
 /// follows its `macro_rules` word: `! name {` (or `(`, `[`), spaces allowed between.
 fn macro_rules_open(b: &[u8], i: usize) -> Option<usize> {
-    let space = |mut j: usize| {
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        j
-    };
-    let mut j = space(i);
+    let j = skip_space(b, i);
     if b.get(j) != Some(&b'!') {
         return None;
     }
-    j = space(j + 1);
-    let name_end = word_end(b, j);
-    if name_end == j || !is_word_start(b[j]) {
-        return None;
-    }
-    j = space(name_end);
+    let j = after_name(b, j + 1)?;
     matches!(b.get(j), Some(b'{' | b'(' | b'[')).then_some(j)
 }
 
