@@ -235,12 +235,7 @@ fn char_literal_end(b: &[u8], i: usize) -> Option<usize> {
 /// Whether `#[cfg(test)]` starts at `b[i]` and opens an inline module (`#[cfg(test)]`, other
 /// simple attributes, `pub` or `pub(..)`, `mod name {`): the offset of its `{`.
 fn cfg_test_module(b: &[u8], i: usize) -> Option<usize> {
-    let space = |mut j: usize| {
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        j
-    };
+    let space = |j: usize| skip_space(b, j);
     let mut j = i + 1;
     for token in [&b"["[..], b"cfg", b"(", b"test", b")", b"]"] {
         j = space(j);
@@ -329,12 +324,7 @@ fn is_ident_byte(c: u8) -> bool {
 /// anything unusual inside (a comment, a char or raw string literal, non-ASCII text, unbalanced
 /// brackets) are left as they are.
 fn skippable_attribute(b: &[u8], i: usize) -> Option<Attr> {
-    let space = |mut j: usize| {
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        j
-    };
+    let space = |j: usize| skip_space(b, j);
     let mut j = i + 1;
     if b.get(j) == Some(&b'!') {
         j += 1;
@@ -816,12 +806,7 @@ pub fn prescan(text: &str) -> Prescan {
                 }
             }
             b')' | b']' => {
-                if let Some((start, inside)) = macro_rules
-                    && depth == inside
-                {
-                    out.macro_rules.push((start, i));
-                    macro_rules = None;
-                }
+                close_macro_rules(&mut macro_rules, depth, i, &mut out);
                 depth = depth.saturating_sub(1);
                 nest.close();
                 top = Top::Other;
@@ -833,12 +818,7 @@ pub fn prescan(text: &str) -> Prescan {
                     out.test_modules.push((start, i + 1));
                     test_module = None;
                 }
-                if let Some((start, inside)) = macro_rules
-                    && depth == inside
-                {
-                    out.macro_rules.push((start, i));
-                    macro_rules = None;
-                }
+                close_macro_rules(&mut macro_rules, depth, i, &mut out);
                 depth = depth.saturating_sub(1);
                 if items.len() > 1 && items.last().is_some_and(|it| it.level > depth) {
                     items.pop();
@@ -862,11 +842,11 @@ pub fn prescan(text: &str) -> Prescan {
             b'#' => {
                 // An outer attribute starts the item it is on (an inner one, `#![..]`, belongs
                 // to the container).
-                let item = items
-                    .last_mut()
-                    .filter(|it| it.level == depth && !inner_attribute(b, i));
+                let outer = items
+                    .last()
+                    .is_some_and(|it| it.level == depth && !inner_attribute(b, i));
                 let mut start = i;
-                if let Some(it) = item {
+                if outer && let Some(it) = items.last_mut() {
                     start = *it.start.get_or_insert(i);
                 }
                 if test_off
@@ -887,10 +867,9 @@ pub fn prescan(text: &str) -> Prescan {
                     }
                     // Scanned on as written (the walker reads it too).
                     Some(Attr::Decides(end)) => {
-                        if let Some(it) = items.last_mut()
-                            && it.level == depth
+                        if outer
+                            && let Some(it) = items.last_mut()
                             && it.head
-                            && !inner_attribute(b, i)
                             && !it.ruled_out
                         {
                             it.ruled_out = crate::syntax::walker::cfg_rules_out(&text[i..end]);
@@ -1009,11 +988,6 @@ pub fn prescan(text: &str) -> Prescan {
                     && let Some(open) = macro_rules_open(b, end)
                 {
                     macro_rules = Some((open + 1, depth + 1));
-                    if let Some(it) = items.last_mut()
-                        && it.level == depth
-                    {
-                        it.word(word, i);
-                    }
                     if depth == 0 {
                         top = Top::MacroName;
                     }
@@ -1067,6 +1041,22 @@ pub fn prescan(text: &str) -> Prescan {
         i += 1;
     }
     out
+}
+
+/// The `macro_rules!` rules being scanned end at the closing bracket `b[i]` when it is theirs
+/// (`depth` before it closes): their range is kept.
+fn close_macro_rules(
+    rules: &mut Option<(usize, usize)>,
+    depth: usize,
+    i: usize,
+    out: &mut Prescan,
+) {
+    if let Some((start, inside)) = *rules
+        && depth == inside
+    {
+        out.macro_rules.push((start, i));
+        *rules = None;
+    }
 }
 
 /// Whether the `#` at `b[i]` starts an inner attribute (`#![..]`, `# ! [..]`).

@@ -202,7 +202,13 @@ impl DepGraph {
 /// directory), through the metadata cache when `cache`. `Err`: cargo's message (or why its
 /// answer could not be read); the run goes on without dependency summaries.
 pub fn load(manifest_path: Option<&Path>, cache: bool) -> Result<DepGraph, String> {
-    load_with(manifest_path, cache, &[], None, &|_| {}, |_| None).map(Loaded::into_graph)
+    let asked = Asked {
+        manifest_path,
+        cache,
+        seen: &[],
+        ahead: None,
+    };
+    load_with(&asked, &|_| {}, |_| None).map(Loaded::into_graph)
 }
 
 /// A dependency graph, read from the metadata cache or made now: what the result cache's key
@@ -333,15 +339,17 @@ fn payload(graph: &DepGraph, why: &Option<String>, holders: Option<Holders>) -> 
 
 /// [`load`], with `fallback` asked for `cargo metadata`-shaped output when cargo fails (with
 /// cargo's message); the graph it gives is cached as cargo's would be (with `why`, the message).
-/// `seen`: witnesses this run found unchanged.
 fn load_with(
-    manifest_path: Option<&Path>,
-    cache: bool,
-    seen: &[(PathBuf, Stamp)],
-    ahead: Option<&Ahead>,
+    asked: &Asked<'_>,
     meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
     fallback: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<Loaded, String> {
+    let Asked {
+        manifest_path,
+        cache,
+        seen,
+        ahead,
+    } = *asked;
     let start = if cache {
         super::metadata_cache::Start::with_deps(manifest_path)
     } else {
@@ -475,12 +483,6 @@ pub fn load_or_lockfile(
     target_dir: Option<&Path>,
     meanwhile: &(dyn Fn(&std::sync::atomic::AtomicBool) + Sync),
 ) -> Result<Loaded, String> {
-    let Asked {
-        manifest_path,
-        cache,
-        seen,
-        ahead,
-    } = *asked;
     // `cargo metadata --locked` refuses to create a lock file (and the tool never writes one):
     // without one (a library that does not commit it) every run would ask cargo in vain.
     if !lock.is_file() {
@@ -489,7 +491,7 @@ pub fn load_or_lockfile(
             lock.display()
         ));
     }
-    load_with(manifest_path, cache, seen, ahead, meanwhile, |_| {
+    load_with(asked, meanwhile, |_| {
         super::lockfile::metadata(lock, members, target_dir)
     })
 }
@@ -510,8 +512,8 @@ fn metadata_command(manifest_path: Option<&Path>) -> Result<Command, String> {
 /// `cargo metadata` with dependencies started ahead: when the workspace's own `cargo metadata
 /// --no-deps` is not cached, the graph's rarely is, and cargo then resolves the graph beside
 /// the members' query instead of after it (and `rustc --print cfg`, which the dependencies'
-/// walks read, is asked meanwhile). [`load`] takes the process (for the same manifest); one
-/// left untaken (the graph was cached after all, or the run stopped first) is killed when
+/// walks read, is asked meanwhile). [`load_or_lockfile`] takes the process (for the same
+/// manifest); one left untaken (the graph was cached after all, or the run stopped first) is killed when
 /// dropped.
 pub struct Ahead {
     manifest_path: Option<PathBuf>,
@@ -549,22 +551,26 @@ impl Ahead {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()?;
-        let mut child = rx.recv().ok().flatten()?;
+        let child = rx.recv().ok().flatten()?;
         if self.manifest_path.as_deref() == manifest_path {
             return Some(child);
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        stop(child);
         None
     }
+}
+
+/// Kills a `cargo metadata` no one reads, and reaps it.
+fn stop(mut child: std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Drop for Ahead {
     fn drop(&mut self) {
         let path = self.manifest_path.clone();
-        if let Some(mut child) = self.take(path.as_deref()) {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(child) = self.take(path.as_deref()) {
+            stop(child);
         }
     }
 }
