@@ -57,12 +57,28 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
             .num_threads(pool.current_num_threads().saturating_sub(1).max(1))
             .stack_size(STACK_SIZE)
             .build();
-        let walk = || super::summaries::prewalk_members(base, &ws.packages, opts, answered);
+        // Then, while cargo still works, the dependencies with the graph guessed from
+        // `Cargo.lock` (see `summaries::speculate`).
+        let walk = || {
+            let mut p = super::summaries::prewalk_members(base, &ws.packages, opts, answered);
+            if let Some(cargo) = &ws.cargo
+                && !answered.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                crate::util::timing::mark(|| "members' libraries: prewalk done".into());
+                let lock = super::summaries::Lock {
+                    path: &ws.root.join("Cargo.lock"),
+                    members: &cargo.members,
+                    target_dir: ws.target_dir.as_deref(),
+                };
+                super::summaries::speculate(base, &ws.packages, &lock, opts, answered, &mut p);
+            }
+            p
+        };
         let p = match &beside_cargo {
             Ok(beside) => beside.install(walk),
             Err(_) => pool.install(walk),
         };
-        crate::util::timing::mark(|| "members' libraries: prewalk done".into());
+        crate::util::timing::mark(|| "dependencies: walks beside cargo done".into());
         *prewalked
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
@@ -329,7 +345,7 @@ fn lint_package_uncached(
         fresh,
         defs,
         merged,
-    } = super::walk::walk_package(&pkg, root, kb, opts, false, false, memo.as_deref_mut());
+    } = super::walk::walk_package(&pkg, root, kb, opts, None, memo.as_deref_mut());
     // The language server's memo merges the facts itself, keeping the last merge.
     let (facts, counts, fn_edit) = match merged {
         Some((facts, spans, edit)) => {

@@ -884,19 +884,45 @@ impl<'a> Discovery<'a> {
 
     fn find(&self, i: usize) -> Found {
         let d = &self.deps[i];
-        let prewalked = self
+        let (prewalked, guessed) = self
             .prewalked
             .lock()
-            .ok()
-            .and_then(|mut p| p.0.remove(&d.id));
-        match prewalked {
+            .map(|mut p| (p.members.remove(&d.id), p.guessed.remove(&d.id)))
+            .unwrap_or_default();
+        match (prewalked, guessed) {
             // Walked without the graph: the dependencies its code names are read now.
-            Some(Found::Walked(mut w)) => {
+            (Some(Found::Walked(mut w)), _) => {
                 w.named = named_of(d, &named_crates(&w.facts));
                 Found::Walked(w)
             }
-            Some(found) => found,
-            None => find(d, self.base, self.opts, &self.known),
+            (Some(found), _) => found,
+            // Walked with guessed features that agree with cargo's on every feature its code
+            // asked about: the walk cargo's features give.
+            (None, Some(g)) if g.fits(d) => {
+                crate::util::timing::mark(|| format!("guessed walk taken: {}", d.id));
+                let mut w = g.walked;
+                w.named = named_of(d, &named_crates(&w.facts));
+                w.key = cache_key(d, self.opts);
+                Found::Walked(Box::new(w))
+            }
+            (None, g) => {
+                if let Some(g) = g {
+                    crate::util::timing::mark(|| {
+                        let real = d.features.clone().unwrap_or_default();
+                        let guess = g.d.features.clone().unwrap_or_default();
+                        let differ: Vec<&String> = g
+                            .asked
+                            .iter()
+                            .filter(|f| real.contains(f) != guess.contains(f))
+                            .collect();
+                        format!(
+                            "guessed walk refused: {} (features asked that differ: {differ:?})",
+                            d.id
+                        )
+                    });
+                }
+                find(d, self.base, self.opts, &self.known)
+            }
         }
     }
 }
@@ -906,15 +932,7 @@ fn find(d: &DepPackage, base: &Kb, opts: &Options, known: &HashSet<String>) -> F
     if known.contains(&d.lib_name) {
         return Found::Known;
     }
-    // The per-machine cache: the package's own key (its id or contents, the tool), and the
-    // configuration; the entry also records the dependencies its code names and a fingerprint
-    // of their summaries, which must still match (checked in the second phase).
-    let key = super::summary_cache::key(d, opts).map(|k| {
-        let mut h = crate::util::hash::Fnv::default();
-        h.u64(k);
-        h.str(opts.config.key_text());
-        h.finish()
-    });
+    let key = cache_key(d, opts);
     let cached: Option<Entry> = key
         .and_then(|k| super::summary_cache::load(d, k))
         .and_then(|b| serde_json::from_slice(&b).ok());
@@ -924,18 +942,41 @@ fn find(d: &DepPackage, base: &Kb, opts: &Options, known: &HashSet<String>) -> F
     }
 }
 
+/// The key of a package's summary in the per-machine cache: the package's own key (its id or
+/// contents, the tool), and the configuration; the entry also records the dependencies its
+/// code names and a fingerprint of their summaries, which must still match (checked in the
+/// second phase). None: not cached.
+fn cache_key(d: &DepPackage, opts: &Options) -> Option<u64> {
+    super::summary_cache::key(d, opts).map(|k| {
+        let mut h = crate::util::hash::Fnv::default();
+        h.u64(k);
+        h.str(opts.config.key_text());
+        h.finish()
+    })
+}
+
 /// Walks a dependency's library with the base knowledge base.
 fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) -> Walked {
+    walk_dependency_with(d, base, opts, key, None, None)
+}
+
+/// [`walk_dependency`], noting the features its code asks about in `asked`, and stopping
+/// (incomplete) once `stop` is true.
+fn walk_dependency_with(
+    d: &DepPackage,
+    base: &Kb,
+    opts: &Options,
+    key: Option<u64>,
+    asked: Option<&crate::syntax::build_cfg::Asked>,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> Walked {
     // A member's library is read for every platform, as its lint reads it.
-    let walked = walk_package(
-        &lib_package(d),
-        Path::new(""),
-        base,
-        opts,
-        true,
-        !d.member,
-        None,
-    );
+    let how = super::walk::ForSummary {
+        host: !d.member,
+        asked,
+        stop,
+    };
+    let walked = walk_package(&lib_package(d), Path::new(""), base, opts, Some(&how), None);
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
     drop(walked.files);
     // (Each file's facts are those a summary reads: see `walk_package`'s `test_off`.)
@@ -1137,35 +1178,7 @@ pub fn kb_with_dependencies(
 ) -> Option<(Kb, usize)> {
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
-    let mut roots_named: Vec<(String, usize)> = Vec::new();
-    let mut searched: Vec<(&Path, Vec<&str>)> = Vec::new();
-    for pkg in packages {
-        let Some(member) = graph.members.get(&pkg.id) else {
-            continue;
-        };
-        let mut names: Vec<&str> = member.iter().map(|(n, _, _)| n.as_str()).collect();
-        for (name, i, _) in member {
-            if !graph.packages[*i].proc_macro {
-                roots_named.push((name.clone(), *i));
-            }
-        }
-        for (name, i) in member_deps.get(&pkg.id).into_iter().flatten() {
-            names.push(name);
-            roots_named.push((name.clone(), *i));
-        }
-        searched.push((&pkg.dir, names));
-    }
-    // The members' sources are read side by side (20 MB for deno's, before any walk starts).
-    let texts_named: HashSet<String> = {
-        use rayon::prelude::*;
-        searched
-            .par_iter()
-            .map(|(dir, names)| names_in_sources(dir, names))
-            .reduce(HashSet::default, |mut a, b| {
-                a.extend(b);
-                a
-            })
-    };
+    let (roots_named, roots) = roots_of(graph, packages, &member_deps);
     if roots_named.is_empty() {
         return None;
     }
@@ -1181,11 +1194,6 @@ pub fn kb_with_dependencies(
         prewalked: std::sync::Mutex::new(prewalked),
         found: std::sync::Mutex::new((0..all.len()).map(|_| (false, None)).collect()),
     };
-    let roots: Vec<usize> = roots_named
-        .iter()
-        .filter(|(name, _)| texts_named.contains(name))
-        .map(|(_, i)| *i)
-        .collect();
     rayon::scope(|scope| {
         for &i in &roots {
             discovery.visit(scope, i);
@@ -1270,6 +1278,178 @@ pub fn kb_with_dependencies(
     (summarized > 0).then_some((kb, summarized))
 }
 
+/// The dependencies the members name (in the graph, then the libraries of other members, as
+/// [`with_member_libs`] lists them), as (the name their code uses, index), and those of them
+/// their sources mention: where the walks start.
+fn roots_of(
+    graph: &DepGraph,
+    packages: &[Package],
+    member_deps: &MemberDeps,
+) -> (Vec<(String, usize)>, Vec<usize>) {
+    let mut roots_named: Vec<(String, usize)> = Vec::new();
+    let mut searched: Vec<(&Path, Vec<&str>)> = Vec::new();
+    for pkg in packages {
+        let Some(member) = graph.members.get(&pkg.id) else {
+            continue;
+        };
+        let mut names: Vec<&str> = member.iter().map(|(n, _, _)| n.as_str()).collect();
+        for (name, i, _) in member {
+            if !graph.packages[*i].proc_macro {
+                roots_named.push((name.clone(), *i));
+            }
+        }
+        for (name, i) in member_deps.get(&pkg.id).into_iter().flatten() {
+            names.push(name);
+            roots_named.push((name.clone(), *i));
+        }
+        searched.push((&pkg.dir, names));
+    }
+    // The members' sources are read side by side (20 MB for deno's, before any walk starts).
+    let texts_named: HashSet<String> = {
+        use rayon::prelude::*;
+        searched
+            .par_iter()
+            .map(|(dir, names)| names_in_sources(dir, names))
+            .reduce(HashSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    };
+    let roots: Vec<usize> = roots_named
+        .iter()
+        .filter(|(name, _)| texts_named.contains(name))
+        .map(|(_, i)| *i)
+        .collect();
+    (roots_named, roots)
+}
+
+/// A dependency walked before cargo's answer, with the features the lock file suggests
+/// ([`speculate`]).
+struct Guessed {
+    /// The package as the lock file describes it, with the guessed features.
+    d: DepPackage,
+    /// The features its code asked about.
+    asked: std::collections::BTreeSet<String>,
+    walked: Walked,
+}
+
+impl Guessed {
+    /// Whether the walk is the one cargo's description of the package (`d`) gives: the same
+    /// library, read for the same build, and every feature its code asked about on in both
+    /// or off in both (the reading of the code learns the features only by asking).
+    fn fits(&self, d: &DepPackage) -> bool {
+        let g = &self.d;
+        let (Some(real), Some(guess)) = (&d.features, &g.features) else {
+            return false;
+        };
+        g.id == d.id
+            && g.lib_name == d.lib_name
+            && g.proc_macro == d.proc_macro
+            && g.dir == d.dir
+            && g.lib_src == d.lib_src
+            && g.edition == d.edition
+            && g.member == d.member
+            && self
+                .asked
+                .iter()
+                .all(|f| real.contains(f) == guess.contains(f))
+    }
+}
+
+/// What the workspace needs to guess its graph from `Cargo.lock` ([`speculate`]).
+pub struct Lock<'a> {
+    pub path: &'a Path,
+    /// The members: (package id, name, manifest dir).
+    pub members: &'a [(String, String, PathBuf)],
+    pub target_dir: Option<&'a Path>,
+}
+
+/// While cargo resolves the graph, once the members' libraries are walked ([`prewalk_members`]):
+/// the dependencies the members reach are walked in the order the discovery would find them,
+/// with the graph and the features read from `Cargo.lock` and the manifests (cargo's resolver
+/// guessed: [`crate::workspace::lockfile::metadata_with_guessed_features`]), each noting the
+/// features its code asks about. Once cargo has answered (`stop`), no other file is read.
+/// The discovery then takes a walk only when it fits cargo's answer ([`Guessed::fits`]), and
+/// walks the package again otherwise: what it finds is the same either way. A package some
+/// summary is cached for is left to the discovery (it is most likely cached for this build).
+pub fn speculate(
+    base: &Kb,
+    packages: &[Package],
+    lock: &Lock<'_>,
+    opts: &Options,
+    stop: &std::sync::atomic::AtomicBool,
+    into: &mut Prewalked,
+) {
+    let Some(meta) = crate::workspace::lockfile::metadata_with_guessed_features(
+        lock.path,
+        lock.members,
+        lock.target_dir,
+    ) else {
+        return;
+    };
+    crate::util::timing::mark(|| "guessing: lock file read".into());
+    speculate_on(base, packages, &meta, opts, stop, into);
+}
+
+/// [`speculate`] with the graph guessed (`cargo metadata`-shaped, with features).
+fn speculate_on(
+    base: &Kb,
+    packages: &[Package],
+    meta: &serde_json::Value,
+    opts: &Options,
+    stop: &std::sync::atomic::AtomicBool,
+    into: &mut Prewalked,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if stop.load(Relaxed) {
+        return;
+    }
+    let graph = crate::workspace::graph::from_metadata(meta, &|p: &Path| p.exists());
+    let (all, member_deps) = with_member_libs(&graph, packages);
+    let (_, roots) = roots_of(&graph, packages, &member_deps);
+    crate::util::timing::mark(|| "guessing: roots found".into());
+    let known = known_crates();
+    let mut seen = vec![false; all.len()];
+    let mut queue: std::collections::VecDeque<usize> = roots.into();
+    while let Some(i) = queue.pop_front() {
+        if stop.load(Relaxed) {
+            return;
+        }
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        let d = &all[i];
+        if d.member
+            || d.features.is_none()
+            || known.contains(&d.lib_name)
+            || (opts.summary_cache && super::summary_cache::stored_any(d))
+        {
+            continue;
+        }
+        let asked = crate::syntax::build_cfg::Asked::default();
+        let walked = walk_dependency_with(d, base, opts, None, Some(&asked), Some(stop));
+        crate::util::timing::mark(|| format!("guessing: walked {}", d.id));
+        if stop.load(Relaxed) {
+            // (Perhaps incomplete.)
+            return;
+        }
+        queue.extend(children(d, &walked.named));
+        let asked = std::mem::take(
+            &mut *asked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        into.guessed.insert(
+            d.id.clone(),
+            Guessed {
+                d: d.clone(),
+                asked,
+                walked,
+            },
+        );
+    }
+}
+
 /// A member's library target, when it has one other members can call (not a proc-macro).
 fn member_lib(pkg: &Package) -> Option<&TargetInfo> {
     pkg.targets.iter().find(|t| {
@@ -1301,7 +1481,11 @@ fn member_dep_package(pkg: &Package) -> Option<DepPackage> {
 /// walked) before the dependency graph is known: [`kb_with_dependencies`] takes them, so that
 /// their walks run while cargo resolves the graph. By package id.
 #[derive(Default)]
-pub struct Prewalked(HashMap<String, Found>);
+pub struct Prewalked {
+    members: HashMap<String, Found>,
+    /// Dependencies walked with guessed features ([`speculate`]).
+    guessed: HashMap<String, Guessed>,
+}
 
 /// See [`Prewalked`]. No library is started once `stop` is true (the dependencies' walks then
 /// find the others).
@@ -1323,12 +1507,14 @@ pub fn prewalk_members(
         .filter_map(|i| member_dep_package(&packages[i]))
         .collect();
     let known = known_crates();
-    Prewalked(
-        libs.par_iter()
+    Prewalked {
+        members: libs
+            .par_iter()
             .filter(|_| !stop.load(std::sync::atomic::Ordering::Relaxed))
             .map(|d| (d.id.clone(), find(d, base, opts, &known)))
             .collect(),
-    )
+        guessed: HashMap::default(),
+    }
 }
 
 /// For each package (index into `packages`) that calls other members' libraries (through
@@ -1583,6 +1769,143 @@ mod tests {
             kb.blocking
                 .method("once_cell::sync::Waiter", "wait")
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn a_walk_with_guessed_features_is_taken_only_if_cargo_agrees_on_each_feature_it_asked_about() {
+        // A scratch registry with `kit`, whose code asks about its feature `slow` only, and a
+        // workspace whose member `app` turns `slow` on: its graph guessed from its lock file.
+        let dir = std::env::temp_dir().join(format!("async-lint-guessed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "registry/src/index/kit-1.0.0/Cargo.toml",
+            "[package]\nname = \"kit\"\nedition = \"2021\"\n\
+             [features]\ndefault = [\"fast\"]\nfast = []\nslow = []\n",
+        );
+        write(
+            "registry/src/index/kit-1.0.0/src/lib.rs",
+            "#[cfg(feature = \"slow\")]\n\
+             pub fn run() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n\
+             #[cfg(not(feature = \"slow\"))]\npub fn run() {}\n",
+        );
+        write(
+            "ws/app/Cargo.toml",
+            "[package]\nname = \"app\"\nedition = \"2021\"\n\
+             [dependencies]\nkit = { version = \"1\", features = [\"slow\"] }\n",
+        );
+        write(
+            "ws/app/src/lib.rs",
+            "pub async fn go() {\n    kit::run();\n}\n",
+        );
+        let reg = "registry+https://github.com/rust-lang/crates.io-index";
+        write(
+            "ws/Cargo.lock",
+            &format!(
+                "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
+                 dependencies = [\"kit\"]\n\n\
+                 [[package]]\nname = \"kit\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n"
+            ),
+        );
+        let app_id = "path+file:///ws/app#0.1.0".to_string();
+        let members = [(app_id.clone(), "app".to_string(), dir.join("ws/app"))];
+        let host: &'static _ = Box::leak(Box::new(crate::workspace::platform::Host::new(
+            "x86_64-unknown-linux-gnu",
+            "unix\n",
+        )));
+        let meta = crate::workspace::lockfile::metadata_in(
+            &dir.join("ws/Cargo.lock"),
+            &members,
+            None,
+            &[dir.join("registry/src/index")],
+            &|| Some(host),
+            true,
+        )
+        .unwrap();
+        let app = lib_package(&DepPackage {
+            id: app_id,
+            dir: dir.join("ws/app"),
+            lib_src: dir.join("ws/app/src/lib.rs"),
+            member: true,
+            ..input("app", vec![])
+        });
+        let (base, opts) = (Kb::builtin(), Options::default());
+        let not_yet = std::sync::atomic::AtomicBool::new(false);
+        let mut p = Prewalked::default();
+        speculate_on(
+            base,
+            std::slice::from_ref(&app),
+            &meta,
+            &opts,
+            &not_yet,
+            &mut p,
+        );
+        // Once cargo has answered, nothing is walked.
+        let mut late = Prewalked::default();
+        let answered = std::sync::atomic::AtomicBool::new(true);
+        speculate_on(
+            base,
+            std::slice::from_ref(&app),
+            &meta,
+            &opts,
+            &answered,
+            &mut late,
+        );
+        let kit_id = format!("{reg}#kit@1.0.0");
+        let g = p.guessed.remove(&kit_id).expect("kit walked");
+        assert!(late.guessed.is_empty());
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(g.d.features, Some(strings(&["default", "fast", "slow"])));
+        assert_eq!(g.asked.iter().collect::<Vec<_>>(), ["slow"]);
+        // Cargo's answer: features that agree on `slow` take the walk; others do not, nor a
+        // package whose library is elsewhere.
+        let cargo = |features: Option<&[&str]>| DepPackage {
+            features: features.map(strings),
+            ..g.d.clone()
+        };
+        assert!(g.fits(&cargo(Some(&["default", "fast", "slow"]))));
+        assert!(g.fits(&cargo(Some(&["slow"]))));
+        assert!(!g.fits(&cargo(Some(&["default", "fast"]))));
+        assert!(!g.fits(&cargo(None)));
+        let moved = DepPackage {
+            lib_src: dir.join("registry/src/index/kit-1.0.0/lib.rs"),
+            ..cargo(Some(&["slow"]))
+        };
+        assert!(!g.fits(&moved));
+        // A walk taken gives the summary a walk with cargo's features gives.
+        let real = cargo(Some(&["slow"]));
+        let none = HashMap::default();
+        let walked_again = walk_dependency(&real, base, &opts, None);
+        let (again, hash_again) = summary_of(
+            &real,
+            Found::Walked(Box::new(walked_again)),
+            base,
+            base,
+            &opts,
+            &none,
+        );
+        let (taken, hash_taken) = summary_of(
+            &real,
+            Found::Walked(Box::new(g.walked)),
+            base,
+            base,
+            &opts,
+            &none,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(hash_taken, hash_again);
+        assert_eq!(taken, again);
+        assert!(
+            taken
+                .blocking
+                .iter()
+                .any(|b| b.paths.contains(&"kit::run".to_string())),
+            "{taken:?}"
         );
     }
 

@@ -100,6 +100,11 @@ pub fn load(pkg: &DepPackage, key: u64) -> Option<Vec<u8>> {
     load_in(&summaries_dir()?, pkg, key)
 }
 
+/// Whether some summary of `pkg` is stored (under any key).
+pub fn stored_any(pkg: &DepPackage) -> bool {
+    summaries_dir().is_some_and(|dir| package_dir(&dir, pkg).is_dir())
+}
+
 /// Stores the summary of `pkg` under `key` (silently nothing when that fails).
 pub fn store(pkg: &DepPackage, key: u64, bytes: &[u8]) {
     if let Some(dir) = summaries_dir() {

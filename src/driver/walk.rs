@@ -361,6 +361,9 @@ struct WalkCx<'a> {
     max_size: u64,
     /// `cfg(test)` is known to be off (see [`walk_package`]).
     test_off: bool,
+    /// See [`ForSummary`].
+    asked: Option<&'a crate::syntax::build_cfg::Asked>,
+    stop: Option<&'a std::sync::atomic::AtomicBool>,
     /// Files walked before, reused when unchanged (see [`FileMemo`]).
     memo: Option<&'a FileMemo>,
     /// The host's cfg values, for a dependency (read as its build on the host reads it; see
@@ -489,6 +492,12 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
         // [`walk_changed_only`] for the walk that reuses them).
         scope.spawn(move |scope| {
             super::cancel::check();
+            if cx
+                .stop
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return;
+            }
             let r = walk_one(cx, id, &q);
             let mut w = cx.lock();
             w.results[id] = Some(r);
@@ -500,12 +509,16 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
 
 /// Reads, parses and walks file `id` of the package.
 fn walk_one(cx: &WalkCx<'_>, id: usize, q: &Queued) -> FileResult {
-    use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
+    use crate::syntax::build_cfg::{
+        noting_features_asked, with_cfg_test_off, with_features, with_platform,
+    };
     // A dependency is read as its build on the host reads it.
     let r = with_cfg_test_off(cx.test_off, || {
         with_platform(cx.platform, || {
             with_features(&cx.pkg.enabled_features, || {
-                process_file(cx.kb, id, q, cx.edition, cx.max_size, cx.test_off)
+                noting_features_asked(cx.asked, || {
+                    process_file(cx.kb, id, q, cx.edition, cx.max_size, cx.test_off)
+                })
             })
         })
     });
@@ -608,23 +621,35 @@ fn queue_seeds(pkg: &Package, opts: &Options, fallback: bool, w: &mut Walk) {
     }
 }
 
+/// How a library is read for its summary (see [`walk_package`]).
+#[derive(Default)]
+pub(crate) struct ForSummary<'a> {
+    /// For the host only: the code of other platforms than the host (`#[cfg(windows)]`,
+    /// `#[cfg(target_arch = "arm")]`) is not read (a dependency, built for the host; not a
+    /// member's library, which its lint reads for every platform).
+    pub host: bool,
+    /// Where the features its code asks about are noted.
+    pub asked: Option<&'a crate::syntax::build_cfg::Asked>,
+    /// Once it is true, no other file is read: the walk is left incomplete.
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
 /// Reads, parses and walks the files of a package: its seeds, then the modules they declare
 /// (in parallel, numbered in a breadth-first order: see [`WalkCx::expand`]), then given files
-/// no module tree reached. With `test_off`, `cfg(test)` code is known not to be built (a
-/// dependency's library, read for its summary, which keeps only the facts a summary reads):
-/// it is neither walked nor followed into (`#[cfg(test)] mod tests;`),
-/// With `host`, the code of other platforms than the host (`#[cfg(windows)]`,
-/// `#[cfg(target_arch = "arm")]`) is not either (a dependency, built for the host).
+/// no module tree reached. `for_summary`: `cfg(test)` code is known not to be built (a
+/// library read for its summary, which keeps only the facts a summary reads): it is neither
+/// walked nor followed into (`#[cfg(test)] mod tests;`); see [`ForSummary`] for the rest.
 /// With `memo`, unchanged files are taken from it and the new ones kept in it.
 pub(crate) fn walk_package(
     pkg: &Package,
     root: &Path,
     kb: &Kb,
     opts: &Options,
-    test_off: bool,
-    host: bool,
+    for_summary: Option<&ForSummary<'_>>,
     memo: Option<&mut FileMemo>,
 ) -> WalkedPackage {
+    let test_off = for_summary.is_some();
+    let host = for_summary.is_some_and(|s| s.host);
     let t0 = std::time::Instant::now();
     super::progress::package(false);
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -648,6 +673,8 @@ pub(crate) fn walk_package(
         edition: pkg.edition.parse().unwrap_or(2015),
         max_size: opts.config.max_file_size(),
         test_off,
+        asked: for_summary.and_then(|s| s.asked),
+        stop: for_summary.and_then(|s| s.stop),
         memo: memo.as_deref(),
         platform: if host {
             crate::workspace::platform::Host::detect().map(|h| h.cfg())

@@ -41,8 +41,35 @@ pub fn with_features<R>(features: &Features, f: impl FnOnce() -> R) -> R {
 }
 
 /// Whether `feature` is on: None when the features are not known (see [`with_features`]).
+/// Every question is noted in the list [`noting_features_asked`] gives, if any: all that the
+/// reading of the code learns of the features goes through here.
 pub fn feature_on(feature: &str) -> Option<bool> {
+    ASKED.with(|a| {
+        if let Some(asked) = &*a.borrow() {
+            asked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(feature.to_string());
+        }
+    });
     FEATURES.with(|c| c.borrow().as_ref().map(|set| set.contains(feature)))
+}
+
+/// The features the reading of a package asked about ([`feature_on`]), from every thread that
+/// reads its files.
+pub type Asked = std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>;
+
+thread_local! {
+    static ASKED: std::cell::RefCell<Option<Asked>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` noting in `asked` (when given) the features it asks about: a reading made with
+/// features that agree with other ones on each of them is the reading made with those.
+pub fn noting_features_asked<R>(asked: Option<&Asked>, f: impl FnOnce() -> R) -> R {
+    let saved = ASKED.with(|a| a.replace(asked.cloned()));
+    let r = f();
+    ASKED.with(|a| *a.borrow_mut() = saved);
+    r
 }
 
 /// Whether the enabled features are known.

@@ -22,10 +22,16 @@ pub struct Dep {
     /// How the code names it: the key of the declaration (`rt = { package = "tokio" }` is
     /// `rt`), with `-` as `_`.
     pub name: String,
+    /// The key of the declaration as written (`futures-util`): what `[features]` entries
+    /// (`dep:futures-util`, `futures-util/io`) and the implicit feature of an optional
+    /// dependency call it.
+    pub key: String,
     pub kind: DepKind,
     /// Only with a feature of this package (`optional = true`) or only on some targets
     /// (`[target.'cfg(..)'.dependencies]`): code cannot count on it.
     pub conditional: bool,
+    /// `optional = true`: only with a feature that turns it on.
+    pub optional: bool,
     pub default_features: bool,
     pub features: Vec<String>,
     /// The platform of a `[target.'cfg(..)'.dependencies]` (or `[target.<triple>..]`) entry.
@@ -39,7 +45,8 @@ pub fn from_metadata(pkg: &Value) -> Vec<Dep> {
         let Some(package) = d["name"].as_str() else {
             continue;
         };
-        let name = d["rename"].as_str().unwrap_or(package).replace('-', "_");
+        let key = d["rename"].as_str().unwrap_or(package);
+        let name = key.replace('-', "_");
         let kind = match d["kind"].as_str() {
             Some("dev") => DepKind::Dev,
             Some("build") => DepKind::Build,
@@ -48,8 +55,10 @@ pub fn from_metadata(pkg: &Value) -> Vec<Dep> {
         out.push(Dep {
             package: package.to_string(),
             name,
+            key: key.to_string(),
             kind,
             conditional: d["optional"].as_bool().unwrap_or(false) || !d["target"].is_null(),
+            optional: d["optional"].as_bool().unwrap_or(false),
             target: d["target"].as_str().map(String::from),
             default_features: d["uses_default_features"].as_bool().unwrap_or(true),
             features: d["features"]
@@ -71,6 +80,11 @@ pub fn from_manifest(dir: &Path) -> Vec<Dep> {
     let Some(doc) = read_toml(&dir.join("Cargo.toml")) else {
         return Vec::new();
     };
+    from_manifest_doc(dir, &doc)
+}
+
+/// The dependencies declared in `doc`, the manifest read from `dir/Cargo.toml`.
+pub fn from_manifest_doc(dir: &Path, doc: &toml::Table) -> Vec<Dep> {
     // `[workspace.dependencies]` of the nearest manifest above that has a `[workspace]`.
     let inherited = || {
         dir.ancestors()
@@ -86,7 +100,7 @@ pub fn from_manifest(dir: &Path) -> Vec<Dep> {
     };
     let mut ws: Option<Option<toml::Table>> = None;
     let mut out = Vec::new();
-    let mut tables: Vec<(&toml::Table, Option<&String>)> = vec![(&doc, None)];
+    let mut tables: Vec<(&toml::Table, Option<&String>)> = vec![(doc, None)];
     if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
         tables.extend(
             targets
@@ -109,8 +123,10 @@ pub fn from_manifest(dir: &Path) -> Vec<Dep> {
                 let mut dep = Dep {
                     package: name.clone(),
                     name: name.replace('-', "_"),
+                    key: name.clone(),
                     kind,
                     conditional: platform.is_some(),
+                    optional: false,
                     default_features: true,
                     features: Vec::new(),
                     target: platform.cloned(),
@@ -149,6 +165,7 @@ fn apply_spec(dep: &mut Dep, spec: &toml::Value) {
     }
     if t.get("optional").and_then(|o| o.as_bool()) == Some(true) {
         dep.conditional = true;
+        dep.optional = true;
     }
     if let Some(fs) = t.get("features").and_then(|f| f.as_array()) {
         dep.features
@@ -156,7 +173,7 @@ fn apply_spec(dep: &mut Dep, spec: &toml::Value) {
     }
 }
 
-fn read_toml(path: &Path) -> Option<toml::Table> {
+pub fn read_toml(path: &Path) -> Option<toml::Table> {
     toml::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 

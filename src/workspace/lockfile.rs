@@ -8,7 +8,7 @@
 //! uses may be listed (its summary is then unused).
 //! The result has the shape [`super::graph::from_metadata`] reads.
 
-use super::deps::{DepKind, from_manifest};
+use super::deps::DepKind;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -69,10 +69,12 @@ fn registry_src_dirs() -> Vec<PathBuf> {
 }
 
 /// A package's lib target as `cargo metadata` describes it: (name, src_path, proc-macro,
-/// edition), from its manifest and cargo's layout conventions.
-fn lib_target(dir: &Path, package: &str) -> Option<(String, PathBuf, bool, String)> {
-    let doc: toml::Table =
-        toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).ok()?).ok()?;
+/// edition), from its manifest `doc` and cargo's layout conventions.
+fn lib_target(
+    doc: &toml::Table,
+    dir: &Path,
+    package: &str,
+) -> Option<(String, PathBuf, bool, String)> {
     let lib = doc.get("lib").and_then(|l| l.as_table());
     let edition = doc
         .get("package")
@@ -97,24 +99,76 @@ fn lib_target(dir: &Path, package: &str) -> Option<(String, PathBuf, bool, Strin
     src.is_file().then_some((name, src, proc_macro, edition))
 }
 
+/// A manifest's `[features]` table: feature -> what it turns on.
+fn feature_table(doc: &toml::Table) -> HashMap<String, Vec<String>> {
+    doc.get("features")
+        .and_then(|f| f.as_table())
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let items = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect();
+            (k.clone(), items)
+        })
+        .collect()
+}
+
 /// `cargo metadata`-shaped JSON for the workspace whose lock file is `lock`, with `members`
 /// as (package id, name, manifest dir), and its target directory (where the metadata cache
-/// keeps it). None when the lock file cannot be read.
+/// keeps it). None when the lock file cannot be read. Without features (see the module docs).
 pub fn metadata(
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
 ) -> Option<Value> {
-    let host = super::platform::Host::detect();
-    metadata_in(lock, members, target_dir, &registry_src_dirs(), host)
+    metadata_in(
+        lock,
+        members,
+        target_dir,
+        &registry_src_dirs(),
+        &super::platform::Host::detect,
+        false,
+    )
 }
 
-fn metadata_in(
+/// [`metadata`] with each package's features as cargo would most likely resolve them
+/// ([`guess_features`]), for walks started before cargo answers: only a guess, which a walk
+/// made with it must be checked against (the features its code asked about).
+pub fn metadata_with_guessed_features(
+    lock: &Path,
+    members: &[(String, String, PathBuf)],
+    target_dir: Option<&Path>,
+) -> Option<Value> {
+    metadata_in(
+        lock,
+        members,
+        target_dir,
+        &registry_src_dirs(),
+        &super::platform::Host::detect,
+        true,
+    )
+}
+
+/// One package of the lock file as read from its manifest.
+struct Read {
+    lib: Option<(String, PathBuf, bool, String)>,
+    decls: Vec<super::deps::Dep>,
+    features: HashMap<String, Vec<String>>,
+}
+
+/// [`metadata`] (`guess`: [`metadata_with_guessed_features`]) with cargo's registry source
+/// folders and the host given.
+pub(crate) fn metadata_in(
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
     src_dirs: &[PathBuf],
-    host: Option<&super::platform::Host>,
+    host: &dyn Fn() -> Option<&'static super::platform::Host>,
+    guess: bool,
 ) -> Option<Value> {
     let locked = parse_lock(&std::fs::read_to_string(lock).ok()?)?;
     // Package ids: members by name, registry packages found on disk.
@@ -149,22 +203,54 @@ fn metadata_in(
         let first = hits.next()?.0;
         hits.next().is_none().then_some(first)
     };
-    let mut libs: HashMap<usize, (String, PathBuf, bool, String)> = HashMap::new();
-    for (i, l) in locked.iter().enumerate() {
-        if let Some(dir) = &dirs[i]
-            && let Some(t) = lib_target(dir, &l.name)
-        {
-            libs.insert(i, t);
-        }
-    }
+    // Each manifest read once.
+    let read: Vec<Option<Read>> = locked
+        .iter()
+        .zip(&dirs)
+        .map(|(l, dir)| {
+            let dir = dir.as_ref()?;
+            let doc = super::deps::read_toml(&dir.join("Cargo.toml"))?;
+            Some(Read {
+                lib: lib_target(&doc, dir, &l.name),
+                decls: super::deps::from_manifest_doc(dir, &doc),
+                features: if guess {
+                    feature_table(&doc)
+                } else {
+                    HashMap::new()
+                },
+            })
+        })
+        .collect();
+    // The edges of the lock file: per package, its dependencies by package name.
+    let edges: Vec<Vec<(&str, usize)>> = locked
+        .iter()
+        .map(|l| {
+            l.deps
+                .iter()
+                .filter_map(|(name, version)| {
+                    Some((name.as_str(), find(name, version.as_deref())?))
+                })
+                .collect()
+        })
+        .collect();
+    let guessed = guess.then(|| {
+        let roots: Vec<usize> = (0..locked.len())
+            .filter(|&i| locked[i].source.is_none() && ids[i].is_some())
+            .collect();
+        guess_features(&read, &edges, &roots)
+    });
+    // Asked once the manifests are read (`rustc` answers meanwhile).
+    let host = host();
     let mut packages = Vec::new();
     let mut nodes = Vec::new();
     for (i, l) in locked.iter().enumerate() {
         let (Some(id), Some(dir)) = (&ids[i], &dirs[i]) else {
             continue;
         };
-        let targets: Vec<Value> = libs
-            .get(&i)
+        // (A manifest that does not read: no target, no declarations.)
+        let r = read[i].as_ref();
+        let targets: Vec<Value> = r
+            .and_then(|r| r.lib.as_ref())
             .map(|(name, src, proc_macro, edition)| {
                 let kind = if *proc_macro { "proc-macro" } else { "lib" };
                 json!({"name": name, "kind": [kind], "crate_types": [kind], "src_path": src, "edition": edition})
@@ -179,18 +265,24 @@ fn metadata_in(
             "manifest_path": dir.join("Cargo.toml"),
             "targets": targets,
         }));
-        let decls = from_manifest(dir);
         let mut deps = Vec::new();
-        for (name, version) in &l.deps {
-            let Some(j) = find(name, version.as_deref()) else {
-                continue;
-            };
+        for &(name, j) in &edges[i] {
             let Some(dep_id) = &ids[j] else { continue };
-            let lib = libs
-                .get(&j)
+            // With guessed features, only the dependencies they turn on (the lock file also
+            // lists the optional ones some other build turns on).
+            if guessed.as_ref().is_some_and(|g| !g.edges.contains(&(i, j))) {
+                continue;
+            }
+            let lib = read[j]
+                .as_ref()
+                .and_then(|r| r.lib.as_ref())
                 .map(|t| t.0.clone())
                 .unwrap_or(name.replace('-', "_"));
-            let mine: Vec<_> = decls.iter().filter(|d| d.package == *name).collect();
+            let mine: Vec<_> = r
+                .into_iter()
+                .flat_map(|r| &r.decls)
+                .filter(|d| d.package == *name)
+                .collect();
             // Declared only for platforms the host is not (`[target.'cfg(windows)'..]`): no
             // build here uses it, as cargo's `--filter-platform <host>` would say.
             if let Some(host) = host
@@ -220,7 +312,10 @@ fn metadata_in(
             }
             deps.push(json!({"name": code_name, "pkg": dep_id, "dep_kinds": kinds}));
         }
-        nodes.push(json!({"id": id, "deps": deps}));
+        match guessed.as_ref().and_then(|g| g.features[i].as_ref()) {
+            Some(on) => nodes.push(json!({"id": id, "deps": deps, "features": on})),
+            None => nodes.push(json!({"id": id, "deps": deps})),
+        }
     }
     let members: Vec<&String> = members.iter().map(|m| &m.0).collect();
     Some(json!({
@@ -229,6 +324,165 @@ fn metadata_in(
         "resolve": {"nodes": nodes},
         "target_directory": target_dir,
     }))
+}
+
+/// What turning on a feature (or a package) asks for, in [`guess_features`].
+enum Ask {
+    /// The package is built (its non-optional dependencies are).
+    Package(usize),
+    /// A `[features]` item of the package: `name`, `dep:name`, `name/feature`, `name?/feature`.
+    Feature(usize, String),
+    /// The optional dependency of this key is turned on.
+    Optional(usize, String),
+    /// Feature of the dependency of this key (when it is built: an optional one not turned
+    /// on keeps it for when it is).
+    OfDependency(usize, String, String),
+}
+
+/// What [`guess_features`] guesses.
+struct Guess {
+    /// Per package, its features (None: not built).
+    features: Vec<Option<std::collections::BTreeSet<String>>>,
+    /// The dependencies built: (dependent, dependency).
+    edges: std::collections::HashSet<(usize, usize)>,
+}
+
+/// The features of each package (None: not built) as cargo would resolve them for the
+/// `roots` (the workspace members, with their default features and dev-dependencies),
+/// unifying what every dependent asks for (normal, build and the members' dev-dependencies,
+/// on every platform), as `cargo metadata` reports them. A guess: `[patch]`, a dependency the
+/// lock file names twice and `--features` given to the tool are not taken into account, so
+/// what is read with it is checked against cargo's answer before it is used.
+fn guess_features(read: &[Option<Read>], edges: &[Vec<(&str, usize)>], roots: &[usize]) -> Guess {
+    use std::collections::{BTreeSet, HashSet};
+    let mut built_edges: HashSet<(usize, usize)> = HashSet::new();
+    let n = read.len();
+    let mut built = vec![false; n];
+    let mut on: Vec<BTreeSet<String>> = vec![BTreeSet::new(); n];
+    let mut optional_on: Vec<HashSet<String>> = vec![HashSet::new(); n];
+    let mut weak: Vec<Vec<(String, String)>> = vec![Vec::new(); n];
+    let is_root = |i: usize| roots.contains(&i);
+    // The declarations of package `i` that count: on every platform, as cargo unifies them
+    // in what `cargo metadata` reports (a dependency for FreeBSD only adds its features to a
+    // package Linux builds too; the edges to it are left out afterwards, as its own are).
+    let used = |i: usize, d: &super::deps::Dep| d.kind != DepKind::Dev || is_root(i);
+    // The package a declaration of `i` stands for (None: not in the lock file, or twice).
+    let target = |i: usize, d: &super::deps::Dep| -> Option<usize> {
+        let mut hits = edges[i].iter().filter(|(name, _)| *name == d.package);
+        let (_, j) = *hits.next()?;
+        hits.next().is_none().then_some(j)
+    };
+    let has_default = |j: usize| {
+        read[j]
+            .as_ref()
+            .is_some_and(|r| r.features.contains_key("default"))
+    };
+    let mut queue: Vec<Ask> = roots.iter().map(|&i| Ask::Package(i)).collect();
+    queue.extend(roots.iter().map(|&i| Ask::Feature(i, "default".into())));
+    // What a declaration of `i` asks of the package it stands for.
+    let declared = |i: usize,
+                    d: &super::deps::Dep,
+                    queue: &mut Vec<Ask>,
+                    built_edges: &mut HashSet<(usize, usize)>| {
+        if let Some(j) = target(i, d) {
+            built_edges.insert((i, j));
+            queue.push(Ask::Package(j));
+            if d.default_features && has_default(j) {
+                queue.push(Ask::Feature(j, "default".into()));
+            }
+            queue.extend(d.features.iter().map(|f| Ask::Feature(j, f.clone())));
+        }
+    };
+    while let Some(ask) = queue.pop() {
+        match ask {
+            Ask::Package(i) => {
+                if std::mem::replace(&mut built[i], true) {
+                    continue;
+                }
+                let Some(r) = &read[i] else { continue };
+                for d in r.decls.iter().filter(|d| !d.optional && used(i, d)) {
+                    declared(i, d, &mut queue, &mut built_edges);
+                }
+            }
+            Ask::Feature(i, f) => {
+                let Some(r) = &read[i] else { continue };
+                if let Some(dep) = f.strip_prefix("dep:") {
+                    queue.push(Ask::Optional(i, dep.to_string()));
+                } else if let Some((dep, feature)) = f.split_once('/') {
+                    match dep.strip_suffix('?') {
+                        // Weak: the dependency is built only for another reason, but the
+                        // graph `cargo metadata` gives has it all the same (and so do the
+                        // features it reports: 18 more packages of deno's 959 right).
+                        Some(dep) => {
+                            queue.push(Ask::Optional(i, dep.into()));
+                            queue.push(Ask::OfDependency(i, dep.into(), feature.into()));
+                        }
+                        None => {
+                            // Also the optional dependency's implicit feature, unless the
+                            // package names it `dep:` somewhere (then it has none).
+                            let explicit = r
+                                .features
+                                .values()
+                                .flatten()
+                                .any(|x| x.strip_prefix("dep:") == Some(dep));
+                            if !explicit && r.decls.iter().any(|d| d.key == dep && d.optional) {
+                                queue.push(Ask::Feature(i, dep.into()));
+                            }
+                            queue.push(Ask::Optional(i, dep.into()));
+                            queue.push(Ask::OfDependency(i, dep.into(), feature.into()));
+                        }
+                    }
+                } else if r.features.contains_key(&f) {
+                    if on[i].insert(f.clone()) {
+                        queue.extend(r.features[&f].iter().map(|x| Ask::Feature(i, x.clone())));
+                    }
+                } else if r.decls.iter().any(|d| d.key == f && d.optional) {
+                    // An optional dependency's implicit feature.
+                    if on[i].insert(f.clone()) {
+                        queue.push(Ask::Optional(i, f));
+                    }
+                }
+            }
+            Ask::Optional(i, dep) => {
+                let Some(r) = &read[i] else { continue };
+                if !optional_on[i].insert(dep.clone()) {
+                    continue;
+                }
+                for d in r
+                    .decls
+                    .iter()
+                    .filter(|d| d.key == dep && d.optional && used(i, d))
+                {
+                    declared(i, d, &mut queue, &mut built_edges);
+                }
+                for (_, feature) in weak[i].iter().filter(|(d, _)| *d == dep) {
+                    queue.push(Ask::OfDependency(i, dep.clone(), feature.clone()));
+                }
+            }
+            Ask::OfDependency(i, dep, feature) => {
+                let Some(r) = &read[i] else { continue };
+                // An optional dependency not turned on (yet): when it is.
+                if r.decls.iter().any(|d| d.key == dep && d.optional)
+                    && !optional_on[i].contains(&dep)
+                {
+                    weak[i].push((dep.clone(), feature.clone()));
+                }
+                let decls = r.decls.iter().filter(|d| {
+                    d.key == dep && used(i, d) && (!d.optional || optional_on[i].contains(&dep))
+                });
+                for j in decls.filter_map(|d| target(i, d)) {
+                    queue.push(Ask::Package(j));
+                    queue.push(Ask::Feature(j, feature.clone()));
+                }
+            }
+        }
+    }
+    Guess {
+        features: (0..n)
+            .map(|i| built[i].then(|| std::mem::take(&mut on[i])))
+            .collect(),
+        edges: built_edges,
+    }
 }
 
 #[cfg(test)]
@@ -288,13 +542,17 @@ mod tests {
             "app".to_string(),
             dir.join("ws/app"),
         )];
-        let host = crate::workspace::platform::Host::new("x86_64-unknown-linux-gnu", "unix\n");
+        let host: &'static _ = Box::leak(Box::new(crate::workspace::platform::Host::new(
+            "x86_64-unknown-linux-gnu",
+            "unix\n",
+        )));
         let meta = metadata_in(
             &dir.join("ws/Cargo.lock"),
             &members,
             None,
             &[src],
-            Some(&host),
+            &|| Some(host),
+            false,
         )
         .unwrap();
         let g = from_metadata(&meta, &|p: &Path| p.exists());
@@ -314,5 +572,145 @@ mod tests {
                 ("foo".to_string(), 1, GraphKind::Normal)
             ]
         );
+    }
+
+    #[test]
+    fn features_guessed_as_cargo_resolves_them() {
+        let dir = std::env::temp_dir().join(format!("async-lint-guess-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        let reg = "registry+https://github.com/rust-lang/crates.io-index";
+        let mut lock = String::from("version = 4\n");
+        let mut package = |name: &str, manifest: &str, deps: &[&str]| {
+            write(
+                &format!("registry/src/index/{name}-1.0.0/Cargo.toml"),
+                &format!("[package]\nname = \"{name}\"\nedition = \"2021\"\n{manifest}"),
+            );
+            write(&format!("registry/src/index/{name}-1.0.0/src/lib.rs"), "");
+            let deps: Vec<String> = deps.iter().map(|d| format!("\"{d}\"")).collect();
+            lock += &format!(
+                "\n[[package]]\nname = \"{name}\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\ndependencies = [{}]\n",
+                deps.join(", ")
+            );
+        };
+        // `core` has a default feature, an optional dependency turned on by `dep:` (no
+        // implicit feature then), one by its implicit feature (through `io`), and a weak
+        // feature of a third that nothing else turns on (which `cargo metadata` lists all the
+        // same, with that feature: checked with cargo 1.95 on path dependencies).
+        package(
+            "core",
+            "[features]\ndefault = [\"std\"]\nstd = [\"dep:alloc-kit\"]\nio = [\"io-kit/read\"]\n\
+             extra = [\"never-kit?/x\"]\nunused = []\n\
+             [dependencies]\nalloc-kit = { version = \"1\", optional = true }\n\
+             io-kit = { version = \"1\", optional = true }\n\
+             never-kit = { version = \"1\", optional = true }\n\
+             unused-kit = { version = \"1\", optional = true }\n\
+             [dev-dependencies]\ndevonly = \"1\"\n\
+             alloc-kit = { version = \"1\", features = [\"testing\"] }\n",
+            &["alloc-kit", "devonly", "io-kit", "never-kit", "unused-kit"],
+        );
+        package("alloc-kit", "[features]\nbig = []\ntesting = []\n", &[]);
+        package("io-kit", "[features]\nread = []\nwrite = []\n", &[]);
+        package("never-kit", "[features]\nx = []\n", &[]);
+        package("unused-kit", "", &[]);
+        // Only a dev-dependency of a dependency (not built), and one for Windows only.
+        package("devonly", "", &[]);
+        package(
+            "winonly",
+            "[dependencies]\nio-kit = { version = \"1\", features = [\"write\"] }\n",
+            &["io-kit"],
+        );
+        // `tools` is asked for without its default features, with `core`'s `io` and `extra`
+        // through its own feature list.
+        package(
+            "tools",
+            "[features]\ndefault = [\"slow\"]\nslow = []\nfast = []\n\
+             [dependencies]\ncore = { version = \"1\", features = [\"io\", \"extra\"] }\n",
+            &["core"],
+        );
+        write(
+            "ws/app/Cargo.toml",
+            "[package]\nname = \"app\"\n[features]\ndefault = [\"mine\"]\nmine = []\n\
+             [dependencies]\ncore = \"1\"\ntools = { version = \"1\", default-features = false, features = [\"fast\"] }\n\
+             [dev-dependencies]\nalloc-kit = { version = \"1\", features = [\"big\"] }\n\
+             [target.'cfg(windows)'.dependencies]\nwinonly = \"1\"\n",
+        );
+        lock += "\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
+                 dependencies = [\"alloc-kit\", \"core\", \"tools\", \"winonly\"]\n";
+        write("ws/Cargo.lock", &lock);
+        let members = [(
+            "path+file:///ws/app#0.1.0".to_string(),
+            "app".to_string(),
+            dir.join("ws/app"),
+        )];
+        let host: &'static _ = Box::leak(Box::new(crate::workspace::platform::Host::new(
+            "x86_64-unknown-linux-gnu",
+            "unix\n",
+        )));
+        let src = [dir.join("registry/src/index")];
+        let meta = |guess| {
+            metadata_in(
+                &dir.join("ws/Cargo.lock"),
+                &members,
+                None,
+                &src,
+                &|| Some(host),
+                guess,
+            )
+            .unwrap()
+        };
+        let guessed = from_metadata(&meta(true), &|p: &Path| p.exists());
+        let plain = from_metadata(&meta(false), &|p: &Path| p.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+        let features = |name: &str| -> Option<Vec<String>> {
+            guessed
+                .packages
+                .iter()
+                .find(|p| p.name == name)
+                .unwrap_or_else(|| panic!("{name} not in {:?}", guessed.packages))
+                .features
+                .clone()
+        };
+        let list = |l: &[&str]| Some(l.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            features("core"),
+            list(&["default", "extra", "io", "io-kit", "std"])
+        );
+        // `big` from the member's dev-dependencies; not `testing`, which only a dependency's
+        // dev-dependencies ask for.
+        assert_eq!(features("alloc-kit"), list(&["big"]));
+        // `write`: what a dependency for Windows only asks for counts, as in what cargo
+        // reports (checked as above).
+        assert_eq!(features("io-kit"), list(&["read", "write"]));
+        assert_eq!(features("tools"), list(&["fast"]));
+        assert_eq!(features("never-kit"), list(&["x"]));
+        // Not built: `devonly` (a dependency's dev-dependency), `winonly` (another platform),
+        // the optional `unused-kit` no feature turns on. Without the guess, the lock file's
+        // edges are kept (`unused-kit`), and nothing has features.
+        let names = |g: &crate::workspace::graph::DepGraph| -> Vec<String> {
+            let mut n: Vec<String> = g.packages.iter().map(|p| p.name.clone()).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(
+            names(&guessed),
+            ["alloc-kit", "core", "io-kit", "never-kit", "tools"]
+        );
+        assert_eq!(
+            names(&plain),
+            [
+                "alloc-kit",
+                "core",
+                "io-kit",
+                "never-kit",
+                "tools",
+                "unused-kit"
+            ]
+        );
+        assert!(plain.packages.iter().all(|p| p.features.is_none()));
     }
 }
