@@ -233,14 +233,14 @@ pub(crate) fn metadata_in(
                 .collect()
         })
         .collect();
+    // Asked once the manifests are read (`rustc` answers meanwhile).
+    let host = host();
     let guessed = guess.then(|| {
         let roots: Vec<usize> = (0..locked.len())
             .filter(|&i| locked[i].source.is_none() && ids[i].is_some())
             .collect();
-        guess_features(&read, &edges, &roots)
+        guess_features(&read, &edges, &roots, host)
     });
-    // Asked once the manifests are read (`rustc` answers meanwhile).
-    let host = host();
     let mut packages = Vec::new();
     let mut nodes = Vec::new();
     for (i, l) in locked.iter().enumerate() {
@@ -353,7 +353,12 @@ struct Guess {
 /// on every platform), as `cargo metadata` reports them. A guess: `[patch]`, a dependency the
 /// lock file names twice and `--features` given to the tool are not taken into account, so
 /// what is read with it is checked against cargo's answer before it is used.
-fn guess_features(read: &[Option<Read>], edges: &[Vec<(&str, usize)>], roots: &[usize]) -> Guess {
+fn guess_features(
+    read: &[Option<Read>],
+    edges: &[Vec<(&str, usize)>],
+    roots: &[usize],
+    host: Option<&super::platform::Host>,
+) -> Guess {
     use std::collections::{BTreeSet, HashSet};
     let mut built_edges: HashSet<(usize, usize)> = HashSet::new();
     let n = read.len();
@@ -364,8 +369,15 @@ fn guess_features(read: &[Option<Read>], edges: &[Vec<(&str, usize)>], roots: &[
     let is_root = |i: usize| roots.contains(&i);
     // The declarations of package `i` that count: on every platform, as cargo unifies them
     // in what `cargo metadata` reports (a dependency for FreeBSD only adds its features to a
-    // package Linux builds too; the edges to it are left out afterwards, as its own are).
+    // package Linux builds too)...
     let used = |i: usize, d: &super::deps::Dep| d.kind != DepKind::Dev || is_root(i);
+    // ... but the graph has an edge only where a declaration it uses is for the host (tokio
+    // declares `mio` optional, and for `cfg(tokio_uring)` without being optional: no edge).
+    let on_host = |d: &super::deps::Dep| {
+        d.target
+            .as_deref()
+            .is_none_or(|t| host.is_none_or(|h| h.uses(t)))
+    };
     // The package a declaration of `i` stands for (None: not in the lock file, or twice).
     let target = |i: usize, d: &super::deps::Dep| -> Option<usize> {
         let mut hits = edges[i].iter().filter(|(name, _)| *name == d.package);
@@ -385,7 +397,9 @@ fn guess_features(read: &[Option<Read>], edges: &[Vec<(&str, usize)>], roots: &[
                     queue: &mut Vec<Ask>,
                     built_edges: &mut HashSet<(usize, usize)>| {
         if let Some(j) = target(i, d) {
-            built_edges.insert((i, j));
+            if on_host(d) {
+                built_edges.insert((i, j));
+            }
             queue.push(Ask::Package(j));
             if d.default_features && has_default(j) {
                 queue.push(Ask::Feature(j, "default".into()));
@@ -609,6 +623,7 @@ mod tests {
              io-kit = { version = \"1\", optional = true }\n\
              never-kit = { version = \"1\", optional = true }\n\
              unused-kit = { version = \"1\", optional = true }\n\
+             [target.'cfg(some_cfg)'.dependencies]\nunused-kit = \"1\"\n\
              [dev-dependencies]\ndevonly = \"1\"\n\
              alloc-kit = { version = \"1\", features = [\"testing\"] }\n",
             &["alloc-kit", "devonly", "io-kit", "never-kit", "unused-kit"],
@@ -689,8 +704,9 @@ mod tests {
         assert_eq!(features("tools"), list(&["fast"]));
         assert_eq!(features("never-kit"), list(&["x"]));
         // Not built: `devonly` (a dependency's dev-dependency), `winonly` (another platform),
-        // the optional `unused-kit` no feature turns on. Without the guess, the lock file's
-        // edges are kept (`unused-kit`), and nothing has features.
+        // the optional `unused-kit` no feature turns on (and which another declaration asks
+        // for `cfg(some_cfg)` only, as tokio asks for `mio`). Without the guess, the lock
+        // file's edges are kept (`unused-kit`), and nothing has features.
         let names = |g: &crate::workspace::graph::DepGraph| -> Vec<String> {
             let mut n: Vec<String> = g.packages.iter().map(|p| p.name.clone()).collect();
             n.sort();
