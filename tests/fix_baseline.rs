@@ -1,7 +1,7 @@
 //! `--fix` (atomic, re-parsed, idempotent, `--diff` writes nothing) and baselines.
 
 mod common;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The manifest of a package on tokio with every feature (`--fix` writes tokio replacements
@@ -9,22 +9,17 @@ use std::process::{Command, Output};
 const TOKIO_FULL: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
                           [dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
 
-/// A package of `files`, with the [`TOKIO_FULL`] manifest unless they have one.
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("async-lint-fix-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// A package of `files`, with the [`TOKIO_FULL`] manifest unless they have one (removed at
+/// drop).
+fn scratch(name: &str, files: &[(&str, &str)]) -> common::Scratch {
     let manifest = [("Cargo.toml", TOKIO_FULL)];
     let extra = if files.iter().any(|(p, _)| *p == "Cargo.toml") {
         &[][..]
     } else {
         &manifest[..]
     };
-    for (path, text) in files.iter().chain(extra) {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
+    let all: Vec<(&str, &str)> = files.iter().chain(extra).copied().collect();
+    common::Scratch::new(&format!("fix-{name}"), &all)
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {

@@ -22,12 +22,9 @@ fn parallel_and_single_threaded_output_are_identical() {
     }
 }
 
-/// An empty directory of this test process.
-fn fresh_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("async-lint-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// An empty directory of this test process (removed at drop).
+fn fresh_dir(tag: &str) -> common::Scratch {
+    common::Scratch::empty(tag)
 }
 
 /// The tool on every file of `dir`, short output, no cache, output captured.
@@ -290,7 +287,7 @@ fn output_unprivileged(mut cmd: Command) -> Option<std::process::Output> {
 /// A crate with a module directory `src/hidden/` and a module file `src/open.rs` (with a
 /// blocking call), everything readable by everyone, in a fresh directory.
 #[cfg(unix)]
-fn crate_with_modules(tag: &str) -> std::path::PathBuf {
+fn crate_with_modules(tag: &str) -> common::Scratch {
     use std::os::unix::fs::PermissionsExt;
     let dir = fresh_dir(tag);
     let blocking = "pub async fn f() {\n    std::thread::sleep(d);\n}\n";

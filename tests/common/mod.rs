@@ -116,9 +116,29 @@ impl Scratch {
     }
 }
 
+impl Scratch {
+    /// An empty scratch directory.
+    pub fn empty(name: &str) -> Scratch {
+        Scratch::new(name, &[])
+    }
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
     }
 }
 
