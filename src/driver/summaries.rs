@@ -1910,6 +1910,33 @@ mod tests {
     }
 
     #[test]
+    fn names_are_found_as_path_roots_and_in_use_and_extern_crate() {
+        let dir = std::env::temp_dir().join(format!("async-lint-named-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("src/lib.rs"),
+            "use anyhow::Result;\nextern crate serde;\nmod more;\n\
+             fn f() { let _ = my_bytes::x(); let random = 1; }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("src/more.rs"),
+            "use std::libc;\npub fn g() {\n    tokio::spawn(async {});\n}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("src/notes.txt"), "rand::thread_rng()\n").unwrap();
+        let names = ["anyhow", "serde", "tokio", "bytes", "rand", "libc", "tokio"];
+        let found = names_in_sources(&dir, &names);
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut found: Vec<String> = found.into_iter().collect();
+        found.sort();
+        // Not `bytes` (inside `my_bytes`), `rand` (a word of its own only as `random`, and a
+        // path root only in a file that is not Rust), `libc` (not a path root).
+        assert_eq!(found, ["anyhow", "serde", "tokio"]);
+    }
+
+    #[test]
     fn a_name_for_two_packages_gets_no_facts() {
         // Two versions of `rand` (0 and 1), and `fs_err` renamed `fs` by the member.
         let deps = [
