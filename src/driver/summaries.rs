@@ -1178,7 +1178,7 @@ pub fn kb_with_dependencies(
 ) -> Option<(Kb, usize)> {
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
-    let (roots_named, roots) = roots_of(graph, packages, &member_deps);
+    let (roots_named, roots) = roots_of(graph, packages, &member_deps, None);
     if roots_named.is_empty() {
         return None;
     }
@@ -1280,11 +1280,13 @@ pub fn kb_with_dependencies(
 
 /// The dependencies the members name (in the graph, then the libraries of other members, as
 /// [`with_member_libs`] lists them), as (the name their code uses, index), and those of them
-/// their sources mention: where the walks start.
+/// their sources mention: where the walks start. Once `stop` is true, no other member's
+/// sources are read (the roots are then incomplete).
 fn roots_of(
     graph: &DepGraph,
     packages: &[Package],
     member_deps: &MemberDeps,
+    stop: Option<&std::sync::atomic::AtomicBool>,
 ) -> (Vec<(String, usize)>, Vec<usize>) {
     let mut roots_named: Vec<(String, usize)> = Vec::new();
     let mut searched: Vec<(&Path, Vec<&str>)> = Vec::new();
@@ -1309,7 +1311,12 @@ fn roots_of(
         use rayon::prelude::*;
         searched
             .par_iter()
-            .map(|(dir, names)| names_in_sources(dir, names))
+            .map(|(dir, names)| {
+                if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+                    return HashSet::default();
+                }
+                names_in_sources(dir, names)
+            })
             .reduce(HashSet::default, |mut a, b| {
                 a.extend(b);
                 a
@@ -1384,6 +1391,7 @@ pub fn speculate(
         lock.path,
         lock.members,
         lock.target_dir,
+        stop,
     ) else {
         return;
     };
@@ -1406,7 +1414,7 @@ fn speculate_on(
     }
     let graph = crate::workspace::graph::from_metadata(meta, &|p: &Path| p.exists());
     let (all, member_deps) = with_member_libs(&graph, packages);
-    let (_, roots) = roots_of(&graph, packages, &member_deps);
+    let (_, roots) = roots_of(&graph, packages, &member_deps, Some(stop));
     crate::util::timing::mark(|| "guessing: roots found".into());
     let known = known_crates();
     let mut seen = vec![false; all.len()];
@@ -1824,7 +1832,7 @@ mod tests {
             None,
             &[dir.join("registry/src/index")],
             &|| Some(host),
-            true,
+            Some(&std::sync::atomic::AtomicBool::new(false)),
         )
         .unwrap();
         let app = lib_package(&DepPackage {

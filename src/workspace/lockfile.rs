@@ -131,17 +131,19 @@ pub fn metadata(
         target_dir,
         &registry_src_dirs(),
         &super::platform::Host::detect,
-        false,
+        None,
     )
 }
 
 /// [`metadata`] with each package's features as cargo would most likely resolve them
 /// ([`guess_features`]), for walks started before cargo answers: only a guess, which a walk
-/// made with it must be checked against (the features its code asked about).
+/// made with it must be checked against (the features its code asked about). None as soon as
+/// `stop` is true (deno's lock file and manifests take a quarter of a second to read).
 pub fn metadata_with_guessed_features(
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
+    stop: &std::sync::atomic::AtomicBool,
 ) -> Option<Value> {
     metadata_in(
         lock,
@@ -149,7 +151,7 @@ pub fn metadata_with_guessed_features(
         target_dir,
         &registry_src_dirs(),
         &super::platform::Host::detect,
-        true,
+        Some(stop),
     )
 }
 
@@ -160,16 +162,17 @@ struct Read {
     features: HashMap<String, Vec<String>>,
 }
 
-/// [`metadata`] (`guess`: [`metadata_with_guessed_features`]) with cargo's registry source
-/// folders and the host given.
+/// [`metadata`] (`guess`: [`metadata_with_guessed_features`], with its stop flag) with cargo's
+/// registry source folders and the host given.
 pub(crate) fn metadata_in(
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
     src_dirs: &[PathBuf],
     host: &dyn Fn() -> Option<&'static super::platform::Host>,
-    guess: bool,
+    guess: Option<&std::sync::atomic::AtomicBool>,
 ) -> Option<Value> {
+    let stopped = || guess.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
     let locked = parse_lock(&std::fs::read_to_string(lock).ok()?)?;
     // Package ids: members by name, registry packages found on disk.
     let mut ids: Vec<Option<String>> = Vec::with_capacity(locked.len());
@@ -208,12 +211,12 @@ pub(crate) fn metadata_in(
         .iter()
         .zip(&dirs)
         .map(|(l, dir)| {
-            let dir = dir.as_ref()?;
+            let dir = dir.as_ref().filter(|_| !stopped())?;
             let doc = super::deps::read_toml(&dir.join("Cargo.toml"))?;
             Some(Read {
                 lib: lib_target(&doc, dir, &l.name),
                 decls: super::deps::from_manifest_doc(dir, &doc),
-                features: if guess {
+                features: if guess.is_some() {
                     feature_table(&doc)
                 } else {
                     HashMap::new()
@@ -221,6 +224,9 @@ pub(crate) fn metadata_in(
             })
         })
         .collect();
+    if stopped() {
+        return None;
+    }
     // The edges of the lock file: per package, its dependencies by package name.
     let edges: Vec<Vec<(&str, usize)>> = locked
         .iter()
@@ -235,7 +241,7 @@ pub(crate) fn metadata_in(
         .collect();
     // Asked once the manifests are read (`rustc` answers meanwhile).
     let host = host();
-    let guessed = guess.then(|| {
+    let guessed = guess.map(|_| {
         let roots: Vec<usize> = (0..locked.len())
             .filter(|&i| locked[i].source.is_none() && ids[i].is_some())
             .collect();
@@ -566,7 +572,7 @@ mod tests {
             None,
             &[src],
             &|| Some(host),
-            false,
+            None,
         )
         .unwrap();
         let g = from_metadata(&meta, &|p: &Path| p.exists());
@@ -678,9 +684,21 @@ mod tests {
             )
             .unwrap()
         };
-        let guessed = from_metadata(&meta(true), &|p: &Path| p.exists());
-        let plain = from_metadata(&meta(false), &|p: &Path| p.exists());
+        let not_yet = std::sync::atomic::AtomicBool::new(false);
+        let guessed = from_metadata(&meta(Some(&not_yet)), &|p: &Path| p.exists());
+        let plain = from_metadata(&meta(None), &|p: &Path| p.exists());
+        // Once cargo has answered, nothing is guessed.
+        let answered = std::sync::atomic::AtomicBool::new(true);
+        let late = metadata_in(
+            &dir.join("ws/Cargo.lock"),
+            &members,
+            None,
+            &src,
+            &|| Some(host),
+            Some(&answered),
+        );
         let _ = std::fs::remove_dir_all(&dir);
+        assert!(late.is_none());
         let features = |name: &str| -> Option<Vec<String>> {
             guessed
                 .packages
