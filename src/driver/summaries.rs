@@ -1784,13 +1784,8 @@ mod tests {
     fn a_walk_with_guessed_features_is_taken_only_if_cargo_agrees_on_each_feature_it_asked_about() {
         // A scratch registry with `kit`, whose code asks about its feature `slow` only, and a
         // workspace whose member `app` turns `slow` on: its graph guessed from its lock file.
-        let dir = std::env::temp_dir().join(format!("async-lint-guessed-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let write = |rel: &str, text: &str| {
-            let p = dir.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
+        let dir = crate::util::scratch::Scratch::new("guessed");
+        let write = |rel: &str, text: &str| dir.write(rel, text);
         write(
             "registry/src/index/kit-1.0.0/Cargo.toml",
             "[package]\nname = \"kit\"\nedition = \"2021\"\n\
@@ -1905,7 +1900,6 @@ mod tests {
             &opts,
             &none,
         );
-        let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(hash_taken, hash_again);
         assert_eq!(taken, again);
         assert!(
@@ -1919,24 +1913,19 @@ mod tests {
 
     #[test]
     fn names_are_found_as_path_roots_and_in_use_and_extern_crate() {
-        let dir = std::env::temp_dir().join(format!("async-lint-named-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(
-            dir.join("src/lib.rs"),
+        let dir = crate::util::scratch::Scratch::new("named");
+        dir.write(
+            "src/lib.rs",
             "use anyhow::Result;\nextern crate serde;\nmod more;\n\
              fn f() { let _ = my_bytes::x(); let random = 1; }\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("src/more.rs"),
+        );
+        dir.write(
+            "src/more.rs",
             "use std::libc;\npub fn g() {\n    tokio::spawn(async {});\n}\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("src/notes.txt"), "rand::thread_rng()\n").unwrap();
+        );
+        dir.write("src/notes.txt", "rand::thread_rng()\n");
         let names = ["anyhow", "serde", "tokio", "bytes", "rand", "libc", "tokio"];
         let found = names_in_sources(&dir, &names);
-        let _ = std::fs::remove_dir_all(&dir);
         let mut found: Vec<String> = found.into_iter().collect();
         found.sort();
         // Not `bytes` (inside `my_bytes`), `rand` (a word of its own only as `random`, and a

@@ -4,4 +4,6 @@
 pub mod fs;
 pub mod fxhash;
 pub mod hash;
+#[cfg(test)]
+pub mod scratch;
 pub mod timing;

@@ -513,13 +513,8 @@ mod tests {
 
     #[test]
     fn the_graph_from_a_lock_file_and_the_sources_on_disk() {
-        let dir = std::env::temp_dir().join(format!("async-lint-lockfile-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let write = |rel: &str, text: &str| {
-            let p = dir.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
+        let dir = crate::util::scratch::Scratch::new("lockfile");
+        let write = |rel: &str, text: &str| dir.write(rel, text);
         let src = dir.join("registry/src/index");
         write(
             "registry/src/index/foo-1.0.0/Cargo.toml",
@@ -576,7 +571,6 @@ mod tests {
         )
         .unwrap();
         let g = from_metadata(&meta, &|p: &Path| p.exists());
-        let _ = std::fs::remove_dir_all(&dir);
         // Dependencies first; the git package, not on disk, is not there, nor the Windows-only
         // one on this (Linux) host.
         let names: Vec<&str> = g.packages.iter().map(|p| p.lib_name.as_str()).collect();
@@ -596,13 +590,8 @@ mod tests {
 
     #[test]
     fn features_guessed_as_cargo_resolves_them() {
-        let dir = std::env::temp_dir().join(format!("async-lint-guess-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let write = |rel: &str, text: &str| {
-            let p = dir.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
+        let dir = crate::util::scratch::Scratch::new("guess");
+        let write = |rel: &str, text: &str| dir.write(rel, text);
         let reg = "registry+https://github.com/rust-lang/crates.io-index";
         let mut lock = String::from("version = 4\n");
         let mut package = |name: &str, manifest: &str, deps: &[&str]| {
@@ -697,7 +686,6 @@ mod tests {
             &|| Some(host),
             Some(&answered),
         );
-        let _ = std::fs::remove_dir_all(&dir);
         assert!(late.is_none());
         let features = |name: &str| -> Option<Vec<String>> {
             guessed
