@@ -1815,12 +1815,7 @@ mod tests {
                  [[package]]\nname = \"kit\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n"
             ),
         );
-        let app_id = "path+file:///ws/app#0.1.0".to_string();
-        let members = [(app_id.clone(), "app".to_string(), dir.join("ws/app"))];
-        let host: &'static _ = Box::leak(Box::new(crate::workspace::platform::Host::new(
-            "x86_64-unknown-linux-gnu",
-            "unix\n",
-        )));
+        let (members, host) = crate::workspace::lockfile::app_on_linux(&dir);
         let meta = crate::workspace::lockfile::metadata_in(
             &dir.join("ws/Cargo.lock"),
             &members,
@@ -1831,7 +1826,7 @@ mod tests {
         )
         .unwrap();
         let app = lib_package(&DepPackage {
-            id: app_id,
+            id: members[0].0.clone(),
             dir: dir.join("ws/app"),
             lib_src: dir.join("ws/app/src/lib.rs"),
             member: true,

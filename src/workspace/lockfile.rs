@@ -505,6 +505,24 @@ fn guess_features(
     }
 }
 
+/// Tests: the member `app` of a workspace in `dir/ws` (as discovery lists members), and a
+/// Linux host.
+#[cfg(test)]
+pub(crate) fn app_on_linux(
+    dir: &Path,
+) -> (
+    Vec<(String, String, PathBuf)>,
+    &'static super::platform::Host,
+) {
+    let members = vec![(
+        "path+file:///ws/app#0.1.0".to_string(),
+        "app".to_string(),
+        dir.join("ws/app"),
+    )];
+    let host = super::platform::Host::new("x86_64-unknown-linux-gnu", "unix\n");
+    (members, Box::leak(Box::new(host)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,15 +570,7 @@ mod tests {
                  [[package]]\nname = \"winonly\"\nversion = \"1.0.0\"\nsource = \"{reg}\"\n"
             ),
         );
-        let members = [(
-            "path+file:///ws/app#0.1.0".to_string(),
-            "app".to_string(),
-            dir.join("ws/app"),
-        )];
-        let host: &'static _ = Box::leak(Box::new(crate::workspace::platform::Host::new(
-            "x86_64-unknown-linux-gnu",
-            "unix\n",
-        )));
+        let (members, host) = app_on_linux(&dir);
         let meta = metadata_in(
             &dir.join("ws/Cargo.lock"),
             &members,
@@ -652,15 +662,7 @@ mod tests {
         lock += "\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
                  dependencies = [\"alloc-kit\", \"core\", \"tools\", \"winonly\"]\n";
         write("ws/Cargo.lock", &lock);
-        let members = [(
-            "path+file:///ws/app#0.1.0".to_string(),
-            "app".to_string(),
-            dir.join("ws/app"),
-        )];
-        let host: &'static _ = Box::leak(Box::new(crate::workspace::platform::Host::new(
-            "x86_64-unknown-linux-gnu",
-            "unix\n",
-        )));
+        let (members, host) = app_on_linux(&dir);
         let src = [dir.join("registry/src/index")];
         let meta = |guess| {
             metadata_in(
@@ -671,22 +673,12 @@ mod tests {
                 &|| Some(host),
                 guess,
             )
-            .unwrap()
         };
         let not_yet = std::sync::atomic::AtomicBool::new(false);
-        let guessed = from_metadata(&meta(Some(&not_yet)), &|p: &Path| p.exists());
-        let plain = from_metadata(&meta(None), &|p: &Path| p.exists());
+        let guessed = from_metadata(&meta(Some(&not_yet)).unwrap(), &|p: &Path| p.exists());
+        let plain = from_metadata(&meta(None).unwrap(), &|p: &Path| p.exists());
         // Once cargo has answered, nothing is guessed.
-        let answered = std::sync::atomic::AtomicBool::new(true);
-        let late = metadata_in(
-            &dir.join("ws/Cargo.lock"),
-            &members,
-            None,
-            &src,
-            &|| Some(host),
-            Some(&answered),
-        );
-        assert!(late.is_none());
+        assert!(meta(Some(&std::sync::atomic::AtomicBool::new(true))).is_none());
         let features = |name: &str| -> Option<Vec<String>> {
             guessed
                 .packages
