@@ -1374,7 +1374,7 @@ pub struct Lock<'a> {
 /// While cargo resolves the graph, once the members' libraries are walked ([`prewalk_members`]):
 /// the dependencies the members reach are walked in the order the discovery would find them,
 /// with the graph and the features read from `Cargo.lock` and the manifests (cargo's resolver
-/// guessed: [`crate::workspace::lockfile::metadata_with_guessed_features`]), each noting the
+/// guessed: [`crate::workspace::lockfile::metadata`]), each noting the
 /// features its code asks about. Once cargo has answered (`stop`), no other file is read.
 /// The discovery then takes a walk only when it fits cargo's answer ([`Guessed::fits`]), and
 /// walks the package again otherwise: what it finds is the same either way. A package some
@@ -1387,12 +1387,9 @@ pub fn speculate(
     stop: &std::sync::atomic::AtomicBool,
     into: &mut Prewalked,
 ) {
-    let Some(meta) = crate::workspace::lockfile::metadata_with_guessed_features(
-        lock.path,
-        lock.members,
-        lock.target_dir,
-        stop,
-    ) else {
+    let Some(meta) =
+        crate::workspace::lockfile::metadata(lock.path, lock.members, lock.target_dir, Some(stop))
+    else {
         return;
     };
     crate::util::timing::mark(|| "guessing: lock file read".into());

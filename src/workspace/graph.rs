@@ -492,7 +492,7 @@ pub fn load_or_lockfile(
         ));
     }
     load_with(asked, meanwhile, |_| {
-        super::lockfile::metadata(lock, members, target_dir)
+        super::lockfile::metadata(lock, members, target_dir, None)
     })
 }
 

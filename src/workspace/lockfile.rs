@@ -119,11 +119,17 @@ fn feature_table(doc: &toml::Table) -> HashMap<String, Vec<String>> {
 
 /// `cargo metadata`-shaped JSON for the workspace whose lock file is `lock`, with `members`
 /// as (package id, name, manifest dir), and its target directory (where the metadata cache
-/// keeps it). None when the lock file cannot be read. Without features (see the module docs).
+/// keeps it). None when the lock file cannot be read. Without features (see the module docs),
+/// unless `guess` is given: then with each package's features as cargo would most likely
+/// resolve them ([`guess_features`]), for walks started before cargo answers: only a guess,
+/// which a walk made with it must be checked against (the features its code asked about);
+/// None as soon as that flag is true (deno's lock file and manifests take a quarter of a
+/// second to read).
 pub fn metadata(
     lock: &Path,
     members: &[(String, String, PathBuf)],
     target_dir: Option<&Path>,
+    guess: Option<&std::sync::atomic::AtomicBool>,
 ) -> Option<Value> {
     metadata_in(
         lock,
@@ -131,27 +137,7 @@ pub fn metadata(
         target_dir,
         &registry_src_dirs(),
         &super::platform::Host::detect,
-        None,
-    )
-}
-
-/// [`metadata`] with each package's features as cargo would most likely resolve them
-/// ([`guess_features`]), for walks started before cargo answers: only a guess, which a walk
-/// made with it must be checked against (the features its code asked about). None as soon as
-/// `stop` is true (deno's lock file and manifests take a quarter of a second to read).
-pub fn metadata_with_guessed_features(
-    lock: &Path,
-    members: &[(String, String, PathBuf)],
-    target_dir: Option<&Path>,
-    stop: &std::sync::atomic::AtomicBool,
-) -> Option<Value> {
-    metadata_in(
-        lock,
-        members,
-        target_dir,
-        &registry_src_dirs(),
-        &super::platform::Host::detect,
-        Some(stop),
+        guess,
     )
 }
 
@@ -162,8 +148,7 @@ struct Read {
     features: HashMap<String, Vec<String>>,
 }
 
-/// [`metadata`] (`guess`: [`metadata_with_guessed_features`], with its stop flag) with cargo's
-/// registry source folders and the host given.
+/// [`metadata`] with cargo's registry source folders and the host given.
 pub(crate) fn metadata_in(
     lock: &Path,
     members: &[(String, String, PathBuf)],
