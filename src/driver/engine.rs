@@ -517,17 +517,14 @@ mod memo_tests {
     use super::*;
 
     /// The files of a crate whose `a.rs` and `b.rs` each block in an async fn.
-    fn scratch_crate(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("async-lint-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("lib.rs"), "mod a;\nmod b;\n").unwrap();
+    fn scratch_crate(name: &str) -> crate::util::scratch::Scratch {
+        let dir = crate::util::scratch::Scratch::new(name);
+        dir.write("lib.rs", "mod a;\nmod b;\n");
         for f in ["a", "b"] {
-            std::fs::write(
-                dir.join(format!("{f}.rs")),
-                format!("pub async fn {f}() {{\n    std::thread::sleep(std::time::Duration::ZERO);\n}}\n"),
-            )
-            .unwrap();
+            dir.write(
+                &format!("{f}.rs"),
+                &format!("pub async fn {f}() {{\n    std::thread::sleep(std::time::Duration::ZERO);\n}}\n"),
+            );
         }
         dir
     }
@@ -571,7 +568,6 @@ mod memo_tests {
         // The next analysis walks the edited file again and copies `b.rs`, whose finding stays.
         memo.changed = [a].into();
         let next = lint_package_memo(pkg, &ws.root, &opts, &mut memo);
-        let _ = std::fs::remove_dir_all(&dir);
         let shown = blocking_in(&next);
         assert_eq!(shown.len(), 1, "{shown:?}");
         assert!(shown[0].ends_with("b.rs"), "{shown:?}");

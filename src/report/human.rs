@@ -323,11 +323,12 @@ mod tests {
 
     #[test]
     fn a_dependency_line_is_a_secondary_snippet() {
-        let dir = std::env::temp_dir().join(format!("async-lint-human-{}", std::process::id()));
-        let src = dir.join("dep-1.0.0/src");
-        std::fs::create_dir_all(&src).unwrap();
-        let file = src.join("lib.rs");
-        std::fs::write(&file, "use std::fs;\n\n    pub fn r#create(p: &str) {\n").unwrap();
+        let dir = crate::util::scratch::Scratch::new("human");
+        dir.write(
+            "dep-1.0.0/src/lib.rs",
+            "use std::fs;\n\n    pub fn r#create(p: &str) {\n",
+        );
+        let file = dir.join("dep-1.0.0/src/lib.rs");
         let pkg = report(APP);
         let d = finding(&file, 3);
         // Below the root: relative to it, the label on the function's name.
@@ -352,7 +353,6 @@ mod tests {
             );
         }
         assert!(!render_human(&pkg, &d, false).contains("dep-1.0.0"));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

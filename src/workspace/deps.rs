@@ -183,26 +183,22 @@ mod tests {
 
     #[test]
     fn manifest_declarations_and_inheritance() {
-        let dir = std::env::temp_dir().join(format!("async-lint-deps-{}", std::process::id()));
+        let dir = crate::util::scratch::Scratch::new("deps");
         let member = dir.join("member");
-        std::fs::create_dir_all(&member).unwrap();
-        std::fs::write(
-            dir.join("Cargo.toml"),
+        dir.write(
+            "Cargo.toml",
             "[workspace]\nmembers = [\"member\"]\n[workspace.dependencies]\n\
              tokio = { version = \"1\", default-features = false, features = [\"rt\"] }\n",
-        )
-        .unwrap();
-        std::fs::write(
-            member.join("Cargo.toml"),
+        );
+        dir.write(
+            "member/Cargo.toml",
             "[package]\nname = \"m\"\n[dependencies]\n\
              tokio = { workspace = true, features = [\"fs\"] }\n\
              rt2 = { package = \"async-std\", version = \"1\", optional = true }\n\
              [dev-dependencies]\nsmol = \"2\"\n\
              [target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n",
-        )
-        .unwrap();
+        );
         let deps = from_manifest(&member);
-        let _ = std::fs::remove_dir_all(&dir);
         let tokio = deps.iter().find(|d| d.package == "tokio").unwrap();
         assert_eq!(tokio.features, ["rt", "fs"]);
         assert!(!tokio.default_features && !tokio.conditional);

@@ -1069,20 +1069,16 @@ mod tests {
 
     #[test]
     fn cargo_started_ahead_answers_as_cargo_asked_then_for_its_manifest_only() {
-        let dir = std::env::temp_dir().join(format!("async-lint-ahead-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(
-            dir.join("Cargo.toml"),
+        let dir = crate::util::scratch::Scratch::new("ahead");
+        dir.write(
+            "Cargo.toml",
             "[package]\nname = \"ahead\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("src/lib.rs"), "").unwrap();
-        std::fs::write(
-            dir.join("Cargo.lock"),
+        );
+        dir.write("src/lib.rs", "");
+        dir.write(
+            "Cargo.lock",
             "version = 4\n\n[[package]]\nname = \"ahead\"\nversion = \"0.1.0\"\n",
-        )
-        .unwrap();
+        );
         let manifest = dir.join("Cargo.toml");
         let asked = cargo_metadata(Some(&manifest), None);
         let ahead = Ahead::start(Some(&manifest));
@@ -1102,6 +1098,5 @@ mod tests {
                 .is_none()
         );
         assert!(other.take(Some(&manifest)).is_none());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
