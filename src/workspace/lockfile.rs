@@ -341,8 +341,8 @@ struct Guess {
 /// The features of each package (None: not built) as cargo would resolve them for the
 /// `roots` (the workspace members, with their default features and dev-dependencies),
 /// unifying what every dependent asks for (normal, build and the members' dev-dependencies,
-/// on every platform), as `cargo metadata` reports them. A guess: `[patch]`, a dependency the
-/// lock file names twice and `--features` given to the tool are not taken into account, so
+/// on every platform), as `cargo metadata` reports them. A guess: `[patch]` sections and a
+/// dependency the lock file names twice under one dependent are not taken into account, so
 /// what is read with it is checked against cargo's answer before it is used.
 fn guess_features(
     read: &[Option<Read>],
