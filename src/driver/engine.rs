@@ -59,8 +59,15 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
             .build();
         // Then, while cargo still works, the dependencies with the graph guessed from
         // `Cargo.lock` (see `summaries::speculate`).
+        let guess_all = test_guess_all();
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let answered = if guess_all { &never } else { answered };
         let walk = || {
-            let mut p = super::summaries::prewalk_members(base, &ws.packages, opts, answered);
+            let mut p = if guess_all {
+                super::summaries::Prewalked::default()
+            } else {
+                super::summaries::prewalk_members(base, &ws.packages, opts, answered)
+            };
             if let Some(cargo) = &ws.cargo
                 && !answered.load(std::sync::atomic::Ordering::Relaxed)
             {
@@ -193,6 +200,13 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
 /// checks that both ways give the same findings).
 fn test_no_prewalk() -> bool {
     std::env::var_os("ASYNC_LINT_NO_PREWALK").is_some()
+}
+
+/// Test hook: with `ASYNC_LINT_GUESS_ALL` set, no member library is walked beside cargo and
+/// the walks with guessed features go on until every dependency the guess reaches is walked,
+/// whenever cargo answers (`tests/dependencies.rs` checks that the findings are the same).
+fn test_guess_all() -> bool {
+    std::env::var_os("ASYNC_LINT_GUESS_ALL").is_some()
 }
 
 /// The workspace's dependency graph (None: cargo could not answer and there is no usable
