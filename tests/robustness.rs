@@ -247,7 +247,7 @@ fn a_file_deleted_during_the_run_is_named_and_skipped() {
     let out = child.wait_with_output().unwrap();
     let (stdout, stderr) = streams(&out);
     assert!(
-        stderr.contains("b.rs was removed while the run was under way"),
+        stderr.contains("b.rs was not found (removed while the run was under way"),
         "{stderr}"
     );
     assert!(
@@ -257,6 +257,38 @@ fn a_file_deleted_during_the_run_is_named_and_skipped() {
     assert!(!stdout.contains("b.rs"), "{stdout}");
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A target whose file was never written (`[[test]] path = ..`: cargo lists it all the same)
+/// is named on stderr and skipped; the package's other files are linted.
+#[test]
+fn a_target_whose_file_does_not_exist_is_named_and_skipped() {
+    let dir = common::Scratch::new(
+        "missing-target",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [[test]]\nname = \"t\"\npath = \"tests/t.rs\"\n",
+            ),
+            (
+                "src/lib.rs",
+                "async fn f() {\n    std::thread::sleep(d);\n}\n",
+            ),
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["--no-deps", "--message-format", "short", "--no-cache"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = streams(&out);
+    assert!(
+        stderr.contains("t.rs was not found (removed while the run was under way, or a target's file that does not exist)"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("src/lib.rs:2:5"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
 }
 
 /// Runs `cmd` where permissions apply: as `nobody` (uid and gid 65534, no supplementary

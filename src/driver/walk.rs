@@ -847,10 +847,12 @@ fn process_file(
     let bytes = match bytes {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // Deleted since the files were listed (a branch switch, a generated file): there
-            // is nothing left to check, which is not a failure of the run.
+            // Deleted since the files were listed (a branch switch, a generated file), or the
+            // root of a target whose file was never written (`[[test]] path = ..`, which cargo
+            // lists all the same): there is nothing to check, which is not a failure of the run.
             eprintln!(
-                "warning: {} was removed while the run was under way; not checked",
+                "warning: {} was not found (removed while the run was under way, or a target's \
+                 file that does not exist); not checked",
                 q.path.display()
             );
             return FileResult::empty(String::new());
