@@ -622,7 +622,6 @@ fn queue_seeds(pkg: &Package, opts: &Options, fallback: bool, w: &mut Walk) {
 }
 
 /// How a library is read for its summary (see [`walk_package`]).
-#[derive(Default)]
 pub(crate) struct ForSummary<'a> {
     /// For the host only: the code of other platforms than the host (`#[cfg(windows)]`,
     /// `#[cfg(target_arch = "arm")]`) is not read (a dependency, built for the host; not a

@@ -325,8 +325,8 @@ enum Ask {
     Feature(usize, String),
     /// The optional dependency of this key is turned on.
     Optional(usize, String),
-    /// Feature of the dependency of this key (when it is built: an optional one not turned
-    /// on keeps it for when it is).
+    /// Feature of the dependency of this key (always asked with [`Ask::Optional`] of the same
+    /// key, which turns an optional one on).
     OfDependency(usize, String, String),
 }
 
@@ -356,7 +356,6 @@ fn guess_features(
     let mut built = vec![false; n];
     let mut on: Vec<BTreeSet<String>> = vec![BTreeSet::new(); n];
     let mut optional_on: Vec<HashSet<String>> = vec![HashSet::new(); n];
-    let mut weak: Vec<Vec<(String, String)>> = vec![Vec::new(); n];
     let is_root = |i: usize| roots.contains(&i);
     // The declarations of package `i` that count: on every platform, as cargo unifies them
     // in what `cargo metadata` reports (a dependency for FreeBSD only adds its features to a
@@ -460,21 +459,10 @@ fn guess_features(
                 {
                     declared(i, d, &mut queue, &mut built_edges);
                 }
-                for (_, feature) in weak[i].iter().filter(|(d, _)| *d == dep) {
-                    queue.push(Ask::OfDependency(i, dep.clone(), feature.clone()));
-                }
             }
             Ask::OfDependency(i, dep, feature) => {
                 let Some(r) = &read[i] else { continue };
-                // An optional dependency not turned on (yet): when it is.
-                if r.decls.iter().any(|d| d.key == dep && d.optional)
-                    && !optional_on[i].contains(&dep)
-                {
-                    weak[i].push((dep.clone(), feature.clone()));
-                }
-                let decls = r.decls.iter().filter(|d| {
-                    d.key == dep && used(i, d) && (!d.optional || optional_on[i].contains(&dep))
-                });
+                let decls = r.decls.iter().filter(|d| d.key == dep && used(i, d));
                 for j in decls.filter_map(|d| target(i, d)) {
                     queue.push(Ask::Package(j));
                     queue.push(Ask::Feature(j, feature.clone()));
