@@ -274,12 +274,11 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
         "{cold}{cold_err}"
     );
     assert!(cold_err.contains("summarized"), "{cold_err}");
-    let stored = std::fs::read_dir(tmp.join("user-cache/cargo-async-lint/summaries"))
-        .map(|d| d.count())
-        .unwrap_or(0);
+    let summaries = tmp.join("user-cache/cargo-async-lint/summaries");
     assert_eq!(
-        stored, 4,
-        "one summary per dependency (and per member another member depends on)"
+        stored_summaries(&summaries),
+        (1, 4),
+        "one summary per dependency (and per member another member depends on), in one file"
     );
     // Warm: the same findings, and no summary is even read (every package hit the cache).
     let (warm, warm_err) = run();
@@ -326,14 +325,7 @@ fn a_rebuild_of_the_same_sources_reuses_the_summaries() {
         common::stdout_and_short(&run_with_user_cache(bin, &ws, &tmp, &[])).into_owned()
     };
     // Every stored summary entry (a new key would add one beside the old).
-    let entries = || -> usize {
-        std::fs::read_dir(tmp.join("user-cache/cargo-async-lint/summaries"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|d| std::fs::read_dir(d.path()).map(|e| e.count()).unwrap_or(0))
-            .sum()
-    };
+    let entries = || stored_summaries(&tmp.join("user-cache/cargo-async-lint/summaries")).1;
     let first = run(Path::new(env!("CARGO_BIN_EXE_cargo-async-lint")));
     let stored = entries();
     assert!(stored >= 4, "{stored}");
@@ -345,6 +337,24 @@ fn a_rebuild_of_the_same_sources_reuses_the_summaries() {
     assert_eq!(run(&tool), first);
     assert_eq!(entries(), stored, "no summary was made again");
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The summary cache's pack files in `dir` and the entries they hold (the number in each
+/// pack's head: the magic `ALSPACK1`, the format, the number of entries).
+fn stored_summaries(dir: &Path) -> (usize, u64) {
+    let mut packs = 0;
+    let mut entries = 0;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        assert!(
+            e.file_name().to_string_lossy().ends_with(".pack") && bytes.starts_with(b"ALSPACK1"),
+            "not a pack: {}",
+            e.path().display()
+        );
+        packs += 1;
+        entries += u64::from_le_bytes(bytes[16..24].try_into().unwrap());
+    }
+    (packs, entries)
 }
 
 /// A copy of `fixtures/dependencies` in a scratch folder of its own (`name`): (the folder, its

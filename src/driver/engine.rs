@@ -107,6 +107,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         }
     };
     let keyed;
+    crate::util::timing::mark(|| "dependencies: fingerprint".into());
     let opts = match &deps {
         Some(g) => {
             keyed = Options {
@@ -154,6 +155,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
             .collect()
     });
     let missed = first.iter().any(Result::is_err);
+    crate::util::timing::mark(|| "results cache: looked up".into());
     let with_summaries = match (&mut deps, missed) {
         (Some(g), true) => {
             let graph = g.graph();

@@ -1050,21 +1050,6 @@ fn heights(deps: &[DepPackage], found: &[Option<Found>], roots: &[usize]) -> Vec
     out
 }
 
-/// The CPU time the process has used (user and system), for `ASYNC_LINT_TIMING`: 0 where
-/// `/proc` cannot tell.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    f.iter().sum::<f64>() / 100.0
-}
-
 /// The process's resident and peak memory, for `ASYNC_LINT_TIMING` (empty where `/proc` cannot
 /// tell).
 fn memory() -> String {
@@ -1182,6 +1167,7 @@ pub fn kb_with_dependencies(
 ) -> Option<(Kb, usize)> {
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
+    crate::util::timing::mark(|| "dependencies: members' libraries listed".into());
     let (roots_named, roots) = roots_of(graph, packages, &member_deps, None);
     if roots_named.is_empty() {
         return None;
@@ -1211,7 +1197,7 @@ pub fn kb_with_dependencies(
         .map(|(_, f)| f)
         .collect();
     let t_found = t0.elapsed();
-    let cpu_found = cpu_seconds();
+    let cpu_found = crate::util::timing::cpu_seconds();
     crate::util::timing::mark(|| "dependencies: walked".into());
     if timing {
         eprintln!("timing dependencies: memory after the walks: {}", memory());
@@ -1274,10 +1260,12 @@ pub fn kb_with_dependencies(
             cpu_found,
             levels.len(),
             t0.elapsed() - t_found,
-            cpu_seconds(),
+            crate::util::timing::cpu_seconds(),
             memory()
         );
     }
+    // The summaries made are written to the per-machine cache together (one file).
+    super::summary_cache::flush();
     let summarized = done.values().filter(|h| h.is_some()).count();
     (summarized > 0).then_some((kb, summarized))
 }
@@ -1311,21 +1299,7 @@ fn roots_of(
         searched.push((&pkg.dir, names));
     }
     // The members' sources are read side by side (20 MB for deno's, before any walk starts).
-    let texts_named: HashSet<String> = {
-        use rayon::prelude::*;
-        searched
-            .par_iter()
-            .map(|(dir, names)| {
-                if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
-                    return HashSet::default();
-                }
-                names_in_sources(dir, names)
-            })
-            .reduce(HashSet::default, |mut a, b| {
-                a.extend(b);
-                a
-            })
-    };
+    let texts_named = names_in_sources(&searched, stop);
     let roots: Vec<usize> = roots_named
         .iter()
         .filter(|(name, _)| texts_named.contains(name))
@@ -1496,42 +1470,80 @@ fn with_member_libs(graph: &DepGraph, packages: &[Package]) -> (Vec<DepPackage>,
     (all, member_deps)
 }
 
-/// Which of `names` the package's Rust sources mention as a path root (`name::`) or in a `use`
-/// / `extern crate` (`use name`, `extern crate name`): a cheap text search, before any parse.
-fn names_in_sources(dir: &Path, names: &[&str]) -> HashSet<String> {
-    let mut out = HashSet::default();
+/// Which of the names each package (its folder) lists its Rust sources mention as a path root
+/// (`name::`) or in a `use` / `extern crate` (`use name`, `extern crate name`): a cheap text
+/// search, before any parse. Files are searched side by side (deno's are 20 MB, most of them
+/// in one member), each for the names of its package no file has shown yet. Once `stop` is
+/// true, no other file is read.
+fn names_in_sources(
+    packages: &[(&Path, Vec<&str>)],
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> HashSet<String> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut all: Vec<&str> = packages
+        .iter()
+        .flat_map(|(_, n)| n.iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let found: Vec<AtomicBool> = all.iter().map(|_| AtomicBool::new(false)).collect();
+    let index = |n: &str| all.binary_search(&n).unwrap_or(0);
+    let wanted: Vec<Vec<usize>> = packages
+        .iter()
+        .map(|(_, names)| names.iter().map(|n| index(n)).collect())
+        .collect();
     // The files the result cache keys a package by: its `.rs` files, `target/` and hidden
     // folders left out.
-    let files = super::cache::package_files(dir, &mut crate::util::hash::Fnv::default());
-    for f in files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|x| x == "rs"))
-    {
-        if out.len() == names.len() {
-            break;
+    let files: Vec<(usize, PathBuf)> = packages
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, (dir, _))| {
+            super::cache::package_files(dir, &mut crate::util::hash::Fnv::default())
+                .into_iter()
+                .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+                .map(move |f| (i, f))
+        })
+        .collect();
+    files.par_iter().for_each(|(i, f)| {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return;
+        }
+        let left: Vec<usize> = wanted[*i]
+            .iter()
+            .copied()
+            .filter(|&n| !found[n].load(Ordering::Relaxed))
+            .collect();
+        if left.is_empty() {
+            return;
         }
         let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
+            return;
         };
-        for n in names {
-            if out.contains(*n) {
-                continue;
-            }
-            let mentioned = memchr::memmem::find_iter(text.as_bytes(), n.as_bytes()).any(|at| {
-                let before = text.as_bytes()[..at].last().copied();
-                let after = &text.as_bytes()[at + n.len()..];
-                let word_start = !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
-                word_start
-                    && (after.starts_with(b"::")
-                        || text[..at].trim_end().ends_with("use")
-                        || text[..at].trim_end().ends_with("crate"))
-            });
-            if mentioned {
-                out.insert(n.to_string());
+        for n in left {
+            if !found[n].load(Ordering::Relaxed) && mentions(&text, all[n]) {
+                found[n].store(true, Ordering::Relaxed);
             }
         }
-    }
-    out
+    });
+    all.iter()
+        .zip(&found)
+        .filter(|(_, f)| f.load(Ordering::Relaxed))
+        .map(|(n, _)| n.to_string())
+        .collect()
+}
+
+/// Whether `text` mentions the crate `n` as a path root or in a `use` / `extern crate`.
+fn mentions(text: &str, n: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), n.as_bytes()).any(|at| {
+        let before = text.as_bytes()[..at].last().copied();
+        let after = &text.as_bytes()[at + n.len()..];
+        let word_start = !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+        word_start
+            && (after.starts_with(b"::")
+                || text[..at].trim_end().ends_with("use")
+                || text[..at].trim_end().ends_with("crate"))
+    })
 }
 
 /// Every name each dependency is known by (its lib name, and the names its dependents use).
@@ -1670,12 +1682,28 @@ mod tests {
         );
         dir.write("src/notes.txt", "rand::thread_rng()\n");
         let names = ["anyhow", "serde", "tokio", "bytes", "rand", "libc", "tokio"];
-        let found = names_in_sources(&dir, &names);
+        let found = names_in_sources(&[(&dir, names.to_vec())], None);
         let mut found: Vec<String> = found.into_iter().collect();
         found.sort();
         // Not `bytes` (inside `my_bytes`), `rand` (a word of its own only as `random`, and a
         // path root only in a file that is not Rust), `libc` (not a path root).
         assert_eq!(found, ["anyhow", "serde", "tokio"]);
+        // Each package's files for its own names: `bytes` is mentioned by the second package
+        // only, which does not list it; `rand` by the second, which does.
+        let other = crate::util::scratch::Scratch::new("named-other");
+        other.write("src/lib.rs", "fn h() { bytes::x(); rand::y(); }\n");
+        let both = [
+            (&*dir, vec!["bytes", "tokio"]),
+            (&*other, vec!["rand", "tokio"]),
+        ];
+        let mut found: Vec<String> = names_in_sources(&both, None).into_iter().collect();
+        found.sort();
+        assert_eq!(found, ["rand", "tokio"]);
+        let stopped = std::sync::atomic::AtomicBool::new(true);
+        assert!(
+            names_in_sources(&both, Some(&stopped)).is_empty(),
+            "stopped"
+        );
     }
 
     #[test]

@@ -16,15 +16,26 @@ pub fn write_cache_entry(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// [`write_cache_entry`] of the concatenation of `parts` (a large payload is not copied behind
 /// its header).
 pub fn write_cache_entry_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let tmp = temporary_for(path, std::process::id());
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+    write_cache_entry_with(path, |f| {
         for p in parts {
             f.write_all(p)?;
         }
         Ok(())
+    })
+}
+
+/// [`write_cache_entry`] of what `write` writes to the file (an error leaves nothing behind).
+pub fn write_cache_entry_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let tmp = temporary_for(path, std::process::id());
+    let written = || -> std::io::Result<()> {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut f)?;
+        f.flush()
     };
-    let result = write().and_then(|()| std::fs::rename(&tmp, path));
+    let result = written().and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

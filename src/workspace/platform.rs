@@ -47,9 +47,55 @@ impl Platform {
     }
 }
 
-/// `$RUSTC` if set (as cargo reads it), else `rustc`.
+/// The `rustc` cargo runs: `$RUSTC` if set; else, as cargo does, the toolchain's own `rustc`
+/// when the one on `PATH` is a rustup proxy (which would only pick that toolchain and run it,
+/// 7 ms later); else `rustc`.
 fn rustc() -> std::ffi::OsString {
-    std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())
+    static RUSTC: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    RUSTC
+        .get_or_init(|| {
+            let env = |k: &str| std::env::var_os(k);
+            env("RUSTC")
+                .or_else(|| past_rustup_proxy(&env).map(Into::into))
+                .unwrap_or_else(|| "rustc".into())
+        })
+        .clone()
+}
+
+/// `$RUSTUP_HOME/toolchains/$RUSTUP_TOOLCHAIN/bin/rustc`, when `RUSTUP_TOOLCHAIN` names a
+/// toolchain (not a path), the `rustc` on `PATH` is a rustup proxy (rustup installs its
+/// proxies as copies of itself: the same size as the `rustup` on `PATH`), and that file
+/// exists: cargo's own rule for skipping the proxies.
+fn past_rustup_proxy(
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    let toolchain = env("RUSTUP_TOOLCHAIN")?;
+    if toolchain.to_str()?.contains(['/', '\\']) {
+        return None;
+    }
+    let on_path = |name: &str| -> Option<PathBuf> {
+        let exe = Path::new(name).with_extension(std::env::consts::EXE_EXTENSION);
+        std::env::split_paths(&env("PATH")?)
+            .map(|d| d.join(&exe))
+            .find(|p| p.is_file())
+    };
+    let size = |p: &Path| std::fs::metadata(p).ok().map(|m| m.len());
+    if size(&on_path("rustc")?)? != size(&on_path("rustup")?)? {
+        return None;
+    }
+    let home = env("RUSTUP_HOME").map(PathBuf::from).or_else(|| {
+        env("HOME")
+            .or_else(|| env("USERPROFILE"))
+            .map(|h| PathBuf::from(h).join(".rustup"))
+    })?;
+    let exe = Path::new("rustc").with_extension(std::env::consts::EXE_EXTENSION);
+    let rustc = home
+        .join("toolchains")
+        .join(toolchain)
+        .join("bin")
+        .join(exe);
+    rustc.is_file().then_some(rustc)
 }
 
 /// The host target triple, from `rustc -vV` (asked once per process).
@@ -246,5 +292,53 @@ mod tests {
         // Unreadable: kept.
         assert!(linux.uses("cfg(all(unix"));
         assert!(linux.uses("cfg(foo(bar))"));
+    }
+
+    #[test]
+    fn the_toolchain_rustc_is_run_past_a_rustup_proxy_only() {
+        let s = crate::util::scratch::Scratch::new("rustup-proxy");
+        let exe = |n: &str| format!("{n}{}", std::env::consts::EXE_SUFFIX);
+        s.write(&format!("cargo-home/bin/{}", exe("rustup")), "proxy binary");
+        s.write(&format!("cargo-home/bin/{}", exe("rustc")), "proxy binary");
+        s.write(
+            &format!("rustup/toolchains/stable-x/bin/{}", exe("rustc")),
+            "rustc",
+        );
+        s.write(&format!("other/bin/{}", exe("rustc")), "a rustc of its own");
+        let run = |vars: &[(&str, std::path::PathBuf)]| {
+            let env = |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.clone().into_os_string())
+            };
+            super::past_rustup_proxy(&env)
+        };
+        let path = |dirs: &[&str]| {
+            std::env::join_paths(dirs.iter().map(|d| s.join(d)))
+                .unwrap()
+                .into()
+        };
+        let home = || ("RUSTUP_HOME", s.join("rustup"));
+        let proxied = [
+            ("RUSTUP_TOOLCHAIN", "stable-x".into()),
+            ("PATH", path(&["cargo-home/bin"])),
+            home(),
+        ];
+        assert_eq!(
+            run(&proxied),
+            Some(s.join("rustup/toolchains/stable-x/bin").join(exe("rustc")))
+        );
+        // Not under rustup, a toolchain given as a path, a `rustc` first on PATH that is no
+        // proxy, a toolchain without rustc: `rustc` as found on PATH.
+        assert_eq!(run(&proxied[1..]), None);
+        let mut by_path = proxied.clone();
+        by_path[0].1 = s.join("rustup/toolchains/stable-x");
+        assert_eq!(run(&by_path), None);
+        let mut own = proxied.clone();
+        own[1].1 = path(&["other/bin", "cargo-home/bin"]);
+        assert_eq!(run(&own), None);
+        let mut missing = proxied.clone();
+        missing[0].1 = "nightly-x".into();
+        assert_eq!(run(&missing), None);
     }
 }
