@@ -272,6 +272,8 @@ fn flush_in(dir: &Path) {
         if !s.old_layout_removed {
             s.old_layout_removed = true;
             remove_old_layout(dir);
+            // The packs that runs killed while writing them left half-written.
+            crate::util::fs::remove_stale_temporaries_in(dir, |n| n.ends_with(".pack"));
         }
         let rows: Vec<pack::Row> = pending.iter().map(|(r, _)| *r).collect();
         let mut h = Fnv::default();
@@ -613,12 +615,17 @@ mod tests {
     }
 
     #[test]
-    fn the_earlier_layouts_are_removed_on_the_first_write() {
+    fn the_earlier_layouts_and_dead_runs_temporaries_are_removed_on_the_first_write() {
         let s = Scratch::new("layout");
         let dir = s.0.join("summaries");
         s.write("summaries/0123456789abcdef/0000000000000007.bin", "old");
         s.write("summaries/0000000000000007.bin", "older");
         s.write("summaries/notes/keep.txt", "not ours");
+        // A pack half-written by a run that was killed (no process has that number).
+        s.write(
+            "summaries/.0000000000000001.pack.async-lint-999999999.tmp",
+            "ALSPACK1",
+        );
         let pkg = package(Path::new("/nowhere/dep"), SourceKind::Registry);
         store_in(&dir, &pkg, 7, b"new");
         flush_in(&dir);

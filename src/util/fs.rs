@@ -114,21 +114,31 @@ pub fn remove_stale_temporaries(path: &Path) {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let prefix = format!(".{name}.async-lint-");
+    remove_stale_temporaries_in(dir, |n| n == name);
+}
+
+/// Removes the temporary files in `dir` of writes to the files `named` accepts, left by runs
+/// that no longer exist (where that cannot be told, none).
+pub fn remove_stale_temporaries_in(dir: &Path, named: impl Fn(&str) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let procs = Path::new("/proc/self").exists();
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = file
-            .strip_prefix(&prefix)
+        let Some((name, pid)) = file
+            .strip_prefix('.')
             .and_then(|r| r.strip_suffix(".tmp"))
-            .and_then(|p| p.parse::<u32>().ok())
+            .and_then(|r| r.rsplit_once(".async-lint-"))
+            .and_then(|(n, p)| Some((n, p.parse::<u32>().ok()?)))
         else {
             continue;
         };
-        if procs && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        if named(name)
+            && procs
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
             let _ = std::fs::remove_file(e.path());
         }
     }
