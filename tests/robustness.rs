@@ -288,6 +288,11 @@ fn a_target_whose_file_does_not_exist_is_named_and_skipped() {
         "{stderr}"
     );
     assert!(stdout.contains("src/lib.rs:2:5"), "{stdout}");
+    // The file that does not exist is not counted as checked.
+    assert!(
+        stdout.contains("1 warning in 1 file") || stderr.contains("1 warning in 1 file"),
+        "{stdout}{stderr}"
+    );
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
 }
 

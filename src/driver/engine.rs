@@ -357,6 +357,7 @@ fn lint_package_uncached(
         mut diags,
         input_errors,
         missed_modules,
+        missing,
         t_walk,
         fresh,
         defs,
@@ -370,7 +371,8 @@ fn lint_package_uncached(
         // Without a memo, nothing is handed to a next lint: no counts.
         None => (CrateFacts::merge_all(file_facts), Vec::new(), None),
     };
-    let files_checked = files.len();
+    // A target's file that does not exist was named in a warning, not checked.
+    let files_checked = files.len() - missing;
     let t_merge = t0.elapsed();
     // A newer edit may stop the language server's lint from here on (see `super::cancel`):
     // the memo then keeps the merged facts, so the next walk still copies unchanged files.

@@ -44,6 +44,8 @@ struct FileResult {
     mods: Vec<ModDecl>,
     pub diags: Vec<Diagnostic>,
     unreadable: bool,
+    /// The file was not found (not checked, nor counted as checked).
+    missing: bool,
     items: Vec<(usize, usize)>,
     clippy_allows: Vec<(usize, usize, &'static str)>,
     /// [`crate::analysis::index::defs_fingerprint`] of `facts`, when walked with a memo.
@@ -78,6 +80,7 @@ impl FileResult {
             mods: self.mods.clone(),
             diags: self.diags.clone(),
             unreadable: self.unreadable,
+            missing: self.missing,
             items: self.items.clone(),
             clippy_allows: self.clippy_allows.clone(),
             defs: self.defs,
@@ -92,6 +95,7 @@ impl FileResult {
             mods: Vec::new(),
             diags: Vec::new(),
             unreadable: false,
+            missing: false,
             items: Vec::new(),
             clippy_allows: Vec::new(),
             defs: None,
@@ -130,6 +134,8 @@ pub(crate) struct WalkedPackage {
     pub diags: Vec<Diagnostic>,
     pub input_errors: Vec<Diagnostic>,
     pub missed_modules: Vec<PathBuf>,
+    /// Files that were not found (not checked).
+    pub missing: usize,
     pub t_walk: std::time::Duration,
     /// Per file: walked now (else taken unchanged from the memo).
     pub fresh: Vec<bool>,
@@ -755,6 +761,7 @@ pub(crate) fn walk_package(
     let mut file_allows = Vec::with_capacity(results.len());
     let mut diags = Vec::new();
     let mut files = Vec::with_capacity(results.len());
+    let missing = results.iter().filter(|r| r.missing).count();
     for (r, q) in results.into_iter().zip(&queued) {
         file_items.push(r.items);
         file_allows.push(r.clippy_allows);
@@ -780,6 +787,7 @@ pub(crate) fn walk_package(
         diags,
         input_errors,
         missed_modules,
+        missing,
         t_walk,
         fresh: file_fresh,
         defs,
@@ -854,7 +862,10 @@ fn process_file(
                  file that does not exist); not checked",
                 q.path.display()
             );
-            return FileResult::empty(String::new());
+            return FileResult {
+                missing: true,
+                ..FileResult::empty(String::new())
+            };
         }
         Err(e) => {
             let d = Diagnostic::new(
@@ -1032,6 +1043,7 @@ fn process_file(
         mods,
         diags,
         unreadable: false,
+        missing: false,
         items,
         clippy_allows,
         defs: None,
