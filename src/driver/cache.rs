@@ -176,6 +176,18 @@ impl Entry {
         target_dir: Option<&Path>,
         opts: &Options,
     ) -> Option<Entry> {
+        Entry::open_with(pkg, root, target_dir, opts, None)
+    }
+
+    /// [`Entry::open`] with the package's files hashed before (see [`Contents`]; None: hashed
+    /// now).
+    pub fn open_with(
+        pkg: &Package,
+        root: &Path,
+        target_dir: Option<&Path>,
+        opts: &Options,
+        contents: Option<Contents>,
+    ) -> Option<Entry> {
         if !pkg.dir.is_absolute() || !pkg.dir.join("Cargo.toml").is_file() {
             return None;
         }
@@ -192,7 +204,8 @@ impl Entry {
         let mut id = Fnv::default();
         id.str(&pkg.id);
         id.path(&pkg.dir);
-        let (key, hashes) = key(pkg, root, &cwd, opts);
+        let contents = contents.unwrap_or_else(|| Contents::read(&pkg.dir));
+        let (key, hashes) = key(pkg, root, &cwd, opts, contents);
         Some(Entry {
             dir,
             ident: id.finish(),
@@ -463,12 +476,40 @@ fn builtin_kb_hash() -> u64 {
     })
 }
 
+/// The files of a package folder that a result cache key covers, with their content hashes:
+/// what the key reads from the disk, which a run can read while cargo still works (the rest of
+/// the key needs the dependency graph's fingerprint).
+pub struct Contents {
+    /// A hash of the problems met listing the folder (see [`package_files`]).
+    walk: u64,
+    files: Vec<PathBuf>,
+    hashes: Vec<Option<u64>>,
+}
+
+impl Contents {
+    /// Lists the package's files and hashes them (in parallel).
+    pub fn read(dir: &Path) -> Contents {
+        let mut h = Fnv::default();
+        let files = package_files(dir, &mut h);
+        let hashes: Vec<Option<u64>> = files
+            .par_iter()
+            .map_init(Vec::new, |buf, p| hash_file_with(p, buf))
+            .collect();
+        Contents {
+            walk: h.finish(),
+            files,
+            hashes,
+        }
+    }
+}
+
 /// The key of a package, and the content hashes of its files by path.
 fn key(
     pkg: &Package,
     root: &Path,
     cwd: &Path,
     opts: &Options,
+    contents: Contents,
 ) -> (u64, HashMap<PathBuf, Option<u64>>) {
     let mut h = Fnv::default();
     h.str("cargo-async-lint result cache");
@@ -540,12 +581,13 @@ fn key(
             }
         }
     }
-    // Every file's path and contents (read in parallel).
-    let files = package_files(&pkg.dir, &mut h);
-    let hashes: Vec<Option<u64>> = files
-        .par_iter()
-        .map_init(Vec::new, |buf, p| hash_file_with(p, buf))
-        .collect();
+    // Every file's path and contents.
+    let Contents {
+        walk,
+        files,
+        hashes,
+    } = contents;
+    h.u64(walk);
     h.u64(files.len() as u64);
     for (p, fh) in files.iter().zip(&hashes) {
         h.path(p.strip_prefix(&pkg.dir).unwrap_or(p));

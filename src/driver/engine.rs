@@ -90,22 +90,46 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
     };
-    let mut deps = match (&ws.cargo, opts.deps) {
-        (Some(_), true) => {
-            crate::util::timing::mark(|| "dependency graph: loading".into());
-            let g = load_graph(&ws, opts, &prewalk);
-            crate::util::timing::mark(|| "dependency graph: loaded".into());
-            g
-        }
-        (None, _) => {
-            note(opts, "off (no cargo workspace)");
-            None
-        }
-        (Some(_), false) => {
-            note(opts, "off (--no-deps)");
-            None
-        }
-    };
+    // The members' files are listed and hashed for the result cache's keys while the graph
+    // loads (deno: 20 MB in 80 folders, 0.2-0.4 s after cargo's answer otherwise, on about
+    // one core: one member holds most of them).
+    let (mut deps, contents) = std::thread::scope(|s| {
+        let hashing = opts.cache.then(|| {
+            s.spawn(|| {
+                pool.install(|| {
+                    ws.packages
+                        .par_iter()
+                        .map(|p| {
+                            p.dir
+                                .is_absolute()
+                                .then(|| super::cache::Contents::read(&p.dir))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+        });
+        let deps = match (&ws.cargo, opts.deps) {
+            (Some(_), true) => {
+                crate::util::timing::mark(|| "dependency graph: loading".into());
+                // In the pool: the graph read from the lock file (cargo failing) reads the
+                // manifests side by side.
+                let g = pool.install(|| load_graph(&ws, opts, &prewalk));
+                crate::util::timing::mark(|| "dependency graph: loaded".into());
+                g
+            }
+            (None, _) => {
+                note(opts, "off (no cargo workspace)");
+                None
+            }
+            (Some(_), false) => {
+                note(opts, "off (--no-deps)");
+                None
+            }
+        };
+        let contents = hashing.and_then(|h| h.join().ok());
+        (deps, contents)
+    });
+    let contents = contents.unwrap_or_else(|| ws.packages.iter().map(|_| None).collect());
     let keyed;
     crate::util::timing::mark(|| "dependencies: fingerprint".into());
     let opts = match &deps {
@@ -123,9 +147,10 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     let mut entries: Vec<Option<Entry>> = pool.install(|| {
         ws.packages
             .par_iter()
-            .map(|p| {
+            .zip(contents)
+            .map(|(p, c)| {
                 opts.cache
-                    .then(|| Entry::open(p, &root, target_dir, opts))
+                    .then(|| Entry::open_with(p, &root, target_dir, opts, c))
                     .flatten()
             })
             .collect()

@@ -412,13 +412,16 @@ fn load_with(
                 .map_err(|e| format!("could not read `cargo metadata` output: {e}")),
             Err(e) => {
                 let meta = fallback(&e).ok_or_else(|| e.clone());
+                crate::util::timing::mark(|| "dependency graph: read from the lock file".into());
                 why = Some(e);
                 meta
             }
         }
     })?;
+    crate::util::timing::mark(|| "dependency graph: beside cargo done".into());
     let graph = candidates(&meta);
     let (checked, holders) = check(graph.clone(), &exists);
+    crate::util::timing::mark(|| "dependency graph: checked".into());
     if let (Some(s), Some(before)) = (&start, before)
         && let Some(bytes) = payload(&graph, &why, holders)
     {
