@@ -340,6 +340,8 @@ struct Walk {
     queued: Vec<Queued>,
     /// Their canonical paths (a file reached twice is walked once).
     seen: HashSet<PathBuf>,
+    /// The canonical paths of the folders they are in.
+    canon_dirs: std::collections::HashMap<PathBuf, PathBuf>,
     /// The walked files' results, by number (None: not walked yet), and whether each was
     /// walked now (not taken from the [`FileMemo`]).
     results: Vec<Option<FileResult>>,
@@ -433,7 +435,9 @@ impl WalkCx<'_> {
                         )
                         .map(|child| ModuleFile {
                             found: child.map(|c| {
-                                let canon = std::fs::canonicalize(&c).unwrap_or_else(|_| c.clone());
+                                let canon =
+                                    crate::util::fs::canonicalize_with(&c, &mut w.canon_dirs)
+                                        .unwrap_or_else(|_| c.clone());
                                 (c, canon)
                             }),
                             missed,
@@ -587,6 +591,7 @@ fn walk_changed_only(cx: &WalkCx<'_>, memo: &FileMemo) -> Option<Walk> {
     Some(Walk {
         queued: last.queued.clone(),
         seen: HashSet::new(),
+        canon_dirs: Default::default(),
         results,
         fresh,
         modules: Vec::new(),
@@ -661,6 +666,7 @@ pub(crate) fn walk_package(
     let walk = Walk {
         queued: Vec::new(),
         seen: HashSet::new(),
+        canon_dirs: Default::default(),
         results: Vec::new(),
         fresh: Vec::new(),
         modules: Vec::new(),
