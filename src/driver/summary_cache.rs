@@ -261,35 +261,38 @@ fn now_stamp() -> u64 {
 }
 
 fn flush_in(dir: &Path) {
-    with_store(dir, |s| {
-        if s.pending.is_empty() {
-            return;
-        }
-        let pending = std::mem::take(&mut s.pending);
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        if !s.old_layout_removed {
-            s.old_layout_removed = true;
-            remove_old_layout(dir);
-            // The packs that runs killed while writing them left half-written.
-            crate::util::fs::remove_stale_temporaries_in(dir, |n| n.ends_with(".pack"));
-        }
-        let rows: Vec<pack::Row> = pending.iter().map(|(r, _)| *r).collect();
-        let mut h = Fnv::default();
-        h.u64(u64::from(std::process::id()));
-        for r in &rows {
-            h.u64(r.package);
-            h.u64(r.key);
-            h.u64(r.written);
-        }
-        let path = dir.join(format!("{:016x}.pack", h.finish()));
-        let payload = |i: usize| Some(std::borrow::Cow::Borrowed(pending[i].1.as_slice()));
-        if pack::write(&path, FORMAT, &rows, payload).is_ok() {
-            s.add_pack(&path);
-            merge(dir);
-        }
-    });
+    // Nothing stored: the folder is not even looked at (`--no-cache` neither reads nor writes).
+    let mut stores = stores();
+    let Some(s) = stores.get_mut(dir) else {
+        return;
+    };
+    if s.pending.is_empty() {
+        return;
+    }
+    let pending = std::mem::take(&mut s.pending);
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if !s.old_layout_removed {
+        s.old_layout_removed = true;
+        remove_old_layout(dir);
+        // The packs that runs killed while writing them left half-written.
+        crate::util::fs::remove_stale_temporaries_in(dir, |n| n.ends_with(".pack"));
+    }
+    let rows: Vec<pack::Row> = pending.iter().map(|(r, _)| *r).collect();
+    let mut h = Fnv::default();
+    h.u64(u64::from(std::process::id()));
+    for r in &rows {
+        h.u64(r.package);
+        h.u64(r.key);
+        h.u64(r.written);
+    }
+    let path = dir.join(format!("{:016x}.pack", h.finish()));
+    let payload = |i: usize| Some(std::borrow::Cow::Borrowed(pending[i].1.as_slice()));
+    if pack::write(&path, FORMAT, &rows, payload).is_ok() {
+        s.add_pack(&path);
+        merge(dir);
+    }
 }
 
 /// Merges the packs [`pack::merge_plan`] picks into one, leaving out the entries of each
@@ -568,6 +571,15 @@ mod tests {
         pack::write(&file, FORMAT, &[misplaced], bytes).unwrap();
         forget(&dir);
         assert_eq!(load_in(&dir, &pkg, 7), None, "misplaced");
+    }
+
+    #[test]
+    fn a_flush_with_nothing_stored_does_not_look_at_the_folder() {
+        let s = Scratch::new("untouched");
+        let dir = s.0.join("summaries");
+        flush_in(&dir);
+        assert!(!stores().contains_key(&dir), "the folder was opened");
+        assert!(!dir.exists());
     }
 
     #[test]
