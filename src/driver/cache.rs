@@ -501,6 +501,22 @@ impl Contents {
             hashes,
         }
     }
+
+    /// Hashes the listing's problems, and every file's path (below `dir`) and contents.
+    pub fn hash_into(&self, dir: &Path, h: &mut Fnv) {
+        h.u64(self.walk);
+        h.u64(self.files.len() as u64);
+        for (p, fh) in self.files.iter().zip(&self.hashes) {
+            h.path(p.strip_prefix(dir).unwrap_or(p));
+            match fh {
+                Some(v) => {
+                    h.u64(1);
+                    h.u64(*v);
+                }
+                None => h.u64(0),
+            }
+        }
+    }
 }
 
 /// The key of a package, and the content hashes of its files by path.
@@ -582,24 +598,11 @@ fn key(
         }
     }
     // Every file's path and contents.
-    let Contents {
-        walk,
-        files,
-        hashes,
-    } = contents;
-    h.u64(walk);
-    h.u64(files.len() as u64);
-    for (p, fh) in files.iter().zip(&hashes) {
-        h.path(p.strip_prefix(&pkg.dir).unwrap_or(p));
-        match fh {
-            Some(v) => {
-                h.u64(1);
-                h.u64(*v);
-            }
-            None => h.u64(0),
-        }
-    }
-    (h.finish(), files.into_iter().zip(hashes).collect())
+    contents.hash_into(&pkg.dir, &mut h);
+    (
+        h.finish(),
+        contents.files.into_iter().zip(contents.hashes).collect(),
+    )
 }
 
 /// Where path mode (no `cargo metadata`) keeps its cache: a package of the user's own caches in

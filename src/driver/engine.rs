@@ -131,7 +131,6 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
     });
     let contents = contents.unwrap_or_else(|| ws.packages.iter().map(|_| None).collect());
     let keyed;
-    crate::util::timing::mark(|| "dependencies: fingerprint".into());
     let opts = match &deps {
         Some(g) => {
             keyed = Options {
@@ -142,6 +141,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
         }
         None => opts,
     };
+    crate::util::timing::mark(|| "dependencies: fingerprint".into());
     // Packages are independent: lint them side by side too (the order of results is kept).
     // First what the cache has, then (with the summaries, when some package missed) the rest.
     let mut entries: Vec<Option<Entry>> = pool.install(|| {

@@ -24,7 +24,7 @@
 //!   entries of each package. Summaries are never written anywhere else, and any problem (no
 //!   cache directory, unreadable, unwritable) is a miss.
 
-use super::cache::{hash_file_with, package_files, user_cache_dir};
+use super::cache::user_cache_dir;
 use super::options::Options;
 use crate::util::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::util::hash::{Fnv, hash_bytes};
@@ -56,13 +56,7 @@ pub fn content_key(pkg: &DepPackage) -> Option<u64> {
         return None;
     }
     let mut h = Fnv::default();
-    let files = package_files(&pkg.dir, &mut h);
-    h.u64(files.len() as u64);
-    let mut buf = Vec::new();
-    for f in &files {
-        h.path(f.strip_prefix(&pkg.dir).unwrap_or(f));
-        h.u64(hash_file_with(f, &mut buf).unwrap_or(0));
-    }
+    super::cache::Contents::read(&pkg.dir).hash_into(&pkg.dir, &mut h);
     Some(h.finish())
 }
 

@@ -10,18 +10,7 @@ use std::path::Path;
 /// entry that did not reach the disk fails its reader's checks (a checksum, or a parse) and is a
 /// miss. An `fsync` per dependency summary took 1.4 s of a cold run on deno.
 pub fn write_cache_entry(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_cache_entry_parts(path, &[bytes])
-}
-
-/// [`write_cache_entry`] of the concatenation of `parts` (a large payload is not copied behind
-/// its header).
-pub fn write_cache_entry_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    write_cache_entry_with(path, |f| {
-        for p in parts {
-            f.write_all(p)?;
-        }
-        Ok(())
-    })
+    write_cache_entry_with(path, |f| f.write_all(bytes))
 }
 
 /// [`write_cache_entry`] of what `write` writes to the file (an error leaves nothing behind).
