@@ -12,6 +12,10 @@
 //! comments and unread attributes blanked) and whole-process (the `cargo-async-lint` binary against
 //! a floor process that lists, reads and parses the same files), the latter with peak RSS from
 //! `wait4`. For `all`, the single largest package is also linted alone, to compare peak RSS.
+//!
+//! `ASYNC_LINT_BENCH=workspace:<dir>` times a cargo workspace with its dependency summaries
+//! instead, as a first run goes, against syn parsing every file that run parsed (see
+//! [`workspace_cold`]): `ASYNC_LINT_BENCH=workspace:$HOME/deno cargo bench --bench throughput`.
 
 use cargo_async_lint::driver::engine;
 use cargo_async_lint::driver::options::Options;
@@ -235,6 +239,25 @@ fn main() {
                 .map(|n| n.get())
                 .unwrap_or(1)
         });
+    // A child process of the `workspace` set: syn alone on the files the run parsed.
+    if let Ok(list) = std::env::var("ASYNC_LINT_BENCH_FILES") {
+        let files: Vec<PathBuf> = std::fs::read_to_string(list)
+            .expect("the list of files")
+            .lines()
+            .map(PathBuf::from)
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .stack_size(engine::STACK_SIZE)
+            .build()
+            .unwrap();
+        pool.install(|| floor(&files, false));
+        return;
+    }
+    if let Some(ws) = set.strip_prefix("workspace:") {
+        workspace_cold(Path::new(ws), jobs);
+        return;
+    }
     let dirs: Vec<PathBuf> = if let Ok(d) = std::env::var("ASYNC_LINT_BENCH_DIRS") {
         // A child process of this benchmark: the parent found the directories.
         d.lines().map(PathBuf::from).collect()
@@ -423,6 +446,147 @@ fn main() {
     }
 }
 
+/// `ASYNC_LINT_BENCH=workspace:<dir>`: a cargo workspace (`<dir>`, its dependencies fetched)
+/// linted with `--workspace` as a first run goes (default flags, so the results and the
+/// dependency summaries are written; a new target folder and user cache folder each run,
+/// none deleted before the end, as ext4 makes creating files right after deleting many several
+/// times slower), against syn alone parsing every file the run parsed (the workspace's and
+/// the dependencies' its analysis reached, each once), in a process of its own, alternated run
+/// by run (`ASYNC_LINT_BENCH_RUNS`, default 8). Then warm runs: everything cached, and the
+/// summaries cached but not the results (a new target folder). The ratio to read is the
+/// median of the adjacent pairs: the machine's speed drifts between runs.
+fn workspace_cold(ws: &Path, jobs: usize) {
+    let ws = ws.canonicalize().expect("the workspace folder");
+    let runs: usize = std::env::var("ASYNC_LINT_BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8)
+        .max(1);
+    let scratch = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-workspace")
+        .join(format!("cold-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut fresh = 0;
+    let mut folders = || {
+        fresh += 1;
+        let run = scratch.join(fresh.to_string());
+        (run.join("target"), run.join("cache"))
+    };
+    let lint_cmd = |(target, cache): &(PathBuf, PathBuf)| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
+        c.args(["async-lint", "--workspace", "--message-format", "json"])
+            .current_dir(&ws)
+            .env("CARGO_TARGET_DIR", target)
+            .env("XDG_CACHE_HOME", cache)
+            .env_remove("ASYNC_LINT_TIMING")
+            .env_remove("ASYNC_LINT_LIST_PARSED");
+        c
+    };
+    // A first run, not timed, names the files it parses (and says what it summarized).
+    let listed = lint_cmd(&folders())
+        .env("ASYNC_LINT_LIST_PARSED", "1")
+        .arg("-v")
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("the listing run");
+    let stderr = String::from_utf8_lossy(&listed.stderr);
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = 0;
+    for path in stderr.lines().filter_map(|l| l.strip_prefix("parsed ")) {
+        let path = ws.join(path);
+        if seen.insert(path.clone()) {
+            files.push(path);
+        } else {
+            twice += 1;
+        }
+    }
+    assert!(!files.is_empty(), "the run parsed no file: {stderr}");
+    let in_ws = files.iter().filter(|f| f.starts_with(&ws)).count();
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let list = scratch.join("files.txt");
+    let text: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
+    std::fs::write(&list, text).unwrap();
+    let floor_cmd = || {
+        let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+        c.arg("--bench")
+            .env("ASYNC_LINT_BENCH_FILES", &list)
+            .env("ASYNC_LINT_BENCH_JOBS", jobs.to_string());
+        c
+    };
+    println!(
+        "set: workspace {} ({} files parsed, {:.1} MB: {in_ws} in the workspace, {} in dependencies; \
+         {twice} parsed twice), {jobs} threads, {runs} runs",
+        ws.display(),
+        files.len(),
+        bytes as f64 / 1e6,
+        files.len() - in_ws
+    );
+    for note in stderr
+        .lines()
+        .filter(|l| l.starts_with("note: dependency summaries"))
+    {
+        println!("  {note}");
+    }
+    let (mut lints, mut floors, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = folders();
+    for _ in 0..runs {
+        last = folders();
+        let l = measured_cpu(&mut lint_cmd(&last));
+        let f = measured_cpu(&mut floor_cmd());
+        println!(
+            "  lint {:.2} s ({:.2} s CPU, {:.0} MB)  floor {:.2} s ({:.2} s CPU, {:.0} MB)  {:.2}x",
+            l.0.as_secs_f64(),
+            l.2,
+            l.1 as f64 / 1024.0,
+            f.0.as_secs_f64(),
+            f.2,
+            f.1 as f64 / 1024.0,
+            l.0.as_secs_f64() / f.0.as_secs_f64()
+        );
+        pairs.push(l.0.as_secs_f64() / f.0.as_secs_f64());
+        lints.push(l.0.as_secs_f64());
+        floors.push(f.0.as_secs_f64());
+    }
+    println!(
+        "cold: lint {:.2} s, floor {:.2} s (medians); ratio {:.2}x (median of the adjacent pairs)",
+        median(&mut lints),
+        median(&mut floors),
+        median(&mut pairs)
+    );
+    // Warm: the last cold run's folders (results and summaries cached), then the summaries
+    // alone (a new target folder each time).
+    let warm = (0..3)
+        .map(|_| measured_cpu(&mut lint_cmd(&last)).0)
+        .min()
+        .unwrap();
+    let summaries_only = (0..3)
+        .map(|_| {
+            let (target, _) = folders();
+            measured_cpu(&mut lint_cmd(&(target, last.1.clone()))).0
+        })
+        .min()
+        .unwrap();
+    let summaries: u64 = walkdir::WalkDir::new(last.1.join("cargo-async-lint/summaries"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "warm (best of 3): {:.0} ms with everything cached, {:.0} ms with the summaries cached \
+         (a new target folder); summary cache {:.1} MB",
+        warm.as_secs_f64() * 1e3,
+        summaries_only.as_secs_f64() * 1e3,
+        summaries as f64 / 1e6
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -434,8 +598,15 @@ fn best(a: (Duration, u64), b: (Duration, u64)) -> (Duration, u64) {
 }
 
 /// Runs a process to completion: wall time and peak RSS in KiB (from `wait4`).
-#[allow(clippy::zombie_processes, reason = "the child is reaped by wait4")]
 fn measured(cmd: &mut std::process::Command) -> (Duration, u64) {
+    let (wall, rss, _) = measured_cpu(cmd);
+    (wall, rss)
+}
+
+/// [`measured`], with the CPU time (user and system) of the process and the children it
+/// waited for (`cargo metadata`), in seconds.
+#[allow(clippy::zombie_processes, reason = "the child is reaped by wait4")]
+fn measured_cpu(cmd: &mut std::process::Command) -> (Duration, u64, f64) {
     cmd.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let t = Instant::now();
@@ -446,5 +617,10 @@ fn measured(cmd: &mut std::process::Command) -> (Duration, u64) {
     let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
     let wall = t.elapsed();
     assert_eq!(r, child.id() as libc::pid_t, "wait4 failed");
-    (wall, ru.ru_maxrss as u64)
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        wall,
+        ru.ru_maxrss as u64,
+        secs(ru.ru_utime) + secs(ru.ru_stime),
+    )
 }

@@ -379,3 +379,35 @@ fn run_with_user_cache(bin: &Path, ws: &Path, tmp: &Path, args: &[&str]) -> std:
         .output()
         .unwrap()
 }
+
+/// The benchmark's list of the files a run parses (`ASYNC_LINT_LIST_PARSED`, read by
+/// `benches/throughput.rs` for its floor): each file named as often as it is parsed (a member
+/// library other members call twice: for its summary, and for its lint); nothing without it.
+#[test]
+fn the_files_a_run_parses_are_listed_for_the_benchmark() {
+    let ws = root().join("fixtures/dependencies/ws");
+    let listed = |env: &[(&str, &str)]| {
+        let (_, out) = lint_with_env(&ws, &[], env);
+        let mut parsed: std::collections::BTreeMap<PathBuf, usize> = Default::default();
+        for path in out.lines().filter_map(|l| l.strip_prefix("parsed ")) {
+            *parsed.entry(canon(&ws.join(path))).or_default() += 1;
+        }
+        (parsed, out)
+    };
+    let (parsed, out) = listed(&[("ASYNC_LINT_LIST_PARSED", "1")]);
+    let deps = root().join("fixtures/dependencies/deps");
+    let expected = [
+        (deps.join("fsw/src/dir.rs"), 1),
+        (deps.join("fsw/src/file.rs"), 1),
+        (deps.join("fsw/src/lib.rs"), 1),
+        (deps.join("kit/src/lib.rs"), 1),
+        (deps.join("pool/src/lib.rs"), 1),
+        (ws.join("app/src/lib.rs"), 1),
+        (ws.join("helper/src/lib.rs"), 2),
+    ];
+    let expected: std::collections::BTreeMap<PathBuf, usize> =
+        expected.iter().map(|(p, n)| (canon(p), *n)).collect();
+    assert_eq!(parsed, expected, "{out}");
+    let (none, out) = listed(&[]);
+    assert!(none.is_empty(), "{out}");
+}

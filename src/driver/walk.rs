@@ -883,6 +883,9 @@ fn process_file(
             return FileResult::unchecked(String::new(), d, true);
         }
     };
+    if crate::util::timing::list_parsed() {
+        eprintln!("parsed {}", q.path.display());
+    }
     // Text that is not Rust source: bytes that are not UTF-8, or a NUL byte (valid UTF-8, never
     // Rust); said with the position, rather than syn's message.
     let (text, bad) = match String::from_utf8(bytes) {

@@ -44,3 +44,11 @@ pub fn cpu_seconds() -> f64 {
         .collect();
     f.iter().sum::<f64>() / 100.0
 }
+
+/// Whether `ASYNC_LINT_LIST_PARSED` is set (read once): every file read for a parse is then
+/// named on stderr (`parsed <path>`, a file parsed twice named twice), for the benchmark that
+/// compares a run with syn parsing the same files (`benches/throughput.rs`, set `workspace`).
+pub fn list_parsed() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("ASYNC_LINT_LIST_PARSED").is_some())
+}
