@@ -532,6 +532,7 @@ fn workspace_cold(ws: &Path, jobs: usize) {
         println!("  {note}");
     }
     let (mut lints, mut floors, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cpu_pairs = Vec::new();
     let mut last = folders();
     for _ in 0..runs {
         last = folders();
@@ -548,14 +549,17 @@ fn workspace_cold(ws: &Path, jobs: usize) {
             l.0.as_secs_f64() / f.0.as_secs_f64()
         );
         pairs.push(l.0.as_secs_f64() / f.0.as_secs_f64());
+        cpu_pairs.push(l.2 / f.2);
         lints.push(l.0.as_secs_f64());
         floors.push(f.0.as_secs_f64());
     }
     println!(
-        "cold: lint {:.2} s, floor {:.2} s (medians); ratio {:.2}x (median of the adjacent pairs)",
+        "cold: lint {:.2} s, floor {:.2} s (medians); ratio {:.2}x (median of the adjacent pairs), \
+         {:.2}x in CPU time",
         median(&mut lints),
         median(&mut floors),
-        median(&mut pairs)
+        median(&mut pairs),
+        median(&mut cpu_pairs)
     );
     // Warm: the last cold run's folders (results and summaries cached), then the summaries
     // alone (a new target folder each time).
