@@ -246,12 +246,7 @@ fn main() {
             .lines()
             .map(PathBuf::from)
             .collect();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .stack_size(engine::STACK_SIZE)
-            .build()
-            .unwrap();
-        pool.install(|| floor(&files, false));
+        pool(jobs).install(|| floor(&files, false));
         return;
     }
     if let Some(ws) = set.strip_prefix("workspace:") {
@@ -276,11 +271,7 @@ fn main() {
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .stack_size(engine::STACK_SIZE)
-        .build()
-        .unwrap();
+    let pool = pool(jobs);
     // `ASYNC_LINT_BENCH_ONLY=floor|lint`: run one side once (for callgrind instruction counts).
     if let Ok(only) = std::env::var("ASYNC_LINT_BENCH_ONLY") {
         pool.install(|| match only.as_str() {
@@ -589,6 +580,15 @@ fn workspace_cold(ws: &Path, jobs: usize) {
         summaries as f64 / 1e6
     );
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// The engine's thread pool, with `jobs` threads.
+fn pool(jobs: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(engine::STACK_SIZE)
+        .build()
+        .unwrap()
 }
 
 fn median(v: &mut [f64]) -> f64 {
