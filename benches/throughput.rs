@@ -524,10 +524,11 @@ fn workspace_cold(ws: &Path, jobs: usize) {
     }
     let (mut lints, mut floors, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
     let mut cpu_pairs = Vec::new();
-    let mut last = folders();
+    let mut last = None;
     for _ in 0..runs {
-        last = folders();
-        let l = measured_cpu(&mut lint_cmd(&last));
+        let run = folders();
+        let l = measured_cpu(&mut lint_cmd(&run));
+        last = Some(run);
         let f = measured_cpu(&mut floor_cmd());
         println!(
             "  lint {:.2} s ({:.2} s CPU, {:.0} MB)  floor {:.2} s ({:.2} s CPU, {:.0} MB)  {:.2}x",
@@ -554,6 +555,7 @@ fn workspace_cold(ws: &Path, jobs: usize) {
     );
     // Warm: the last cold run's folders (results and summaries cached), then the summaries
     // alone (a new target folder each time).
+    let last = last.expect("at least one run");
     let warm = (0..3)
         .map(|_| measured_cpu(&mut lint_cmd(&last)).0)
         .min()
