@@ -185,6 +185,64 @@ fn a_graph_cargo_cannot_resolve_is_left_out() {
     );
 }
 
+/// A cargo that does not know `--filter-platform host-tuple` (before it did, it looked for a
+/// target of that name) is asked again with the host's triple: the graph is the same.
+#[cfg(unix)]
+#[test]
+fn a_cargo_that_refuses_host_tuple_is_given_the_triple() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = workspace("old-cargo");
+    let dir = s.0.join("app");
+    let log = std::env::temp_dir().join(format!(
+        "async-lint-host-tuple-calls-{}",
+        std::process::id()
+    ));
+    let wrapper = log.with_extension("sh");
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\ncase \"$*\" in *host-tuple*)\n\
+             echo 'error: failed to run `rustc` to learn about target-specific information' >&2\n\
+             echo '  Could not find specification for target \"host-tuple\"' >&2\n\
+             exit 101;;\nesac\nexec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(["-v", "--no-cache", "--message-format", "short"])
+        .current_dir(&dir)
+        .env("CARGO", &wrapper)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(&wrapper);
+    assert!(
+        stderr.contains("dependency summaries: 2 packages"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("read from Cargo.lock"), "{stderr}");
+    let with_deps: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.contains("--filter-platform"))
+        .collect();
+    assert_eq!(with_deps.len(), 2, "{calls}");
+    assert!(
+        with_deps[0].contains("--filter-platform host-tuple"),
+        "{calls}"
+    );
+    let triple = with_deps[1]
+        .split_once("--filter-platform ")
+        .map(|(_, t)| t.split(' ').next().unwrap_or_default())
+        .unwrap_or_default();
+    assert!(triple.contains('-') && triple != "host-tuple", "{calls}");
+}
+
 /// The graph's `cargo metadata` runs once for an unchanged workspace; an edited `Cargo.lock` or
 /// path dependency manifest is seen by the next run.
 #[cfg(unix)]

@@ -289,6 +289,7 @@ fn workspace_and_options(
     more_levels: &dyn Fn(&mut Levels),
 ) -> Result<(Workspace, Options), i32> {
     let mut ws = load_workspace(args)?;
+    crate::util::timing::mark(|| "workspace: members listed".into());
     select(&mut ws, args)?;
     if args.fix && !args.diff {
         fix::vcs_allows(&ws.root, args.allow_dirty, args.allow_no_vcs)

@@ -2,8 +2,9 @@
 //! disk, so that calls into dependencies can be followed into summaries of their own source
 //! (issue 17). Nothing is compiled and nothing goes online.
 //!
-//! [`load`] runs `cargo metadata --format-version 1 --offline --locked --filter-platform <host>`
-//! (with dependencies; the host triple from `rustc -vV`), or reuses its cached answer
+//! [`load`] runs `cargo metadata --format-version 1 --offline --locked --filter-platform
+//! host-tuple` (with dependencies; a cargo that does not know `host-tuple` is asked again with
+//! the host's triple from rustc), or reuses its cached answer
 //! ([`super::metadata_cache`], an entry kind of its own with `Cargo.lock` among its witnesses).
 //! `--locked`: the call never writes `Cargo.lock`, and without one there is no graph (cargo is
 //! not even asked). When cargo fails (offline with something not downloaded, a broken manifest)
@@ -499,23 +500,34 @@ pub fn load_or_lockfile(
     })
 }
 
-/// The `cargo metadata` command with dependencies, for the host platform, offline.
-fn metadata_command(manifest_path: Option<&Path>) -> Result<Command, String> {
-    let host = super::platform::host_triple()?;
+/// The `cargo metadata` command with dependencies, for the host platform (`platform`: a
+/// triple, or `host-tuple`, which a recent cargo reads as the host's), offline.
+fn metadata_command(manifest_path: Option<&Path>, platform: &str) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args(["metadata", "--format-version", "1", "--offline", "--locked"])
-        .args(["--filter-platform", &host]);
+        .args(["--filter-platform", platform]);
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    Ok(cmd)
+    cmd
+}
+
+/// What [`metadata_command`] is first given: cargo learns the host itself, so it starts without
+/// waiting for `rustc` (an older cargo refuses the name, and is asked again with the triple:
+/// [`refused_host_tuple`]).
+const HOST_TUPLE: &str = "host-tuple";
+
+/// Whether cargo failed because it does not know [`HOST_TUPLE`] (it then looked for a target
+/// of that name).
+fn refused_host_tuple(out: &std::process::Output) -> bool {
+    !out.status.success() && String::from_utf8_lossy(&out.stderr).contains(HOST_TUPLE)
 }
 
 /// `cargo metadata` with dependencies started ahead: when the workspace's own `cargo metadata
 /// --no-deps` is not cached, the graph's rarely is, and cargo then resolves the graph beside
-/// the members' query instead of after it (and `rustc --print cfg`, which the dependencies'
-/// walks read, is asked meanwhile). [`load_or_lockfile`] takes the process (for the same
+/// the members' query instead of after it (and rustc's host triple and `cfg`, which the
+/// dependencies' walks read, are asked meanwhile). [`load_or_lockfile`] takes the process (for the same
 /// manifest); one left untaken (the graph was cached after all, or the run stopped first) is killed when
 /// dropped.
 pub struct Ahead {
@@ -528,14 +540,12 @@ impl Ahead {
         let (tx, rx) = std::sync::mpsc::channel();
         let path = manifest_path.map(Path::to_path_buf);
         let spawned = std::thread::Builder::new().spawn(move || {
-            // The host's triple (`rustc -vV`) first: the command names it.
-            let child = metadata_command(path.as_deref()).ok().and_then(|mut cmd| {
-                cmd.stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .ok()
-            });
+            let child = metadata_command(path.as_deref(), HOST_TUPLE)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .ok();
             let _ = tx.send(child);
             let _ = super::platform::Host::detect();
         });
@@ -589,11 +599,17 @@ impl std::fmt::Debug for Ahead {
 /// `cargo metadata` output with dependencies, for the host platform, offline: from the process
 /// started `ahead` when there is one.
 fn cargo_metadata(manifest_path: Option<&Path>, ahead: Option<&Ahead>) -> Result<Vec<u8>, String> {
-    let out = match ahead.and_then(|a| a.take(manifest_path)) {
+    let run = |out: std::io::Result<std::process::Output>| {
+        out.map_err(|e| format!("could not run `cargo metadata`: {e}"))
+    };
+    let mut out = run(match ahead.and_then(|a| a.take(manifest_path)) {
         Some(child) => child.wait_with_output(),
-        None => metadata_command(manifest_path)?.output(),
+        None => metadata_command(manifest_path, HOST_TUPLE).output(),
+    })?;
+    if refused_host_tuple(&out) {
+        let host = super::platform::host_triple()?;
+        out = run(metadata_command(manifest_path, &host).output())?;
     }
-    .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         // One line: cargo's message, its `Caused by:` parts joined.

@@ -1,6 +1,6 @@
 //! The host platform, to tell which `[target.'cfg(..)'.dependencies]` a build uses: the
-//! target triple (`rustc -vV`, also what `cargo metadata --filter-platform` is given) and the
-//! `cfg` values (`rustc --print cfg`), as cargo applies them, and with them a dependency's code
+//! target triple (`rustc --print host-tuple`, or `rustc -vV`) and the `cfg` values (`rustc
+//! --print cfg`), as cargo applies them, and with them a dependency's code
 //! is read (see `syntax::build_cfg`). Read once per process.
 
 use std::process::Command;
@@ -98,22 +98,55 @@ fn past_rustup_proxy(
     rustc.is_file().then_some(rustc)
 }
 
-/// The host target triple, from `rustc -vV` (asked once per process).
+/// What `rustc` says of the host: its target triple, and its `--print cfg` output (None when
+/// that cannot be asked). One process where rustc can print both (`--print host-tuple`, rustc
+/// 1.84 and later), else `rustc -vV` and `rustc --print cfg`. Asked once per process.
+fn probe() -> &'static (Result<String, String>, Option<String>) {
+    static PROBE: std::sync::OnceLock<(Result<String, String>, Option<String>)> =
+        std::sync::OnceLock::new();
+    PROBE.get_or_init(|| {
+        let both = Command::new(rustc())
+            .args(["--print", "host-tuple", "--print", "cfg"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| split_probe(&String::from_utf8_lossy(&o.stdout)));
+        if let Some((triple, cfg)) = both {
+            return (Ok(triple), Some(cfg));
+        }
+        let triple = Command::new(rustc())
+            .arg("-vV")
+            .output()
+            .map_err(|e| format!("could not run `rustc -vV`: {e}"))
+            .and_then(|out| {
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("host: "))
+                    .map(|h| h.trim().to_string())
+                    .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
+            });
+        let cfg = Command::new(rustc())
+            .args(["--print", "cfg"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+        (triple, cfg)
+    })
+}
+
+/// `rustc --print host-tuple --print cfg` output split into the triple (its first line) and
+/// the cfg lines; None unless the first line is a triple and a cfg line follows.
+fn split_probe(out: &str) -> Option<(String, String)> {
+    let (first, rest) = out.split_once('\n')?;
+    let triple = first.trim();
+    let is_triple = triple.contains('-') && !triple.contains(['=', ' ', '"']);
+    (is_triple && !rest.trim().is_empty()).then(|| (triple.to_string(), rest.to_string()))
+}
+
+/// The host target triple, from `rustc` (asked once per process, see [`probe`]).
 pub fn host_triple() -> Result<String, String> {
-    static TRIPLE: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
-    TRIPLE
-        .get_or_init(|| {
-            let out = Command::new(rustc())
-                .arg("-vV")
-                .output()
-                .map_err(|e| format!("could not run `rustc -vV`: {e}"))?;
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .find_map(|l| l.strip_prefix("host: "))
-                .map(|h| h.trim().to_string())
-                .ok_or_else(|| "`rustc -vV` printed no host triple".to_string())
-        })
-        .clone()
+    probe().0.clone()
 }
 
 /// What the host's build sets.
@@ -129,13 +162,8 @@ impl Host {
     pub fn detect() -> Option<&'static Host> {
         static HOST: std::sync::OnceLock<Option<Host>> = std::sync::OnceLock::new();
         HOST.get_or_init(|| {
-            let triple = host_triple().ok()?;
-            let cfg = Command::new(rustc())
-                .args(["--print", "cfg"])
-                .output()
-                .ok()?;
-            cfg.status.success().then_some(())?;
-            Some(Host::new(&triple, &String::from_utf8_lossy(&cfg.stdout)))
+            let (triple, cfg) = probe();
+            Some(Host::new(triple.as_ref().ok()?, cfg.as_ref()?))
         })
         .as_ref()
     }
@@ -292,6 +320,30 @@ mod tests {
         // Unreadable: kept.
         assert!(linux.uses("cfg(all(unix"));
         assert!(linux.uses("cfg(foo(bar))"));
+    }
+
+    #[test]
+    fn one_rustc_call_gives_the_triple_and_the_cfg() {
+        use super::split_probe;
+        let out = "x86_64-unknown-linux-gnu\ndebug_assertions\ntarget_os=\"linux\"\nunix\n";
+        let (triple, cfg) = split_probe(out).unwrap();
+        assert_eq!(triple, "x86_64-unknown-linux-gnu");
+        let host = Host::new(&triple, &cfg);
+        assert!(host.uses("cfg(unix)") && host.uses("x86_64-unknown-linux-gnu"));
+        // What is not that shape (a rustc that printed only its cfg, or nothing after the
+        // triple) is asked again the old way.
+        assert_eq!(split_probe("debug_assertions\ntarget_os=\"linux\"\n"), None);
+        assert_eq!(split_probe("x86_64-unknown-linux-gnu\n"), None);
+        assert_eq!(split_probe(""), None);
+        // This machine's rustc, asked once, agrees with `rustc -vV`.
+        let vv = std::process::Command::new(super::rustc())
+            .arg("-vV")
+            .output();
+        if let Ok(vv) = vv {
+            let text = String::from_utf8_lossy(&vv.stdout).into_owned();
+            let host = text.lines().find_map(|l| l.strip_prefix("host: "));
+            assert_eq!(super::host_triple().ok().as_deref(), host.map(str::trim));
+        }
     }
 
     #[test]
