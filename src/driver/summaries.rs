@@ -174,17 +174,23 @@ fn lib_package(d: &DepPackage) -> Package {
 struct Reexports<'a> {
     /// `pub use a::b as c;` (and plain imports): target -> (place, path).
     exact: HashMap<&'a str, Vec<(usize, &'a str)>>,
-    /// `pub use a::*;` in `m`: the glob's module -> (place, `m`).
-    globs: HashMap<&'a str, Vec<(usize, &'a str)>>,
-    /// A glob whose target is not itself a glob path (`m::*` -> `a::b`): target -> (place, `m`).
-    module_globs: HashMap<&'a str, Vec<(usize, &'a str)>>,
-    /// The [`aliases`] of each type asked for, made once per type: a binding crate has
-    /// thousands of functions of, or returning, a type re-exported through many globs.
-    types: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
-    /// The paths [`method_of`] keeps of each type, made once per type.
-    method_types: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
-    /// The [`shortest`] alias of each type, made once per type.
-    shortest: std::cell::RefCell<HashMap<String, Option<String>>>,
+    /// `pub use a::*;` in `m`: the glob's module -> (place, `m`, the `::` in `m`).
+    globs: HashMap<&'a str, Vec<(usize, &'a str, usize)>>,
+    /// A glob whose target is not itself a glob path (`m::*` -> `a::b`): target -> (place, `m`,
+    /// the `::` in `m`).
+    module_globs: HashMap<&'a str, Vec<(usize, &'a str, usize)>>,
+    /// Per type asked for, made once from its [`alias_list`] (a binding crate has thousands
+    /// of functions of, or returning, a type re-exported through many globs): the paths
+    /// [`method_of`] keeps, and the [`shortest`] alias.
+    types: std::cell::RefCell<HashMap<String, TypePaths>>,
+}
+
+/// What a summary keeps of a type's aliases: the paths [`method_of`] keeps, and the
+/// [`shortest`] one.
+#[derive(Clone)]
+struct TypePaths {
+    method: std::rc::Rc<[String]>,
+    shortest: Option<String>,
 }
 
 impl<'a> Reexports<'a> {
@@ -194,19 +200,20 @@ impl<'a> Reexports<'a> {
             globs: HashMap::default(),
             module_globs: HashMap::default(),
             types: Default::default(),
-            method_types: Default::default(),
-            shortest: Default::default(),
         };
         for (k, (from, to)) in reexports.iter().enumerate() {
             match (from.strip_suffix("::*"), to.strip_suffix("::*")) {
                 (Some(from_mod), Some(to_mod)) => {
-                    r.globs.entry(to_mod).or_default().push((k, from_mod))
+                    let seps = from_mod.matches("::").count();
+                    r.globs.entry(to_mod).or_default().push((k, from_mod, seps))
                 }
-                (Some(from_mod), None) => r
-                    .module_globs
-                    .entry(to.as_str())
-                    .or_default()
-                    .push((k, from_mod)),
+                (Some(from_mod), None) => {
+                    let seps = from_mod.matches("::").count();
+                    r.module_globs
+                        .entry(to.as_str())
+                        .or_default()
+                        .push((k, from_mod, seps))
+                }
                 (None, _) => r.exact.entry(to.as_str()).or_default().push((k, from)),
             }
         }
@@ -215,22 +222,74 @@ impl<'a> Reexports<'a> {
 
     /// The [`shortest`] of a type's [`aliases`], found once.
     fn shortest_type(&self, ty: &str) -> Option<String> {
-        if let Some(s) = self.shortest.borrow().get(ty) {
-            return s.clone();
-        }
-        let s = shortest(&self.type_aliases(ty)).cloned();
-        self.shortest.borrow_mut().insert(ty.to_string(), s.clone());
-        s
+        self.type_paths(ty).shortest
     }
 
-    /// [`aliases`] of a type, made once.
-    fn type_aliases(&self, ty: &str) -> std::rc::Rc<[String]> {
-        if let Some(a) = self.types.borrow().get(ty) {
-            return a.clone();
+    /// What is kept of a type's aliases, found once. Only those kept are written out: a type
+    /// of a binding crate can have hundreds (ash: half a million for its types, 0.3 s).
+    fn type_paths(&self, ty: &str) -> TypePaths {
+        if let Some(t) = self.types.borrow().get(ty) {
+            return t.clone();
         }
-        let a: std::rc::Rc<[String]> = aliases(ty, self).into();
-        self.types.borrow_mut().insert(ty.to_string(), a.clone());
-        a
+        let all = alias_list(ty, self);
+        let method: std::rc::Rc<[String]> = if all.len() <= METHOD_TYPE_PATHS + 1 {
+            all.iter().map(Alias::to_path).collect()
+        } else {
+            // The shortest; of paths as short, the first found.
+            let mut others: Vec<(usize, usize)> =
+                (1..all.len()).map(|i| (all[i].separators, i)).collect();
+            others.select_nth_unstable(METHOD_TYPE_PATHS - 1);
+            others.truncate(METHOD_TYPE_PATHS);
+            others.sort_unstable();
+            std::iter::once(0)
+                .chain(others.into_iter().map(|(_, i)| i))
+                .map(|i| all[i].to_path())
+                .collect()
+        };
+        let shortest = shortest(&all).map(Alias::to_path);
+        let t = TypePaths { method, shortest };
+        self.types.borrow_mut().insert(ty.to_string(), t.clone());
+        t
+    }
+}
+
+/// One path of [`aliases`] before it is written out, cut at its last `::`: a glob brings a
+/// name into another module (`parent::last`) without a path being written. Two aliases are
+/// the same path exactly when their parts are the same.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Alias<'s> {
+    parent: Option<&'s str>,
+    last: &'s str,
+    /// How many `::` the path holds (counted once: a type of a binding crate can have
+    /// hundreds of aliases, each compared by it twice).
+    separators: usize,
+}
+
+impl<'s> Alias<'s> {
+    fn of(path: &'s str) -> Self {
+        match path.rsplit_once("::") {
+            Some((parent, last)) => Alias {
+                parent: Some(parent),
+                last,
+                separators: parent.matches("::").count() + 1,
+            },
+            None => Alias {
+                parent: None,
+                last: path,
+                separators: 0,
+            },
+        }
+    }
+
+    fn to_path(&self) -> String {
+        match self.parent {
+            Some(parent) => format!("{parent}::{}", self.last),
+            None => self.last.to_string(),
+        }
+    }
+
+    fn first_segment(&self) -> &'s str {
+        first_segment(self.parent.unwrap_or(self.last))
     }
 }
 
@@ -238,37 +297,60 @@ impl<'a> Reexports<'a> {
 /// globs included, followed to a fixpoint) that lead to it. Private imports are included too:
 /// a dependent cannot name them, so they never match.
 fn aliases(canonical: &str, re: &Reexports<'_>) -> Vec<String> {
-    let mut out = vec![canonical.to_string()];
+    alias_list(canonical, re)
+        .iter()
+        .map(Alias::to_path)
+        .collect()
+}
+
+/// [`aliases`], not written out.
+fn alias_list<'s>(canonical: &'s str, re: &'s Reexports<'_>) -> Vec<Alias<'s>> {
+    let mut out = vec![Alias::of(canonical)];
     // What `out` holds, for the check before each push (a path of a binding crate can have
     // dozens of aliases).
-    let mut seen: HashSet<String> = HashSet::default();
-    seen.insert(canonical.to_string());
+    let mut seen: HashSet<Alias<'s>> = HashSet::default();
+    seen.insert(out[0]);
     let mut i = 0;
-    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut found: Vec<(usize, Alias<'s>)> = Vec::new();
     while i < out.len() && out.len() < 64 {
-        let cur = out[i].clone();
-        let split = cur.rsplit_once("::");
-        let last = split.map_or(cur.as_str(), |(_, l)| l);
+        let cur = out[i];
+        let written;
+        let path: &str = match cur.parent {
+            None => cur.last,
+            Some(_) => {
+                written = cur.to_path();
+                &written
+            }
+        };
         found.clear();
-        for (k, from) in re.exact.get(cur.as_str()).into_iter().flatten() {
-            found.push((*k, from.to_string()));
+        for (k, from) in re.exact.get(path).into_iter().flatten() {
+            found.push((*k, Alias::of(from)));
         }
-        if let Some((parent, rest)) = split {
-            for (k, from_mod) in re.globs.get(parent).into_iter().flatten() {
-                found.push((*k, format!("{from_mod}::{rest}")));
+        if let Some(parent) = cur.parent {
+            for (k, from_mod, seps) in re.globs.get(parent).into_iter().flatten() {
+                let a = Alias {
+                    parent: Some(from_mod),
+                    last: cur.last,
+                    separators: seps + 1,
+                };
+                found.push((*k, a));
             }
         }
-        let module_globs = [Some(cur.as_str()), split.map(|(m, _)| m)];
+        let module_globs = [Some(path), cur.parent];
         for target in module_globs.into_iter().flatten() {
-            for (k, from_mod) in re.module_globs.get(target).into_iter().flatten() {
-                found.push((*k, format!("{from_mod}::{last}")));
+            for (k, from_mod, seps) in re.module_globs.get(target).into_iter().flatten() {
+                let a = Alias {
+                    parent: Some(from_mod),
+                    last: cur.last,
+                    separators: seps + 1,
+                };
+                found.push((*k, a));
             }
         }
         // In the order of the imports, as a scan of the list would find them.
         found.sort_by_key(|(k, _)| *k);
         for (_, a) in found.drain(..) {
-            if !seen.contains(&a) {
-                seen.insert(a.clone());
+            if seen.insert(a) {
                 out.push(a);
             }
         }
@@ -544,25 +626,7 @@ fn method_of(def: &crate::syntax::facts::FnDef, reexports: &Reexports<'_>) -> Op
     if !def.name.contains("::") {
         return None;
     }
-    if let Some(paths) = reexports.method_types.borrow().get(ty) {
-        return Some((paths.to_vec(), name.to_string()));
-    }
-    let all = reexports.type_aliases(ty);
-    let paths: std::rc::Rc<[String]> = if all.len() <= METHOD_TYPE_PATHS + 1 {
-        all
-    } else {
-        let mut paths = vec![all[0].clone()];
-        let mut others: Vec<&String> = all[1..].iter().collect();
-        // Stable: of paths as short, the first found.
-        others.sort_by_cached_key(|p| p.matches("::").count());
-        paths.extend(others.into_iter().take(METHOD_TYPE_PATHS).cloned());
-        paths.into()
-    };
-    reexports
-        .method_types
-        .borrow_mut()
-        .insert(ty.to_string(), paths.clone());
-    Some((paths.to_vec(), name.to_string()))
+    Some((reexports.type_paths(ty).method.to_vec(), name.to_string()))
 }
 
 /// How many paths of a type besides its canonical one a method fact keeps ([`method_of`]).
@@ -773,14 +837,14 @@ pub fn apply(kb: &mut Kb, s: &Summary, name: &str) {
 /// `fs_err::OpenOptions` rather than the private module's `fs_err::open_options::OpenOptions`);
 /// the facts of the type are recorded under every path, so any of them matches.
 /// A type of another crate keeps its own path (the dependency's imports of it are private).
-fn shortest(paths: &[String]) -> Option<&String> {
-    let krate = first_segment(paths.first()?);
+fn shortest<'a>(paths: &'a [Alias<'_>]) -> Option<&'a Alias<'a>> {
+    let krate = paths.first()?.first_segment();
     paths
         .iter()
         .enumerate()
-        .filter(|(_, p)| first_segment(p) == krate)
-        .min_by_key(|(i, p)| (p.matches("::").count(), *i))
-        .map(|(_, p)| p)
+        .filter(|(_, a)| a.first_segment() == krate)
+        .min_by_key(|(i, a)| (a.separators, *i))
+        .map(|(_, a)| a)
 }
 
 /// The first segments of the paths a package's calls name (the crates it calls into).
@@ -1763,18 +1827,67 @@ mod tests {
     }
 
     #[test]
+    fn a_method_keeps_its_types_canonical_path_and_the_four_shortest_first_found() {
+        // `kit::a::b` glob-imported by six modules, in this order.
+        let mods = [
+            "kit::x::y",
+            "kit::m",
+            "kit::n",
+            "kit::p::q",
+            "kit",
+            "kit::z",
+        ];
+        let re: Vec<(String, String)> = mods
+            .iter()
+            .map(|m| (format!("{m}::*"), "kit::a::b::*".to_string()))
+            .collect();
+        let re = Reexports::new(&re);
+        assert_eq!(
+            aliases("kit::a::b::T", &re),
+            [
+                "kit::a::b::T",
+                "kit::x::y::T",
+                "kit::m::T",
+                "kit::n::T",
+                "kit::p::q::T",
+                "kit::T",
+                "kit::z::T"
+            ]
+        );
+        let t = re.type_paths("kit::a::b::T");
+        assert_eq!(
+            &t.method[..],
+            [
+                "kit::a::b::T",
+                "kit::T",
+                "kit::m::T",
+                "kit::n::T",
+                "kit::z::T"
+            ]
+        );
+        assert_eq!(t.shortest.as_deref(), Some("kit::T"));
+        // Kept once: asked again, the same.
+        assert_eq!(&re.type_paths("kit::a::b::T").method[..], &t.method[..]);
+    }
+
+    #[test]
     fn a_type_is_named_by_its_shortest_path_in_its_own_crate() {
+        let path = Alias::of;
         let own = [
-            "fs_err::open_options::OpenOptions".to_string(),
-            "fs_err::OpenOptions".to_string(),
+            path("fs_err::open_options::OpenOptions"),
+            Alias {
+                parent: Some("fs_err"),
+                last: "OpenOptions",
+                separators: 1,
+            },
         ];
-        assert_eq!(shortest(&own).unwrap(), "fs_err::OpenOptions");
+        assert_eq!(shortest(&own).unwrap().to_path(), "fs_err::OpenOptions");
         // The dependency's private import of std's guard is no name for it.
-        let foreign = [
-            "std::sync::MutexGuard".to_string(),
-            "kit::MutexGuard".to_string(),
-        ];
-        assert_eq!(shortest(&foreign).unwrap(), "std::sync::MutexGuard");
+        let foreign = [path("std::sync::MutexGuard"), path("kit::MutexGuard")];
+        assert_eq!(
+            shortest(&foreign).unwrap().to_path(),
+            "std::sync::MutexGuard"
+        );
     }
 
     #[test]
