@@ -233,7 +233,7 @@ impl<'a> Reexports<'a> {
         }
         let all = alias_list(ty, self);
         let method: std::rc::Rc<[String]> = if all.len() <= METHOD_TYPE_PATHS + 1 {
-            all.iter().map(Alias::to_path).collect()
+            all.iter().map(|a| a.to_path()).collect()
         } else {
             // The shortest; of paths as short, the first found.
             let mut others: Vec<(usize, usize)> =
@@ -246,7 +246,7 @@ impl<'a> Reexports<'a> {
                 .map(|i| all[i].to_path())
                 .collect()
         };
-        let shortest = shortest(&all).map(Alias::to_path);
+        let shortest = shortest(&all).map(|a| a.to_path());
         let t = TypePaths { method, shortest };
         self.types.borrow_mut().insert(ty.to_string(), t.clone());
         t
@@ -281,7 +281,7 @@ impl<'s> Alias<'s> {
         }
     }
 
-    fn to_path(&self) -> String {
+    fn to_path(self) -> String {
         match self.parent {
             Some(parent) => format!("{parent}::{}", self.last),
             None => self.last.to_string(),
@@ -299,7 +299,7 @@ impl<'s> Alias<'s> {
 fn aliases(canonical: &str, re: &Reexports<'_>) -> Vec<String> {
     alias_list(canonical, re)
         .iter()
-        .map(Alias::to_path)
+        .map(|a| a.to_path())
         .collect()
 }
 
