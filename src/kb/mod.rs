@@ -102,6 +102,9 @@ pub struct Kb {
     /// (type, method) pairs documented cancel-safe although the name is not in general.
     cancel_safe_methods: HashSet<(String, String)>,
     island_fns: HashMap<String, ()>,
+    /// The paths of `island_fns`, sorted: those under a module are one range
+    /// ([`Kb::island_fns_under`], asked for each re-export a summary reads).
+    island_fns_sorted: std::collections::BTreeSet<String>,
     island_methods: HashMap<String, ()>,
     /// Calls that run their closure arguments in place (islands.toml `[[in_place]]`).
     in_place_fns: HashSet<String>,
@@ -464,6 +467,7 @@ impl Kb {
         kb.held_producer_fns.extend(fns);
         for i in islands.island {
             for p in i.paths {
+                kb.island_fns_sorted.insert(p.clone());
                 kb.island_fns.insert(p, ());
             }
             for m in i.methods {
@@ -736,6 +740,7 @@ impl Kb {
     /// Adds island functions (from a user's configuration).
     pub fn add_island(&mut self, e: IslandEntry) {
         for p in e.paths {
+            self.island_fns_sorted.insert(p.clone());
             self.island_fns.insert(p, ());
         }
         for m in e.methods {
@@ -900,13 +905,9 @@ impl Kb {
 
     /// The island functions whose path starts with `prefix::`: the rest of their path.
     pub fn island_fns_under(&self, prefix: &str) -> Vec<&str> {
-        let mut out: Vec<&str> = self
-            .island_fns
-            .keys()
-            .filter_map(|p| p.strip_prefix(prefix)?.strip_prefix("::"))
-            .collect();
-        out.sort_unstable();
-        out
+        entries::under(&self.island_fns_sorted, prefix)
+            .map(|(_, rest)| rest)
+            .collect()
     }
 
     pub fn is_island_method(&self, name: &str) -> bool {

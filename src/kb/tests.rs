@@ -137,3 +137,51 @@ mod path_tests {
         assert_eq!(last_segment("read"), "read");
     }
 }
+
+mod prefix_lookups {
+    use super::super::*;
+
+    #[test]
+    fn paths_under_a_module_are_found_in_order_and_no_others() {
+        let mut table = entries::ApiTable::default();
+        let paths = [
+            "kit::fs::write",
+            "kit::fsx::open",
+            "kit::fs",
+            "kit::fs::sub::deep",
+            "kit::fs::read",
+            "kat::fs::read",
+        ];
+        for p in paths {
+            let e: ApiEntry = toml::from_str(&format!(
+                "paths = [\"{p}\"]\nreplacement = \"r\"\nsource = \"s\"\n"
+            ))
+            .unwrap();
+            table.add(e, false);
+        }
+        let rests: Vec<&str> = table
+            .functions_under("kit::fs")
+            .into_iter()
+            .map(|(rest, e)| {
+                assert!(e.paths[0].ends_with(rest));
+                rest
+            })
+            .collect();
+        assert_eq!(rests, ["read", "sub::deep", "write"]);
+        assert!(table.functions_under("kit::none").is_empty());
+        assert!(table.functions_under("none").is_empty());
+
+        let mut kb = Kb::default();
+        kb.add_island(IslandEntry {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            methods: Vec::new(),
+            chain_methods: Vec::new(),
+            source: "s".into(),
+        });
+        assert_eq!(
+            kb.island_fns_under("kit::fs"),
+            ["read", "sub::deep", "write"]
+        );
+        assert!(kb.is_island_fn("kit::fs::read"));
+    }
+}
