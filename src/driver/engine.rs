@@ -77,7 +77,7 @@ pub fn run(ws: Workspace, opts: &Options) -> Report {
                     members: &cargo.members,
                     target_dir: ws.target_dir.as_deref(),
                 };
-                super::summaries::speculate(base, &ws.packages, &lock, opts, answered, &mut p);
+                super::summaries::speculate(&ws.packages, &lock, opts, answered, &mut p);
             }
             p
         };

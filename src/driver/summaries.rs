@@ -952,11 +952,16 @@ impl<'a> Discovery<'a> {
 
     fn find(&self, i: usize) -> Found {
         let d = &self.deps[i];
-        let (prewalked, guessed) = self
+        let (prewalked, guessed, in_flight) = self
             .prewalked
             .lock()
-            .map(|mut p| (p.members.remove(&d.id), p.guessed.remove(&d.id)))
+            .map(|mut p| {
+                let in_flight = p.in_flight.take_if(|w| w.id == d.id);
+                (p.members.remove(&d.id), p.guessed.remove(&d.id), in_flight)
+            })
             .unwrap_or_default();
+        // The walk left running when cargo answered, once it ends.
+        let guessed = guessed.or_else(|| in_flight.and_then(|w| w.wait()));
         match (prewalked, guessed) {
             // Walked without the graph: the dependencies its code names are read now.
             (Some(Found::Walked(mut w)), _) => {
@@ -1407,6 +1412,8 @@ pub struct Prewalked {
     members: HashMap<String, Found>,
     /// Dependencies walked with guessed features ([`speculate`]).
     guessed: HashMap<String, Guessed>,
+    /// The walk with guessed features still running when cargo answered, if any.
+    in_flight: Option<std::sync::Arc<speculate::InFlight>>,
 }
 
 /// See [`Prewalked`]. No library is started once `stop` is true (the dependencies' walks then
@@ -1436,6 +1443,7 @@ pub fn prewalk_members(
             .map(|d| (d.id.clone(), find(d, base, opts, &known)))
             .collect(),
         guessed: HashMap::default(),
+        in_flight: None,
     }
 }
 

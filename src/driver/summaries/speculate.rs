@@ -54,7 +54,6 @@ pub struct Lock<'a> {
 /// walks the package again otherwise: what it finds is the same either way. A package some
 /// summary is cached for is left to the discovery (it is most likely cached for this build).
 pub fn speculate(
-    base: &Kb,
     packages: &[Package],
     lock: &Lock<'_>,
     opts: &Options,
@@ -67,12 +66,11 @@ pub fn speculate(
         return;
     };
     crate::util::timing::mark(|| "guessing: lock file read".into());
-    speculate_on(base, packages, &meta, opts, stop, into);
+    speculate_on(packages, &meta, opts, stop, into);
 }
 
 /// [`speculate`] with the graph guessed (`cargo metadata`-shaped, with features).
 fn speculate_on(
-    base: &Kb,
     packages: &[Package],
     meta: &serde_json::Value,
     opts: &Options,
@@ -105,27 +103,118 @@ fn speculate_on(
         {
             continue;
         }
-        let asked = crate::syntax::build_cfg::Asked::default();
-        let walked = walk_dependency_with(d, base, opts, None, Some(&asked), Some(stop));
-        crate::util::timing::mark(|| format!("guessing: walked {}", d.id));
-        if stop.load(Relaxed) {
-            // (Perhaps incomplete.)
+        let walk = InFlight::start(d, opts, rayon::current_num_threads());
+        let Some(ended) = walk.wait_unless(stop) else {
+            // Cargo has answered: the walk goes on, for the discovery to take.
+            crate::util::timing::mark(|| format!("guessing: left walking {}", d.id));
+            into.in_flight = Some(walk);
             return;
+        };
+        crate::util::timing::mark(|| format!("guessing: walked {}", d.id));
+        let Some(g) = ended else {
+            return;
+        };
+        queue.extend(children(d, &g.walked.named));
+        into.guessed.insert(d.id.clone(), g);
+    }
+}
+
+/// A walk with guessed features on a thread of its own ([`InFlight::start`]): when cargo
+/// answers while it runs, it goes on, and the discovery waits for it when it reaches the
+/// package, rather than half a walk being dropped and the package walked again (a walk of
+/// `nix`, 50 ms, on tokio).
+pub(super) struct InFlight {
+    pub(super) id: String,
+    /// None while the walk runs; then the walk (None if it failed).
+    slot: std::sync::Mutex<Option<Option<Guessed>>>,
+    ended: std::sync::Condvar,
+}
+
+impl InFlight {
+    /// Starts walking `d` with its guessed features (and the base knowledge base `opts` gives,
+    /// as every dependency walk), on a thread of its own with a pool of `threads` threads.
+    fn start(d: &DepPackage, opts: &Options, threads: usize) -> std::sync::Arc<InFlight> {
+        let walk = std::sync::Arc::new(InFlight {
+            id: d.id.clone(),
+            slot: std::sync::Mutex::new(None),
+            ended: std::sync::Condvar::new(),
+        });
+        let (mine, d, opts) = (walk.clone(), d.clone(), opts.clone());
+        let stack = super::super::engine::STACK_SIZE;
+        let spawned = std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || {
+                // Set when the thread ends, however it ends: a walk that panicked is None,
+                // and the discovery walks the package itself.
+                let mut ended = Ended(mine, None);
+                let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
+                let asked = crate::syntax::build_cfg::Asked::default();
+                let run = || walk_dependency_with(&d, base, &opts, None, Some(&asked), None);
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .stack_size(stack)
+                    .build();
+                let walked = match pool {
+                    Ok(pool) => pool.install(run),
+                    Err(_) => run(),
+                };
+                let asked = std::mem::take(
+                    &mut *asked
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+                ended.1 = Some(Guessed { d, asked, walked });
+            });
+        if spawned.is_err() {
+            walk.end(None);
         }
-        queue.extend(children(d, &walked.named));
-        let asked = std::mem::take(
-            &mut *asked
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        into.guessed.insert(
-            d.id.clone(),
-            Guessed {
-                d: d.clone(),
-                asked,
-                walked,
-            },
-        );
+        walk
+    }
+
+    fn end(&self, g: Option<Guessed>) {
+        *self
+            .slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(g);
+        self.ended.notify_all();
+    }
+
+    /// The walk once it has ended (None if it failed), or None (outer) as soon as `stop` is
+    /// true while it runs.
+    fn wait_unless(&self, stop: &std::sync::atomic::AtomicBool) -> Option<Option<Guessed>> {
+        let mut slot = self
+            .slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(g) = slot.take() {
+                return Some(g);
+            }
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
+            // Cargo's answer is not signalled: looked at every few milliseconds.
+            slot = self
+                .ended
+                .wait_timeout(slot, std::time::Duration::from_millis(2))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// The walk, once it has ended (None if it failed). Taken once.
+    pub(super) fn wait(&self) -> Option<Guessed> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.wait_unless(&never).flatten()
+    }
+}
+
+/// Ends an [`InFlight`] walk when dropped, with what it holds.
+struct Ended(std::sync::Arc<InFlight>, Option<Guessed>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.end(self.1.take());
     }
 }
 
@@ -134,10 +223,9 @@ mod tests {
     use super::super::tests::input;
     use super::*;
 
-    #[test]
-    fn a_walk_with_guessed_features_is_taken_only_if_cargo_agrees_on_each_feature_it_asked_about() {
-        // A scratch registry with `kit`, whose code asks about its feature `slow` only, and a
-        // workspace whose member `app` turns `slow` on: its graph guessed from its lock file.
+    /// A scratch registry with `kit`, whose code asks about its feature `slow` only, and a
+    /// workspace whose member `app` turns `slow` on: its graph guessed from its lock file.
+    fn kit_and_app() -> (crate::util::scratch::Scratch, serde_json::Value, Package) {
         let dir = crate::util::scratch::Scratch::new("guessed");
         let write = |rel: &str, text: &str| dir.write(rel, text);
         write(
@@ -186,22 +274,21 @@ mod tests {
             member: true,
             ..input("app", vec![])
         });
+        (dir, meta, app)
+    }
+
+    #[test]
+    fn a_walk_with_guessed_features_is_taken_only_if_cargo_agrees_on_each_feature_it_asked_about() {
+        let (dir, meta, app) = kit_and_app();
+        let reg = "registry+https://github.com/rust-lang/crates.io-index";
         let (base, opts) = (Kb::builtin(), Options::default());
         let not_yet = std::sync::atomic::AtomicBool::new(false);
         let mut p = Prewalked::default();
-        speculate_on(
-            base,
-            std::slice::from_ref(&app),
-            &meta,
-            &opts,
-            &not_yet,
-            &mut p,
-        );
+        speculate_on(std::slice::from_ref(&app), &meta, &opts, &not_yet, &mut p);
         // Once cargo has answered, nothing is walked.
         let mut late = Prewalked::default();
         let answered = std::sync::atomic::AtomicBool::new(true);
         speculate_on(
-            base,
             std::slice::from_ref(&app),
             &meta,
             &opts,
@@ -250,6 +337,65 @@ mod tests {
             &none,
         );
         assert_eq!(hash_taken, hash_again);
+        assert_eq!(taken, again);
+        assert!(
+            taken
+                .blocking
+                .iter()
+                .any(|b| b.paths.contains(&"kit::run".to_string())),
+            "{taken:?}"
+        );
+    }
+
+    #[test]
+    fn a_walk_left_running_when_cargo_answers_is_taken_by_the_discovery() {
+        let (_dir, meta, app) = kit_and_app();
+        let (base, opts) = (Kb::builtin(), Options::default());
+        let kit_id = "registry+https://github.com/rust-lang/crates.io-index#kit@1.0.0";
+        let mut p = Prewalked::default();
+        let not_yet = std::sync::atomic::AtomicBool::new(false);
+        speculate_on(std::slice::from_ref(&app), &meta, &opts, &not_yet, &mut p);
+        let guessed = p.guessed.remove(kit_id).expect("kit walked");
+        // The walk started again, and cargo answers at once: it is left running.
+        let walk = InFlight::start(&guessed.d, &opts, 1);
+        let answered = std::sync::atomic::AtomicBool::new(true);
+        let walk = match walk.wait_unless(&answered) {
+            None => walk,
+            // (Ended before it was asked: the discovery finds it ended.)
+            Some(ended) => std::sync::Arc::new(InFlight {
+                id: kit_id.to_string(),
+                slot: std::sync::Mutex::new(Some(ended)),
+                ended: std::sync::Condvar::new(),
+            }),
+        };
+        let real = DepPackage {
+            features: Some(vec!["slow".to_string()]),
+            ..guessed.d.clone()
+        };
+        let discovery = Discovery {
+            deps: std::slice::from_ref(&real),
+            base,
+            opts: &opts,
+            known: HashSet::default(),
+            prewalked: std::sync::Mutex::new(Prewalked {
+                in_flight: Some(walk),
+                ..Prewalked::default()
+            }),
+            found: std::sync::Mutex::new(vec![(false, None)]),
+        };
+        let found = discovery.find(0);
+        assert!(discovery.prewalked.lock().unwrap().in_flight.is_none());
+        let none = HashMap::default();
+        let (taken, _) = summary_of(&real, found, base, base, &opts, &none);
+        let walked = walk_dependency(&real, base, &opts, None);
+        let (again, _) = summary_of(
+            &real,
+            Found::Walked(Box::new(walked)),
+            base,
+            base,
+            &opts,
+            &none,
+        );
         assert_eq!(taken, again);
         assert!(
             taken
