@@ -274,6 +274,11 @@ fn summaries_and_results_are_cached_until_a_dependency_changes() {
         "{cold}{cold_err}"
     );
     assert!(cold_err.contains("summarized"), "{cold_err}");
+    // `-v` says what the calls did not reach (here: every dependency is called).
+    assert!(
+        cold_err.contains("0 not reached by the workspace's calls, 0 `.rs` files"),
+        "{cold_err}"
+    );
     let summaries = tmp.join("user-cache/cargo-async-lint/summaries");
     assert_eq!(
         stored_summaries(&summaries),

@@ -314,14 +314,16 @@ fn with_dependencies(
 ) -> Option<Options> {
     let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
     let t0 = std::time::Instant::now();
-    let (kb, n) =
+    let (kb, n, unreached) =
         super::summaries::kb_with_dependencies(base, graph, &ws.packages, opts, prewalked)?;
     note(
         opts,
         &format!(
-            "{n} packages summarized in {:?} ({} in the graph, and the members other members call)",
+            "{n} packages summarized in {:?} ({} in the graph, and the members other members call); {} not reached by the workspace's calls, {} `.rs` files under their libraries left unread",
             t0.elapsed(),
-            graph.packages.len()
+            graph.packages.len(),
+            unreached.packages,
+            unreached.files
         ),
     );
     Some(Options {

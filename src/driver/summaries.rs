@@ -1225,15 +1225,23 @@ impl Entry {
     }
 }
 
+/// The dependencies of the graph the workspace's calls do not reach: never read.
+#[derive(Debug, Default, PartialEq)]
+pub struct Unreached {
+    pub packages: usize,
+    /// The `.rs` files under their libraries' folders (counted with `-v` only).
+    pub files: usize,
+}
+
 /// The knowledge base with the summaries of the dependencies that `packages` (workspace members)
-/// reach, and how many were summarized. None when nothing was.
+/// reach, how many were summarized, and what was not reached. None when nothing was summarized.
 pub fn kb_with_dependencies(
     base: &Kb,
     graph: &DepGraph,
     packages: &[Package],
     opts: &Options,
     prewalked: Prewalked,
-) -> Option<(Kb, usize)> {
+) -> Option<(Kb, usize, Unreached)> {
     // The graph's packages, then the libraries of the members other members depend on.
     let (all, member_deps) = with_member_libs(graph, packages);
     crate::util::timing::mark(|| "dependencies: members' libraries listed".into());
@@ -1275,6 +1283,7 @@ pub fn kb_with_dependencies(
     // are summarized side by side against the same knowledge base (the base and the summaries
     // of every lower height), and added to it in the order of the list: the knowledge base,
     // and so every summary, is the same whatever the threads do.
+    let unreached = unreached(&all, &found, opts.verbose);
     let heights = heights(&all, &found, &roots);
     let mut levels: Vec<Vec<usize>> = Vec::new();
     let mut done: HashMap<usize, Option<u64>> = HashMap::default();
@@ -1336,7 +1345,44 @@ pub fn kb_with_dependencies(
     // The summaries made are written to the per-machine cache together (one file).
     super::summary_cache::flush();
     let summarized = done.values().filter(|h| h.is_some()).count();
-    (summarized > 0).then_some((kb, summarized))
+    (summarized > 0).then_some((kb, summarized, unreached))
+}
+
+/// The dependencies the discovery did not reach (`found` None; members' libraries are linted
+/// anyway), with their files counted when `count_files`.
+fn unreached(all: &[DepPackage], found: &[Option<Found>], count_files: bool) -> Unreached {
+    let left: Vec<&DepPackage> = all
+        .iter()
+        .zip(found)
+        .filter(|(d, f)| f.is_none() && !d.member)
+        .map(|(d, _)| d)
+        .collect();
+    Unreached {
+        packages: left.len(),
+        files: if count_files {
+            left.iter()
+                .filter_map(|d| d.lib_src.parent())
+                .map(rs_files_under)
+                .sum()
+        } else {
+            0
+        },
+    }
+}
+
+/// How many `.rs` files a folder holds, its subfolders included.
+fn rs_files_under(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => rs_files_under(&e.path()),
+            Ok(t) if t.is_file() => usize::from(e.path().extension().is_some_and(|x| x == "rs")),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// The dependencies the members name (in the graph, then the libraries of other members, as
@@ -1831,6 +1877,45 @@ mod tests {
         assert_eq!(
             h,
             [Some(3), Some(2), Some(1), Some(0), Some(1), Some(0), None]
+        );
+    }
+
+    #[test]
+    fn dependencies_not_reached_are_counted_with_their_files() {
+        let dir = crate::util::scratch::Scratch::new("unreached");
+        dir.write("far/src/lib.rs", "pub fn f() {}\n");
+        dir.write("far/src/a/b.rs", "pub fn g() {}\n");
+        dir.write("far/src/notes.md", "not code\n");
+        let at = |name: &str, member: bool| DepPackage {
+            lib_src: dir.join(format!("{name}/src/lib.rs")),
+            member,
+            ..input(name, vec![])
+        };
+        let all = [
+            at("far", false),
+            at("near", false),
+            at("known", false),
+            at("member", true),
+        ];
+        let found = [
+            None,
+            Some(Found::Summarized(Box::default())),
+            Some(Found::Known),
+            None,
+        ];
+        assert_eq!(
+            unreached(&all, &found, true),
+            Unreached {
+                packages: 1,
+                files: 2
+            }
+        );
+        assert_eq!(
+            unreached(&all, &found, false),
+            Unreached {
+                packages: 1,
+                files: 0
+            }
         );
     }
 
