@@ -281,6 +281,15 @@ impl<'s> Alias<'s> {
         }
     }
 
+    /// `module::last`, `module` holding `separators` `::`.
+    fn in_module(module: &'s str, separators: usize, last: &'s str) -> Self {
+        Alias {
+            parent: Some(module),
+            last,
+            separators: separators + 1,
+        }
+    }
+
     fn to_path(self) -> String {
         match self.parent {
             Some(parent) => format!("{parent}::{}", self.last),
@@ -327,24 +336,14 @@ fn alias_list<'s>(canonical: &'s str, re: &'s Reexports<'_>) -> Vec<Alias<'s>> {
             found.push((*k, Alias::of(from)));
         }
         if let Some(parent) = cur.parent {
-            for (k, from_mod, seps) in re.globs.get(parent).into_iter().flatten() {
-                let a = Alias {
-                    parent: Some(from_mod),
-                    last: cur.last,
-                    separators: seps + 1,
-                };
-                found.push((*k, a));
+            for &(k, from_mod, seps) in re.globs.get(parent).into_iter().flatten() {
+                found.push((k, Alias::in_module(from_mod, seps, cur.last)));
             }
         }
         let module_globs = [Some(path), cur.parent];
         for target in module_globs.into_iter().flatten() {
-            for (k, from_mod, seps) in re.module_globs.get(target).into_iter().flatten() {
-                let a = Alias {
-                    parent: Some(from_mod),
-                    last: cur.last,
-                    separators: seps + 1,
-                };
-                found.push((*k, a));
+            for &(k, from_mod, seps) in re.module_globs.get(target).into_iter().flatten() {
+                found.push((k, Alias::in_module(from_mod, seps, cur.last)));
             }
         }
         // In the order of the imports, as a scan of the list would find them.

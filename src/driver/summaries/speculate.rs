@@ -223,10 +223,10 @@ mod tests {
     use super::super::tests::input;
     use super::*;
 
-    /// A scratch registry with `kit`, whose code asks about its feature `slow` only, and a
+    /// A scratch registry (in a folder of its own per test, `name`) with `kit`, whose code asks about its feature `slow` only, and a
     /// workspace whose member `app` turns `slow` on: its graph guessed from its lock file.
-    fn kit_and_app() -> (crate::util::scratch::Scratch, serde_json::Value, Package) {
-        let dir = crate::util::scratch::Scratch::new("guessed");
+    fn kit_and_app(name: &str) -> (crate::util::scratch::Scratch, serde_json::Value, Package) {
+        let dir = crate::util::scratch::Scratch::new(name);
         let write = |rel: &str, text: &str| dir.write(rel, text);
         write(
             "registry/src/index/kit-1.0.0/Cargo.toml",
@@ -277,9 +277,17 @@ mod tests {
         (dir, meta, app)
     }
 
+    /// The summary of `d` walked again with cargo's features, and its hash.
+    fn walked_again(d: &DepPackage, opts: &Options) -> (Summary, u64) {
+        let base = Kb::builtin();
+        let walked = walk_dependency(d, base, opts, None);
+        let none = HashMap::default();
+        summary_of(d, Found::Walked(Box::new(walked)), base, base, opts, &none)
+    }
+
     #[test]
     fn a_walk_with_guessed_features_is_taken_only_if_cargo_agrees_on_each_feature_it_asked_about() {
-        let (dir, meta, app) = kit_and_app();
+        let (dir, meta, app) = kit_and_app("guessed");
         let reg = "registry+https://github.com/rust-lang/crates.io-index";
         let (base, opts) = (Kb::builtin(), Options::default());
         let not_yet = std::sync::atomic::AtomicBool::new(false);
@@ -319,15 +327,7 @@ mod tests {
         // A walk taken gives the summary a walk with cargo's features gives.
         let real = cargo(Some(&["slow"]));
         let none = HashMap::default();
-        let walked_again = walk_dependency(&real, base, &opts, None);
-        let (again, hash_again) = summary_of(
-            &real,
-            Found::Walked(Box::new(walked_again)),
-            base,
-            base,
-            &opts,
-            &none,
-        );
+        let (again, hash_again) = walked_again(&real, &opts);
         let (taken, hash_taken) = summary_of(
             &real,
             Found::Walked(Box::new(g.walked)),
@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn a_walk_left_running_when_cargo_answers_is_taken_by_the_discovery() {
-        let (_dir, meta, app) = kit_and_app();
+        let (_dir, meta, app) = kit_and_app("in-flight");
         let (base, opts) = (Kb::builtin(), Options::default());
         let kit_id = "registry+https://github.com/rust-lang/crates.io-index#kit@1.0.0";
         let mut p = Prewalked::default();
@@ -387,15 +387,7 @@ mod tests {
         assert!(discovery.prewalked.lock().unwrap().in_flight.is_none());
         let none = HashMap::default();
         let (taken, _) = summary_of(&real, found, base, base, &opts, &none);
-        let walked = walk_dependency(&real, base, &opts, None);
-        let (again, _) = summary_of(
-            &real,
-            Found::Walked(Box::new(walked)),
-            base,
-            base,
-            &opts,
-            &none,
-        );
+        let (again, _) = walked_again(&real, &opts);
         assert_eq!(taken, again);
         assert!(
             taken
