@@ -277,6 +277,16 @@ mod tests {
         (dir, meta, app)
     }
 
+    fn assert_blocks(summary: &Summary, path: &str) {
+        assert!(
+            summary
+                .blocking
+                .iter()
+                .any(|b| b.paths.iter().any(|p| p == path)),
+            "{summary:?}"
+        );
+    }
+
     /// The summary of `d` walked again with cargo's features, and its hash.
     fn walked_again(d: &DepPackage, opts: &Options) -> (Summary, u64) {
         let base = Kb::builtin();
@@ -338,13 +348,7 @@ mod tests {
         );
         assert_eq!(hash_taken, hash_again);
         assert_eq!(taken, again);
-        assert!(
-            taken
-                .blocking
-                .iter()
-                .any(|b| b.paths.contains(&"kit::run".to_string())),
-            "{taken:?}"
-        );
+        assert_blocks(&taken, "kit::run");
     }
 
     #[test]
@@ -389,12 +393,6 @@ mod tests {
         let (taken, _) = summary_of(&real, found, base, base, &opts, &none);
         let (again, _) = walked_again(&real, &opts);
         assert_eq!(taken, again);
-        assert!(
-            taken
-                .blocking
-                .iter()
-                .any(|b| b.paths.contains(&"kit::run".to_string())),
-            "{taken:?}"
-        );
+        assert_blocks(&taken, "kit::run");
     }
 }
