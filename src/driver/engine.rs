@@ -19,8 +19,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Stack size of the worker threads: syn and the walker recurse on nested code.
-pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+pub use crate::syntax::STACK_SIZE;
 
 /// The most worker threads a run starts, whatever `-j` asks for: more than a few per core only
 /// costs memory (each thread has a large stack for deep syntax trees).

@@ -10,3 +10,6 @@ pub mod liveness;
 pub mod prescan;
 pub mod source;
 pub mod walker;
+
+/// Stack size of the threads that parse and walk: syn and the walker recurse on nested code.
+pub const STACK_SIZE: usize = 256 * 1024 * 1024;

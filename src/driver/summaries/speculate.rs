@@ -140,7 +140,7 @@ impl InFlight {
             ended: std::sync::Condvar::new(),
         });
         let (mine, d, opts) = (walk.clone(), d.clone(), opts.clone());
-        let stack = super::super::engine::STACK_SIZE;
+        let stack = crate::syntax::STACK_SIZE;
         let spawned = std::thread::Builder::new()
             .stack_size(stack)
             .spawn(move || {
