@@ -1029,24 +1029,21 @@ fn cache_key(d: &DepPackage, opts: &Options) -> Option<u64> {
 
 /// Walks a dependency's library with the base knowledge base.
 fn walk_dependency(d: &DepPackage, base: &Kb, opts: &Options, key: Option<u64>) -> Walked {
-    walk_dependency_with(d, base, opts, key, None, None)
+    walk_dependency_with(d, base, opts, key, None)
 }
 
-/// [`walk_dependency`], noting the features its code asks about in `asked`, and stopping
-/// (incomplete) once `stop` is true.
+/// [`walk_dependency`], noting the features its code asks about in `asked`.
 fn walk_dependency_with(
     d: &DepPackage,
     base: &Kb,
     opts: &Options,
     key: Option<u64>,
     asked: Option<&crate::syntax::build_cfg::Asked>,
-    stop: Option<&std::sync::atomic::AtomicBool>,
 ) -> Walked {
     // A member's library is read for every platform, as its lint reads it.
     let how = super::walk::ForSummary {
         host: !d.member,
         asked,
-        stop,
     };
     let walked = walk_package(&lib_package(d), Path::new(""), base, opts, Some(&how), None);
     let files: Vec<PathBuf> = walked.files.iter().map(|f| f.path.clone()).collect();
@@ -1369,19 +1366,13 @@ fn unreached(all: &[DepPackage], found: &[Option<Found>], count_files: bool) -> 
     }
 }
 
-/// How many `.rs` files a folder holds, its subfolders included.
+/// How many `.rs` files a folder holds, its subfolders included (`target/` and hidden folders
+/// left out, as the result cache lists a package's files).
 fn rs_files_under(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => rs_files_under(&e.path()),
-            Ok(t) if t.is_file() => usize::from(e.path().extension().is_some_and(|x| x == "rs")),
-            _ => 0,
-        })
-        .sum()
+    super::cache::package_files(dir, &mut crate::util::hash::Fnv::default())
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+        .count()
 }
 
 /// The dependencies the members name (in the graph, then the libraries of other members, as

@@ -371,7 +371,6 @@ struct WalkCx<'a> {
     test_off: bool,
     /// See [`ForSummary`].
     asked: Option<&'a crate::syntax::build_cfg::Asked>,
-    stop: Option<&'a std::sync::atomic::AtomicBool>,
     /// Files walked before, reused when unchanged (see [`FileMemo`]).
     memo: Option<&'a FileMemo>,
     /// The host's cfg values, for a dependency (read as its build on the host reads it; see
@@ -502,12 +501,6 @@ fn spawn_queued<'s>(scope: &rayon::Scope<'s>, cx: &'s WalkCx<'s>, w: &mut Walk, 
         // [`walk_changed_only`] for the walk that reuses them).
         scope.spawn(move |scope| {
             super::cancel::check();
-            if cx
-                .stop
-                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-            {
-                return;
-            }
             let r = walk_one(cx, id, &q);
             let mut w = cx.lock();
             w.results[id] = Some(r);
@@ -640,8 +633,6 @@ pub(crate) struct ForSummary<'a> {
     pub host: bool,
     /// Where the features its code asks about are noted.
     pub asked: Option<&'a crate::syntax::build_cfg::Asked>,
-    /// Once it is true, no other file is read: the walk is left incomplete.
-    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 /// Reads, parses and walks the files of a package: its seeds, then the modules they declare
@@ -685,7 +676,6 @@ pub(crate) fn walk_package(
         max_size: opts.config.max_file_size(),
         test_off,
         asked: for_summary.and_then(|s| s.asked),
-        stop: for_summary.and_then(|s| s.stop),
         memo: memo.as_deref(),
         platform: if host {
             crate::workspace::platform::Host::detect().map(|h| h.cfg())

@@ -49,7 +49,8 @@ pub struct Lock<'a> {
 /// the dependencies the members reach are walked in the order the discovery would find them,
 /// with the graph and the features read from `Cargo.lock` and the manifests (cargo's resolver
 /// guessed: [`crate::workspace::lockfile::metadata`]), each noting the
-/// features its code asks about. Once cargo has answered (`stop`), no other file is read.
+/// features its code asks about. Once cargo has answered (`stop`), no other walk starts (one
+/// under way goes on: [`InFlight`]).
 /// The discovery then takes a walk only when it fits cargo's answer ([`Guessed::fits`]), and
 /// walks the package again otherwise: what it finds is the same either way. A package some
 /// summary is cached for is left to the discovery (it is most likely cached for this build).
@@ -149,7 +150,7 @@ impl InFlight {
                 let mut ended = Ended(mine, None);
                 let base = opts.kb.as_deref().unwrap_or_else(|| Kb::builtin());
                 let asked = crate::syntax::build_cfg::Asked::default();
-                let run = || walk_dependency_with(&d, base, &opts, None, Some(&asked), None);
+                let run = || walk_dependency_with(&d, base, &opts, None, Some(&asked));
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
                     .stack_size(stack)
