@@ -56,8 +56,45 @@ pub const ATTRIBUTES_READ: &[&str] = &[
 /// in the build being read, as the walker decides it ([`shapes::cfg_never`]): for the prescan,
 /// which then blanks the item (see `syntax::prescan`).
 pub fn cfg_rules_out(text: &str) -> bool {
-    syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text)
-        .is_ok_and(|attrs| shapes::cfg_never(&attrs))
+    let by_syn = || {
+        syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text)
+            .is_ok_and(|attrs| shapes::cfg_never(&attrs))
+    };
+    // `#[cfg(..)]` in a common shape: read from its tokens (see `shapes::simple_cfg_value`).
+    match simple_cfg_attribute(text) {
+        Some(v) => {
+            let never = v == Some(false);
+            debug_assert_eq!(never, by_syn(), "{text}");
+            never
+        }
+        None => by_syn(),
+    }
+}
+
+/// The value of the predicate of `text` when it is one outer `#[cfg(..)]` whose predicate
+/// [`shapes::simple_cfg_value`] reads.
+fn simple_cfg_attribute(text: &str) -> Option<Option<bool>> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: proc_macro2::TokenStream = text.parse().ok()?;
+    let mut it = tokens.into_iter();
+    let (Some(TokenTree::Punct(hash)), Some(TokenTree::Group(body)), None) =
+        (it.next(), it.next(), it.next())
+    else {
+        return None;
+    };
+    if hash.as_char() != '#' || body.delimiter() != Delimiter::Bracket {
+        return None;
+    }
+    let mut inner = body.stream().into_iter();
+    let (Some(TokenTree::Ident(cfg)), Some(TokenTree::Group(pred)), None) =
+        (inner.next(), inner.next(), inner.next())
+    else {
+        return None;
+    };
+    if cfg != "cfg" || pred.delimiter() != Delimiter::Parenthesis {
+        return None;
+    }
+    shapes::simple_cfg_value(&pred.stream())
 }
 
 /// A sync closure met by the walk and where it runs: (the closure, where, the `closure_of` of the

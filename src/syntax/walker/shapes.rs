@@ -431,10 +431,140 @@ fn cfg_value(meta: &syn::Meta) -> Option<bool> {
 /// only `cfg` attributes with an empty list for this (see `syntax::prescan`).
 pub(super) fn cfg_never(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        a.path().is_ident("cfg")
-            && a.parse_args::<syn::Meta>()
-                .is_ok_and(|m| cfg_value(&m) == Some(false))
+        if !a.path().is_ident("cfg") {
+            return false;
+        }
+        let by_syn = || a.parse_args::<syn::Meta>().ok().and_then(|m| cfg_value(&m));
+        let value = match &a.meta {
+            syn::Meta::List(list) => match simple_cfg_value(&list.tokens) {
+                Some(v) => {
+                    debug_assert_eq!(v, by_syn(), "{}", list.tokens);
+                    v
+                }
+                None => by_syn(),
+            },
+            _ => by_syn(),
+        };
+        value == Some(false)
     })
+}
+
+/// [`cfg_value`] of a `cfg` predicate in its common shapes, read from its tokens without
+/// syn's parse (a tenth of a binding crate's walk, whose every item has a `cfg`): `name`,
+/// `key = "value"`, and `not(..)`, `any(..)`, `all(..)` of those. None for any other shape (a
+/// path with `::`, a string with escapes, a trailing comma, ...), which [`cfg_value`] reads.
+pub(super) fn simple_cfg_value(tokens: &proc_macro2::TokenStream) -> Option<Option<bool>> {
+    // Read whole before any of it is decided, as syn parses the predicate before
+    // `cfg_value` decides it (deciding a feature notes it as asked).
+    Some(SimpleCfg::read(tokens.clone())?.value())
+}
+
+/// A `cfg` predicate in a shape [`simple_cfg_value`] reads.
+enum SimpleCfg {
+    Name(String),
+    Pair(String, String),
+    /// `any(..)` (false), `all(..)` (true).
+    AnyAll(bool, Vec<SimpleCfg>),
+    Not(Vec<SimpleCfg>),
+    /// Another list (`foo(..)`): unknown.
+    OtherList,
+}
+
+impl SimpleCfg {
+    fn read(tokens: proc_macro2::TokenStream) -> Option<SimpleCfg> {
+        use proc_macro2::{Delimiter, Spacing, TokenTree};
+        let mut it = tokens.into_iter();
+        let TokenTree::Ident(name) = it.next()? else {
+            return None;
+        };
+        let second = it.next();
+        let third = it.next();
+        if it.next().is_some() {
+            return None;
+        }
+        Some(match (second, third) {
+            (None, _) => SimpleCfg::Name(name.to_string()),
+            (Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(lit)))
+                if eq.as_char() == '=' && eq.spacing() == Spacing::Alone =>
+            {
+                let lit = lit.to_string();
+                let value = lit.strip_prefix('"')?.strip_suffix('"')?;
+                if value.contains(['\\', '"']) {
+                    return None;
+                }
+                SimpleCfg::Pair(name.to_string(), value.to_string())
+            }
+            (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Parenthesis => {
+                let name = name.to_string();
+                let all = match name.as_str() {
+                    "any" => false,
+                    "all" => true,
+                    "not" => return Some(SimpleCfg::Not(Self::read_list(g.stream())?)),
+                    _ => return Some(SimpleCfg::OtherList),
+                };
+                SimpleCfg::AnyAll(all, Self::read_list(g.stream())?)
+            }
+            _ => return None,
+        })
+    }
+
+    /// The predicates of a list, separated by commas (none after the last).
+    fn read_list(tokens: proc_macro2::TokenStream) -> Option<Vec<SimpleCfg>> {
+        let mut parts = Vec::new();
+        let mut part = proc_macro2::TokenStream::new();
+        let mut trailing = false;
+        for t in tokens {
+            match &t {
+                proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => {
+                    parts.push(Self::read(std::mem::take(&mut part))?);
+                    trailing = true;
+                }
+                _ => {
+                    part.extend([t]);
+                    trailing = false;
+                }
+            }
+        }
+        if trailing {
+            return None;
+        }
+        if !part.is_empty() {
+            parts.push(Self::read(part)?);
+        }
+        Some(parts)
+    }
+
+    /// Its value, decided as [`cfg_value`] decides it.
+    fn value(&self) -> Option<bool> {
+        use crate::syntax::build_cfg::{cfg_test_off, feature_on, platform};
+        match self {
+            SimpleCfg::Name(name) => {
+                if name == "test" && cfg_test_off() {
+                    return Some(false);
+                }
+                platform().and_then(|p| p.name(name))
+            }
+            SimpleCfg::Pair(key, value) if key == "feature" => feature_on(value),
+            SimpleCfg::Pair(key, value) => platform().and_then(|p| p.pair(key, value)),
+            SimpleCfg::AnyAll(all, parts) => {
+                // `all(..)` is false once one part is, `any(..)` true once one part is.
+                let mut known = true;
+                for p in parts {
+                    match p.value() {
+                        Some(v) if v != *all => return Some(v),
+                        Some(_) => {}
+                        None => known = false,
+                    }
+                }
+                known.then_some(*all)
+            }
+            SimpleCfg::Not(parts) => match parts.as_slice() {
+                [one] => one.value().map(|v| !v),
+                _ => None,
+            },
+            SimpleCfg::OtherList => None,
+        }
+    }
 }
 
 /// The attributes of an item.
@@ -542,5 +672,104 @@ mod platform_tests {
         // Without the platform, nothing is decided.
         let item: Item = syn::parse_str("#[cfg(windows)] fn f() {}").unwrap();
         assert!(!cfg_never(item_attrs(&item)));
+    }
+}
+
+#[cfg(test)]
+mod simple_cfg_tests {
+    use super::*;
+    use crate::syntax::build_cfg::{with_cfg_test_off, with_features, with_platform};
+    use crate::workspace::platform::Platform;
+
+    /// The predicates of the common shapes are read from their tokens, to the value syn's parse
+    /// gives, whatever is known of the build; other shapes are left to syn.
+    #[test]
+    fn common_cfg_shapes_are_read_from_tokens_as_syn_reads_them() {
+        let linux: &'static Platform = Box::leak(Box::new(Platform {
+            names: ["unix"].map(String::from).into(),
+            pairs: [("target_os", "linux")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+        }));
+        let simple = [
+            "feature = \"a\"",
+            "feature = \"b-c\"",
+            "not(feature = \"a\")",
+            "not(not(feature = \"b\"))",
+            "test",
+            "not(test)",
+            "unix",
+            "windows",
+            "target_os = \"linux\"",
+            "not(target_os = \"macos\")",
+            "panic = \"abort\"",
+            "any(feature = \"a\", unix)",
+            "all(feature = \"b\", not(test))",
+            "any(windows, all(unix, not(feature = \"b\")))",
+            "all()",
+            "any()",
+            "not(feature = \"a\", unix)",
+            "docsrs_like(anything = 1)",
+        ];
+        let left_to_syn = [
+            "any(feature = \"a\", unix,)",
+            "all(a::b)",
+            "feature = \"a\\u{62}\"",
+            "feature = r\"a\"",
+            "not(feature = \"a\",)",
+            "not[feature = \"a\"]",
+            "feature = 1",
+            "feature == \"a\"",
+        ];
+        let features = Some(std::sync::Arc::new(
+            ["a".to_string()]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<String>>(),
+        ));
+        for off in [false, true] {
+            for f in [None, features.clone()] {
+                for p in [None, Some(linux)] {
+                    let check = |pred: &str, expect_simple: bool| {
+                        let tokens: proc_macro2::TokenStream = pred.parse().unwrap();
+                        let fast = simple_cfg_value(&tokens);
+                        assert_eq!(fast.is_some(), expect_simple, "{pred}");
+                        if let (Some(fast), Ok(meta)) = (fast, syn::parse_str::<syn::Meta>(pred)) {
+                            assert_eq!(fast, cfg_value(&meta), "{pred} (test off: {off})");
+                        }
+                        // The item check and the prescan's check agree with syn too.
+                        let src = format!("#[cfg({pred})] fn f() {{}}");
+                        let item: Item = syn::parse_str(&src).unwrap();
+                        let by_syn = syn::parse_str::<syn::Meta>(pred)
+                            .ok()
+                            .and_then(|m| cfg_value(&m))
+                            == Some(false);
+                        assert_eq!(cfg_never(item_attrs(&item)), by_syn, "{pred}");
+                        assert_eq!(
+                            super::super::cfg_rules_out(&format!("#[cfg({pred})]")),
+                            by_syn,
+                            "{pred}"
+                        );
+                    };
+                    with_cfg_test_off(off, || {
+                        with_features(&f, || {
+                            with_platform(p, || {
+                                for pred in simple {
+                                    check(pred, true);
+                                }
+                                for pred in left_to_syn {
+                                    check(pred, false);
+                                }
+                            })
+                        })
+                    });
+                }
+            }
+        }
+        // Decided as expected (not only as syn does): a feature that is off rules the item out.
+        with_features(&features, || {
+            assert!(super::super::cfg_rules_out("#[cfg(feature = \"b\")]"));
+            assert!(!super::super::cfg_rules_out("#[cfg(feature = \"a\")]"));
+            assert!(super::super::cfg_rules_out("#[cfg(not(feature = \"a\"))]"));
+        });
     }
 }
