@@ -364,66 +364,7 @@ pub(super) fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
 /// With `cfg(test)` known to be off ([`crate::syntax::build_cfg::with_cfg_test_off`]), `test`
 /// is `Some(false)`.
 fn cfg_value(meta: &syn::Meta) -> Option<bool> {
-    if let syn::Meta::Path(p) = meta
-        && p.is_ident("test")
-        && crate::syntax::build_cfg::cfg_test_off()
-    {
-        return Some(false);
-    }
-    // `feature = "x"`, when the enabled features are known; `target_os = "x"`, when the
-    // platform is.
-    if let syn::Meta::NameValue(nv) = meta
-        && let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) = &nv.value
-    {
-        let key = nv.path.get_ident()?.to_string();
-        if key == "feature" {
-            return crate::syntax::build_cfg::feature_on(&s.value());
-        }
-        return crate::syntax::build_cfg::platform()?.pair(&key, &s.value());
-    }
-    // `unix`, `windows`, when the platform is known.
-    if let syn::Meta::Path(p) = meta
-        && let Some(platform) = crate::syntax::build_cfg::platform()
-    {
-        return platform.name(&p.get_ident()?.to_string());
-    }
-    let syn::Meta::List(list) = meta else {
-        return None;
-    };
-    let args = || {
-        list.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-        )
-        .ok()
-    };
-    let values = |all: bool| -> Option<bool> {
-        // `all(..)` is false once one part is, `any(..)` true once one part is.
-        let mut known = true;
-        for m in args()? {
-            match cfg_value(&m) {
-                Some(v) if v != all => return Some(v),
-                Some(_) => {}
-                None => known = false,
-            }
-        }
-        known.then_some(all)
-    };
-    if list.path.is_ident("any") {
-        values(false)
-    } else if list.path.is_ident("all") {
-        values(true)
-    } else if list.path.is_ident("not") {
-        let args = args()?;
-        match (args.len(), args.first()) {
-            (1, Some(m)) => cfg_value(m).map(|v| !v),
-            _ => None,
-        }
-    } else {
-        None
-    }
+    Cfg::of_meta(meta).value()
 }
 
 /// Whether attributes hold a `#[cfg(..)]` that no build satisfies (`#[cfg(any())]`,
@@ -454,24 +395,66 @@ pub(super) fn cfg_never(attrs: &[syn::Attribute]) -> bool {
 /// `key = "value"`, and `not(..)`, `any(..)`, `all(..)` of those. None for any other shape (a
 /// path with `::`, a string with escapes, a trailing comma, ...), which [`cfg_value`] reads.
 pub(super) fn simple_cfg_value(tokens: &proc_macro2::TokenStream) -> Option<Option<bool>> {
-    // Read whole before any of it is decided, as syn parses the predicate before
-    // `cfg_value` decides it (deciding a feature notes it as asked).
-    Some(SimpleCfg::read(tokens.clone())?.value())
+    // Read whole before any of it is decided (deciding a feature notes it as asked), as
+    // `Cfg::of_meta` reads syn's parse.
+    Some(Cfg::read(tokens.clone())?.value())
 }
 
-/// A `cfg` predicate in a shape [`simple_cfg_value`] reads.
-enum SimpleCfg {
+/// A `cfg` predicate, read from syn's parse ([`Cfg::of_meta`]) or, in its common shapes, from
+/// its tokens ([`Cfg::read`]), and decided in one place ([`Cfg::value`]).
+enum Cfg {
+    /// `test`, `unix`.
     Name(String),
+    /// `feature = "x"`, `target_os = "linux"`.
     Pair(String, String),
     /// `any(..)` (false), `all(..)` (true).
-    AnyAll(bool, Vec<SimpleCfg>),
-    Not(Vec<SimpleCfg>),
-    /// Another list (`foo(..)`): unknown.
-    OtherList,
+    AnyAll(bool, Vec<Cfg>),
+    Not(Vec<Cfg>),
+    /// Anything else (`foo(..)`, a path with `::`, a literal that is not a string, a list whose
+    /// arguments do not parse): unknown.
+    Unknown,
 }
 
-impl SimpleCfg {
-    fn read(tokens: proc_macro2::TokenStream) -> Option<SimpleCfg> {
+impl Cfg {
+    /// A predicate as syn parsed it (a list's arguments parsed here, all before any is decided,
+    /// as the arguments of one list are).
+    fn of_meta(meta: &syn::Meta) -> Cfg {
+        let ident = |p: &syn::Path| p.get_ident().map(ToString::to_string);
+        match meta {
+            syn::Meta::Path(p) => ident(p).map_or(Cfg::Unknown, Cfg::Name),
+            syn::Meta::NameValue(nv) => match (&nv.value, ident(&nv.path)) {
+                (
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                    Some(key),
+                ) => Cfg::Pair(key, s.value()),
+                _ => Cfg::Unknown,
+            },
+            syn::Meta::List(list) => {
+                let args = || {
+                    list.parse_args_with(
+                        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()
+                    .map(|args| args.iter().map(Cfg::of_meta).collect())
+                };
+                let list_of = |f: fn(Vec<Cfg>) -> Cfg| args().map_or(Cfg::Unknown, f);
+                if list.path.is_ident("any") {
+                    list_of(|parts| Cfg::AnyAll(false, parts))
+                } else if list.path.is_ident("all") {
+                    list_of(|parts| Cfg::AnyAll(true, parts))
+                } else if list.path.is_ident("not") {
+                    list_of(Cfg::Not)
+                } else {
+                    Cfg::Unknown
+                }
+            }
+        }
+    }
+
+    fn read(tokens: proc_macro2::TokenStream) -> Option<Cfg> {
         use proc_macro2::{Delimiter, Spacing, TokenTree};
         let mut it = tokens.into_iter();
         let TokenTree::Ident(name) = it.next()? else {
@@ -483,7 +466,7 @@ impl SimpleCfg {
             return None;
         }
         Some(match (second, third) {
-            (None, _) => SimpleCfg::Name(name.to_string()),
+            (None, _) => Cfg::Name(name.to_string()),
             (Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(lit)))
                 if eq.as_char() == '=' && eq.spacing() == Spacing::Alone =>
             {
@@ -492,24 +475,24 @@ impl SimpleCfg {
                 if value.contains(['\\', '"']) {
                     return None;
                 }
-                SimpleCfg::Pair(name.to_string(), value.to_string())
+                Cfg::Pair(name.to_string(), value.to_string())
             }
             (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Parenthesis => {
                 let name = name.to_string();
                 let all = match name.as_str() {
                     "any" => false,
                     "all" => true,
-                    "not" => return Some(SimpleCfg::Not(Self::read_list(g.stream())?)),
-                    _ => return Some(SimpleCfg::OtherList),
+                    "not" => return Some(Cfg::Not(Self::read_list(g.stream())?)),
+                    _ => return Some(Cfg::Unknown),
                 };
-                SimpleCfg::AnyAll(all, Self::read_list(g.stream())?)
+                Cfg::AnyAll(all, Self::read_list(g.stream())?)
             }
             _ => return None,
         })
     }
 
     /// The predicates of a list, separated by commas (none after the last).
-    fn read_list(tokens: proc_macro2::TokenStream) -> Option<Vec<SimpleCfg>> {
+    fn read_list(tokens: proc_macro2::TokenStream) -> Option<Vec<Cfg>> {
         let mut parts = Vec::new();
         let mut part = proc_macro2::TokenStream::new();
         let mut trailing = false;
@@ -534,19 +517,19 @@ impl SimpleCfg {
         Some(parts)
     }
 
-    /// Its value, decided as [`cfg_value`] decides it.
+    /// Its value: see [`cfg_value`].
     fn value(&self) -> Option<bool> {
         use crate::syntax::build_cfg::{cfg_test_off, feature_on, platform};
         match self {
-            SimpleCfg::Name(name) => {
+            Cfg::Name(name) => {
                 if name == "test" && cfg_test_off() {
                     return Some(false);
                 }
                 platform().and_then(|p| p.name(name))
             }
-            SimpleCfg::Pair(key, value) if key == "feature" => feature_on(value),
-            SimpleCfg::Pair(key, value) => platform().and_then(|p| p.pair(key, value)),
-            SimpleCfg::AnyAll(all, parts) => {
+            Cfg::Pair(key, value) if key == "feature" => feature_on(value),
+            Cfg::Pair(key, value) => platform().and_then(|p| p.pair(key, value)),
+            Cfg::AnyAll(all, parts) => {
                 // `all(..)` is false once one part is, `any(..)` true once one part is.
                 let mut known = true;
                 for p in parts {
@@ -558,11 +541,11 @@ impl SimpleCfg {
                 }
                 known.then_some(*all)
             }
-            SimpleCfg::Not(parts) => match parts.as_slice() {
+            Cfg::Not(parts) => match parts.as_slice() {
                 [one] => one.value().map(|v| !v),
                 _ => None,
             },
-            SimpleCfg::OtherList => None,
+            Cfg::Unknown => None,
         }
     }
 }
