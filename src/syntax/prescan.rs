@@ -58,7 +58,10 @@ pub struct Prescan {
     /// Byte ranges inside large arrays of literals only (`[0x1f, 0x2a, ..]`, `[('a', 'z'),
     /// ..]`: the tables of `encoding_rs`, `brotli`, `unicode-width`): nothing in them is read by
     /// the walker, and syn spends a tenth of a large application's dependencies' parse on them.
-    /// Blanked to an empty array (see [`literal_array_end`]).
+    /// Blanked to an empty array (see [`literal_array_end`]). With the build known (a
+    /// dependency's library), also the data tables of `const` and `static` values at an item
+    /// level: strings, paths and struct literals too (`[D { l: 0, t: 0, i: 1002 }, ..]`,
+    /// `&[(b"AElig", "\u{00C6}"), ..]`; see [`data_table_end`]).
     literal_arrays: Vec<(usize, usize)>,
     /// Offsets just past every `}` that closes a bracket at the top level (the end of an item
     /// with a body, mostly): where a large file may be cut into parts (see [`Prescan::parts`]).
@@ -201,6 +204,138 @@ fn literal_array_end(b: &[u8], i: usize) -> Option<usize> {
         }
         j += 1;
     }
+}
+
+/// The offset just past the raw string whose `#`s or `"` start at `b[j]`, after its `r`, `br`
+/// or `cr` (the end of the text if it never closes); `Err` with the offset past the `#`s when
+/// no `"` follows them (a raw identifier, `r#type`).
+fn raw_string_end(b: &[u8], mut j: usize) -> Result<usize, usize> {
+    let hashes_at = j;
+    while b.get(j) == Some(&b'#') {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'"') {
+        return Err(j);
+    }
+    let hashes = &b[hashes_at..j];
+    let rest = &b[j + 1..];
+    let close = memchr::memchr_iter(b'"', rest).find(|&q| rest[q + 1..].starts_with(hashes));
+    Ok(j + 1 + close.map_or(rest.len(), |q| q + 1 + hashes.len()))
+}
+
+/// Whether the `[` at `b[i]` opens a data table, and if so the offset just past its `]`: an
+/// array whose elements only name and build values, without running code: literals (strings
+/// too), paths, struct literals (`D { l: 0, t: 0, i: 1 }`), tuples, nested arrays, references
+/// and arithmetic (`&[("a", Kind::A)]`, `[(0, 31, GeneralCategory::Control)]`). No call (a `(`
+/// after a name, `)`, `]` or `>`: `Some(1)` is taken as one), method call or field (`.`),
+/// macro (`!`), closure (`|`), attribute (`#`), `;`, `=`, `?`, lifetime or keyword that makes
+/// or runs code (`async`, `move`, `unsafe`, `if`, `match`, `loop`, `let`, `return`, ...).
+/// Read only in a `const` or `static` value at an item level of a dependency's file (see
+/// [`ItemScan::value`]), where the walker reads nothing of such an array: no call is in it,
+/// no local, and no enclosing function (whose `O_NONBLOCK` flags or unused bindings a path could
+/// touch).
+fn data_table_end(b: &[u8], i: usize) -> Option<usize> {
+    // Whether the previous token ends an operand a `(` would call (a name, `)`, `]`, `>`).
+    let mut callable = false;
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        let c = b[j];
+        let mut ends_callable = false;
+        match c {
+            b'[' | b'(' | b'{' => {
+                if c == b'(' && callable {
+                    return None;
+                }
+                depth += 1;
+            }
+            b']' | b')' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (c == b']').then_some(j + 1);
+                }
+                ends_callable = c != b'}';
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                j += 1;
+                continue;
+            }
+            b',' | b'-' | b'+' | b'*' | b'%' | b'^' | b'&' | b':' | b'<' => {}
+            b'>' => ends_callable = true,
+            b'/' => match b.get(j + 1) {
+                Some(b'/') => j += memchr::memchr(b'\n', &b[j..])?,
+                Some(b'*') => j = block_comment_end(b, j)?,
+                _ => {}
+            },
+            b'0'..=b'9' => {
+                // A number with its suffix and exponent (`0xFF_u8`, `1.5e3f64`); a `.` only
+                // before a digit (`1.0.max(..)` stops at the second `.`, which is refused).
+                while j + 1 < b.len()
+                    && (is_ident_byte(b[j + 1])
+                        || b[j + 1] == b'.' && b.get(j + 2).is_some_and(u8::is_ascii_digit))
+                {
+                    j += 1;
+                }
+            }
+            b'"' => j = string_end(b, j),
+            b'\'' => j = char_literal_end(b, j)?,
+            c if is_word_start(c) => {
+                let end = word_end(b, j);
+                let word = &b[j..end];
+                match (word, b.get(end)) {
+                    (b"b", Some(b'\'')) => j = char_literal_end(b, end)?,
+                    (b"b" | b"c", Some(b'"')) => j = string_end(b, end),
+                    (b"r" | b"br" | b"cr", Some(b'#' | b'"')) => {
+                        j = raw_string_end(b, end).ok()? - 1;
+                    }
+                    _ => {
+                        if matches!(
+                            word,
+                            // Code that runs or is made later.
+                            b"async" | b"await" | b"move" | b"unsafe" | b"const" | b"static"
+                                | b"fn" | b"dyn" | b"let" | b"if" | b"else" | b"match"
+                                | b"loop" | b"while" | b"for" | b"return" | b"break"
+                                | b"continue" | b"yield" | b"become" | b"try" | b"gen"
+                                | b"box"
+                                // An item in a block.
+                                | b"impl" | b"mod" | b"struct" | b"enum" | b"union"
+                                | b"trait" | b"type" | b"use" | b"extern" | b"pub"
+                                | b"where" | b"macro_rules"
+                        ) {
+                            return None;
+                        }
+                        j = end;
+                        callable = true;
+                        continue;
+                    }
+                }
+            }
+            _ => return None,
+        }
+        callable = ends_callable;
+        j += 1;
+    }
+    None
+}
+
+/// The offset of the `/` that closes the block comment (nested ones included) opening at
+/// `b[i]`.
+fn block_comment_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut nest = 0usize;
+    while i + 1 < b.len() {
+        if b[i] == b'/' && b[i + 1] == b'*' {
+            nest += 1;
+            i += 1;
+        } else if b[i] == b'*' && b[i + 1] == b'/' {
+            nest -= 1;
+            i += 1;
+            if nest == 0 {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The offset of the closing `'` of the char literal whose opening `'` is at `b[i]` (`'a'`,
@@ -431,6 +566,11 @@ struct ItemScan {
     /// Whether only attributes were met so far: those are the item's (an attribute further on
     /// is a generic parameter's, `impl<#[cfg(unix)] F: AsFd>`).
     head: bool,
+    /// Whether the item is a `const` or `static` (not a `const fn`), and whether its value
+    /// (after its `=`) is being scanned: where a data table may be blanked
+    /// ([`data_table_end`]).
+    constant: bool,
+    value: bool,
 }
 
 /// What the first words of an item say of where it ends.
@@ -459,6 +599,8 @@ impl ItemScan {
             open: false,
             ruled_out: false,
             head: true,
+            constant: false,
+            value: false,
         }
     }
 
@@ -472,14 +614,21 @@ impl ItemScan {
                 b"pub" | b"unsafe" | b"async" | b"default" | b"auto" | b"safe",
             ) => ItemKind::Undecided,
             (ItemKind::Undecided, b"const") => ItemKind::Const,
-            (ItemKind::Undecided, b"static" | b"type" | b"use") => ItemKind::Semi,
+            (ItemKind::Undecided, b"static") => {
+                self.constant = true;
+                ItemKind::Semi
+            }
+            (ItemKind::Undecided, b"type" | b"use") => ItemKind::Semi,
             (ItemKind::Undecided, b"mod" | b"impl" | b"trait") => ItemKind::Container,
             // (Not `union`, a word that may name a macro: `union! { .. }`.)
             (ItemKind::Undecided, b"fn" | b"struct" | b"enum" | b"extern") => ItemKind::Body,
             // `const fn`, `const unsafe fn`; not `const F: fn() = ..`.
             (ItemKind::Const, b"fn") => ItemKind::Body,
             (ItemKind::Const, b"unsafe" | b"async" | b"extern") => ItemKind::Const,
-            (ItemKind::Const, _) => ItemKind::Semi,
+            (ItemKind::Const, _) => {
+                self.constant = true;
+                ItemKind::Semi
+            }
             (ItemKind::Undecided, _) => ItemKind::Other,
             (kind, _) => kind,
         };
@@ -771,6 +920,16 @@ pub fn prescan(text: &str) -> Prescan {
                     i = end;
                     continue;
                 }
+                if b[i] == b'['
+                    && items.last().is_some_and(|it| it.level == depth && it.value)
+                    && let Some(end) = data_table_end(b, i)
+                    && end - i >= LITERAL_ARRAY_MIN
+                {
+                    out.literal_arrays.push((i + 1, end - 1));
+                    nest.operand(Prev::Close);
+                    i = end;
+                    continue;
+                }
                 if depth == 0
                     && b[i] == b'{'
                     && !matches!(top, Top::Bang | Top::MacroName | Top::UseTree)
@@ -895,20 +1054,8 @@ pub fn prescan(text: &str) -> Prescan {
                     }
                     _ => {}
                 }
-                let mut nest = 0usize;
-                while i + 1 < b.len() {
-                    if b[i] == b'/' && b[i + 1] == b'*' {
-                        nest += 1;
-                        i += 1;
-                    } else if b[i] == b'*' && b[i + 1] == b'/' {
-                        nest -= 1;
-                        i += 1;
-                        if nest == 0 {
-                            break;
-                        }
-                    }
-                    i += 1;
-                }
+                // (Unclosed: the scan ends.)
+                i = block_comment_end(b, i).unwrap_or(b.len());
             }
             b'"' => {
                 i = string_end(b, i);
@@ -947,25 +1094,15 @@ pub fn prescan(text: &str) -> Prescan {
                 // A raw string `r"…"`, `r#"…"#`, also as bytes or C string (`br"…"`, `cr#"…"#`),
                 // or a raw identifier `r#type`.
                 if matches!(word, b"r" | b"br" | b"cr") && matches!(b.get(end), Some(b'#' | b'"')) {
-                    let mut j = end;
-                    let mut hashes = 0;
-                    while b.get(j) == Some(&b'#') {
-                        hashes += 1;
-                        j += 1;
-                    }
-                    if b.get(j) == Some(&b'"') {
-                        let close: Vec<u8> = std::iter::once(b'"')
-                            .chain(std::iter::repeat_n(b'#', hashes))
-                            .collect();
-                        let rest = &b[j + 1..];
-                        let end = rest
-                            .windows(close.len())
-                            .position(|w| w == close.as_slice());
-                        i = j + 1 + end.map_or(rest.len(), |e| e + close.len());
-                        nest.operand(Prev::Close);
-                    } else {
-                        i = word_end(b, j);
-                        nest.operand(Prev::Word);
+                    match raw_string_end(b, end) {
+                        Ok(past) => {
+                            i = past;
+                            nest.operand(Prev::Close);
+                        }
+                        Err(hashes_end) => {
+                            i = word_end(b, hashes_end);
+                            nest.operand(Prev::Word);
+                        }
                     }
                     continue;
                 }
@@ -1015,9 +1152,17 @@ pub fn prescan(text: &str) -> Prescan {
                         }
                         // The `!` of an inner attribute (`#![..]`) starts no item.
                         b'!' if previous_token_byte(b, i) == Some(b'#') => {}
-                        _ => {
+                        c => {
                             it.start.get_or_insert(i);
                             it.head = false;
+                            // A constant's value starts (not `==` nor `=>`; `<=`, `>=` and
+                            // `!=` are read whole from their first byte by `Nesting::punct`).
+                            if c == b'='
+                                && it.constant
+                                && !matches!(b.get(i + 1), Some(b'=' | b'>'))
+                            {
+                                it.value = true;
+                            }
                         }
                     }
                 }
@@ -1425,6 +1570,81 @@ mod tests {
                 .literal_arrays
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn data_tables_in_a_dependency_constant_are_blanked() {
+        let rows = |row: &str| row.repeat(LITERAL_ARRAY_MIN / row.len() + 1);
+        let end = |s: &str| data_table_end(s.as_bytes(), 0);
+        // Literals, strings of every kind, paths, struct literals, tuples, references,
+        // arithmetic, casts, nested arrays, comments.
+        for row in [
+            "D { l: 0, t: 0, i: 1002 },\n",
+            "(0, 31, GeneralCategory::Control), ('\\u{9}', SC_Sp),\n",
+            "(b\"AElig\", \"\\u{00C6}\", c\"x\", r#\"\"Ḋ\"#, br\"y\"), // a row\n",
+            "&[(\"agda\", &[\"*.agda\"])], [1 << 3, -2 * 4 % 3 ^ 1], 0x1f_u8 as u32,\n",
+            "Entry::<u8> { name: \"a\", kind: Kind::A, next: None }, /* row */ 1.5e-3,\n",
+            "{ 1 + 2 },\n",
+        ] {
+            let src = format!("[{}]", rows(row));
+            assert_eq!(end(&src), Some(src.len()), "{src}");
+        }
+        // Anything that runs code, or could, is not one.
+        for row in [
+            "Some(1), ",
+            "f(1), ",
+            "X::new(), ",
+            "[1][0](), ",
+            "a.b, ",
+            "1.0.max(2.0), ",
+            "vec![1], ",
+            "|x| x, ",
+            "async {}, ",
+            "move || 1, ",
+            "unsafe { X }, ",
+            "if a { 1 } else { 2 }, ",
+            "{ let a = 1; a }, ",
+            "'a: loop {}, ",
+            "x?, ",
+            "#[cfg(unix)] 1, ",
+            "{ struct S { a: u8 } 1 }, ",
+            "a == b, ",
+            "r#type, ",
+        ] {
+            assert_eq!(end(&format!("[{}]", rows(row))), None, "{row}");
+        }
+        // In a dependency's `const` or `static` value at an item level: blanked, the walk
+        // unchanged. In a function, or in the workspace's own code: left to syn.
+        let table = format!("[{}]", rows("D { l: 0, t: 0, i: 7 }, (\"a\", Kind::A),\n"));
+        let src = format!(
+            "pub static WORDS: [D; 9] = {table};\n\
+             mod m {{ pub(crate) const T: &[D] = &{table}; }}\n\
+             impl D {{ const ALL: [D; 9] = {table}; }}\n\
+             const fn f() -> u8 {{ let t = {table}; 1 }}\n\
+             async fn g() {{ std::thread::sleep(D); }}\n"
+        );
+        let scan = as_a_dependency(|| prescan(&src));
+        assert_eq!(scan.literal_arrays.len(), 3, "{scan:?}");
+        let plain = scan.blanked(&src).unwrap();
+        assert_eq!(plain.len(), src.len());
+        assert_eq!(plain.lines().count(), src.lines().count());
+        assert!(plain.starts_with("pub static WORDS: [D; 9] = [ "));
+        assert!(plain.contains("let t = [D {"));
+        assert!(syn::parse_file(&plain).is_ok());
+        let walk = |t: &str| {
+            as_a_dependency(|| format!("{:?}", walker::tests::walk_src(Kb::builtin(), t)))
+        };
+        assert_eq!(walk(&src), walk(&plain));
+        let own = crate::syntax::build_cfg::with_cfg_test_off(false, || prescan(&src));
+        assert!(own.literal_arrays.is_empty(), "{own:?}");
+        // Neither a `const fn`'s body nor a type alias is a constant's value.
+        for not_a_value in [
+            format!("const fn c() -> u8 {{ {table}; 0 }}"),
+            format!("type T = [u8; 1];\nfn f() {{ {table}; }}"),
+        ] {
+            let scan = as_a_dependency(|| prescan(&not_a_value));
+            assert!(scan.literal_arrays.is_empty(), "{not_a_value}");
+        }
     }
 
     #[test]
