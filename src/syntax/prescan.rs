@@ -189,12 +189,7 @@ fn literal_array_end(b: &[u8], i: usize) -> Option<usize> {
                 }
             }
             b' ' | b'\t' | b'\n' | b'\r' | b',' | b'-' | b'(' | b')' => {}
-            b'0'..=b'9' => {
-                // A number with its suffix, exponent and dot (`1.5e3f64`, `0xFF_u8`).
-                while j + 1 < b.len() && (is_ident_byte(b[j + 1]) || b[j + 1] == b'.') {
-                    j += 1;
-                }
-            }
+            b'0'..=b'9' => j = number_last(b, j),
             b'/' if b.get(j + 1) == Some(&b'/') => {
                 j += memchr::memchr(b'\n', &b[j..])?;
             }
@@ -267,16 +262,7 @@ fn data_table_end(b: &[u8], i: usize) -> Option<usize> {
                 Some(b'*') => j = block_comment_end(b, j)?,
                 _ => {}
             },
-            b'0'..=b'9' => {
-                // A number with its suffix and exponent (`0xFF_u8`, `1.5e3f64`); a `.` only
-                // before a digit (`1.0.max(..)` stops at the second `.`, which is refused).
-                while j + 1 < b.len()
-                    && (is_ident_byte(b[j + 1])
-                        || b[j + 1] == b'.' && b.get(j + 2).is_some_and(u8::is_ascii_digit))
-                {
-                    j += 1;
-                }
-            }
+            b'0'..=b'9' => j = number_last(b, j),
             b'"' => j = string_end(b, j),
             b'\'' => j = char_literal_end(b, j)?,
             c if is_word_start(c) => {
@@ -336,6 +322,21 @@ fn block_comment_end(b: &[u8], mut i: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// The offset of the last byte of the number literal that starts at `b[j]`, with its suffix,
+/// exponent and dot (`0xFF_u8`, `1.5e3f64`, `1.`). A `.` before a name or another `.` is not
+/// the number's (`1.0.max(2.0)`, `1..2`): a scan that refuses `.` then refuses the method call
+/// or range.
+fn number_last(b: &[u8], mut j: usize) -> usize {
+    while let Some(&c) = b.get(j + 1) {
+        let dot = c == b'.' && !b.get(j + 2).is_some_and(|&n| n == b'.' || is_word_start(n));
+        if !(is_ident_byte(c) || dot) {
+            break;
+        }
+        j += 1;
+    }
+    j
 }
 
 /// The offset of the closing `'` of the char literal whose opening `'` is at `b[i]` (`'a'`,
@@ -1531,7 +1532,7 @@ mod tests {
         let end = |s: &str| literal_array_end(s.as_bytes(), 0);
         // Numbers, chars, bytes, tuples, nested arrays, comments.
         for inner in [
-            "0x1f, 0b1010_1010u8, -12, 1.5e3f64, 7usize,\n",
+            "0x1f, 0b1010_1010u8, -12, 1.5e3f64, 7usize, 1., (2.),\n",
             "('a', 'z'), ('\\u{1F600}', '\\''), ('é', '\\\\'),\n",
             "[b'a', b'\\n', 3], // a row\n",
         ] {
@@ -1548,6 +1549,8 @@ mod tests {
             "std::u8::MAX, ",
             "'a: loop {}, ",
             "1; ",
+            "1.0.max(2.0), ",
+            "1..2, ",
         ] {
             assert_eq!(end(&arr(inner)), None, "{inner}");
         }
