@@ -55,6 +55,11 @@ pub struct Prescan {
     /// build is known as for [`Prescan::ruled_out`]: the walker never reads a macro's
     /// definition, and rules are 3% of the bytes an application's dependencies are read for.
     macro_rules: Vec<(usize, usize)>,
+    /// Byte ranges inside the braces of enums and `extern` blocks at an item level, when the
+    /// build is known as for [`Prescan::ruled_out`]: the walker reads an enum's name and
+    /// attributes only, never its variants, and nothing of a foreign block but its attributes
+    /// (enum bodies are 2% of the bytes an application's dependencies are read for).
+    unread_bodies: Vec<(usize, usize)>,
     /// Byte ranges inside large arrays of literals only (`[0x1f, 0x2a, ..]`, `[('a', 'z'),
     /// ..]`: the tables of `encoding_rs`, `brotli`, `unicode-width`): nothing in them is read by
     /// the walker, and syn spends a tenth of a large application's dependencies' parse on them.
@@ -94,6 +99,7 @@ impl Prescan {
             && self.test_modules.is_empty()
             && self.ruled_out.is_empty()
             && self.macro_rules.is_empty()
+            && self.unread_bodies.is_empty()
             && self.literal_arrays.is_empty()
         {
             return None;
@@ -111,6 +117,7 @@ impl Prescan {
             .chain(&self.test_modules)
             .chain(&self.ruled_out)
             .chain(&self.macro_rules)
+            .chain(&self.unread_bodies)
             .chain(&self.literal_arrays)
         {
             for c in &mut bytes[a..b] {
@@ -572,6 +579,12 @@ struct ItemScan {
     /// ([`data_table_end`]).
     constant: bool,
     value: bool,
+    /// Whether the item is an `enum`, or an `extern` not followed by a name (`fn`, `crate`):
+    /// a foreign block. Its body's inside is blanked ([`Prescan::unread_bodies`]) from
+    /// `unread_from`.
+    enum_item: bool,
+    foreign: bool,
+    unread_from: Option<usize>,
 }
 
 /// What the first words of an item say of where it ends.
@@ -602,6 +615,9 @@ impl ItemScan {
             head: true,
             constant: false,
             value: false,
+            enum_item: false,
+            foreign: false,
+            unread_from: None,
         }
     }
 
@@ -609,6 +625,8 @@ impl ItemScan {
     fn word(&mut self, word: &[u8], at: usize) {
         self.start.get_or_insert(at);
         self.head = false;
+        // `extern fn`, `extern crate`: not a foreign block.
+        self.foreign = false;
         self.kind = match (self.kind, word) {
             (
                 ItemKind::Undecided,
@@ -622,7 +640,15 @@ impl ItemScan {
             (ItemKind::Undecided, b"type" | b"use") => ItemKind::Semi,
             (ItemKind::Undecided, b"mod" | b"impl" | b"trait") => ItemKind::Container,
             // (Not `union`, a word that may name a macro: `union! { .. }`.)
-            (ItemKind::Undecided, b"fn" | b"struct" | b"enum" | b"extern") => ItemKind::Body,
+            (ItemKind::Undecided, b"enum") => {
+                self.enum_item = true;
+                ItemKind::Body
+            }
+            (ItemKind::Undecided, b"extern") => {
+                self.foreign = true;
+                ItemKind::Body
+            }
+            (ItemKind::Undecided, b"fn" | b"struct") => ItemKind::Body,
             // `const fn`, `const unsafe fn`; not `const F: fn() = ..`.
             (ItemKind::Const, b"fn") => ItemKind::Body,
             (ItemKind::Const, b"unsafe" | b"async" | b"extern") => ItemKind::Const,
@@ -949,6 +975,9 @@ pub fn prescan(text: &str) -> Prescan {
                     if !matches!(it.kind, ItemKind::Const | ItemKind::Semi) && !it.open {
                         it.open = true;
                         container = it.kind == ItemKind::Container;
+                        if it.enum_item || it.foreign {
+                            it.unread_from = Some(i + 1);
+                        }
                     }
                 }
                 depth += 1;
@@ -986,9 +1015,13 @@ pub fn prescan(text: &str) -> Prescan {
                 if let Some(it) = items.last_mut()
                     && it.level == depth
                     && it.open
-                    && let Some(range) = it.end(i + 1)
                 {
-                    out.ruled_out.push(range);
+                    if let Some(from) = it.unread_from {
+                        out.unread_bodies.push((from, i));
+                    }
+                    if let Some(range) = it.end(i + 1) {
+                        out.ruled_out.push(range);
+                    }
                 }
                 nest.close_brace();
                 if depth == 0 {
@@ -1648,6 +1681,47 @@ mod tests {
             let scan = as_a_dependency(|| prescan(&not_a_value));
             assert!(scan.literal_arrays.is_empty(), "{not_a_value}");
         }
+    }
+
+    #[test]
+    fn enum_bodies_and_foreign_blocks_of_a_dependency_are_blanked() {
+        let src = "pub enum Kind<T: Copy> where T: Default {\n    A = f(),\n    #[cfg(unix)]\n    \
+                   B { x: u8, y: [u8; 2] },\n    C(T),\n}\n\
+                   unsafe extern \"C\" {\n    fn strlen(s: *const u8) -> usize;\n}\n\
+                   extern { static errno: i32; }\n\
+                   pub extern \"C\" fn exported() { std::thread::sleep(D); }\n\
+                   extern crate alloc;\n\
+                   mod m { pub(crate) enum E { X } impl E { fn f(&self) { enum Local { Y } } } }\n\
+                   async fn g() { let e = Kind::A; std::fs::read(P); }\n";
+        let scan = as_a_dependency(|| prescan(src));
+        let insides: Vec<&str> = scan
+            .unread_bodies
+            .iter()
+            .map(|&(a, b)| src[a..b].trim())
+            .collect();
+        // The enum's variants, both foreign blocks, the enum in a module; not a function's
+        // body (`extern "C" fn`), nor an enum inside a function.
+        assert_eq!(
+            insides,
+            [
+                "A = f(),\n    #[cfg(unix)]\n    B { x: u8, y: [u8; 2] },\n    C(T),",
+                "fn strlen(s: *const u8) -> usize;",
+                "static errno: i32;",
+                "X",
+            ]
+        );
+        let plain = scan.blanked(src).unwrap();
+        assert_eq!(plain.len(), src.len());
+        assert_eq!(plain.lines().count(), src.lines().count());
+        assert!(syn::parse_file(&plain).is_ok());
+        assert!(plain.contains("enum Local { Y }"));
+        let walk = |t: &str| {
+            as_a_dependency(|| format!("{:?}", walker::tests::walk_src(Kb::builtin(), t)))
+        };
+        assert_eq!(walk(src), walk(&plain));
+        // The workspace's own code: kept.
+        let own = crate::syntax::build_cfg::with_cfg_test_off(false, || prescan(src));
+        assert!(own.unread_bodies.is_empty());
     }
 
     #[test]
