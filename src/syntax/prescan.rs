@@ -958,6 +958,9 @@ pub fn prescan(text: &str) -> Prescan {
                     && items.last().is_some_and(|it| it.level == depth && it.value)
                     && let Some(end) = data_table_end(b, i)
                     && end - i >= LITERAL_ARRAY_MIN
+                    // The whole value (`= [..];`, `= &[..];`), not a receiver (`[..].len()`,
+                    // whose element type the walker would read) nor an operand.
+                    && b.get(skip_space(b, end)) == Some(&b';')
                 {
                     out.literal_arrays.push((i + 1, end - 1));
                     nest.operand(Prev::Close);
@@ -1680,8 +1683,11 @@ mod tests {
         assert_eq!(walk(&src), walk(&plain));
         let own = crate::syntax::build_cfg::with_cfg_test_off(false, || prescan(&src));
         assert!(own.literal_arrays.is_empty(), "{own:?}");
-        // Neither a `const fn`'s body nor a type alias is a constant's value.
+        // Neither a `const fn`'s body nor a type alias is a constant's value; a table that is
+        // not the whole value (a receiver, an operand) is left to syn too.
         for not_a_value in [
+            format!("const N: usize = {table}.len();"),
+            format!("const U: bool = {table} == X;"),
             format!("const fn c() -> u8 {{ {table}; 0 }}"),
             format!("type T = [u8; 1];\nfn f() {{ {table}; }}"),
         ] {
