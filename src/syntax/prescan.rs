@@ -63,10 +63,10 @@ pub struct Prescan {
     /// Byte ranges inside large arrays of literals only (`[0x1f, 0x2a, ..]`, `[('a', 'z'),
     /// ..]`: the tables of `encoding_rs`, `brotli`, `unicode-width`): nothing in them is read by
     /// the walker, and syn spends a tenth of a large application's dependencies' parse on them.
-    /// Blanked to an empty array (see [`literal_array_end`]). With the build known (a
+    /// Blanked to an empty array (see [`Table::Literals`]). With the build known (a
     /// dependency's library), also the data tables of `const` and `static` values at an item
     /// level: strings, paths and struct literals too (`[D { l: 0, t: 0, i: 1002 }, ..]`,
-    /// `&[(b"AElig", "\u{00C6}"), ..]`; see [`data_table_end`]).
+    /// `&[(b"AElig", "\u{00C6}"), ..]`; see [`Table::Data`]).
     literal_arrays: Vec<(usize, usize)>,
     /// Offsets just past every `}` that closes a bracket at the top level (the end of an item
     /// with a body, mostly): where a large file may be cut into parts (see [`Prescan::parts`]).
@@ -179,35 +179,6 @@ impl Prescan {
 /// The size from which an array of literals is blanked (smaller ones cost syn little).
 const LITERAL_ARRAY_MIN: usize = 512;
 
-/// Whether the `[` at `b[i]` opens an array of literals only, and if so the offset just past
-/// its `]`: numbers (`0x1f`, `-1.5e3`, `7u8`), char and byte literals (`'a'`, `'\u{1F600}'`,
-/// `b'\n'`), nested arrays and tuples of them, commas, whitespace and line comments. Anything
-/// else (a name, a path, a string, an operator but `-`) and it is not one.
-fn literal_array_end(b: &[u8], i: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut j = i;
-    loop {
-        match *b.get(j)? {
-            b'[' => depth += 1,
-            b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(j + 1);
-                }
-            }
-            b' ' | b'\t' | b'\n' | b'\r' | b',' | b'-' | b'(' | b')' => {}
-            b'0'..=b'9' => j = number_last(b, j),
-            b'/' if b.get(j + 1) == Some(&b'/') => {
-                j += memchr::memchr(b'\n', &b[j..])?;
-            }
-            b'b' if b.get(j + 1) == Some(&b'\'') => j = char_literal_end(b, j + 1)?,
-            b'\'' => j = char_literal_end(b, j)?,
-            _ => return None,
-        }
-        j += 1;
-    }
-}
-
 /// The offset just past the raw string whose `#`s or `"` start at `b[j]`, after its `r`, `br`
 /// or `cr` (the end of the text if it never closes); `Err` with the offset past the `#`s when
 /// no `"` follows them (a raw identifier, `r#type`).
@@ -225,18 +196,30 @@ fn raw_string_end(b: &[u8], mut j: usize) -> Result<usize, usize> {
     Ok(j + 1 + close.map_or(rest.len(), |q| q + 1 + hashes.len()))
 }
 
-/// Whether the `[` at `b[i]` opens a data table, and if so the offset just past its `]`: an
-/// array whose elements only name and build values, without running code: literals (strings
-/// too), paths, struct literals (`D { l: 0, t: 0, i: 1 }`), tuples, nested arrays, references
-/// and arithmetic (`&[("a", Kind::A)]`, `[(0, 31, GeneralCategory::Control)]`). No call (a `(`
-/// after a name, `)`, `]` or `>`: `Some(1)` is taken as one), method call or field (`.`),
-/// macro (`!`), closure (`|`), attribute (`#`), `;`, `=`, `?`, lifetime or keyword that makes
-/// or runs code (`async`, `move`, `unsafe`, `if`, `match`, `loop`, `let`, `return`, ...).
-/// Read only in a `const` or `static` value at an item level of a dependency's file (see
-/// [`ItemScan::value`]), where the walker reads nothing of such an array: no call is in it,
-/// no local, and no enclosing function (whose `O_NONBLOCK` flags or unused bindings a path could
-/// touch).
-fn data_table_end(b: &[u8], i: usize) -> Option<usize> {
+/// What a table blanked before parsing may hold (see [`table_end`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Table {
+    /// Literals only: numbers (`0x1f`, `-1.5e3`, `7u8`), char and byte literals (`'a'`,
+    /// `'\u{1F600}'`, `b'\n'`), nested arrays and tuples of them, commas, whitespace and line
+    /// comments. Anything else (a name, a path, a string, an operator but `-`) and it is not one.
+    Literals,
+    /// Data: elements that only name and build values, without running code: literals
+    /// (strings too), paths, struct literals (`D { l: 0, t: 0, i: 1 }`), tuples, nested
+    /// arrays, references and arithmetic (`&[("a", Kind::A)]`, `[(0, 31, Category::Control)]`),
+    /// block comments. No call (a `(` after a name, `)`, `]` or `>`: `Some(1)` is taken as
+    /// one), method call or field (`.`), macro (`!`), closure (`|`), attribute (`#`), `;`, `=`,
+    /// `?`, lifetime or keyword that makes or runs code (`async`, `move`, `unsafe`, `if`,
+    /// `match`, `loop`, `let`, `return`, ...). Read only in a `const` or `static` value at an
+    /// item level of a dependency's file (see [`ItemScan::value`]), where the walker reads
+    /// nothing of such an array: no call is in it, no local, and no enclosing function (whose
+    /// `O_NONBLOCK` flags or unused bindings a path could touch).
+    Data,
+}
+
+/// Whether the `[` at `b[i]` opens a table of the `kind` given, and if so the offset just past
+/// its `]`.
+fn table_end(b: &[u8], i: usize, kind: Table) -> Option<usize> {
+    let data = kind == Table::Data;
     // Whether the previous token ends an operand a `(` would call (a name, `)`, `]`, `>`).
     let mut callable = false;
     let mut depth = 0usize;
@@ -246,7 +229,7 @@ fn data_table_end(b: &[u8], i: usize) -> Option<usize> {
         let mut ends_callable = false;
         match c {
             b'[' | b'(' | b'{' => {
-                if c == b'(' && callable {
+                if c == b'(' && callable || c == b'{' && !data {
                     return None;
                 }
                 depth += 1;
@@ -262,21 +245,24 @@ fn data_table_end(b: &[u8], i: usize) -> Option<usize> {
                 j += 1;
                 continue;
             }
-            b',' | b'-' | b'+' | b'*' | b'%' | b'^' | b'&' | b':' | b'<' => {}
-            b'>' => ends_callable = true,
+            b',' | b'-' => {}
+            b'+' | b'*' | b'%' | b'^' | b'&' | b':' | b'<' if data => {}
+            b'>' if data => ends_callable = true,
             b'/' => match b.get(j + 1) {
                 Some(b'/') => j += memchr::memchr(b'\n', &b[j..])?,
-                Some(b'*') => j = block_comment_end(b, j)?,
-                _ => {}
+                Some(b'*') if data => j = block_comment_end(b, j)?,
+                _ if data => {}
+                _ => return None,
             },
             b'0'..=b'9' => j = number_last(b, j),
-            b'"' => j = string_end(b, j),
+            b'"' if data => j = string_end(b, j),
             b'\'' => j = char_literal_end(b, j)?,
             c if is_word_start(c) => {
                 let end = word_end(b, j);
                 let word = &b[j..end];
                 match (word, b.get(end)) {
                     (b"b", Some(b'\'')) => j = char_literal_end(b, end)?,
+                    _ if !data => return None,
                     (b"b" | b"c", Some(b'"')) => j = string_end(b, end),
                     (b"r" | b"br" | b"cr", Some(b'#' | b'"')) => {
                         j = raw_string_end(b, end).ok()? - 1;
@@ -576,7 +562,7 @@ struct ItemScan {
     head: bool,
     /// Whether the item is a `const` or `static` (not a `const fn`), and whether its value
     /// (after its `=`) is being scanned: where a data table may be blanked
-    /// ([`data_table_end`]).
+    /// ([`Table::Data`]).
     constant: bool,
     value: bool,
     /// Whether the item is an `enum`, or an `extern` not followed by a name (`fn`, `crate`):
@@ -946,7 +932,7 @@ pub fn prescan(text: &str) -> Prescan {
             }
             b'(' | b'[' | b'{' => {
                 if b[i] == b'['
-                    && let Some(end) = literal_array_end(b, i)
+                    && let Some(end) = table_end(b, i, Table::Literals)
                     && end - i >= LITERAL_ARRAY_MIN
                 {
                     out.literal_arrays.push((i + 1, end - 1));
@@ -956,7 +942,7 @@ pub fn prescan(text: &str) -> Prescan {
                 }
                 if b[i] == b'['
                     && items.last().is_some_and(|it| it.level == depth && it.value)
-                    && let Some(end) = data_table_end(b, i)
+                    && let Some(end) = table_end(b, i, Table::Data)
                     && end - i >= LITERAL_ARRAY_MIN
                     // The whole value (`= [..];`, `= &[..];`), not a receiver (`[..].len()`,
                     // whose element type the walker would read) nor an operand.
@@ -1572,7 +1558,7 @@ mod tests {
     #[test]
     fn large_arrays_of_literals_only_are_blanked() {
         let arr = |inner: &str| format!("[{}]", inner.repeat(LITERAL_ARRAY_MIN / inner.len() + 1));
-        let end = |s: &str| literal_array_end(s.as_bytes(), 0);
+        let end = |s: &str| table_end(s.as_bytes(), 0, Table::Literals);
         // Numbers, chars, bytes, tuples, nested arrays, comments.
         for inner in [
             "0x1f, 0b1010_1010u8, -12, 1.5e3f64, 7usize, 1., (2.),\n",
@@ -1621,7 +1607,7 @@ mod tests {
     #[test]
     fn data_tables_in_a_dependency_constant_are_blanked() {
         let rows = |row: &str| row.repeat(LITERAL_ARRAY_MIN / row.len() + 1);
-        let end = |s: &str| data_table_end(s.as_bytes(), 0);
+        let end = |s: &str| table_end(s.as_bytes(), 0, Table::Data);
         // Literals, strings of every kind, paths, struct literals, tuples, references,
         // arithmetic, casts, nested arrays, comments.
         for row in [
